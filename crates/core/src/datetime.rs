@@ -1,0 +1,116 @@
+//! Reading dates and times written the ways people write them.
+
+/// A calendar date and time of day, as read from a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateTime {
+    /// Four-digit year.
+    pub year: u16,
+    /// 1–12.
+    pub month: u8,
+    /// 1–31, valid for the month.
+    pub day: u8,
+    /// 0–23.
+    pub hour: u8,
+    /// 0–59.
+    pub minute: u8,
+    /// 0–59.
+    pub second: u8,
+}
+
+impl DateTime {
+    /// `YYYY-MM-DD HH:MM:SS`.
+    pub fn to_canonical(&self) -> String {
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        )
+    }
+}
+
+/// Reads `2024-09-01`, `2024-09-01 10:10`, `2024-09-01T10:10:05`, `2024/09/01`,
+/// `01.09.2024 10:10`, `1/9/2024` and the like. In `d/m/y` forms a part above 12 is the
+/// day; when both could be the month, the day comes first (the European order).
+/// Returns `None` when the text is no real date (month 13, 31 April, 29 February 2023).
+pub fn parse_datetime(text: &str) -> Option<DateTime> {
+    let text = text.trim();
+    let (date, time) = match text.split_once(['T', ' ']) {
+        Some((d, t)) => (d, Some(t.trim())),
+        None => (text, None),
+    };
+    let parts: Vec<&str> = date.split(['-', '/', '.']).collect();
+    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let nums: Vec<u32> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let (year, month, day) = if parts[0].len() == 4 {
+        (nums[0], nums[1], nums[2])
+    } else if parts[2].len() == 4 {
+        if nums[1] > 12 && nums[0] <= 12 {
+            (nums[2], nums[0], nums[1])
+        } else {
+            (nums[2], nums[1], nums[0])
+        }
+    } else {
+        return None;
+    };
+    if !(1000..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    let (hour, minute, second) = match time {
+        None | Some("") => (0, 0, 0),
+        Some(t) => parse_time(t)?,
+    };
+    Some(DateTime { year: year as u16, month: month as u8, day: day as u8, hour, minute, second })
+}
+
+fn parse_time(t: &str) -> Option<(u8, u8, u8)> {
+    // Drop a trailing zone marker and fractions of a second.
+    let t = t.trim_end_matches('Z');
+    let t = t.split(['+', '-']).next()?;
+    let t = t.split('.').next()?;
+    let parts: Vec<&str> = t.split(':').collect();
+    if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty() || p.len() > 2 || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let h: u8 = parts[0].parse().ok()?;
+    let m: u8 = parts[1].parse().ok()?;
+    let s: u8 = parts.get(2).map_or(Some(0), |s| s.parse().ok())?;
+    (h < 24 && m < 60 && s < 60).then_some((h, m, s))
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(s: &str) -> Option<String> {
+        parse_datetime(s).map(|d| d.to_canonical())
+    }
+
+    #[test]
+    fn common_forms() {
+        assert_eq!(canon("2024-09-01").as_deref(), Some("2024-09-01 00:00:00"));
+        assert_eq!(canon("2024-09-01 10:10").as_deref(), Some("2024-09-01 10:10:00"));
+        assert_eq!(canon("2024-09-01T10:10:05Z").as_deref(), Some("2024-09-01 10:10:05"));
+        assert_eq!(canon("2024-09-01T10:10:05.123").as_deref(), Some("2024-09-01 10:10:05"));
+        assert_eq!(canon("01.09.2024 7:05").as_deref(), Some("2024-09-01 07:05:00"));
+        assert_eq!(canon("1/9/2024").as_deref(), Some("2024-09-01 00:00:00"));
+        assert_eq!(canon("9/13/2024").as_deref(), Some("2024-09-13 00:00:00"));
+        assert_eq!(canon("2024/02/29").as_deref(), Some("2024-02-29 00:00:00"));
+    }
+
+    #[test]
+    fn impossible_dates() {
+        for bad in ["", "2024-13-01", "2023-02-29", "2024-04-31", "31/31/2024", "2024-09-01 10:100", "2024-09-01 25:00", "yesterday", "24-09-01"] {
+            assert_eq!(canon(bad), None, "{bad}");
+        }
+    }
+}

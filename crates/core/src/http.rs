@@ -1,0 +1,178 @@
+//! Plain-data HTTP requests and responses. The core builds and reads them; the caller
+//! performs them (the browser with `fetch`, a test with canned answers).
+
+use serde::{Deserialize, Serialize};
+
+/// The HTTP methods Ferry uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `DELETE`
+    Delete,
+}
+
+impl Method {
+    /// The method's name as sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    /// The form field's name.
+    pub name: String,
+    /// Present when the part is a file.
+    pub filename: Option<String>,
+    /// The part's content type (files only).
+    pub content_type: Option<String>,
+    /// The part's content.
+    pub data: String,
+}
+
+/// A request body, kept structured so each transport can encode it natively
+/// (the browser builds `FormData` itself and chooses the multipart boundary).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Body {
+    /// No body.
+    Empty,
+    /// `application/json`.
+    Json(String),
+    /// `application/x-www-form-urlencoded` pairs, in order.
+    Form(Vec<(String, String)>),
+    /// `multipart/form-data` parts, in order.
+    Multipart(Vec<Part>),
+}
+
+/// A request for the caller to perform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpRequest {
+    /// The method.
+    pub method: Method,
+    /// The absolute URL at the vendor (the transport may rewrite it for the proxy).
+    pub url: String,
+    /// Headers besides the body's content type.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Body,
+}
+
+impl HttpRequest {
+    /// The value of header `name` (case-insensitive), if set.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What came back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The body, as text.
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The body, shortened for showing to a person.
+    pub fn body_excerpt(&self) -> String {
+        crate::text::excerpt(self.body.trim(), 300)
+    }
+}
+
+/// Encodes form pairs as `application/x-www-form-urlencoded`.
+pub fn form_urlencode(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Decodes an `application/x-www-form-urlencoded` body into pairs.
+pub fn form_urldecode(body: &str) -> Vec<(String, String)> {
+    body.split('&')
+        .filter(|s| !s.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(hi), Some(lo)) => {
+                    out.push(hi * 16 + lo);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_encoding_round_trips_awkward_values() {
+        let pairs = vec![
+            ("username".to_string(), "anna+test@example.org".to_string()),
+            ("password".to_string(), "p&ss=w rd%ā".to_string()),
+        ];
+        let encoded = form_urlencode(&pairs);
+        assert_eq!(encoded, "username=anna%2Btest%40example.org&password=p%26ss%3Dw+rd%25%C4%81");
+        assert_eq!(form_urldecode(&encoded), pairs);
+    }
+
+    #[test]
+    fn percent_at_the_end_is_kept() {
+        assert_eq!(form_urldecode("a=50%"), vec![("a".into(), "50%".into())]);
+        assert_eq!(form_urldecode("a=5%2"), vec![("a".into(), "5%2".into())]);
+    }
+}

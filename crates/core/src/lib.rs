@@ -1,0 +1,22 @@
+//! ferry-core: everything Ferry decides, with no I/O, no clock and no browser.
+//!
+//! Data flows one way: file bytes are read into a [`Sheet`], a [`Mapping`] turns rows
+//! into vendor records, a vendor adapter validates them into [`Issue`]s, plans batches,
+//! builds [`HttpRequest`]s and reads [`HttpResponse`]s into a [`Report`].
+//! The caller (the web app, or a test) performs the requests and supplies the time.
+
+pub mod datetime;
+pub mod http;
+pub mod issue;
+pub mod mapping;
+pub mod plan;
+pub mod report;
+pub mod sheet;
+pub mod text;
+pub mod vendors;
+
+pub use http::{Body, HttpRequest, HttpResponse, Method, Part};
+pub use issue::{Issue, Severity};
+pub use mapping::{FieldKind, FieldSpec, Mapping, Source};
+pub use report::{Outcome, Report, RowOutcome};
+pub use sheet::{read_csv, ReadError, Row, Sheet};

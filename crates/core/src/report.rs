@@ -1,0 +1,130 @@
+//! What happened to each source row.
+
+use serde::{Deserialize, Serialize};
+
+/// The fate of one source row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// The vendor accepted it; `id` is the vendor's id for it when the answer gave one.
+    Sent {
+        /// The vendor's id (participant id, job number, ...), when known.
+        id: Option<String>,
+    },
+    /// The vendor refused it; `reason` is the vendor's words.
+    Rejected {
+        /// Why, as the vendor said it.
+        reason: String,
+    },
+    /// Ferry did not send it because of issues in the row.
+    Skipped {
+        /// The row's issues, joined.
+        reason: String,
+    },
+    /// It was meant to go but did not (cancelled, or the batch failed before the vendor judged it).
+    NotSent {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Outcome {
+    /// One word for the outcome: `sent`, `rejected`, `skipped`, `not sent`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Sent { .. } => "sent",
+            Outcome::Rejected { .. } => "rejected",
+            Outcome::Skipped { .. } => "skipped",
+            Outcome::NotSent { .. } => "not sent",
+        }
+    }
+
+    /// The message behind the outcome (empty for a plain success).
+    pub fn message(&self) -> &str {
+        match self {
+            Outcome::Sent { .. } => "",
+            Outcome::Rejected { reason } | Outcome::Skipped { reason } | Outcome::NotSent { reason } => reason,
+        }
+    }
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowOutcome {
+    /// Spreadsheet row number of the source row.
+    pub row: usize,
+    /// How the row is known to the vendor (participant id, e-mail, ...), for people.
+    pub identifier: String,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+/// One outcome per source row, in row order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Report {
+    /// The lines, sorted by row.
+    pub rows: Vec<RowOutcome>,
+}
+
+impl Report {
+    /// Sets the outcome of `row`, replacing an earlier one, keeping row order.
+    pub fn record(&mut self, row: usize, identifier: &str, outcome: Outcome) {
+        match self.rows.binary_search_by_key(&row, |r| r.row) {
+            Ok(i) => self.rows[i].outcome = outcome,
+            Err(i) => self.rows.insert(i, RowOutcome { row, identifier: identifier.to_string(), outcome }),
+        }
+    }
+
+    /// How many rows have the outcome labelled `label`.
+    pub fn count(&self, label: &str) -> usize {
+        self.rows.iter().filter(|r| r.outcome.label() == label).count()
+    }
+
+    /// The report as CSV (UTF-8 with BOM so Excel reads accents), one line per row.
+    /// Cells that a spreadsheet would run as a formula are neutralised with a leading `'`.
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+        let _ = w.write_record(["row", "identifier", "outcome", "vendor id", "message"]);
+        for line in &self.rows {
+            let id = match &line.outcome {
+                Outcome::Sent { id } => id.clone().unwrap_or_default(),
+                _ => String::new(),
+            };
+            let _ = w.write_record([
+                line.row.to_string(),
+                neutralise_formula(&line.identifier),
+                line.outcome.label().to_string(),
+                neutralise_formula(&id),
+                neutralise_formula(line.outcome.message()),
+            ]);
+        }
+        let bytes = w.into_inner().unwrap_or_default();
+        format!("\u{FEFF}{}", String::from_utf8_lossy(&bytes))
+    }
+}
+
+/// Prefixes `'` to text a spreadsheet would treat as a formula (`=`, `+`, `-`, `@`, tab, CR).
+pub fn neutralise_formula(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_is_ordered_and_safe() {
+        let mut r = Report::default();
+        r.record(3, "=HYPERLINK(\"x\")", Outcome::Rejected { reason: "bad, \"very\"".into() });
+        r.record(2, "a@b.lv", Outcome::Sent { id: Some("P-123456".into()) });
+        let csv = r.to_csv();
+        assert!(csv.starts_with('\u{FEFF}'));
+        let lines: Vec<&str> = csv.trim_start_matches('\u{FEFF}').lines().collect();
+        assert_eq!(lines[1], "2,a@b.lv,sent,P-123456,");
+        assert_eq!(lines[2], "3,\"'=HYPERLINK(\"\"x\"\")\",rejected,,\"bad, \"\"very\"\"\"");
+        assert_eq!(r.count("sent"), 1);
+    }
+}

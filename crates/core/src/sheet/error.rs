@@ -1,0 +1,52 @@
+//! Why a file could not be read, with the place where it went wrong.
+
+use std::fmt;
+
+/// A file that could not be read as a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// The file has no bytes, or only blank lines.
+    Empty,
+    /// The file is not text: `what` names what it looks like.
+    NotText {
+        /// e.g. "an Excel workbook (.xlsx)".
+        what: &'static str,
+    },
+    /// A cell is not valid UTF-8.
+    InvalidUtf8 {
+        /// Spreadsheet row number (header is 1).
+        row: usize,
+        /// Zero-based column index.
+        column: usize,
+    },
+    /// The CSV structure is broken at this row.
+    Malformed {
+        /// Spreadsheet row number (header is 1).
+        row: usize,
+        /// What the CSV reader said.
+        detail: String,
+    },
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Empty => write!(f, "The file is empty: there is no header row and no data. Choose a file with a header row and at least one row of participants."),
+            ReadError::NotText { what } => write!(
+                f,
+                "This file is not a CSV file: it looks like {what}. Open it in your spreadsheet program and save it as \"CSV UTF-8 (comma delimited)\", then choose that file."
+            ),
+            ReadError::InvalidUtf8 { row, column } => write!(
+                f,
+                "Row {row}, column {} is not UTF-8 text. Save the file as \"CSV UTF-8\" in your spreadsheet program and choose it again.",
+                crate::text::column_letter(*column)
+            ),
+            ReadError::Malformed { row, detail } => write!(
+                f,
+                "Row {row} could not be read as CSV ({detail}). Check that row's quotes and separators."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}

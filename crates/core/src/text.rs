@@ -1,0 +1,89 @@
+//! Small text helpers shared by readers, mapping and adapters.
+
+/// Shortens `s` to at most `max` characters, marking the cut with `…`.
+pub fn excerpt(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max).collect();
+        format!("{cut}…")
+    }
+}
+
+/// A header or field name reduced to lowercase letters and digits, so that
+/// `E-mail`, `e_mail` and `EMAIL ` compare equal.
+pub fn normalise_name(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The spreadsheet letter of a zero-based column index: 0 → `A`, 26 → `AA`.
+pub fn column_letter(index: usize) -> String {
+    let mut n = index + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        out.push(b'A' + rem as u8);
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ASCII letters")
+}
+
+/// Whether `s` looks like an e-mail address: one `@`, a non-empty local part without
+/// spaces, and a domain of dot-separated labels with a top-level part of two letters or more.
+pub fn is_valid_email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    if local.is_empty() || local.len() > 64 || domain.len() > 253 {
+        return false;
+    }
+    let local_ok = local.chars().all(|c| {
+        c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c)
+    }) && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..");
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+        && labels.last().is_some_and(|tld| tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic));
+    local_ok && domain_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(701), "ZZ");
+        assert_eq!(column_letter(702), "AAA");
+    }
+
+    #[test]
+    fn emails() {
+        for ok in ["a@b.lv", "anna.berzina+study@example.org", "x@sub.example.co.uk", "jānis@piemērs.lv"] {
+            assert!(is_valid_email(ok), "{ok}");
+        }
+        for bad in ["", "a", "a@", "@b.lv", "a@b", "a b@c.lv", "a@b..lv", "a@@b.lv", "a@b.1", ".a@b.lv", "a@-b.lv"] {
+            assert!(!is_valid_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(normalise_name(" E-Mail_Address "), "emailaddress");
+        assert_eq!(excerpt("abcdef", 3), "abc…");
+    }
+}

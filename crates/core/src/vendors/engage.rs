@@ -1,0 +1,766 @@
+//! Longenesis Engage: "Create participants and submissions with API".
+//!
+//! Two requests: a token from the Longenesis Auth service (Keycloak, OAuth2 password
+//! grant, form-encoded), then `POST /submissions/{org_slug}/bulk_post` with
+//! `{"records": [{"participant": {...}, "submission": {...}}]}` and the bearer token, or
+//! `/bulk_upload` with the same records as an uploaded JSON file.
+//!
+//! Rules from the document: a participant is identified by `participant_id`,
+//! `national_id` or `email` — at least one must be present; `partner_item_id` repeated
+//! makes a new version of that submission; `created_at` is a datetime.
+//! From NOTES: the bulk answer's shape is unknown, so any 2xx accepts the whole batch
+//! unless the body lists per-record errors; any other body is shown verbatim.
+
+use std::collections::{HashMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::datetime::parse_datetime;
+use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
+use crate::issue::{Issue, Severity};
+use crate::mapping::{FieldKind, FieldSpec, Mapping};
+use crate::report::{Outcome, Report};
+use crate::sheet::Sheet;
+use crate::text::is_valid_email;
+
+/// Engage in the list of targets.
+pub const VENDOR: super::Vendor = super::Vendor {
+    id: "engage",
+    name: "Longenesis Engage",
+    summary: "Participants and their survey submissions, imported in bulk.",
+    fields: FIELDS,
+    dynamic_prefix: Some(ANSWERS_PREFIX),
+};
+
+/// Prefix of answer fields: `answers.<question id>` as in the Engage survey.
+pub const ANSWERS_PREFIX: &str = "answers.";
+
+/// The three fields that identify a participant; at least one is required.
+pub const IDENTIFIERS: [&str; 3] = ["participant.participant_id", "participant.national_id", "participant.email"];
+
+/// The record's fields, in the document's order.
+pub const FIELDS: &[FieldSpec] = &[
+    FieldSpec { key: "participant.participant_id", label: "Participant ID", help: "Your own ID for the participant; Engage makes one (P-xxxxxx) when none is given.", kind: FieldKind::Text, synonyms: &["participant id", "subject id", "patient id", "pid", "id"] },
+    FieldSpec { key: "participant.national_id", label: "National ID", help: "Personal identification code, e.g. 123456-11111.", kind: FieldKind::Text, synonyms: &["personal code", "personas kods", "national identification number", "ssn", "personal id"] },
+    FieldSpec { key: "participant.email", label: "Email", help: "The participant's e-mail address.", kind: FieldKind::Email, synonyms: &["e-mail", "email address", "e-mail address", "mail"] },
+    FieldSpec { key: "participant.given_name", label: "Given name", help: "Optional.", kind: FieldKind::Text, synonyms: &["first name", "firstname", "forename", "vārds"] },
+    FieldSpec { key: "participant.family_name", label: "Family name", help: "Optional.", kind: FieldKind::Text, synonyms: &["last name", "lastname", "surname", "uzvārds"] },
+    FieldSpec { key: "participant.phone", label: "Phone", help: "Optional, e.g. +371 22222222.", kind: FieldKind::Phone, synonyms: &["phone number", "mobile", "telephone", "tel", "tālrunis"] },
+    FieldSpec { key: "participant.update_profile", label: "Update profile", help: "Optional: true to update an existing participant's profile.", kind: FieldKind::Boolean, synonyms: &[] },
+    FieldSpec { key: "participant.text", label: "Comment", help: "Optional comment shown on the participant's profile.", kind: FieldKind::Text, synonyms: &["comment", "note", "notes"] },
+    FieldSpec { key: "submission.partner_item_id", label: "Partner item ID", help: "Optional: your ID for this submission; the same ID again makes a new version.", kind: FieldKind::Text, synonyms: &["item id", "submission id", "record id"] },
+    FieldSpec { key: "submission.created_at", label: "Created at", help: "Optional: when the submission was made; now when empty.", kind: FieldKind::DateTime, synonyms: &["date", "created", "timestamp", "submitted at", "submission date"] },
+];
+
+/// How records travel to Engage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum UploadMode {
+    /// `/bulk_post`: JSON in the request body.
+    #[default]
+    BulkPost,
+    /// `/bulk_upload`: the same JSON as an uploaded file (multipart).
+    BulkUpload,
+}
+
+/// Where and how to send. Holds nothing secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Base URL of the Longenesis Auth service.
+    pub auth_base: String,
+    /// Keycloak realm.
+    pub realm: String,
+    /// Base URL of the Engage API.
+    pub api_base: String,
+    /// The organisation's slug in Engage.
+    pub org_slug: String,
+    /// The activity (survey) the submissions belong to.
+    pub activity_slug: String,
+    /// Records per request.
+    pub batch_size: usize,
+    /// bulk_post or bulk_upload.
+    pub mode: UploadMode,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            auth_base: "https://auth.longenesis.com".into(),
+            realm: "curator-engage".into(),
+            api_base: "https://engage-openapi.longenesis.com".into(),
+            org_slug: String::new(),
+            activity_slug: String::new(),
+            batch_size: 100,
+            mode: UploadMode::BulkPost,
+        }
+    }
+}
+
+impl Settings {
+    /// The token endpoint's URL.
+    pub fn token_url(&self) -> String {
+        format!("{}/realms/{}/protocol/openid-connect/token", trim_base(&self.auth_base), self.realm.trim())
+    }
+
+    /// The bulk endpoint's URL for the chosen mode.
+    pub fn bulk_url(&self) -> String {
+        let endpoint = match self.mode {
+            UploadMode::BulkPost => "bulk_post",
+            UploadMode::BulkUpload => "bulk_upload",
+        };
+        format!("{}/submissions/{}/{endpoint}", trim_base(&self.api_base), self.org_slug.trim())
+    }
+
+    /// What is missing or wrong in the settings, in words; empty when ready.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (value, what) in [(&self.auth_base, "Auth service URL"), (&self.api_base, "Engage API URL")] {
+            if !(value.starts_with("https://") || value.starts_with("http://")) {
+                out.push(format!("{what} must start with https:// (it is \"{value}\")."));
+            }
+        }
+        if self.realm.trim().is_empty() {
+            out.push("Realm is empty: Longenesis uses \"curator-engage\".".into());
+        }
+        if self.org_slug.trim().is_empty() {
+            out.push("Organisation slug is empty: it is your organisation's short name in Engage (ask Longenesis Support if unsure).".into());
+        }
+        if self.activity_slug.trim().is_empty() {
+            out.push("Activity slug is empty: it names the Engage activity (survey) the submissions belong to.".into());
+        }
+        if self.batch_size == 0 {
+            out.push("Batch size must be at least 1.".into());
+        }
+        out
+    }
+}
+
+fn trim_base(url: &str) -> &str {
+    url.trim().trim_end_matches('/')
+}
+
+/// The Engage account used for the import. Lives in memory only.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Credentials {
+    /// The Engage login e-mail.
+    pub username: String,
+    /// The Engage password.
+    pub password: String,
+    /// Longenesis-issued client id (usually the organisation slug).
+    pub client_id: String,
+    /// Longenesis-issued client secret.
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("username", &self.username).field("client_id", &self.client_id).finish_non_exhaustive()
+    }
+}
+
+impl Credentials {
+    /// What is missing, and what the document warns about (Gmail accounts), in words.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (value, what) in [
+            (&self.username, "Username"),
+            (&self.password, "Password"),
+            (&self.client_id, "Client ID"),
+            (&self.client_secret, "Client secret"),
+        ] {
+            if value.trim().is_empty() {
+                out.push(format!("{what} is empty."));
+            }
+        }
+        if self.username.trim().to_ascii_lowercase().ends_with("@gmail.com") {
+            out.push("Engage does not accept Gmail accounts for API use: use an account registered with a non-Gmail address.".into());
+        }
+        out
+    }
+}
+
+/// One row turned into an Engage record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreparedRecord {
+    /// Spreadsheet row number of the source row.
+    pub row: usize,
+    /// participant_id, else email, else national_id.
+    pub identifier: String,
+    /// The record as Engage wants it.
+    pub json: Value,
+}
+
+/// Records ready to send, and the issues found on the way.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prepared {
+    /// Rows without errors, as records.
+    pub records: Vec<PreparedRecord>,
+    /// Every issue, in row order.
+    pub issues: Vec<Issue>,
+    /// Rows not sent because of errors, with their identifier.
+    pub skipped: Vec<(usize, String)>,
+}
+
+/// What is wrong with the mapping as a whole (no identifier mapped, ...), in words.
+pub fn mapping_problems(mapping: &Mapping) -> Vec<String> {
+    let mut out = Vec::new();
+    if IDENTIFIERS.iter().all(|k| mapping.get(k).is_none()) {
+        out.push("Map at least one of Participant ID, National ID or Email: Engage identifies every participant by one of them.".into());
+    }
+    for key in mapping.keys_with_prefix(ANSWERS_PREFIX) {
+        if key[ANSWERS_PREFIX.len()..].trim().is_empty() {
+            out.push("An answer has no question ID: give it the question's ID from your Engage survey.".into());
+        }
+    }
+    out
+}
+
+/// Checks every row and builds the records of the rows that Engage would accept.
+pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
+    let mut prepared = Prepared::default();
+    let mut partner_items: HashMap<String, usize> = HashMap::new();
+    for index in 0..sheet.rows.len() {
+        let row_number = sheet.rows[index].number;
+        let mut issues = Vec::new();
+        let issue = |key: &str, severity: Severity, message: String| {
+            let column = mapping.column(key);
+            Issue {
+                row: row_number,
+                column,
+                column_name: column.and_then(|c| sheet.headers.get(c).cloned()),
+                field: key.to_string(),
+                severity,
+                message,
+            }
+        };
+        let value = |key: &str| mapping.value(sheet, index, key);
+
+        let mut participant = Map::new();
+        let mut submission = Map::new();
+        for field in FIELDS {
+            let Some(text) = value(field.key) else { continue };
+            let (object, name) = match field.key.split_once('.') {
+                Some(("participant", name)) => (&mut participant, name),
+                Some((_, name)) => (&mut submission, name),
+                None => continue,
+            };
+            match field.kind {
+                FieldKind::Email if !is_valid_email(text) => issues.push(issue(
+                    field.key,
+                    Severity::Error,
+                    format!("\"{text}\" is not a valid e-mail address: correct it, or clear the cell if the row has a participant ID or national ID."),
+                )),
+                FieldKind::Boolean => match parse_bool(text) {
+                    Some(b) => {
+                        object.insert(name.into(), Value::Bool(b));
+                    }
+                    None => issues.push(issue(field.key, Severity::Error, format!("\"{text}\" is not true or false: write true, false, yes or no."))),
+                },
+                FieldKind::DateTime => match parse_datetime(text) {
+                    Some(dt) => {
+                        object.insert(name.into(), Value::String(dt.to_canonical()));
+                    }
+                    None => issues.push(issue(
+                        field.key,
+                        Severity::Error,
+                        format!("\"{text}\" is not a date and time Ferry can read: write it as YYYY-MM-DD HH:MM, e.g. 2024-09-01 10:10."),
+                    )),
+                },
+                _ => {
+                    object.insert(name.into(), Value::String(text.to_string()));
+                }
+            }
+        }
+        let has_identifier = IDENTIFIERS.iter().any(|k| value(k).is_some());
+        if !has_identifier {
+            issues.push(Issue {
+                row: row_number,
+                column: None,
+                column_name: None,
+                field: "participant".into(),
+                severity: Severity::Error,
+                message: "No participant ID, national ID or email: Engage needs at least one of them to identify the participant. Fill one in.".into(),
+            });
+        }
+        if let Some(item) = value("submission.partner_item_id") {
+            if let Some(first) = partner_items.get(item) {
+                issues.push(issue(
+                    "submission.partner_item_id",
+                    Severity::Warning,
+                    format!("Partner item ID \"{item}\" is also on row {first}: Engage will store this row as a new version of that submission."),
+                ));
+            } else {
+                partner_items.insert(item.to_string(), row_number);
+            }
+        }
+        let mut answers = Map::new();
+        for key in mapping.keys_with_prefix(ANSWERS_PREFIX) {
+            if let Some(text) = value(key) {
+                answers.insert(key[ANSWERS_PREFIX.len()..].trim().to_string(), Value::String(text.to_string()));
+            }
+        }
+        let mut submission_json = Map::new();
+        submission_json.insert("activity_slug".into(), Value::String(settings.activity_slug.trim().to_string()));
+        submission_json.extend(submission);
+        submission_json.insert("answers".into(), Value::Object(answers));
+
+        let identifier = IDENTIFIERS
+            .iter()
+            .find_map(|k| value(k))
+            .unwrap_or("")
+            .to_string();
+        let blocked = issues.iter().any(|i| i.severity == Severity::Error);
+        prepared.issues.extend(issues);
+        if blocked {
+            prepared.skipped.push((row_number, identifier));
+        } else {
+            prepared.records.push(PreparedRecord {
+                row: row_number,
+                identifier,
+                json: json!({ "participant": participant, "submission": submission_json }),
+            });
+        }
+    }
+    prepared
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "t" | "on" | "jā" | "ja" => Some(true),
+        "false" | "no" | "n" | "0" | "f" | "off" | "nē" | "ne" => Some(false),
+        _ => None,
+    }
+}
+
+/// The JSON document Engage receives for these records: `{"records": [...]}`.
+pub fn payload(records: &[&PreparedRecord]) -> Value {
+    json!({ "records": records.iter().map(|r| r.json.clone()).collect::<Vec<_>>() })
+}
+
+/// The token request: OAuth2 password grant, form-encoded, as in the document.
+pub fn token_request(settings: &Settings, credentials: &Credentials) -> HttpRequest {
+    HttpRequest {
+        method: Method::Post,
+        url: settings.token_url(),
+        headers: vec![("Accept".into(), "application/json".into())],
+        body: Body::Form(vec![
+            ("username".into(), credentials.username.trim().to_string()),
+            ("password".into(), credentials.password.clone()),
+            ("grant_type".into(), "password".into()),
+            ("client_id".into(), credentials.client_id.trim().to_string()),
+            ("client_secret".into(), credentials.client_secret.trim().to_string()),
+        ]),
+    }
+}
+
+/// An access token and when it stops working.
+#[derive(Clone, PartialEq)]
+pub struct Token {
+    /// The bearer token.
+    pub access_token: String,
+    /// Milliseconds since the epoch (the caller's clock) after which it is not used.
+    pub expires_at_ms: f64,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token").field("expires_at_ms", &self.expires_at_ms).finish_non_exhaustive()
+    }
+}
+
+impl Token {
+    /// Whether the token may still be used at `now_ms` (with a 30-second margin).
+    pub fn is_fresh(&self, now_ms: f64) -> bool {
+        now_ms + 30_000.0 < self.expires_at_ms
+    }
+}
+
+/// Why Engage gave no token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthError {
+    /// Keycloak's `invalid_grant` / "Invalid user credentials".
+    BadUserCredentials,
+    /// Keycloak's `unauthorized_client` or `invalid_client`.
+    BadClient,
+    /// Another Keycloak error, with its own words.
+    Keycloak {
+        /// HTTP status.
+        status: u16,
+        /// `error`.
+        error: String,
+        /// `error_description`.
+        description: String,
+    },
+    /// An answer that is not Keycloak's.
+    Unreadable {
+        /// HTTP status.
+        status: u16,
+        /// The start of the body.
+        excerpt: String,
+    },
+}
+
+impl std::fmt::Display for AuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuthError::BadUserCredentials => write!(f, "Engage rejected the username or password (\"Invalid user credentials\"). Check them and try again; nothing was sent."),
+            AuthError::BadClient => write!(f, "Engage rejected the client ID or client secret (\"Invalid client or Invalid client credentials\"). Check them with Longenesis; nothing was sent."),
+            AuthError::Keycloak { status, error, description } => write!(f, "The Longenesis Auth service refused the login (HTTP {status}, {error}: {description}). Nothing was sent."),
+            AuthError::Unreadable { status, excerpt } => write!(f, "The Longenesis Auth service gave an answer Ferry cannot read (HTTP {status}): {excerpt}. Check the Auth service URL and realm; nothing was sent."),
+        }
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+/// Reads the token answer. `now_ms` is the caller's clock when the answer arrived.
+pub fn read_token(response: &HttpResponse, now_ms: f64) -> Result<Token, AuthError> {
+    #[derive(Deserialize)]
+    struct Success {
+        access_token: String,
+        expires_in: Option<f64>,
+    }
+    #[derive(Deserialize)]
+    struct Failure {
+        error: String,
+        #[serde(default)]
+        error_description: String,
+    }
+    if response.is_success() {
+        if let Ok(ok) = serde_json::from_str::<Success>(&response.body) {
+            if !ok.access_token.is_empty() {
+                return Ok(Token {
+                    access_token: ok.access_token,
+                    expires_at_ms: now_ms + ok.expires_in.unwrap_or(60.0) * 1000.0,
+                });
+            }
+        }
+    } else if let Ok(err) = serde_json::from_str::<Failure>(&response.body) {
+        return Err(match err.error.as_str() {
+            "invalid_grant" if err.error_description.contains("user credentials") => AuthError::BadUserCredentials,
+            "unauthorized_client" | "invalid_client" => AuthError::BadClient,
+            _ => AuthError::Keycloak { status: response.status, error: err.error, description: err.error_description },
+        });
+    }
+    Err(AuthError::Unreadable { status: response.status, excerpt: response.body_excerpt() })
+}
+
+/// The bulk request carrying `records`, by bulk_post or bulk_upload.
+pub fn bulk_request(settings: &Settings, token: &Token, records: &[&PreparedRecord]) -> HttpRequest {
+    let document = payload(records).to_string();
+    let body = match settings.mode {
+        UploadMode::BulkPost => Body::Json(document),
+        UploadMode::BulkUpload => Body::Multipart(vec![Part {
+            name: "file".into(),
+            filename: Some("records.json".into()),
+            content_type: Some("application/json".into()),
+            data: document,
+        }]),
+    };
+    HttpRequest {
+        method: Method::Post,
+        url: settings.bulk_url(),
+        headers: vec![
+            ("Authorization".into(), format!("Bearer {}", token.access_token)),
+            ("Accept".into(), "application/json".into()),
+        ],
+        body,
+    }
+}
+
+/// What a bulk answer says about the batch's records (indices into the batch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkAnswer {
+    /// 2xx: accepted, with per-record ids (when listed) and per-record errors (when listed).
+    Accepted {
+        /// `(batch index, id)` for records the answer gave an id for.
+        ids: Vec<(usize, String)>,
+        /// `(batch index, message)` for records the answer says failed.
+        errors: Vec<(usize, String)>,
+    },
+    /// 401: the token is not (or no longer) accepted.
+    Unauthorized(String),
+    /// 4xx naming records: those are refused, the others were not judged.
+    RecordsRefused(Vec<(usize, String)>),
+    /// 4xx for the whole batch, with the body verbatim.
+    BatchRefused(String),
+    /// 5xx or a gateway error: nothing was judged.
+    ServerFailed(String),
+}
+
+/// Reads a bulk_post / bulk_upload answer for a batch of `count` records.
+pub fn read_bulk_answer(response: &HttpResponse, count: usize) -> BulkAnswer {
+    let body: Option<Value> = serde_json::from_str(&response.body).ok();
+    let verbatim = format!("HTTP {}: {}", response.status, response.body_excerpt());
+    match response.status {
+        200..=299 => {
+            let (ids, errors) = body.as_ref().map(|b| per_record_results(b, count)).unwrap_or_default();
+            BulkAnswer::Accepted { ids, errors }
+        }
+        401 => BulkAnswer::Unauthorized(verbatim),
+        400..=499 => {
+            let named = body.as_ref().map(|b| fastapi_record_errors(b, count)).unwrap_or_default();
+            if named.is_empty() {
+                BulkAnswer::BatchRefused(verbatim)
+            } else {
+                BulkAnswer::RecordsRefused(named)
+            }
+        }
+        _ => BulkAnswer::ServerFailed(verbatim),
+    }
+}
+
+/// FastAPI validation errors: `{"detail": [{"loc": ["body","records",3,...], "msg": ...}]}`.
+fn fastapi_record_errors(body: &Value, count: usize) -> Vec<(usize, String)> {
+    let Some(details) = body.get("detail").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(usize, String)> = Vec::new();
+    for detail in details {
+        let loc = detail.get("loc").and_then(Value::as_array).cloned().unwrap_or_default();
+        let Some(pos) = loc.iter().position(|v| v == "records") else { continue };
+        let Some(index) = loc.get(pos + 1).and_then(Value::as_u64).map(|i| i as usize).filter(|&i| i < count) else {
+            continue;
+        };
+        let path: Vec<String> = loc[pos + 2..].iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect();
+        let msg = detail.get("msg").and_then(Value::as_str).unwrap_or("invalid");
+        let text = if path.is_empty() { msg.to_string() } else { format!("{}: {msg}", path.join(".")) };
+        match out.iter_mut().find(|(i, _)| *i == index) {
+            Some((_, existing)) => {
+                existing.push_str("; ");
+                existing.push_str(&text);
+            }
+            None => out.push((index, text)),
+        }
+    }
+    out
+}
+
+/// Per-record results in a 2xx body, when it lists them: an array (or `records` /
+/// `results` array) with one entry per record, each with an id or an error.
+fn per_record_results(body: &Value, count: usize) -> (Vec<(usize, String)>, Vec<(usize, String)>) {
+    let list = body
+        .as_array()
+        .or_else(|| body.get("records").and_then(Value::as_array))
+        .or_else(|| body.get("results").and_then(Value::as_array));
+    let mut ids = Vec::new();
+    let mut errors = Vec::new();
+    if let Some(list) = list.filter(|l| l.len() == count) {
+        for (i, item) in list.iter().enumerate() {
+            let error = ["error", "errors", "detail"].iter().find_map(|k| item.get(k)).filter(|v| !v.is_null());
+            if let Some(e) = error {
+                errors.push((i, e.as_str().map_or_else(|| e.to_string(), str::to_string)));
+            } else if let Some(id) = item
+                .get("participant_id")
+                .or_else(|| item.get("participant").and_then(|p| p.get("participant_id")))
+                .or_else(|| item.get("id"))
+                .and_then(Value::as_str)
+            {
+                ids.push((i, id.to_string()));
+            }
+        }
+    }
+    (ids, errors)
+}
+
+/// A send in progress: which requests to make next and what came of them.
+/// Sans-IO: the caller performs each request and hands back the answer and the time.
+#[derive(Debug)]
+pub struct Send {
+    settings: Settings,
+    credentials: Credentials,
+    records: Vec<PreparedRecord>,
+    queue: VecDeque<Batch>,
+    token: Option<Token>,
+    waiting: Option<Waiting>,
+    report: Report,
+    failure: Option<String>,
+    sent_rows: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Batch {
+    records: Vec<usize>,
+    /// Whether this batch already re-asked for a token after a 401.
+    reauthorised: bool,
+    /// Whether this batch is what remained after Engage refused some of its records.
+    remainder: bool,
+}
+
+#[derive(Debug)]
+enum Waiting {
+    Token,
+    Bulk(Batch),
+}
+
+/// A request in flight ended without an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError(pub String);
+
+impl Send {
+    /// Plans the send of `prepared`'s records; rows skipped for issues go into the report.
+    pub fn new(settings: Settings, credentials: Credentials, prepared: &Prepared) -> Send {
+        let mut report = Report::default();
+        for (row, identifier) in &prepared.skipped {
+            let reasons: Vec<&str> = prepared
+                .issues
+                .iter()
+                .filter(|i| i.row == *row && i.severity == Severity::Error)
+                .map(|i| i.message.as_str())
+                .collect();
+            report.record(*row, identifier, Outcome::Skipped { reason: reasons.join(" ") });
+        }
+        let queue = crate::plan::batches(prepared.records.len(), settings.batch_size)
+            .into_iter()
+            .map(|records| Batch { records, reauthorised: false, remainder: false })
+            .collect();
+        Send {
+            settings,
+            credentials,
+            records: prepared.records.clone(),
+            queue,
+            token: None,
+            waiting: None,
+            report,
+            failure: None,
+            sent_rows: 0,
+        }
+    }
+
+    /// The next request to perform, or `None` when the send is over.
+    /// Call [`Send::handle`] with its answer before asking again.
+    pub fn next_request(&mut self, now_ms: f64) -> Option<HttpRequest> {
+        if self.waiting.is_some() || self.failure.is_some() {
+            return None;
+        }
+        let batch = self.queue.pop_front()?;
+        match &self.token {
+            Some(token) if token.is_fresh(now_ms) => {
+                let records: Vec<&PreparedRecord> = batch.records.iter().map(|&i| &self.records[i]).collect();
+                let request = bulk_request(&self.settings, token, &records);
+                self.waiting = Some(Waiting::Bulk(batch));
+                Some(request)
+            }
+            _ => {
+                self.queue.push_front(batch);
+                self.waiting = Some(Waiting::Token);
+                Some(token_request(&self.settings, &self.credentials))
+            }
+        }
+    }
+
+    /// Takes the answer to the last request (or why there was none) at time `now_ms`.
+    pub fn handle(&mut self, answer: Result<HttpResponse, TransportError>, now_ms: f64) {
+        match self.waiting.take() {
+            None => {}
+            Some(Waiting::Token) => match answer {
+                Ok(response) => match read_token(&response, now_ms) {
+                    Ok(token) => self.token = Some(token),
+                    Err(e) => self.fail(e.to_string()),
+                },
+                Err(TransportError(e)) => self.fail(format!("The Longenesis Auth service could not be reached ({e}). Nothing was sent.")),
+            },
+            Some(Waiting::Bulk(batch)) => match answer {
+                Ok(response) => self.take_bulk_answer(batch, &response),
+                Err(TransportError(e)) => {
+                    self.mark(&batch.records, |_| Outcome::NotSent { reason: format!("No answer from Engage ({e}); this row may need sending again.") });
+                }
+            },
+        }
+    }
+
+    fn take_bulk_answer(&mut self, mut batch: Batch, response: &HttpResponse) {
+        match read_bulk_answer(response, batch.records.len()) {
+            BulkAnswer::Accepted { ids, errors } => {
+                for (i, &record) in batch.records.iter().enumerate() {
+                    let outcome = match errors.iter().find(|(e, _)| *e == i) {
+                        Some((_, message)) => Outcome::Rejected { reason: message.clone() },
+                        None => Outcome::Sent { id: ids.iter().find(|(e, _)| *e == i).map(|(_, id)| id.clone()) },
+                    };
+                    self.mark(&[record], |_| outcome.clone());
+                }
+            }
+            BulkAnswer::Unauthorized(message) if !batch.reauthorised => {
+                let _ = message;
+                self.token = None;
+                batch.reauthorised = true;
+                self.queue.push_front(batch);
+            }
+            BulkAnswer::Unauthorized(message) => {
+                self.mark(&batch.records, |_| Outcome::NotSent { reason: format!("Engage did not accept a fresh token either ({message}). Check the account's permissions (Manage Participants, Manage Submissions).") });
+            }
+            BulkAnswer::RecordsRefused(named) => {
+                let mut rest = Vec::new();
+                for (i, &record) in batch.records.iter().enumerate() {
+                    match named.iter().find(|(n, _)| *n == i) {
+                        Some((_, message)) => self.mark(&[record], |_| Outcome::Rejected { reason: message.clone() }),
+                        None => rest.push(record),
+                    }
+                }
+                if !rest.is_empty() {
+                    if batch.remainder {
+                        self.mark(&rest, |_| Outcome::NotSent { reason: "Engage refused this batch twice; send this row again on its own.".into() });
+                    } else {
+                        self.queue.push_front(Batch { records: rest, reauthorised: batch.reauthorised, remainder: true });
+                    }
+                }
+            }
+            BulkAnswer::BatchRefused(message) => self.mark(&batch.records, |_| Outcome::Rejected { reason: format!("Engage refused the batch: {message}") }),
+            BulkAnswer::ServerFailed(message) => self.mark(&batch.records, |_| Outcome::NotSent { reason: format!("Engage failed to take the batch: {message}") }),
+        }
+    }
+
+    fn mark(&mut self, records: &[usize], outcome: impl Fn(usize) -> Outcome) {
+        for &i in records {
+            let record = &self.records[i];
+            let o = outcome(i);
+            if matches!(o, Outcome::Sent { .. }) {
+                self.sent_rows += 1;
+            }
+            self.report.record(record.row, &record.identifier, o);
+        }
+    }
+
+    fn fail(&mut self, message: String) {
+        let pending: Vec<usize> = self.queue.drain(..).flat_map(|b| b.records).collect();
+        self.mark(&pending, |_| Outcome::NotSent { reason: message.clone() });
+        self.failure = Some(message);
+    }
+
+    /// Stops: every record not yet answered is reported as not sent.
+    pub fn cancel(&mut self) {
+        let mut pending: Vec<usize> = self.queue.drain(..).flat_map(|b| b.records).collect();
+        if let Some(Waiting::Bulk(batch)) = self.waiting.take() {
+            pending.extend(batch.records);
+        }
+        self.mark(&pending, |_| Outcome::NotSent { reason: "Cancelled before this row was sent.".into() });
+    }
+
+    /// `(records answered, records to send)`.
+    pub fn progress(&self) -> (usize, usize) {
+        let pending: usize = self.queue.iter().map(|b| b.records.len()).sum::<usize>()
+            + match &self.waiting {
+                Some(Waiting::Bulk(b)) => b.records.len(),
+                _ => 0,
+            };
+        (self.records.len() - pending, self.records.len())
+    }
+
+    /// Records Engage accepted so far.
+    pub fn sent(&self) -> usize {
+        self.sent_rows
+    }
+
+    /// Why the whole send stopped (bad login, ...), if it did.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
+    }
+
+    /// One line per source row so far.
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+}
+
+#[cfg(test)]
+mod tests;
