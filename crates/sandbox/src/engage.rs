@@ -1,0 +1,318 @@
+//! Longenesis Engage's import endpoints: `bulk_post` (JSON body) and `bulk_upload`
+//! (the same JSON as an uploaded file), answering like the FastAPI service they are.
+//!
+//! Enforced from the document: a bearer token from the Auth service; an account with
+//! import rights in the organisation; records in participant + submission pairs; at
+//! least one of participant_id / national_id / email; `activity_slug` present;
+//! `created_at` a datetime; generated `P-xxxxxx` ids; a repeated `partner_item_id`
+//! stored as a new version. A request with any invalid record is refused whole (422,
+//! FastAPI's `detail` list naming each record) and stores nothing.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::Shared;
+
+/// A participant as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Participant {
+    /// Given or generated (`P-xxxxxx`) id.
+    pub participant_id: String,
+    /// Every other participant field as received (national_id, email, names, ...).
+    pub profile: Map<String, Value>,
+}
+
+/// A submission as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Submission {
+    /// Whose submission.
+    pub participant_id: String,
+    /// The activity.
+    pub activity_slug: String,
+    /// The partner's id for it, if given.
+    pub partner_item_id: Option<String>,
+    /// 1, then 2, ... for each import with the same partner_item_id.
+    pub version: u32,
+    /// As received, if given.
+    pub created_at: Option<String>,
+    /// Question id → answer.
+    pub answers: Map<String, Value>,
+}
+
+/// One organisation's imported data.
+#[derive(Debug, Default, Serialize)]
+pub struct EngageOrg {
+    /// Participants, in creation order.
+    pub participants: Vec<Participant>,
+    /// Submissions, in arrival order (versions included).
+    pub submissions: Vec<Submission>,
+    /// Import requests accepted.
+    pub accepted_requests: u32,
+    /// Import requests refused (any status but 2xx).
+    pub refused_requests: u32,
+}
+
+fn detail(status: StatusCode, text: &str) -> Response {
+    (status, Json(json!({ "detail": text }))).into_response()
+}
+
+fn validation(errors: Vec<Value>) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "detail": errors }))).into_response()
+}
+
+fn problem(kind: &str, loc: Vec<Value>, msg: &str) -> Value {
+    json!({ "type": kind, "loc": loc, "msg": msg })
+}
+
+/// `POST /submissions/{org}/bulk_post`.
+pub async fn bulk_post(State(shared): State<Shared>, Path(org): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = authorise(&shared, &org, &headers) {
+        return r;
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let document = if is_json { serde_json::from_slice::<Value>(&body).ok() } else { None };
+    let Some(document) = document else {
+        count_refused(&shared, &org);
+        return validation(vec![problem("json_invalid", vec![json!("body"), json!(0)], "JSON decode error")]);
+    };
+    import(&shared, &org, document, "body")
+}
+
+/// `POST /submissions/{org}/bulk_upload`: multipart with the JSON in the `file` part.
+pub async fn bulk_upload(State(shared): State<Shared>, Path(org): Path<String>, request: Request) -> Response {
+    let headers = request.headers().clone();
+    if let Err(r) = authorise(&shared, &org, &headers) {
+        return r;
+    }
+    let mut file: Option<Bytes> = None;
+    if let Ok(mut multipart) = Multipart::from_request(request, &()).await {
+        while let Ok(Some(field)) = multipart.next_field().await {
+            if field.name() == Some("file") && field.file_name().is_some() {
+                file = field.bytes().await.ok();
+                break;
+            }
+        }
+    }
+    let Some(bytes) = file else {
+        count_refused(&shared, &org);
+        return validation(vec![problem("missing", vec![json!("body"), json!("file")], "Field required")]);
+    };
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(document) => import(&shared, &org, document, "file"),
+        Err(_) => {
+            count_refused(&shared, &org);
+            validation(vec![problem("json_invalid", vec![json!("file"), json!(0)], "The uploaded file is not valid JSON")])
+        }
+    }
+}
+
+fn count_refused(shared: &Shared, org: &str) {
+    if let Some(o) = shared.lock().expect("sandbox state").engage.get_mut(org) {
+        o.refused_requests += 1;
+    }
+}
+
+fn authorise(shared: &Shared, org: &str, headers: &HeaderMap) -> Result<(), Response> {
+    let s = shared.lock().expect("sandbox state");
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let account = s.bearer(authorization).map_err(|e| detail(StatusCode::UNAUTHORIZED, e))?;
+    if !s.engage.contains_key(org) {
+        return Err(detail(StatusCode::NOT_FOUND, "Organization not found"));
+    }
+    if !account.admin_of.iter().any(|o| o == org) {
+        return Err(detail(StatusCode::FORBIDDEN, "Not enough permissions: Manage Participants and Manage Submissions are required"));
+    }
+    Ok(())
+}
+
+const PARTICIPANT_TEXT: [&str; 7] = ["participant_id", "national_id", "email", "given_name", "family_name", "phone", "text"];
+const SUBMISSION_TEXT: [&str; 3] = ["activity_slug", "partner_item_id", "created_at"];
+
+fn check_record(index: usize, record: &Value, root: &str) -> Vec<Value> {
+    let at = |path: &[&str]| {
+        let mut loc = vec![json!(root), json!("records"), json!(index)];
+        loc.extend(path.iter().map(|p| json!(p)));
+        loc
+    };
+    let mut errors = Vec::new();
+    let Some(record) = record.as_object() else {
+        return vec![problem("model_type", at(&[]), "Input should be a valid dictionary or object")];
+    };
+    match record.get("participant").and_then(Value::as_object) {
+        None => errors.push(problem("missing", at(&["participant"]), "Field required")),
+        Some(p) => {
+            for key in PARTICIPANT_TEXT {
+                if p.get(key).is_some_and(|v| !v.is_string() && !v.is_null()) {
+                    errors.push(problem("string_type", at(&["participant", key]), "Input should be a valid string"));
+                }
+            }
+            if p.get("update_profile").is_some_and(|v| !v.is_boolean() && !v.is_null()) {
+                errors.push(problem("bool_type", at(&["participant", "update_profile"]), "Input should be a valid boolean"));
+            }
+            if let Some(email) = p.get("email").and_then(Value::as_str) {
+                if !plausible_email(email) {
+                    errors.push(problem("value_error", at(&["participant", "email"]), "value is not a valid email address"));
+                }
+            }
+            let identified = ["participant_id", "national_id", "email"]
+                .iter()
+                .any(|k| p.get(*k).and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty()));
+            if !identified {
+                errors.push(problem(
+                    "value_error",
+                    at(&["participant"]),
+                    "Value error, At least one of participant_id, national_id or email must be present",
+                ));
+            }
+        }
+    }
+    match record.get("submission").and_then(Value::as_object) {
+        None => errors.push(problem("missing", at(&["submission"]), "Field required")),
+        Some(s) => {
+            for key in SUBMISSION_TEXT {
+                if s.get(key).is_some_and(|v| !v.is_string() && !v.is_null()) {
+                    errors.push(problem("string_type", at(&["submission", key]), "Input should be a valid string"));
+                }
+            }
+            if s.get("activity_slug").and_then(Value::as_str).is_none_or(|a| a.trim().is_empty()) {
+                errors.push(problem("missing", at(&["submission", "activity_slug"]), "Field required"));
+            }
+            if let Some(created) = s.get("created_at").and_then(Value::as_str) {
+                if !is_datetime(created) {
+                    errors.push(problem("datetime_from_date_parsing", at(&["submission", "created_at"]), "Input should be a valid datetime"));
+                }
+            }
+            if s.get("answers").is_some_and(|a| !a.is_object()) {
+                errors.push(problem("dict_type", at(&["submission", "answers"]), "Input should be a valid dictionary"));
+            }
+        }
+    }
+    errors
+}
+
+fn plausible_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => !local.is_empty() && !s.contains(char::is_whitespace) && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@'),
+        None => false,
+    }
+}
+
+/// `YYYY-MM-DD`, optionally followed by `T` or a space and `HH:MM[:SS[.f]]` and a zone.
+fn is_datetime(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok()).unwrap_or(99);
+    if b.len() < 10 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
+        return false;
+    }
+    if !(1..=12).contains(&num(5..7)) || !(1..=31).contains(&num(8..10)) {
+        return false;
+    }
+    if b.len() == 10 {
+        return true;
+    }
+    if !(b[10] == b'T' || b[10] == b' ') || b.len() < 16 || !digits(11..13) || b[13] != b':' || !digits(14..16) {
+        return false;
+    }
+    if num(11..13) > 23 || num(14..16) > 59 {
+        return false;
+    }
+    let rest = &s[16..];
+    let rest = rest.strip_prefix(':').map_or(Some(rest), |r| {
+        (r.len() >= 2 && r[..2].bytes().all(|c| c.is_ascii_digit()) && r[..2].parse::<u32>().unwrap_or(99) < 60).then(|| &r[2..])
+    });
+    let Some(rest) = rest else { return false };
+    let rest = rest.strip_prefix('.').map_or(rest, |r| r.trim_start_matches(|c: char| c.is_ascii_digit()));
+    rest.is_empty() || rest == "Z" || ((rest.starts_with('+') || rest.starts_with('-')) && rest.len() == 6 && rest.as_bytes()[3] == b':')
+}
+
+fn import(shared: &Shared, org: &str, document: Value, root: &str) -> Response {
+    let mut s = shared.lock().expect("sandbox state");
+    let Some(records) = document.get("records").and_then(Value::as_array).cloned() else {
+        if let Some(o) = s.engage.get_mut(org) {
+            o.refused_requests += 1;
+        }
+        return validation(vec![problem("missing", vec![json!(root), json!("records")], "Field required")]);
+    };
+    let errors: Vec<Value> = records.iter().enumerate().flat_map(|(i, r)| check_record(i, r, root)).collect();
+    if !errors.is_empty() {
+        if let Some(o) = s.engage.get_mut(org) {
+            o.refused_requests += 1;
+        }
+        return validation(errors);
+    }
+    let mut results = Vec::new();
+    for record in &records {
+        let participant = record["participant"].as_object().cloned().unwrap_or_default();
+        let submission = record["submission"].as_object().cloned().unwrap_or_default();
+        let mut generated = None;
+        if participant.get("participant_id").and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
+            generated = Some(loop {
+                let candidate = format!("P-{:06}", s.random_below(1_000_000));
+                let taken = s.engage[org].participants.iter().any(|p| p.participant_id == candidate);
+                if !taken {
+                    break candidate;
+                }
+            });
+        }
+        let o = s.engage.get_mut(org).expect("authorised org exists");
+        let participant_id = upsert_participant(o, participant, generated);
+        let partner_item_id = submission.get("partner_item_id").and_then(Value::as_str).map(str::to_string);
+        let version = partner_item_id.as_ref().map_or(1, |id| {
+            1 + o.submissions.iter().filter(|x| x.partner_item_id.as_ref() == Some(id)).count() as u32
+        });
+        o.submissions.push(Submission {
+            participant_id: participant_id.clone(),
+            activity_slug: submission["activity_slug"].as_str().unwrap_or_default().to_string(),
+            partner_item_id: partner_item_id.clone(),
+            version,
+            created_at: submission.get("created_at").and_then(Value::as_str).map(str::to_string),
+            answers: submission.get("answers").and_then(Value::as_object).cloned().unwrap_or_default(),
+        });
+        results.push(json!({ "participant_id": participant_id, "partner_item_id": partner_item_id, "version": version }));
+    }
+    let o = s.engage.get_mut(org).expect("authorised org exists");
+    o.accepted_requests += 1;
+    (StatusCode::OK, Json(json!({ "records": results }))).into_response()
+}
+
+/// Finds the participant by participant_id, national_id or email (in that order), or
+/// creates one; `update_profile: true` overwrites the stored profile fields it carries.
+fn upsert_participant(org: &mut EngageOrg, mut fields: Map<String, Value>, generated: Option<String>) -> String {
+    let update = fields.remove("update_profile").and_then(|v| v.as_bool()).unwrap_or(false);
+    let given_id = fields.remove("participant_id").and_then(|v| v.as_str().map(str::to_string)).filter(|s| !s.trim().is_empty());
+    let matches = |p: &Participant| {
+        if let Some(id) = &given_id {
+            return &p.participant_id == id;
+        }
+        ["national_id", "email"].iter().any(|k| {
+            fields.get(*k).and_then(Value::as_str).is_some_and(|v| p.profile.get(*k).and_then(Value::as_str) == Some(v))
+        })
+    };
+    if let Some(existing) = org.participants.iter_mut().find(|p| matches(p)) {
+        if update {
+            existing.profile.extend(fields);
+        }
+        return existing.participant_id.clone();
+    }
+    let participant_id = given_id.or(generated).unwrap_or_default();
+    org.participants.push(Participant { participant_id: participant_id.clone(), profile: fields });
+    participant_id
+}
+
+/// `GET /_sandbox/engage/{org}`: what the organisation holds (for tests and demos).
+pub async fn inspect(State(shared): State<Shared>, Path(org): Path<String>) -> Response {
+    let s = shared.lock().expect("sandbox state");
+    match s.engage.get(&org) {
+        Some(o) => Json(serde_json::to_value(o).unwrap_or(Value::Null)).into_response(),
+        None => detail(StatusCode::NOT_FOUND, "Organization not found"),
+    }
+}

@@ -1,0 +1,146 @@
+//! The Keycloak and Engage emulations, driven through the router as the page would.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use ferry_sandbox::{app, Sandbox};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const TOKEN: &str = "/realms/curator-engage/protocol/openid-connect/token";
+
+async fn call(router: &axum::Router, request: Request<Body>) -> (StatusCode, Value) {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+fn form(path: &str, body: &str) -> Request<Body> {
+    Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body.to_string())).unwrap()
+}
+
+fn json_post(path: &str, token: &str, body: &Value) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+const LOGIN: &str = "username=coordinator%40example.org&password=sandbox-password&grant_type=password&client_id=demo-org&client_secret=sandbox-secret";
+
+async fn token(router: &axum::Router) -> String {
+    let (status, body) = call(router, form(TOKEN, LOGIN)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["access_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn token_endpoint_answers_like_keycloak() {
+    let router = app(Sandbox::default());
+    let (status, body) = call(&router, form(TOKEN, LOGIN)).await;
+    assert_eq!(status, StatusCode::OK);
+    for key in ["access_token", "expires_in", "refresh_expires_in", "refresh_token", "not-before-policy", "session_state", "scope"] {
+        assert!(body.get(key).is_some(), "{key} in {body}");
+    }
+    assert_eq!(body["token_type"], "Bearer");
+
+    let wrong_password = LOGIN.replace("sandbox-password", "nope");
+    assert_eq!(call(&router, form(TOKEN, &wrong_password)).await, (StatusCode::UNAUTHORIZED, json!({"error":"invalid_grant","error_description":"Invalid user credentials"})));
+    let wrong_secret = LOGIN.replace("sandbox-secret", "nope");
+    assert_eq!(call(&router, form(TOKEN, &wrong_secret)).await, (StatusCode::UNAUTHORIZED, json!({"error":"unauthorized_client","error_description":"Invalid client or Invalid client credentials"})));
+    let refresh = "grant_type=refresh_token&refresh_token=bogus&client_id=demo-org&client_secret=sandbox-secret";
+    assert_eq!(call(&router, form(TOKEN, refresh)).await, (StatusCode::BAD_REQUEST, json!({"error":"invalid_grant","error_description":"Invalid refresh token"})));
+    let (status, _) = call(&router, Request::post(TOKEN).header(header::CONTENT_TYPE, "application/json").body(Body::from(r#"{"grant_type":"password"}"#)).unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "JSON is not a form");
+    let (status, _) = call(&router, form("/realms/other/protocol/openid-connect/token", LOGIN)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn refresh_token_grant_works_once() {
+    let router = app(Sandbox::default());
+    let (_, body) = call(&router, form(TOKEN, LOGIN)).await;
+    let refresh = format!("grant_type=refresh_token&refresh_token={}&client_id=demo-org&client_secret=sandbox-secret", body["refresh_token"].as_str().unwrap());
+    assert_eq!(call(&router, form(TOKEN, &refresh)).await.0, StatusCode::OK);
+    assert_eq!(call(&router, form(TOKEN, &refresh)).await.0, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn bulk_post_stores_participants_submissions_and_versions() {
+    let router = app(Sandbox::default());
+    let t = token(&router).await;
+    let records = json!({"records": [
+        {"participant": {"participant_id": "P-1", "email": "anna@example.org", "given_name": "Anna"},
+         "submission": {"activity_slug": "baseline", "partner_item_id": "d-1", "created_at": "2024-09-01 10:10:00", "answers": {"q1": "abc"}}},
+        {"participant": {"email": "jan@example.org"},
+         "submission": {"activity_slug": "baseline", "partner_item_id": "d-1"}}
+    ]});
+    let (status, body) = call(&router, json_post("/submissions/demo-org/bulk_post", &t, &records)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let generated = body["records"][1]["participant_id"].as_str().unwrap();
+    assert!(generated.starts_with("P-") && generated.len() == 8, "{generated}");
+    assert_eq!(body["records"][1]["version"], 2);
+
+    let (_, held) = call(&router, Request::get("/_sandbox/engage/demo-org").body(Body::empty()).unwrap()).await;
+    assert_eq!(held["participants"].as_array().unwrap().len(), 2);
+    assert_eq!(held["participants"][0]["profile"]["given_name"], "Anna");
+    assert_eq!(held["submissions"][0]["answers"]["q1"], "abc");
+    assert_eq!(held["submissions"][1]["version"], 2);
+}
+
+#[tokio::test]
+async fn a_record_without_identifier_refuses_the_request_and_stores_nothing() {
+    let router = app(Sandbox::default());
+    let t = token(&router).await;
+    let records = json!({"records": [
+        {"participant": {"email": "ok@example.org"}, "submission": {"activity_slug": "a"}},
+        {"participant": {"given_name": "Nobody"}, "submission": {"activity_slug": "a", "created_at": "2024-09-01 10:100"}}
+    ]});
+    let (status, body) = call(&router, json_post("/submissions/demo-org/bulk_post", &t, &records)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let locs: Vec<&Value> = body["detail"].as_array().unwrap().iter().map(|d| &d["loc"]).collect();
+    assert_eq!(locs, [&json!(["body", "records", 1, "participant"]), &json!(["body", "records", 1, "submission", "created_at"])]);
+    let (_, held) = call(&router, Request::get("/_sandbox/engage/demo-org").body(Body::empty()).unwrap()).await;
+    assert_eq!(held["participants"], json!([]));
+}
+
+#[tokio::test]
+async fn bearer_and_permissions_are_checked() {
+    let router = app(Sandbox::default());
+    let body = json!({"records": []});
+    assert_eq!(call(&router, json_post("/submissions/demo-org/bulk_post", "made-up", &body)).await.0, StatusCode::UNAUTHORIZED);
+    let viewer = LOGIN.replace("coordinator", "viewer");
+    let (_, v) = call(&router, form(TOKEN, &viewer)).await;
+    let (status, _) = call(&router, json_post("/submissions/demo-org/bulk_post", v["access_token"].as_str().unwrap(), &body)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let t = token(&router).await;
+    assert_eq!(call(&router, json_post("/submissions/other-org/bulk_post", &t, &body)).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn expired_tokens_are_refused() {
+    let router = app(Sandbox::with_token_ttl(std::time::Duration::ZERO));
+    let t = token(&router).await;
+    let (status, body) = call(&router, json_post("/submissions/demo-org/bulk_post", &t, &json!({"records": []}))).await;
+    assert_eq!((status, body), (StatusCode::UNAUTHORIZED, json!({"detail": "Invalid or expired token"})));
+}
+
+#[tokio::test]
+async fn bulk_upload_takes_the_records_as_a_json_file() {
+    let router = app(Sandbox::default());
+    let t = token(&router).await;
+    let document = json!({"records": [{"participant": {"national_id": "123456-11111"}, "submission": {"activity_slug": "a"}}]});
+    let boundary = "XyZ";
+    let multipart = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"records.json\"\r\nContent-Type: application/json\r\n\r\n{document}\r\n--{boundary}--\r\n");
+    let request = Request::post("/submissions/demo-org/bulk_upload")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(header::AUTHORIZATION, format!("Bearer {t}"))
+        .body(Body::from(multipart))
+        .unwrap();
+    let (status, body) = call(&router, request).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = call(&router, json_post("/submissions/demo-org/bulk_upload", &t, &document)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "JSON body is not an upload: {body}");
+}
