@@ -1,0 +1,160 @@
+//! ferry-proxy: forwards the page's vendor calls, stores nothing.
+//!
+//! `{proxy}/{host}/{path}?{query}` is sent to `https://{host}/{path}?{query}` when `host`
+//! is an allowed upstream (or over plain HTTP when the config lists it as
+//! `http://host:port`). The upstream's status, content type, `Retry-After` and body come
+//! back unchanged. Redirects are not followed. Anything else gets a 403 with a JSON
+//! reason. One log line per request: method, upstream host, status, duration — never a
+//! body, a query string or a header value.
+
+pub mod config;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+pub use config::{Config, Upstream};
+
+/// Header on every answer the proxy makes itself (`error`) or relays (`forwarded`), so
+/// the page can tell the proxy's refusals from the vendor's.
+pub const MARK: HeaderName = HeaderName::from_static("x-ferry-proxy");
+
+/// Request headers passed on to the vendor; all others (cookies, origin, referer) stay.
+const FORWARDED_REQUEST_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION];
+
+struct Proxy {
+    config: Config,
+    client: reqwest::Client,
+}
+
+/// The proxy's routes for `config`.
+pub fn app(config: Config) -> Router {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(config.timeout())
+        .build()
+        .expect("HTTP client with built-in TLS roots");
+    let origins: Vec<HeaderValue> = config.allowed_origins.iter().filter_map(|o| o.trim_end_matches('/').parse().ok()).collect();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers(FORWARDED_REQUEST_HEADERS)
+        .expose_headers([header::RETRY_AFTER, MARK])
+        .max_age(std::time::Duration::from_secs(600));
+    let state = Arc::new(Proxy { config, client });
+    Router::new()
+        .route("/", get(|| async { Json(json!({ "service": "ferry-proxy", "stores": "nothing" })) }))
+        .fallback(forward)
+        .layer(cors)
+        .with_state(state)
+}
+
+fn refuse(status: StatusCode, reason: String) -> Response {
+    let mut response = (status, Json(json!({ "error": reason }))).into_response();
+    response.headers_mut().insert(MARK, HeaderValue::from_static("error"));
+    response
+}
+
+async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let (authority, path) = split_target(request.uri().path());
+    let response = relay(&proxy, request, &authority, &path).await;
+    // Host only: never the path's ids, the query string, a header value or a body.
+    eprintln!("{method} {authority} {} {}ms", response.status().as_u16(), started.elapsed().as_millis());
+    response
+}
+
+/// `/host/rest/of/path` → (`host`, `/rest/of/path`).
+fn split_target(path: &str) -> (String, String) {
+    let trimmed = path.trim_start_matches('/');
+    match trimmed.split_once('/') {
+        Some((host, rest)) => (host.to_string(), format!("/{rest}")),
+        None => (trimmed.to_string(), "/".to_string()),
+    }
+}
+
+async fn relay(proxy: &Proxy, request: Request, authority: &str, path: &str) -> Response {
+    let config = &proxy.config;
+    if let Some(origin) = request.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        if !config.allowed_origins.iter().any(|a| a.trim_end_matches('/') == origin) {
+            return refuse(StatusCode::FORBIDDEN, format!("origin {origin} is not allowed to use this proxy"));
+        }
+    }
+    let Some(upstream) = config.upstream(authority) else {
+        return refuse(StatusCode::FORBIDDEN, format!("host {authority} is not an allowed upstream of this proxy"));
+    };
+    let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+    let url = format!("{}://{}{}{}", upstream.scheme, upstream.authority, path, query);
+    let method = request.method().clone();
+    let headers = request.headers().clone();
+    let body: Bytes = match to_bytes(request.into_body(), config.body_limit_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body is larger than this proxy's limit of {} bytes", config.body_limit_bytes),
+            )
+        }
+    };
+    let Ok(upstream_method) = reqwest::Method::from_bytes(method.as_str().as_bytes()) else {
+        return refuse(StatusCode::METHOD_NOT_ALLOWED, format!("method {method} is not forwarded"));
+    };
+    let mut outgoing = proxy.client.request(upstream_method, &url).body(body);
+    for name in FORWARDED_REQUEST_HEADERS {
+        if let Some(value) = headers.get(&name) {
+            outgoing = outgoing.header(name.as_str(), value.as_bytes());
+        }
+    }
+    let answer = match outgoing.send().await {
+        Ok(a) => a,
+        Err(e) if e.is_timeout() => {
+            return refuse(StatusCode::GATEWAY_TIMEOUT, format!("{authority} did not answer within {} seconds", config.upstream_timeout_secs))
+        }
+        Err(e) => return refuse(StatusCode::BAD_GATEWAY, format!("{authority} could not be reached: {}", describe(&e))),
+    };
+    let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let content_type = answer.headers().get(reqwest::header::CONTENT_TYPE).map(|v| v.as_bytes().to_vec());
+    let retry_after = answer.headers().get(reqwest::header::RETRY_AFTER).map(|v| v.as_bytes().to_vec());
+    let location = answer.headers().get(reqwest::header::LOCATION).is_some();
+    let bytes = match answer.bytes().await {
+        Ok(b) => b,
+        Err(e) => return refuse(StatusCode::BAD_GATEWAY, format!("{authority} broke off its answer: {}", describe(&e))),
+    };
+    let mut response = Response::new(Body::from(bytes));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(MARK, HeaderValue::from_static(if location { "redirect-not-followed" } else { "forwarded" }));
+    if let Some(v) = content_type.and_then(|v| HeaderValue::from_bytes(&v).ok()) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    if let Some(v) = retry_after.and_then(|v| HeaderValue::from_bytes(&v).ok()) {
+        headers.insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
+/// The error's kind and causes, without its URL (which may carry a query string).
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = String::from(if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() || e.is_decode() {
+        "the answer's body broke off"
+    } else {
+        "request failed"
+    });
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text = format!("{text}: {s}");
+        source = s.source();
+    }
+    text
+}
