@@ -1,0 +1,14 @@
+//! Ferry's web page: Leptos components and the browser transport. Every rule, check and
+//! payload lives in `ferry-core`; this crate shows them and performs the requests.
+
+pub mod app;
+pub mod components;
+pub mod page_config;
+pub mod steps;
+pub mod transport;
+
+/// Installs the panic hook and mounts the app on `<body>`.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,1 +1,5 @@
-fn main(){}
+//! The page's entry point: mounts the app on `<body>`.
+
+fn main() {
+    ferry::start();
+}

@@ -98,6 +98,26 @@ impl HttpResponse {
     }
 }
 
+/// A request ended without an answer from the vendor (network down, proxy refusal, CORS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError(pub String);
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The URL to call for `url` through the proxy at `proxy_base`: the scheme is dropped and
+/// the rest appended, so `https://auth.example.org/a?b` becomes `{proxy}/auth.example.org/a?b`.
+pub fn via_proxy(url: &str, proxy_base: &str) -> String {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or(url);
+    format!("{}/{}", proxy_base.trim().trim_end_matches('/'), rest)
+}
+
 /// Encodes form pairs as `application/x-www-form-urlencoded`.
 pub fn form_urlencode(pairs: &[(String, String)]) -> String {
     pairs
@@ -168,6 +188,12 @@ mod tests {
         let encoded = form_urlencode(&pairs);
         assert_eq!(encoded, "username=anna%2Btest%40example.org&password=p%26ss%3Dw+rd%25%C4%81");
         assert_eq!(form_urldecode(&encoded), pairs);
+    }
+
+    #[test]
+    fn proxy_urls_keep_host_path_and_query() {
+        assert_eq!(via_proxy("https://auth.longenesis.com/realms/x/token?a=1", "http://127.0.0.1:8787/"), "http://127.0.0.1:8787/auth.longenesis.com/realms/x/token?a=1");
+        assert_eq!(via_proxy("http://127.0.0.1:9000/submissions/o/bulk_post", "https://proxy.example.org"), "https://proxy.example.org/127.0.0.1:9000/submissions/o/bulk_post");
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub mod sheet;
 pub mod text;
 pub mod vendors;
 
-pub use http::{Body, HttpRequest, HttpResponse, Method, Part};
+pub use http::{Body, HttpRequest, HttpResponse, Method, Part, TransportError};
 pub use issue::{Issue, Severity};
 pub use mapping::{FieldKind, FieldSpec, Mapping, Source};
 pub use report::{Outcome, Report, RowOutcome};

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::datetime::parse_datetime;
-use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
+use crate::http::{Body, HttpRequest, HttpResponse, Method, Part, TransportError};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{FieldKind, FieldSpec, Mapping};
 use crate::report::{Outcome, Report};
@@ -63,8 +63,9 @@ pub enum UploadMode {
     BulkUpload,
 }
 
-/// Where and how to send. Holds nothing secret.
+/// Where and how to send. Holds nothing secret. Missing fields read as the defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Settings {
     /// Base URL of the Longenesis Auth service.
     pub auth_base: String,
@@ -592,10 +593,6 @@ enum Waiting {
     Token,
     Bulk(Batch),
 }
-
-/// A request in flight ended without an answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TransportError(pub String);
 
 impl Send {
     /// Plans the send of `prepared`'s records; rows skipped for issues go into the report.

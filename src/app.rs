@@ -1,0 +1,152 @@
+//! The page frame, the state every step shares, and the step indicator.
+
+use ferry_core::mapping::{suggest, Mapping};
+use ferry_core::report::Report;
+use ferry_core::sheet::Sheet;
+use ferry_core::vendors::engage::{self, Prepared};
+use leptos::prelude::*;
+
+use crate::components::step_indicator::StepIndicator;
+use crate::steps::{map::MapStep, report::ReportStep, review::ReviewStep, send::SendStep, upload::UploadStep};
+use crate::transport::Route;
+
+/// The wizard's steps, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    /// Choose a file.
+    Upload,
+    /// Target settings and column mapping.
+    Map,
+    /// Issues and payload preview.
+    Review,
+    /// Credentials, progress, cancel.
+    Send,
+    /// One line per row.
+    Report,
+}
+
+impl Step {
+    /// Every step, in order.
+    pub const ALL: [Step; 5] = [Step::Upload, Step::Map, Step::Review, Step::Send, Step::Report];
+
+    /// The step's name in the indicator.
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::Upload => "File",
+            Step::Map => "Target & columns",
+            Step::Review => "Review",
+            Step::Send => "Send",
+            Step::Report => "Report",
+        }
+    }
+}
+
+/// State shared by the steps (provided as context). Holds no credential: those stay
+/// inside the send step.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    /// Where the user is.
+    pub step: RwSignal<Step>,
+    /// The chosen file's name, as given by the browser (shown as text only).
+    pub file_name: RwSignal<Option<String>>,
+    /// The rows read from the file.
+    pub sheet: RwSignal<Option<Sheet>>,
+    /// Engage settings (URLs, organisation, activity, batch size).
+    pub settings: RwSignal<engage::Settings>,
+    /// Target field ← source column.
+    pub mapping: RwSignal<Mapping>,
+    /// Proxy base URL; empty for direct calls.
+    pub proxy_url: RwSignal<String>,
+    /// A line from the site's config, shown at the top.
+    pub notice: RwSignal<Option<String>>,
+    /// The last send's report.
+    pub report: RwSignal<Option<Report>>,
+    /// Records and issues for the current sheet, mapping and settings.
+    pub prepared: Memo<Option<Prepared>>,
+}
+
+impl AppState {
+    /// Fresh state with Engage's documented defaults.
+    pub fn new() -> AppState {
+        let sheet = RwSignal::new(None::<Sheet>);
+        let mapping = RwSignal::new(Mapping::default());
+        let settings = RwSignal::new(engage::Settings::default());
+        let prepared = Memo::new(move |_| {
+            sheet.with(|s| s.as_ref().map(|s| mapping.with(|m| settings.with(|st| engage::prepare(s, m, st)))))
+        });
+        AppState {
+            step: RwSignal::new(Step::Upload),
+            file_name: RwSignal::new(None),
+            sheet,
+            settings,
+            mapping,
+            proxy_url: RwSignal::new(String::new()),
+            notice: RwSignal::new(None),
+            report: RwSignal::new(None),
+            prepared,
+        }
+    }
+
+    /// Takes a freshly read file: suggests a mapping and forgets the previous report.
+    pub fn load(&self, name: String, sheet: Sheet) {
+        self.mapping.set(suggest(&sheet.headers, engage::FIELDS, Some(engage::ANSWERS_PREFIX)));
+        self.file_name.set(Some(name));
+        self.sheet.set(Some(sheet));
+        self.report.set(None);
+    }
+
+    /// How requests leave the page, from the proxy setting.
+    pub fn route(&self) -> Route {
+        let proxy = self.proxy_url.get_untracked();
+        if proxy.trim().is_empty() {
+            Route::Direct
+        } else {
+            Route::Proxy(proxy.trim().to_string())
+        }
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState::new()
+    }
+}
+
+/// The whole page.
+#[component]
+pub fn App() -> impl IntoView {
+    let state = AppState::new();
+    provide_context(state);
+    leptos::task::spawn_local(async move {
+        if let Some(config) = crate::page_config::load().await {
+            if let Some(proxy) = config.proxy_url {
+                state.proxy_url.set(proxy);
+            }
+            if let Some(engage) = config.engage {
+                state.settings.set(engage);
+            }
+            state.notice.set(config.notice);
+        }
+    });
+    let step_view = move || match state.step.get() {
+        Step::Upload => view! { <UploadStep/> }.into_any(),
+        Step::Map => view! { <MapStep/> }.into_any(),
+        Step::Review => view! { <ReviewStep/> }.into_any(),
+        Step::Send => view! { <SendStep/> }.into_any(),
+        Step::Report => view! { <ReportStep/> }.into_any(),
+    };
+    view! {
+        <header class="top">
+            <div class="inner">
+                <h1>"Ferry"</h1>
+                <p>"Move a participant spreadsheet into Longenesis Engage. Your file is read in this browser and goes only to the platform you choose."</p>
+            </div>
+        </header>
+        <main>
+            {move || state.notice.get().map(|n| view! { <p class="notice info">{n}</p> })}
+            <StepIndicator current=state.step/>
+            {step_view}
+        </main>
+        <footer>"Ferry keeps no copy of your data: nothing is stored in this browser or on a server of ours."</footer>
+    }
+}

@@ -1,0 +1,8 @@
+//! Reusable views.
+
+pub mod download;
+pub mod file_drop;
+pub mod progress_bar;
+pub mod sheet_preview;
+pub mod step_indicator;
+pub mod text_field;

@@ -1,0 +1,7 @@
+//! One module per wizard step.
+
+pub mod map;
+pub mod report;
+pub mod review;
+pub mod send;
+pub mod upload;

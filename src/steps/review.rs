@@ -1,0 +1,113 @@
+//! Step 3: what Engage would reject, fixable in place, and the exact payload.
+
+use ferry_core::issue::{Issue, Severity};
+use ferry_core::vendors::engage;
+use leptos::prelude::*;
+
+use crate::app::{AppState, Step};
+
+/// How many issues are listed at once.
+const LISTED: usize = 200;
+
+/// The review step.
+#[component]
+pub fn ReviewStep() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let counts = move || {
+        state.prepared.with(|p| {
+            p.as_ref().map_or((0, 0, 0), |p| {
+                let warnings = p.issues.iter().filter(|i| i.severity == Severity::Warning).count();
+                (p.records.len(), p.skipped.len(), warnings)
+            })
+        })
+    };
+    let issues = move || state.prepared.with(|p| p.as_ref().map(|p| p.issues.clone()).unwrap_or_default());
+    let preview = move || {
+        state.prepared.with(|p| {
+            p.as_ref().map_or(String::new(), |p| {
+                let first: Vec<&engage::PreparedRecord> = p.records.iter().take(2).collect();
+                serde_json::to_string_pretty(&engage::payload(&first)).unwrap_or_default()
+            })
+        })
+    };
+    view! {
+        <section class="step" aria-labelledby="review-title">
+            <h2 id="review-title">"Review the rows"</h2>
+            <p class="lead">"Rows with a problem are not sent until fixed. Fix a cell here, or fix the file and choose it again."</p>
+            <div class="summary" id="review-summary">
+                <div><strong>{move || counts().0}</strong>"ready to send"</div>
+                <div><strong>{move || counts().1}</strong>"with problems, not sent"</div>
+                <div><strong>{move || counts().2}</strong>"warnings"</div>
+            </div>
+            {move || {
+                let all = issues();
+                if all.is_empty() {
+                    return view! { <p class="notice ok">"No problems found."</p> }.into_any();
+                }
+                let more = all.len().saturating_sub(LISTED);
+                view! {
+                    <div class="table-wrap">
+                        <table id="issues">
+                            <thead><tr><th scope="col">"Row"</th><th scope="col">"Column"</th><th scope="col">"Problem"</th><th scope="col">"Fix the cell"</th></tr></thead>
+                            <tbody>{all.into_iter().take(LISTED).map(|i| view! { <IssueRow issue=i/> }).collect::<Vec<_>>()}</tbody>
+                        </table>
+                    </div>
+                    {(more > 0).then(|| view! { <p class="hint">{format!("…and {more} more. Fix the first ones, or correct the file and choose it again.")}</p> })}
+                }
+                .into_any()
+            }}
+            <h3>"What Engage receives (first records)"</h3>
+            <pre class="payload" id="payload-preview" tabindex="0" aria-label="Payload preview">{preview}</pre>
+            <div class="actions">
+                <button type="button" on:click=move |_| state.step.set(Step::Map)>"Back"</button>
+                <span class="spacer"></span>
+                <button class="primary" type="button" disabled=move || counts().0 == 0 on:click=move |_| state.step.set(Step::Send)>
+                    {move || format!("Next: send {} records", counts().0)}
+                </button>
+            </div>
+        </section>
+    }
+}
+
+/// One issue, with an input to correct the cell when one column is to blame.
+#[component]
+fn IssueRow(issue: Issue) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let severity = if issue.severity == Severity::Error { "error" } else { "warning" };
+    let column_text = issue.column_name.clone().unwrap_or_else(|| "—".into());
+    let fix = issue.column.map(|column| {
+        let row = issue.row;
+        let current = state.sheet.with_untracked(|s| {
+            s.as_ref()
+                .and_then(|s| s.rows.iter().find(|r| r.number == row))
+                .and_then(|r| r.cells.get(column).cloned())
+                .unwrap_or_default()
+        });
+        let label = format!("New value for row {row}, column {}", issue.column_name.clone().unwrap_or_default());
+        view! {
+            <input
+                type="text"
+                aria-label=label
+                value=current
+                on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    state.sheet.update(|s| {
+                        if let Some(r) = s.as_mut().and_then(|s| s.rows.iter_mut().find(|r| r.number == row)) {
+                            if let Some(cell) = r.cells.get_mut(column) {
+                                *cell = value.trim().to_string();
+                            }
+                        }
+                    });
+                }
+            />
+        }
+    });
+    view! {
+        <tr class=if severity == "error" { "error" } else { "warn" }>
+            <td class="num">{issue.row}</td>
+            <td>{column_text}</td>
+            <td><span class=format!("badge {severity}")>{severity}</span>" "{issue.message.clone()}</td>
+            <td>{fix}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,73 @@
+//! Step 1: choose a file, see its first rows.
+
+use ferry_core::sheet::read_csv;
+use leptos::prelude::*;
+
+use crate::app::{AppState, Step};
+use crate::components::file_drop::FileDrop;
+use crate::components::sheet_preview::SheetPreview;
+
+/// The example file shipped in `public/` (synthetic people).
+pub const EXAMPLE_FILE: &str = "public/example-participants.csv";
+
+/// Reads `bytes` into the shared state, or says why it cannot.
+fn take_file(state: AppState, error: RwSignal<Option<String>>, name: String, bytes: Vec<u8>) {
+    let shown = ferry_core::text::excerpt(&name, 80);
+    match read_csv(&bytes) {
+        Ok(sheet) if sheet.rows.is_empty() => {
+            error.set(Some(format!("{shown} has a header row but no participants below it. Choose a file with at least one data row.")));
+        }
+        Ok(sheet) => {
+            error.set(None);
+            state.load(name, sheet);
+        }
+        Err(e) => error.set(Some(format!("{shown}: {e}"))),
+    }
+}
+
+/// The upload step.
+#[component]
+pub fn UploadStep() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let error = RwSignal::new(None::<String>);
+    let example = move |_| {
+        leptos::task::spawn_local(async move {
+            let fetched = async {
+                let response = gloo_net::http::Request::get(EXAMPLE_FILE).send().await.ok()?;
+                response.ok().then_some(())?;
+                response.binary().await.ok()
+            };
+            match fetched.await {
+                Some(bytes) => take_file(state, error, "example-participants.csv".into(), bytes),
+                None => error.set(Some("The example file could not be loaded from this site.".into())),
+            }
+        });
+    };
+    let loaded = move || state.sheet.with(Option::is_some);
+    view! {
+        <section class="step" aria-labelledby="upload-title">
+            <h2 id="upload-title">"Choose your file"</h2>
+            <p class="lead">"One participant per row, with a header row. The file is read here, in your browser."</p>
+            <FileDrop
+                on_file=move |name, bytes| take_file(state, error, name, bytes)
+                on_error=move |message| error.set(Some(message))
+            />
+            <p><button class="link" type="button" on:click=example>"No file at hand? Try the example file"</button></p>
+            {move || error.get().map(|e| view! { <div class="notice error" role="alert" id="read-error">{e}</div> })}
+            <Show when=loaded>
+                <h3>
+                    {move || {
+                        let rows = state.sheet.with(|s| s.as_ref().map_or(0, |s| s.rows.len()));
+                        let name = state.file_name.get().map(|n| ferry_core::text::excerpt(&n, 80)).unwrap_or_default();
+                        format!("{name}: {rows} rows")
+                    }}
+                </h3>
+                <SheetPreview sheet=state.sheet/>
+                <div class="actions">
+                    <span class="spacer"></span>
+                    <button class="primary" type="button" on:click=move |_| state.step.set(Step::Map)>"Next: choose columns"</button>
+                </div>
+            </Show>
+        </section>
+    }
+}
