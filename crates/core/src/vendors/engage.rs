@@ -50,7 +50,7 @@ pub const FIELDS: &[FieldSpec] = &[
     FieldSpec { key: "participant.update_profile", label: "Update profile", help: "Optional: true to update an existing participant's profile.", kind: FieldKind::Boolean, synonyms: &[] },
     FieldSpec { key: "participant.text", label: "Comment", help: "Optional comment shown on the participant's profile.", kind: FieldKind::Text, synonyms: &["comment", "note", "notes"] },
     FieldSpec { key: "submission.partner_item_id", label: "Partner item ID", help: "Optional: your ID for this submission; the same ID again makes a new version.", kind: FieldKind::Text, synonyms: &["item id", "submission id", "record id"] },
-    FieldSpec { key: "submission.created_at", label: "Created at", help: "Optional: when the submission was made; now when empty.", kind: FieldKind::DateTime, synonyms: &["date", "created", "timestamp", "submitted at", "submission date"] },
+    FieldSpec { key: "submission.created_at", label: "Created at", help: "Optional: when the submission was made; now when empty.", kind: FieldKind::DateTime, synonyms: &["date", "created", "timestamp", "submitted at", "submission date", "completed at"] },
 ];
 
 /// How records travel to Engage.

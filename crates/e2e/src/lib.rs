@@ -1,0 +1,255 @@
+//! ferry-e2e: Ferry's whole stack on loopback, as real processes.
+//!
+//! [`Stack::start`] runs `ferry-sandbox` and `ferry-proxy` (the built binaries), serves
+//! the built page with a `ferry.config.json` that points at them, and stops everything
+//! when dropped. `cargo xtask serve` and the end-to-end tests share it; [`browser`]
+//! starts ChromeDriver and a headless Chromium for the tests.
+
+pub mod browser;
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::routing::get;
+use axum::Router;
+use serde_json::json;
+use tower_http::services::ServeDir;
+
+/// Where the pieces listen; port 0 picks a free one.
+#[derive(Debug, Clone)]
+pub struct Ports {
+    /// The page.
+    pub page: u16,
+    /// The sandbox.
+    pub sandbox: u16,
+    /// The proxy.
+    pub proxy: u16,
+}
+
+impl Ports {
+    /// Free ports chosen by the system (for tests).
+    pub fn any() -> Ports {
+        Ports { page: 0, sandbox: 0, proxy: 0 }
+    }
+}
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct StackOptions {
+    /// Folder of the built page (trunk's output).
+    pub dist: PathBuf,
+    /// Folder holding the `ferry-sandbox` and `ferry-proxy` binaries.
+    pub bin_dir: PathBuf,
+    /// Ports.
+    pub ports: Ports,
+    /// Processes stop by themselves after this long.
+    pub lifetime: Option<Duration>,
+    /// Extra arguments for the sandbox (e.g. `--token-ttl 40`).
+    pub sandbox_args: Vec<String>,
+}
+
+/// A running sandbox, proxy and page server; everything stops on drop.
+pub struct Stack {
+    /// The page's URL, e.g. `http://127.0.0.1:8080/`.
+    pub page_url: String,
+    /// The sandbox's base URL.
+    pub sandbox_url: String,
+    /// The proxy's base URL.
+    pub proxy_url: String,
+    children: Vec<ChildGuard>,
+    page_server: tokio::task::JoinHandle<()>,
+    _workdir: TempDir,
+}
+
+impl Stack {
+    /// Starts the sandbox and the proxy as processes and serves the page in this process.
+    pub async fn start(options: StackOptions) -> Result<Stack, String> {
+        let workdir = TempDir::new("ferry-stack")?;
+        let sandbox_port = pick(options.ports.sandbox)?;
+        let proxy_port = pick(options.ports.proxy)?;
+        let page_listener = tokio::net::TcpListener::bind(("127.0.0.1", options.ports.page))
+            .await
+            .map_err(|e| format!("cannot listen on 127.0.0.1:{} for the page: {e}", options.ports.page))?;
+        let page_addr = page_listener.local_addr().map_err(|e| e.to_string())?;
+        let sandbox_url = format!("http://127.0.0.1:{sandbox_port}");
+        let proxy_url = format!("http://127.0.0.1:{proxy_port}");
+        let page_url = format!("http://{page_addr}/");
+        let lifetime = options.lifetime.map(|d| d.as_secs().max(1));
+
+        let mut sandbox = Command::new(binary(&options.bin_dir, "ferry-sandbox")?);
+        sandbox.args(["--listen", &format!("127.0.0.1:{sandbox_port}")]).args(&options.sandbox_args);
+        if let Some(secs) = lifetime {
+            sandbox.args(["--exit-after", &secs.to_string()]);
+        }
+        let mut children = vec![ChildGuard::spawn(sandbox, "ferry-sandbox")?];
+
+        let config_path = workdir.path().join("proxy.toml");
+        let mut config = format!(
+            "listen = \"127.0.0.1:{proxy_port}\"\nallowed_origins = [\"http://{page_addr}\"]\nupstreams = [\"auth.longenesis.com\", \"engage-openapi.longenesis.com\", \"{sandbox_url}\"]\n"
+        );
+        if let Some(secs) = lifetime {
+            config.push_str(&format!("exit_after_secs = {secs}\n"));
+        }
+        std::fs::write(&config_path, config).map_err(|e| format!("cannot write the proxy config: {e}"))?;
+        let mut proxy = Command::new(binary(&options.bin_dir, "ferry-proxy")?);
+        proxy.arg("--config").arg(&config_path);
+        children.push(ChildGuard::spawn(proxy, "ferry-proxy")?);
+
+        for (port, what) in [(sandbox_port, "ferry-sandbox"), (proxy_port, "ferry-proxy")] {
+            wait_for_port(port, what, &mut children)?;
+        }
+
+        let page_config = json!({
+            "proxy_url": proxy_url,
+            "notice": "Sandbox mode: Engage is emulated on this computer. Sign in as coordinator@example.org / sandbox-password, client secret sandbox-secret.",
+            "engage": {
+                "auth_base": sandbox_url,
+                "api_base": sandbox_url,
+                "realm": "curator-engage",
+                "org_slug": "demo-org",
+                "activity_slug": "baseline-survey",
+                "batch_size": 100
+            }
+        });
+        let router = Router::new()
+            .route("/ferry.config.json", get(move || async move { axum::Json(page_config.clone()) }))
+            .fallback_service(ServeDir::new(&options.dist));
+        let deadline = options.lifetime;
+        let page_server = tokio::spawn(async move {
+            let serve = axum::serve(page_listener, router);
+            match deadline {
+                Some(d) => {
+                    let _ = tokio::time::timeout(d, serve).await;
+                }
+                None => {
+                    let _ = serve.await;
+                }
+            }
+        });
+        Ok(Stack { page_url, sandbox_url, proxy_url, children, page_server, _workdir: workdir })
+    }
+
+    /// What the sandbox holds for an Engage organisation.
+    pub async fn engage_records(&self, org: &str) -> Result<serde_json::Value, String> {
+        let url = format!("{}/_sandbox/engage/{org}", self.sandbox_url);
+        let response = reqwest::get(&url).await.map_err(|e| format!("sandbox inspection failed: {e}"))?;
+        response.json().await.map_err(|e| format!("sandbox inspection unreadable: {e}"))
+    }
+
+    /// Stops the proxy process (for tests of an unreachable proxy).
+    pub fn stop_proxy(&mut self) {
+        self.children.retain(|c| c.name != "ferry-proxy");
+    }
+
+    /// Which child process has exited, if any (for `cargo xtask serve`).
+    pub fn exited(&mut self) -> Option<String> {
+        self.children
+            .iter_mut()
+            .find_map(|c| c.child.try_wait().ok().flatten().map(|status| format!("{} exited ({status})", c.name)))
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.page_server.abort();
+    }
+}
+
+/// The path of a built binary, or a message saying how to build it.
+fn binary(dir: &Path, name: &str) -> Result<PathBuf, String> {
+    let path = dir.join(name);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!("{} is missing: build it with `cargo build -p {name}` (cargo xtask test does)", path.display()))
+    }
+}
+
+/// `wanted`, or a free port when 0.
+fn pick(wanted: u16) -> Result<u16, String> {
+    if wanted != 0 {
+        return Ok(wanted);
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
+    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+fn wait_for_port(port: u16, what: &str, children: &mut [ChildGuard]) -> Result<(), String> {
+    let started = Instant::now();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    while started.elapsed() < Duration::from_secs(20) {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return Ok(());
+        }
+        for child in children.iter_mut() {
+            if let Ok(Some(status)) = child.child.try_wait() {
+                return Err(format!("{} exited before listening ({status})", child.name));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!("{what} did not listen on 127.0.0.1:{port} within 20 s"))
+}
+
+/// A child process killed when dropped.
+pub struct ChildGuard {
+    name: &'static str,
+    child: Child,
+}
+
+impl ChildGuard {
+    /// Starts `command` in a process group of its own, with its output going to this
+    /// process's stderr. Dropping the guard kills the whole group, so helpers the child
+    /// started (Chromium under ChromeDriver) stop too.
+    pub fn spawn(mut command: Command, name: &'static str) -> Result<ChildGuard, String> {
+        use std::os::unix::process::CommandExt;
+        let child = command
+            .process_group(0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("cannot start {name}: {e}"))?;
+        Ok(ChildGuard { name, child })
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A folder removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// Creates a fresh folder under the system's temporary folder.
+    pub fn new(prefix: &str) -> Result<TempDir, String> {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let path = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        Ok(TempDir(path))
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The workspace's root folder (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("."))
+}

@@ -1,0 +1,164 @@
+//! The whole Engage flow in headless Chromium, against the sandbox and the proxy running
+//! as real processes on loopback.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use fantoccini::Locator;
+use ferry_e2e::browser::Browser;
+use ferry_e2e::{workspace_root, Ports, Stack, StackOptions, TempDir};
+use serde_json::Value;
+
+async fn stack() -> Stack {
+    let root = workspace_root();
+    let dist = std::env::var_os("FERRY_E2E_DIST").map_or_else(|| root.join("target/e2e-dist"), PathBuf::from);
+    let bin_dir = std::env::var_os("FERRY_BIN_DIR").map_or_else(|| root.join("target/debug"), PathBuf::from);
+    assert!(dist.join("index.html").is_file(), "no built page in {}: run `cargo xtask test`", dist.display());
+    Stack::start(StackOptions { dist, bin_dir, ports: Ports::any(), lifetime: Some(Duration::from_secs(300)), sandbox_args: vec![] })
+        .await
+        .expect("stack starts")
+}
+
+fn example_file() -> PathBuf {
+    workspace_root().join("public/example-participants.csv")
+}
+
+async fn screenshot(browser: &Browser, name: &str) {
+    let dir = workspace_root().join("target/e2e-screens");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = browser.screenshot(&dir.join(format!("{name}.png"))).await;
+}
+
+/// Opens the page, chooses the example file and walks to the send step.
+async fn to_send_step(browser: &Browser, stack: &Stack) {
+    browser.open(&stack.page_url).await.unwrap();
+    browser.wait_for_text(".notice.info", "Sandbox mode").await.unwrap();
+    browser.choose_file(&example_file()).await.unwrap();
+    browser.wait_for_text("h3", "example-participants.csv: 8 rows").await.unwrap();
+    screenshot(browser, "1-upload").await;
+    browser.click_button("Next: choose columns").await.unwrap();
+    browser.wait_for("#map-participant-email").await.unwrap();
+    // "Visit date" is not a name Ferry guesses: the coordinator picks it for Created at.
+    let created_at = browser.wait_for("#map-submission-created_at").await.unwrap();
+    created_at.select_by_label("Visit date").await.unwrap();
+    screenshot(browser, "2-map").await;
+    browser.click_button("Next: review the rows").await.unwrap();
+    browser.wait_for("#issues").await.unwrap();
+    screenshot(browser, "3-review").await;
+    browser.click_button("Next: send 6 records").await.unwrap();
+    browser.wait_for("#username").await.unwrap();
+}
+
+fn by_id<'a>(participants: &'a [Value], id: &str) -> &'a Value {
+    participants.iter().find(|p| p["participant_id"] == id).unwrap_or_else(|| panic!("participant {id} not in sandbox"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn example_file_arrives_in_engage_through_the_proxy() {
+    let stack = stack().await;
+    let browser = Browser::start().await.expect("chromium starts");
+    to_send_step(&browser, &stack).await;
+
+    browser.fill("username", "coordinator@example.org").await.unwrap();
+    browser.fill("password", "sandbox-password").await.unwrap();
+    browser.fill("client-secret", "sandbox-secret").await.unwrap();
+    let client_id = browser.wait_for("#client-id").await.unwrap().prop("value").await.unwrap();
+    assert_eq!(client_id.as_deref(), Some("demo-org"), "client id defaults to the organisation slug");
+    browser.click_button("Send 6 records").await.unwrap();
+    let summary = browser.wait_for_text("#report-summary", "sent").await.unwrap();
+    screenshot(&browser, "5-report").await;
+    assert!(summary.starts_with("6\nsent"), "{summary}");
+
+    // The report has one line per source row, 2 to 9.
+    let report = browser.wait_for("#report").await.unwrap();
+    let lines = report.find_all(Locator::Css("tbody tr")).await.unwrap();
+    let mut seen = Vec::new();
+    for line in &lines {
+        let row = line.attr("data-row").await.unwrap().unwrap_or_default();
+        let text = line.text().await.unwrap_or_default();
+        seen.push((row.parse::<usize>().unwrap(), text));
+    }
+    let rows: Vec<usize> = seen.iter().map(|(r, _)| *r).collect();
+    assert_eq!(rows, [2, 3, 4, 5, 6, 7, 8, 9]);
+    for (row, text) in &seen {
+        let expected = if matches!(row, 6 | 7) { "skipped" } else { "sent" };
+        assert!(text.contains(expected), "row {row}: {text}");
+    }
+    assert!(seen[4].1.contains("is not a valid e-mail address"), "{}", seen[4].1);
+    assert!(seen[5].1.contains("No participant ID, national ID or email"), "{}", seen[5].1);
+
+    // What arrived at the (emulated) vendor.
+    let held = stack.engage_records("demo-org").await.unwrap();
+    let participants = held["participants"].as_array().unwrap();
+    let submissions = held["submissions"].as_array().unwrap();
+    assert_eq!(participants.len(), 6, "{held:#}");
+    assert_eq!(submissions.len(), 6);
+    let anna = by_id(participants, "LV-1001");
+    assert_eq!(anna["profile"]["email"], "anna.berzina@example.org");
+    assert_eq!(anna["profile"]["given_name"], "Anna");
+    assert_eq!(anna["profile"]["family_name"], "Bērziņa");
+    assert_eq!(anna["profile"]["phone"], "+371 22222201");
+    let peteris = by_id(participants, "LV-1004");
+    assert!(peteris["profile"].get("email").is_none(), "no empty email sent");
+    let marta = participants.iter().find(|p| p["profile"]["email"] == "marta.ozola@example.org").unwrap();
+    assert!(marta["participant_id"].as_str().unwrap().starts_with("P-"), "Engage made an id: {marta}");
+    let submission = |id: &str| submissions.iter().find(|s| s["participant_id"] == id).unwrap();
+    assert_eq!(submission("LV-1001")["created_at"], "2024-09-01 10:10:00");
+    assert_eq!(submission("LV-1001")["activity_slug"], "baseline-survey");
+    assert_eq!(submission("LV-1001")["answers"], serde_json::json!({"sleep_hours": "7", "mood": "good"}));
+    assert_eq!(submission("LV-1002")["created_at"], "2024-09-02 09:30:00");
+    assert_eq!(submission("LV-1002")["answers"]["mood"], "tired, but fine");
+    assert_eq!(submission("LV-1007")["created_at"], "2024-09-05 00:00:00");
+    assert_eq!(submission("LV-1007")["answers"]["mood"], "said \"great\"");
+    assert_eq!(submission("LV-1004")["answers"], serde_json::json!({"sleep_hours": "5"}));
+
+    let errors = browser.errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_is_named_and_nothing_is_sent() {
+    let stack = stack().await;
+    let browser = Browser::start().await.expect("chromium starts");
+    to_send_step(&browser, &stack).await;
+    browser.fill("username", "coordinator@example.org").await.unwrap();
+    browser.fill("password", "not-the-password").await.unwrap();
+    browser.fill("client-secret", "sandbox-secret").await.unwrap();
+    browser.click_button("Send 6 records").await.unwrap();
+    let message = browser.wait_for_text("#send-error", "Engage rejected the username or password").await.unwrap();
+    screenshot(&browser, "4-wrong-password").await;
+    assert!(message.contains("nothing was sent"), "{message}");
+    let held = stack.engage_records("demo-org").await.unwrap();
+    assert_eq!(held["participants"], serde_json::json!([]));
+    assert_eq!((held["accepted_requests"].as_u64(), held["refused_requests"].as_u64()), (Some(0), Some(0)), "no import request at all");
+    let errors = browser.errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_is_not_csv_gets_a_clear_message() {
+    let stack = stack().await;
+    let browser = Browser::start().await.expect("chromium starts");
+    browser.open(&stack.page_url).await.unwrap();
+    let dir = TempDir::new("ferry-e2e-files").unwrap();
+    let hostile = dir.path().join("\"><img src=x onerror=alert(1)>.csv");
+    std::fs::write(&hostile, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR binary").unwrap();
+    browser.choose_file(&hostile).await.unwrap();
+    let message = browser.wait_for_text("#read-error", "not a CSV file").await.unwrap();
+    screenshot(&browser, "0-not-csv").await;
+    assert!(message.contains("it looks like a PNG image"), "{message}");
+    assert!(message.contains("<img src=x"), "the file name is shown as text: {message}");
+    let images = browser.client.find_all(Locator::Css("main img")).await.unwrap();
+    assert!(images.is_empty(), "the file name was not turned into markup");
+
+    // A broken CSV (invalid UTF-8) names the row and the column.
+    let latin1 = dir.path().join("latin1.csv");
+    std::fs::write(&latin1, b"email,city\nanna@example.org,R\xEEga\n").unwrap();
+    browser.choose_file(&latin1).await.unwrap();
+    browser.wait_for_text("#read-error", "Row 2, column B is not UTF-8 text").await.unwrap();
+    let errors = browser.errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await;
+}

@@ -1,0 +1,113 @@
+//! Components and the core, in a real headless Chromium (wasm-bindgen-test).
+#![cfg(target_arch = "wasm32")]
+
+use ferry::app::{AppState, Step};
+use ferry::steps::{map::MapStep, report::ReportStep};
+use ferry_core::report::{Outcome, Report};
+use ferry_core::sheet::read_csv;
+use ferry_core::vendors::engage;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A fresh element on the page to mount into.
+fn host() -> web_sys::HtmlElement {
+    let el: web_sys::HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+/// Lets scheduled reactive updates reach the DOM.
+async fn settle() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+const CSV: &str = "Participant ID;E-mail;First name\nP-1;anna@example.org;Anna\n;;Nobody\n";
+
+#[wasm_bindgen_test]
+fn core_reads_and_prepares_engage_records_in_wasm() {
+    let sheet = read_csv(CSV.as_bytes()).unwrap();
+    assert_eq!(sheet.headers, ["Participant ID", "E-mail", "First name"]);
+    let mapping = ferry_core::mapping::suggest(&sheet.headers, engage::FIELDS, Some(engage::ANSWERS_PREFIX));
+    let settings = engage::Settings { org_slug: "o".into(), activity_slug: "a".into(), ..Default::default() };
+    let prepared = engage::prepare(&sheet, &mapping, &settings);
+    assert_eq!(prepared.records.len(), 1);
+    assert_eq!(prepared.records[0].json["participant"]["given_name"], "Anna");
+    assert_eq!(prepared.issues[0].row, 3);
+}
+
+#[wasm_bindgen_test]
+async fn report_step_shows_one_line_per_row_and_the_counts() {
+    let el = host();
+    let handle = leptos::mount::mount_to(el.clone(), || {
+        let state = AppState::new();
+        let mut report = Report::default();
+        report.record(2, "P-1", Outcome::Sent { id: Some("P-1".into()) });
+        report.record(3, "", Outcome::Skipped { reason: "No participant ID, national ID or email".into() });
+        report.record(4, "x@y.lv", Outcome::Rejected { reason: "participant.email: value is not a valid email address".into() });
+        state.report.set(Some(report));
+        state.step.set(Step::Report);
+        provide_context(state);
+        view! { <ReportStep/> }
+    });
+    settle().await;
+    let rows = el.query_selector_all("#report tbody tr").unwrap();
+    assert_eq!(rows.length(), 3);
+    let third = el.query_selector("tr[data-row='4']").unwrap().unwrap().text_content().unwrap();
+    assert!(third.contains("rejected") && third.contains("not a valid email"), "{third}");
+    let summary = el.query_selector("#report-summary").unwrap().unwrap().text_content().unwrap();
+    assert!(summary.starts_with("1sent1rejected by Engage1skipped"), "{summary}");
+    drop(handle);
+}
+
+#[wasm_bindgen_test]
+async fn map_step_suggests_columns_and_blocks_until_settings_are_complete() {
+    let el = host();
+    let state_slot = std::rc::Rc::new(std::cell::Cell::new(None::<AppState>));
+    let slot = state_slot.clone();
+    let handle = leptos::mount::mount_to(el.clone(), move || {
+        let state = AppState::new();
+        state.load("people.csv".into(), read_csv(CSV.as_bytes()).unwrap());
+        slot.set(Some(state));
+        provide_context(state);
+        view! { <MapStep/> }
+    });
+    settle().await;
+    let email: web_sys::HtmlSelectElement = el.query_selector("#map-participant-email").unwrap().unwrap().unchecked_into();
+    assert_eq!(email.value(), "1", "E-mail column suggested");
+    let next = || -> web_sys::HtmlButtonElement {
+        el.query_selector("button.primary").unwrap().unwrap().unchecked_into()
+    };
+    assert!(next().disabled(), "organisation and activity are still empty");
+    let problems = el.query_selector("#map-problems").unwrap().unwrap().text_content().unwrap();
+    assert!(problems.contains("Organisation slug is empty"), "{problems}");
+
+    let state = state_slot.take().unwrap();
+    state.settings.update(|s| {
+        s.org_slug = "demo-org".into();
+        s.activity_slug = "baseline".into();
+    });
+    settle().await;
+    assert!(!next().disabled(), "ready once the settings are complete");
+
+    // Unmapping every identifier blocks again, with the vendor's rule in words.
+    for id in ["map-participant-participant_id", "map-participant-email"] {
+        let select: web_sys::HtmlSelectElement = el.query_selector(&format!("#{id}")).unwrap().unwrap().unchecked_into();
+        select.set_value("");
+        select.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    }
+    settle().await;
+    assert!(next().disabled());
+    let problems = el.query_selector("#map-problems").unwrap().unwrap().text_content().unwrap();
+    assert!(problems.contains("Map at least one of Participant ID, National ID or Email"), "{problems}");
+    drop(handle);
+}

@@ -1,0 +1,213 @@
+//! `cargo xtask setup | serve | test`: Ferry's chores as ordinary Rust.
+//!
+//! - `setup` installs what is missing, and nothing that is already there: the wasm32
+//!   target, trunk 0.21.14, the wasm-bindgen-cli that matches Cargo.lock, binaryen 132
+//!   (npm, into `.tools/`), Debian's chromium and chromium-driver.
+//! - `serve` builds the page in release mode and runs sandbox + proxy + page on loopback.
+//! - `test` runs every test: native, wasm-bindgen-test in headless Chromium, end-to-end.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+
+use ferry_e2e::{workspace_root, Ports, Stack, StackOptions};
+
+const TRUNK_VERSION: &str = "0.21.14";
+const BINARYEN_VERSION: &str = "132";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup(),
+        Some("serve") => serve(),
+        Some("test") => test(),
+        _ => Err("usage: cargo xtask setup | serve | test".into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn root() -> PathBuf {
+    workspace_root()
+}
+
+/// Runs a command in the workspace root, failing with its name when it fails.
+fn run(command: &mut Command) -> Result {
+    eprintln!("xtask: running {command:?}");
+    let status = command.current_dir(root()).status().map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{command:?} failed ({status})"))
+    }
+}
+
+/// The first line a command prints, or `None` when it cannot run.
+fn output_of(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn tools_bin() -> PathBuf {
+    root().join(".tools/node_modules/.bin")
+}
+
+/// PATH with the project's tools first, so trunk finds binaryen 132.
+fn tool_path() -> String {
+    let existing = std::env::var("PATH").unwrap_or_default();
+    let cargo_bin = std::env::var("CARGO_HOME").map(|h| PathBuf::from(h).join("bin")).unwrap_or_else(|_| {
+        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo/bin")
+    });
+    format!("{}:{}:{existing}", tools_bin().display(), cargo_bin.display())
+}
+
+fn setup() -> Result {
+    let installed = output_of("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+
+    let trunk = output_of("trunk", &["--version"]).unwrap_or_default();
+    if trunk != format!("trunk {TRUNK_VERSION}") {
+        run(Command::new("cargo").args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]))?;
+    }
+
+    let wanted = wasm_bindgen_version()?;
+    let have = output_of("wasm-bindgen", &["--version"]).unwrap_or_default();
+    let runner = output_of("wasm-bindgen-test-runner", &["--version"]).unwrap_or_default();
+    if have != format!("wasm-bindgen {wanted}") || !runner.contains(&wanted) {
+        // Not --locked: one of its locked dependencies is not on the registry.
+        run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &wanted]))?;
+    }
+
+    let wasm_opt = tools_bin().join("wasm-opt");
+    let version = output_of(&wasm_opt.display().to_string(), &["--version"]).unwrap_or_default();
+    if !version.contains(&format!("version {BINARYEN_VERSION}")) {
+        std::fs::create_dir_all(root().join(".tools")).map_err(|e| e.to_string())?;
+        run(Command::new("npm").args(["install", "--prefix", ".tools", "--no-audit", "--no-fund", &format!("binaryen@{BINARYEN_VERSION}")]))?;
+    }
+
+    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        let sudo = output_of("id", &["-u"]).is_some_and(|id| id != "0");
+        let apt = |args: &[&str]| {
+            let mut c = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+            if sudo {
+                c.arg("apt-get");
+            }
+            c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+            c
+        };
+        run(&mut apt(&["update"]))?;
+        run(&mut apt(&["install", "-y", "chromium", "chromium-driver"]))?;
+    }
+    eprintln!("xtask: setup complete");
+    Ok(())
+}
+
+/// The wasm-bindgen version pinned in Cargo.lock.
+fn wasm_bindgen_version() -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines.next().and_then(|l| l.trim().strip_prefix("version = \"")) {
+                return Ok(version.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("wasm-bindgen is not in Cargo.lock".into())
+}
+
+/// Builds the page with trunk into `dist`.
+fn build_page(release: bool, dist: &Path) -> Result {
+    let mut trunk = Command::new("trunk");
+    trunk.arg("build").arg("--dist").arg(dist).env("PATH", tool_path());
+    if release {
+        trunk.arg("--release");
+    }
+    run(&mut trunk)
+}
+
+fn serve() -> Result {
+    setup()?;
+    let dist = root().join("dist");
+    build_page(true, &dist)?;
+    run(Command::new("cargo").args(["build", "--release", "-p", "ferry-sandbox", "-p", "ferry-proxy"]))?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let mut stack = Stack::start(StackOptions {
+            dist,
+            bin_dir: root().join("target/release"),
+            ports: Ports { page: 8080, sandbox: 9000, proxy: 8787 },
+            lifetime: None,
+            sandbox_args: vec![],
+        })
+        .await?;
+        println!();
+        println!("  Ferry is running: open {}", stack.page_url);
+        println!("  Sandbox (emulated Engage): {}", stack.sandbox_url);
+        println!("  Proxy: {}", stack.proxy_url);
+        println!("  Sandbox login: coordinator@example.org / sandbox-password, client demo-org / sandbox-secret");
+        println!("  Press Ctrl-C to stop.");
+        println!();
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
+        let why = loop {
+            tokio::select! {
+                _ = &mut ctrl_c => break "stopped".to_string(),
+                () = tokio::time::sleep(Duration::from_millis(300)) => {
+                    if let Some(exited) = stack.exited() {
+                        break exited;
+                    }
+                }
+            }
+        };
+        drop(stack);
+        eprintln!("xtask: {why}");
+        Ok(())
+    })
+}
+
+fn test() -> Result {
+    setup()?;
+    let dist = root().join("target/e2e-dist");
+    build_page(false, &dist)?;
+    run(Command::new("cargo").args(["build", "-p", "ferry-sandbox", "-p", "ferry-proxy"]))?;
+    let mut failures = Vec::new();
+
+    let mut native = Command::new("cargo");
+    native
+        .args(["test", "--workspace", "--exclude", "ferry"])
+        .env("FERRY_E2E_DIST", &dist)
+        .env("FERRY_BIN_DIR", root().join("target/debug"))
+        .env("CHROMEDRIVER", CHROMEDRIVER);
+    if let Err(e) = run(&mut native) {
+        failures.push(e);
+    }
+
+    let mut browser = Command::new("cargo");
+    browser
+        .args(["test", "-p", "ferry", "--target", "wasm32-unknown-unknown"])
+        .env("PATH", tool_path())
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+    if let Err(e) = run(&mut browser) {
+        failures.push(e);
+    }
+
+    if failures.is_empty() {
+        eprintln!("xtask: every test passed");
+        Ok(())
+    } else {
+        Err(format!("tests failed:\n  {}", failures.join("\n  ")))
+    }
+}
