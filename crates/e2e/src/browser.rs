@@ -7,7 +7,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
-use crate::ChildGuard;
+use crate::{Announce, ChildGuard};
 
 /// Debian's Chromium, installed by `cargo xtask setup`.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
@@ -40,13 +40,10 @@ pub fn chromium_args() -> Vec<&'static str> {
 impl Browser {
     /// Starts ChromeDriver on a free loopback port and opens a session.
     pub async fn start() -> Result<Browser, String> {
-        let port = crate::pick(0)?;
         let mut command = Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.into()));
-        command.arg(format!("--port={port}")).arg("--allowed-ips=127.0.0.1");
-        let driver = ChildGuard::spawn(command, "chromedriver")?;
-        let mut drivers = [driver];
-        crate::wait_for_port(port, "chromedriver", &mut drivers)?;
-        let [driver] = drivers;
+        // Port 0: ChromeDriver binds a free port itself and says which.
+        command.arg("--port=0").arg("--allowed-ips=127.0.0.1");
+        let (driver, port) = ChildGuard::spawn_announcing(command, "chromedriver", Announce::Stdout, driver_port)?;
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -147,6 +144,12 @@ impl Browser {
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
+}
+
+/// The port in ChromeDriver's "... was started successfully on port N." line.
+fn driver_port(line: &str) -> Option<u16> {
+    let rest = line.split("on port ").nth(1)?;
+    rest.trim_end_matches(['.', ' ']).parse().ok().filter(|&p| p != 0)
 }
 
 fn xpath_literal(s: &str) -> String {

@@ -7,10 +7,9 @@
 
 pub mod browser;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::routing::get;
 use axum::Router;
@@ -67,27 +66,26 @@ impl Stack {
     /// Starts the sandbox and the proxy as processes and serves the page in this process.
     pub async fn start(options: StackOptions) -> Result<Stack, String> {
         let workdir = TempDir::new("ferry-stack")?;
-        let sandbox_port = pick(options.ports.sandbox)?;
-        let proxy_port = pick(options.ports.proxy)?;
         let page_listener = tokio::net::TcpListener::bind(("127.0.0.1", options.ports.page))
             .await
             .map_err(|e| format!("cannot listen on 127.0.0.1:{} for the page: {e}", options.ports.page))?;
         let page_addr = page_listener.local_addr().map_err(|e| e.to_string())?;
-        let sandbox_url = format!("http://127.0.0.1:{sandbox_port}");
-        let proxy_url = format!("http://127.0.0.1:{proxy_port}");
         let page_url = format!("http://{page_addr}/");
         let lifetime = options.lifetime.map(|d| d.as_secs().max(1));
 
+        // Each server binds its port itself (0 = any free one) and announces it.
         let mut sandbox = Command::new(binary(&options.bin_dir, "ferry-sandbox")?);
-        sandbox.args(["--listen", &format!("127.0.0.1:{sandbox_port}")]).args(&options.sandbox_args);
+        sandbox.args(["--listen", &format!("127.0.0.1:{}", options.ports.sandbox)]).args(&options.sandbox_args);
         if let Some(secs) = lifetime {
             sandbox.args(["--exit-after", &secs.to_string()]);
         }
-        let mut children = vec![ChildGuard::spawn(sandbox, "ferry-sandbox")?];
+        let (sandbox, sandbox_port) = ChildGuard::spawn_announcing(sandbox, "ferry-sandbox", Announce::Stderr, listening_port)?;
+        let sandbox_url = format!("http://127.0.0.1:{sandbox_port}");
 
         let config_path = workdir.path().join("proxy.toml");
         let mut config = format!(
-            "listen = \"127.0.0.1:{proxy_port}\"\nallowed_origins = [\"http://{page_addr}\"]\nupstreams = [\"auth.longenesis.com\", \"engage-openapi.longenesis.com\", \"{sandbox_url}\"]\n"
+            "listen = \"127.0.0.1:{}\"\nallowed_origins = [\"http://{page_addr}\"]\nupstreams = [\"auth.longenesis.com\", \"engage-openapi.longenesis.com\", \"{sandbox_url}\"]\n",
+            options.ports.proxy
         );
         if let Some(secs) = lifetime {
             config.push_str(&format!("exit_after_secs = {secs}\n"));
@@ -95,11 +93,9 @@ impl Stack {
         std::fs::write(&config_path, config).map_err(|e| format!("cannot write the proxy config: {e}"))?;
         let mut proxy = Command::new(binary(&options.bin_dir, "ferry-proxy")?);
         proxy.arg("--config").arg(&config_path);
-        children.push(ChildGuard::spawn(proxy, "ferry-proxy")?);
-
-        for (port, what) in [(sandbox_port, "ferry-sandbox"), (proxy_port, "ferry-proxy")] {
-            wait_for_port(port, what, &mut children)?;
-        }
+        let (proxy, proxy_port) = ChildGuard::spawn_announcing(proxy, "ferry-proxy", Announce::Stderr, listening_port)?;
+        let proxy_url = format!("http://127.0.0.1:{proxy_port}");
+        let children = vec![sandbox, proxy];
 
         let page_config = json!({
             "proxy_url": proxy_url,
@@ -167,30 +163,20 @@ fn binary(dir: &Path, name: &str) -> Result<PathBuf, String> {
     }
 }
 
-/// `wanted`, or a free port when 0.
-fn pick(wanted: u16) -> Result<u16, String> {
-    if wanted != 0 {
-        return Ok(wanted);
-    }
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+/// The port in a `... listening on http://127.0.0.1:PORT` line.
+fn listening_port(line: &str) -> Option<u16> {
+    let rest = line.split("listening on http://").nth(1)?;
+    let authority = rest.split([',', ' ', '/']).next()?;
+    authority.rsplit(':').next()?.parse().ok()
 }
 
-fn wait_for_port(port: u16, what: &str, children: &mut [ChildGuard]) -> Result<(), String> {
-    let started = Instant::now();
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    while started.elapsed() < Duration::from_secs(20) {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return Ok(());
-        }
-        for child in children.iter_mut() {
-            if let Ok(Some(status)) = child.child.try_wait() {
-                return Err(format!("{} exited before listening ({status})", child.name));
-            }
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Err(format!("{what} did not listen on 127.0.0.1:{port} within 20 s"))
+/// Which output stream a child announces its port on.
+#[derive(Debug, Clone, Copy)]
+pub enum Announce {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
 }
 
 /// A child process killed when dropped.
@@ -204,15 +190,58 @@ impl ChildGuard {
     /// process's stderr. Dropping the guard kills the whole group, so helpers the child
     /// started (Chromium under ChromeDriver) stop too.
     pub fn spawn(mut command: Command, name: &'static str) -> Result<ChildGuard, String> {
+        command.stdout(Stdio::inherit()).stderr(Stdio::inherit());
+        ChildGuard::spawn_piped(command, name)
+    }
+
+    fn spawn_piped(mut command: Command, name: &'static str) -> Result<ChildGuard, String> {
         use std::os::unix::process::CommandExt;
         let child = command
             .process_group(0)
             .stdin(Stdio::null())
-            .stdout(Stdio::inherit())
-            .stderr(Stdio::inherit())
             .spawn()
             .map_err(|e| format!("cannot start {name}: {e}"))?;
         Ok(ChildGuard { name, child })
+    }
+
+    /// Starts `command` like [`ChildGuard::spawn`] and waits (up to 20 s) for a line on
+    /// `stream` from which `port` reads the port it listens on. The stream's further
+    /// lines go to this process's stderr.
+    pub fn spawn_announcing(
+        mut command: Command,
+        name: &'static str,
+        stream: Announce,
+        port: fn(&str) -> Option<u16>,
+    ) -> Result<(ChildGuard, u16), String> {
+        match stream {
+            Announce::Stdout => command.stdout(Stdio::piped()),
+            Announce::Stderr => command.stderr(Stdio::piped()),
+        };
+        let mut guard = ChildGuard::spawn_piped(command, name)?;
+        let output: Box<dyn std::io::Read + Send> = match stream {
+            Announce::Stdout => Box::new(guard.child.stdout.take().ok_or("no stdout")?),
+            Announce::Stderr => Box::new(guard.child.stderr.take().ok_or("no stderr")?),
+        };
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut sender = Some(sender);
+            for line in std::io::BufReader::new(output).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                if let Some(p) = port(&line) {
+                    if let Some(s) = sender.take() {
+                        let _ = s.send(p);
+                    }
+                }
+            }
+        });
+        match receiver.recv_timeout(Duration::from_secs(20)) {
+            Ok(p) => Ok((guard, p)),
+            Err(_) => {
+                let status = guard.child.try_wait().ok().flatten().map(|s| format!(" ({s})")).unwrap_or_default();
+                Err(format!("{name} did not say which port it listens on within 20 s{status}"))
+            }
+        }
     }
 }
 
