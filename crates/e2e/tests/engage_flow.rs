@@ -29,8 +29,9 @@ async fn screenshot(browser: &Browser, name: &str) {
     let _ = browser.screenshot(&dir.join(format!("{name}.png"))).await;
 }
 
-/// Opens the page, chooses the example file and walks to the send step.
-async fn to_send_step(browser: &Browser, stack: &Stack) {
+/// Opens the page, chooses the example file and walks to the send step (ticking
+/// "bulk_upload" on the way when `upload` is set).
+async fn to_send_step(browser: &Browser, stack: &Stack, upload: bool) {
     browser.open(&stack.page_url).await.unwrap();
     browser.wait_for_text(".notice.info", "Sandbox mode").await.unwrap();
     browser.choose_file(&example_file()).await.unwrap();
@@ -41,6 +42,9 @@ async fn to_send_step(browser: &Browser, stack: &Stack) {
     // "Visit date" is not a name Ferry guesses: the coordinator picks it for Created at.
     let created_at = browser.wait_for("#map-submission-created_at").await.unwrap();
     created_at.select_by_label("Visit date").await.unwrap();
+    if upload {
+        browser.wait_for("#bulk-upload").await.unwrap().click().await.unwrap();
+    }
     screenshot(browser, "2-map").await;
     browser.click_button("Next: review the rows").await.unwrap();
     browser.wait_for("#issues").await.unwrap();
@@ -57,7 +61,7 @@ fn by_id<'a>(participants: &'a [Value], id: &str) -> &'a Value {
 async fn example_file_arrives_in_engage_through_the_proxy() {
     let stack = stack().await;
     let browser = Browser::start().await.expect("chromium starts");
-    to_send_step(&browser, &stack).await;
+    to_send_step(&browser, &stack, false).await;
 
     browser.fill("username", "coordinator@example.org").await.unwrap();
     browser.fill("password", "sandbox-password").await.unwrap();
@@ -121,7 +125,7 @@ async fn example_file_arrives_in_engage_through_the_proxy() {
 async fn a_wrong_password_is_named_and_nothing_is_sent() {
     let stack = stack().await;
     let browser = Browser::start().await.expect("chromium starts");
-    to_send_step(&browser, &stack).await;
+    to_send_step(&browser, &stack, false).await;
     browser.fill("username", "coordinator@example.org").await.unwrap();
     browser.fill("password", "not-the-password").await.unwrap();
     browser.fill("client-secret", "sandbox-secret").await.unwrap();
@@ -158,6 +162,27 @@ async fn a_file_that_is_not_csv_gets_a_clear_message() {
     std::fs::write(&latin1, b"email,city\nanna@example.org,R\xEEga\n").unwrap();
     browser.choose_file(&latin1).await.unwrap();
     browser.wait_for_text("#read-error", "Row 2, column B is not UTF-8 text").await.unwrap();
+    let errors = browser.errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_upload_sends_the_records_as_a_json_file() {
+    let stack = stack().await;
+    let browser = Browser::start().await.expect("chromium starts");
+    to_send_step(&browser, &stack, true).await;
+    browser.fill("username", "coordinator@example.org").await.unwrap();
+    browser.fill("password", "sandbox-password").await.unwrap();
+    browser.fill("client-secret", "sandbox-secret").await.unwrap();
+    browser.click_button("Send 6 records").await.unwrap();
+    let summary = browser.wait_for_text("#report-summary", "sent").await.unwrap();
+    assert!(summary.starts_with("6\nsent"), "{summary}");
+    let held = stack.engage_records("demo-org").await.unwrap();
+    assert_eq!(held["participants"].as_array().unwrap().len(), 6);
+    assert_eq!(held["accepted_requests"], 1, "one batch of six");
+    let anna = held["submissions"].as_array().unwrap().iter().find(|s| s["participant_id"] == "LV-1001").unwrap();
+    assert_eq!(anna["answers"], serde_json::json!({"sleep_hours": "7", "mood": "good"}));
     let errors = browser.errors().await;
     assert!(errors.is_empty(), "console errors: {errors:?}");
     browser.close().await;
