@@ -53,6 +53,20 @@ async fn to_send_step(browser: &Browser, stack: &Stack, upload: bool) {
     browser.wait_for("#username").await.unwrap();
 }
 
+/// Types the sandbox account (with `password`) into the send step.
+async fn sign_in(browser: &Browser, password: &str) {
+    browser.fill("username", "coordinator@example.org").await.unwrap();
+    browser.fill("password", password).await.unwrap();
+    browser.fill("client-secret", "sandbox-secret").await.unwrap();
+}
+
+/// Fails on any console error, panic or uncaught exception, then ends the session.
+async fn close_without_errors(browser: Browser) {
+    let errors = browser.errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await;
+}
+
 fn by_id<'a>(participants: &'a [Value], id: &str) -> &'a Value {
     participants.iter().find(|p| p["participant_id"] == id).unwrap_or_else(|| panic!("participant {id} not in sandbox"))
 }
@@ -63,9 +77,7 @@ async fn example_file_arrives_in_engage_through_the_proxy() {
     let browser = Browser::start().await.expect("chromium starts");
     to_send_step(&browser, &stack, false).await;
 
-    browser.fill("username", "coordinator@example.org").await.unwrap();
-    browser.fill("password", "sandbox-password").await.unwrap();
-    browser.fill("client-secret", "sandbox-secret").await.unwrap();
+    sign_in(&browser, "sandbox-password").await;
     let client_id = browser.wait_for("#client-id").await.unwrap().prop("value").await.unwrap();
     assert_eq!(client_id.as_deref(), Some("demo-org"), "client id defaults to the organisation slug");
     browser.click_button("Send 6 records").await.unwrap();
@@ -116,9 +128,7 @@ async fn example_file_arrives_in_engage_through_the_proxy() {
     assert_eq!(submission("LV-1007")["answers"]["mood"], "said \"great\"");
     assert_eq!(submission("LV-1004")["answers"], serde_json::json!({"sleep_hours": "5"}));
 
-    let errors = browser.errors().await;
-    assert!(errors.is_empty(), "console errors: {errors:?}");
-    browser.close().await;
+    close_without_errors(browser).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -126,9 +136,7 @@ async fn a_wrong_password_is_named_and_nothing_is_sent() {
     let stack = stack().await;
     let browser = Browser::start().await.expect("chromium starts");
     to_send_step(&browser, &stack, false).await;
-    browser.fill("username", "coordinator@example.org").await.unwrap();
-    browser.fill("password", "not-the-password").await.unwrap();
-    browser.fill("client-secret", "sandbox-secret").await.unwrap();
+    sign_in(&browser, "not-the-password").await;
     browser.click_button("Send 6 records").await.unwrap();
     let message = browser.wait_for_text("#send-error", "Engage rejected the username or password").await.unwrap();
     screenshot(&browser, "4-wrong-password").await;
@@ -136,9 +144,7 @@ async fn a_wrong_password_is_named_and_nothing_is_sent() {
     let held = stack.engage_records("demo-org").await.unwrap();
     assert_eq!(held["participants"], serde_json::json!([]));
     assert_eq!((held["accepted_requests"].as_u64(), held["refused_requests"].as_u64()), (Some(0), Some(0)), "no import request at all");
-    let errors = browser.errors().await;
-    assert!(errors.is_empty(), "console errors: {errors:?}");
-    browser.close().await;
+    close_without_errors(browser).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,9 +168,7 @@ async fn a_file_that_is_not_csv_gets_a_clear_message() {
     std::fs::write(&latin1, b"email,city\nanna@example.org,R\xEEga\n").unwrap();
     browser.choose_file(&latin1).await.unwrap();
     browser.wait_for_text("#read-error", "Row 2, column B is not UTF-8 text").await.unwrap();
-    let errors = browser.errors().await;
-    assert!(errors.is_empty(), "console errors: {errors:?}");
-    browser.close().await;
+    close_without_errors(browser).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -172,9 +176,7 @@ async fn bulk_upload_sends_the_records_as_a_json_file() {
     let stack = stack().await;
     let browser = Browser::start().await.expect("chromium starts");
     to_send_step(&browser, &stack, true).await;
-    browser.fill("username", "coordinator@example.org").await.unwrap();
-    browser.fill("password", "sandbox-password").await.unwrap();
-    browser.fill("client-secret", "sandbox-secret").await.unwrap();
+    sign_in(&browser, "sandbox-password").await;
     browser.click_button("Send 6 records").await.unwrap();
     let summary = browser.wait_for_text("#report-summary", "sent").await.unwrap();
     assert!(summary.starts_with("6\nsent"), "{summary}");
@@ -183,7 +185,5 @@ async fn bulk_upload_sends_the_records_as_a_json_file() {
     assert_eq!(held["accepted_requests"], 1, "one batch of six");
     let anna = held["submissions"].as_array().unwrap().iter().find(|s| s["participant_id"] == "LV-1001").unwrap();
     assert_eq!(anna["answers"], serde_json::json!({"sleep_hours": "7", "mood": "good"}));
-    let errors = browser.errors().await;
-    assert!(errors.is_empty(), "console errors: {errors:?}");
-    browser.close().await;
+    close_without_errors(browser).await;
 }
