@@ -52,6 +52,7 @@ pub async fn perform(request: &HttpRequest, route: &Route) -> Result<HttpRespons
 async fn read(response: Response) -> Result<HttpResponse, TransportError> {
     let status = response.status();
     let content_type = response.headers().get("content-type");
+    let retry_after = response.headers().get("retry-after");
     let from_proxy = response.headers().get("x-ferry-proxy");
     let body = response.text().await.unwrap_or_default();
     if from_proxy.as_deref() == Some("error") {
@@ -61,7 +62,7 @@ async fn read(response: Response) -> Result<HttpResponse, TransportError> {
             .unwrap_or(body);
         return Err(TransportError(format!("the Ferry proxy answered HTTP {status}: {reason}")));
     }
-    Ok(HttpResponse { status, content_type, body })
+    Ok(HttpResponse { status, content_type, retry_after, body })
 }
 
 fn form_data(parts: &[ferry_core::http::Part]) -> Result<web_sys::FormData, JsValue> {

@@ -78,6 +78,32 @@ fn parse_time(t: &str) -> Option<(u8, u8, u8)> {
     (h < 24 && m < 60 && s < 60).then_some((h, m, s))
 }
 
+/// Reads an IMF-fixdate (`Wed, 21 Oct 2015 07:28:00 GMT`) as Unix epoch milliseconds.
+pub fn parse_http_date(text: &str) -> Option<f64> {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    let [_, day, month, year, time, "GMT"] = parts.as_slice() else { return None };
+    let day: u32 = day.parse().ok()?;
+    let month = MONTHS.iter().position(|m| m == month)? as u32 + 1;
+    let year: u32 = year.parse().ok()?;
+    let (h, m, s) = parse_time(time)?;
+    if day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    let days = days_from_civil(year as i64, month as i64, day as i64);
+    Some(((days * 86_400 + h as i64 * 3600 + m as i64 * 60 + s as i64) * 1000) as f64)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         4 | 6 | 9 | 11 => 30,

@@ -82,11 +82,29 @@ pub struct HttpResponse {
     pub status: u16,
     /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
+    /// The `Retry-After` header, if any (seconds or an HTTP date).
+    pub retry_after: Option<String>,
     /// The body, as text.
     pub body: String,
 }
 
 impl HttpResponse {
+    /// An answer with `status` and `body` and no headers (for tests and canned answers).
+    pub fn new(status: u16, body: impl Into<String>) -> HttpResponse {
+        HttpResponse { status, content_type: None, retry_after: None, body: body.into() }
+    }
+
+    /// How long `Retry-After` asks to wait, in milliseconds from `now_ms` (Unix epoch
+    /// milliseconds): delta-seconds or an IMF-fixdate such as `Wed, 21 Oct 2015 07:28:00 GMT`.
+    pub fn retry_after_ms(&self, now_ms: f64) -> Option<f64> {
+        let value = self.retry_after.as_deref()?.trim();
+        if let Ok(seconds) = value.parse::<f64>() {
+            return (seconds >= 0.0).then_some(seconds * 1000.0);
+        }
+        let at = crate::datetime::parse_http_date(value)?;
+        Some((at - now_ms).max(0.0))
+    }
+
     /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
@@ -194,6 +212,17 @@ mod tests {
     fn proxy_urls_keep_host_path_and_query() {
         assert_eq!(via_proxy("https://auth.longenesis.com/realms/x/token?a=1", "http://127.0.0.1:8787/"), "http://127.0.0.1:8787/auth.longenesis.com/realms/x/token?a=1");
         assert_eq!(via_proxy("http://127.0.0.1:9000/submissions/o/bulk_post", "https://proxy.example.org"), "https://proxy.example.org/127.0.0.1:9000/submissions/o/bulk_post");
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let mut r = HttpResponse::new(429, "");
+        r.retry_after = Some("7".into());
+        assert_eq!(r.retry_after_ms(0.0), Some(7000.0));
+        r.retry_after = Some("Wed, 21 Oct 2015 07:28:00 GMT".into());
+        assert_eq!(r.retry_after_ms(1_445_412_470_000.0), Some(10_000.0));
+        r.retry_after = Some("soon".into());
+        assert_eq!(r.retry_after_ms(0.0), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod issue;
 pub mod mapping;
 pub mod plan;
 pub mod report;
+pub mod send;
 pub mod sheet;
 pub mod text;
 pub mod vendors;

@@ -11,16 +11,17 @@
 //! From NOTES: the bulk answer's shape is unknown, so any 2xx accepts the whole batch
 //! unless the body lists per-record errors; any other body is shown verbatim.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::datetime::parse_datetime;
-use crate::http::{Body, HttpRequest, HttpResponse, Method, Part, TransportError};
+use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{FieldKind, FieldSpec, Mapping};
-use crate::report::{Outcome, Report};
+use crate::report::Outcome;
+use crate::send::{Engine, Policy, Prerequisite, Protocol, Verdict};
 use crate::sheet::Sheet;
 use crate::text::is_valid_email;
 
@@ -564,198 +565,118 @@ fn per_record_results(body: &Value, count: usize) -> (Vec<(usize, String)>, Vec<
     (ids, errors)
 }
 
-/// A send in progress: which requests to make next and what came of them.
-/// Sans-IO: the caller performs each request and hands back the answer and the time.
+/// Engage as the send engine sees it: a token first, then bulk requests.
 #[derive(Debug)]
-pub struct Send {
+pub struct EngageProtocol {
     settings: Settings,
     credentials: Credentials,
     records: Vec<PreparedRecord>,
-    queue: VecDeque<Batch>,
     token: Option<Token>,
-    waiting: Option<Waiting>,
-    report: Report,
-    failure: Option<String>,
-    sent_rows: usize,
 }
 
-#[derive(Debug, Clone)]
-struct Batch {
-    records: Vec<usize>,
-    /// Whether this batch already re-asked for a token after a 401.
-    reauthorised: bool,
-    /// Whether this batch is what remained after Engage refused some of its records.
-    remainder: bool,
-}
-
-#[derive(Debug)]
-enum Waiting {
-    Token,
-    Bulk(Batch),
-}
-
-impl Send {
-    /// Plans the send of `prepared`'s records; rows skipped for issues go into the report.
-    pub fn new(settings: Settings, credentials: Credentials, prepared: &Prepared) -> Send {
-        let mut report = Report::default();
-        for (row, identifier) in &prepared.skipped {
-            let reasons: Vec<&str> = prepared
-                .issues
-                .iter()
-                .filter(|i| i.row == *row && i.severity == Severity::Error)
-                .map(|i| i.message.as_str())
-                .collect();
-            report.record(*row, identifier, Outcome::Skipped { reason: reasons.join(" ") });
-        }
-        let queue = crate::plan::batches(prepared.records.len(), settings.batch_size)
-            .into_iter()
-            .map(|records| Batch { records, reauthorised: false, remainder: false })
-            .collect();
-        Send {
-            settings,
-            credentials,
-            records: prepared.records.clone(),
-            queue,
-            token: None,
-            waiting: None,
-            report,
-            failure: None,
-            sent_rows: 0,
-        }
+impl EngageProtocol {
+    /// The protocol for `records` (usually [`Prepared::records`]).
+    pub fn new(settings: Settings, credentials: Credentials, records: Vec<PreparedRecord>) -> EngageProtocol {
+        EngageProtocol { settings, credentials, records, token: None }
     }
 
-    /// The next request to perform, or `None` when the send is over.
-    /// Call [`Send::handle`] with its answer before asking again.
-    pub fn next_request(&mut self, now_ms: f64) -> Option<HttpRequest> {
-        if self.waiting.is_some() || self.failure.is_some() {
-            return None;
+    /// The prepared records, by index.
+    pub fn records(&self) -> &[PreparedRecord] {
+        &self.records
+    }
+}
+
+/// A send engine for Engage over `prepared`, with the rows skipped for issues (and the
+/// rows in `already_sent`, from an earlier session) reported and not sent.
+pub fn engine(settings: Settings, credentials: Credentials, prepared: &Prepared, policy: Policy, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<EngageProtocol> {
+    let batch_size = settings.batch_size;
+    let to_send: Vec<usize> = (0..prepared.records.len()).filter(|&i| !already_sent.contains_key(&prepared.records[i].row)).collect();
+    let mut engine = Engine::new(EngageProtocol::new(settings, credentials, prepared.records.clone()), policy, to_send, batch_size, seed);
+    for (row, identifier) in &prepared.skipped {
+        let reasons: Vec<&str> = prepared.issues.iter().filter(|i| i.row == *row && i.severity == Severity::Error).map(|i| i.message.as_str()).collect();
+        engine.record(*row, identifier, Outcome::Skipped { reason: reasons.join(" ") });
+    }
+    for record in &prepared.records {
+        if let Some(outcome) = already_sent.get(&record.row) {
+            engine.record(record.row, &record.identifier, outcome.clone());
         }
-        let batch = self.queue.pop_front()?;
+    }
+    engine
+}
+
+impl Protocol for EngageProtocol {
+    fn prerequisite(&mut self, now_ms: f64) -> Option<HttpRequest> {
         match &self.token {
-            Some(token) if token.is_fresh(now_ms) => {
-                let records: Vec<&PreparedRecord> = batch.records.iter().map(|&i| &self.records[i]).collect();
-                let request = bulk_request(&self.settings, token, &records);
-                self.waiting = Some(Waiting::Bulk(batch));
-                Some(request)
-            }
-            _ => {
-                self.queue.push_front(batch);
-                self.waiting = Some(Waiting::Token);
-                Some(token_request(&self.settings, &self.credentials))
-            }
+            Some(token) if token.is_fresh(now_ms) => None,
+            _ => Some(token_request(&self.settings, &self.credentials)),
         }
     }
 
-    /// Takes the answer to the last request (or why there was none) at time `now_ms`.
-    pub fn handle(&mut self, answer: Result<HttpResponse, TransportError>, now_ms: f64) {
-        match self.waiting.take() {
-            None => {}
-            Some(Waiting::Token) => match answer {
-                Ok(response) => match read_token(&response, now_ms) {
-                    Ok(token) => self.token = Some(token),
-                    Err(e) => self.fail(e.to_string()),
-                },
-                Err(TransportError(e)) => self.fail(format!("The Longenesis Auth service could not be reached ({e}). Nothing was sent.")),
-            },
-            Some(Waiting::Bulk(batch)) => match answer {
-                Ok(response) => self.take_bulk_answer(batch, &response),
-                Err(TransportError(e)) => {
-                    self.mark(&batch.records, |_| Outcome::NotSent { reason: format!("No answer from Engage ({e}); this row may need sending again.") });
-                }
-            },
+    fn take_prerequisite(&mut self, response: &HttpResponse, now_ms: f64) -> Result<Prerequisite, String> {
+        if response.status == 429 || response.status >= 500 {
+            return Ok(Prerequisite::Retry { after_ms: response.retry_after_ms(now_ms), reason: format!("HTTP {}", response.status) });
         }
+        let token = read_token(response, now_ms).map_err(|e| e.to_string())?;
+        self.token = Some(token);
+        Ok(Prerequisite::Ready)
     }
 
-    fn take_bulk_answer(&mut self, mut batch: Batch, response: &HttpResponse) {
-        match read_bulk_answer(response, batch.records.len()) {
-            BulkAnswer::Accepted { ids, errors } => {
-                for (i, &record) in batch.records.iter().enumerate() {
-                    let outcome = match errors.iter().find(|(e, _)| *e == i) {
-                        Some((_, message)) => Outcome::Rejected { reason: message.clone() },
-                        None => Outcome::Sent { id: ids.iter().find(|(e, _)| *e == i).map(|(_, id)| id.clone()) },
-                    };
-                    self.mark(&[record], |_| outcome.clone());
-                }
-            }
-            BulkAnswer::Unauthorized(message) if !batch.reauthorised => {
-                let _ = message;
-                self.token = None;
-                batch.reauthorised = true;
-                self.queue.push_front(batch);
-            }
-            BulkAnswer::Unauthorized(message) => {
-                self.mark(&batch.records, |_| Outcome::NotSent { reason: format!("Engage did not accept a fresh token either ({message}). Check the account's permissions (Manage Participants, Manage Submissions).") });
-            }
+    fn invalidate(&mut self) {
+        self.token = None;
+    }
+
+    fn batch_request(&mut self, records: &[usize]) -> HttpRequest {
+        let token = self.token.clone().unwrap_or(Token { access_token: String::new(), expires_at_ms: 0.0 });
+        let chosen: Vec<&PreparedRecord> = records.iter().map(|&i| &self.records[i]).collect();
+        bulk_request(&self.settings, &token, &chosen)
+    }
+
+    fn read_answer(&mut self, records: &[usize], response: &HttpResponse, now_ms: f64) -> Verdict {
+        if response.status == 429 {
+            return Verdict::Retry { after_ms: response.retry_after_ms(now_ms), reason: format!("HTTP 429: {}", response.body_excerpt()) };
+        }
+        match read_bulk_answer(response, records.len()) {
+            BulkAnswer::Accepted { ids, errors } => Verdict::Judged {
+                outcomes: records
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &record)| {
+                        let outcome = match errors.iter().find(|(e, _)| *e == i) {
+                            Some((_, message)) => Outcome::Rejected { reason: message.clone() },
+                            None => Outcome::Sent { id: ids.iter().find(|(e, _)| *e == i).map(|(_, id)| id.clone()) },
+                        };
+                        (record, outcome)
+                    })
+                    .collect(),
+                resend: Vec::new(),
+            },
+            BulkAnswer::Unauthorized(message) => Verdict::Unauthorised(message),
             BulkAnswer::RecordsRefused(named) => {
-                let mut rest = Vec::new();
-                for (i, &record) in batch.records.iter().enumerate() {
+                let mut outcomes = Vec::new();
+                let mut resend = Vec::new();
+                for (i, &record) in records.iter().enumerate() {
                     match named.iter().find(|(n, _)| *n == i) {
-                        Some((_, message)) => self.mark(&[record], |_| Outcome::Rejected { reason: message.clone() }),
-                        None => rest.push(record),
+                        Some((_, message)) => outcomes.push((record, Outcome::Rejected { reason: message.clone() })),
+                        None => resend.push(record),
                     }
                 }
-                if !rest.is_empty() {
-                    if batch.remainder {
-                        self.mark(&rest, |_| Outcome::NotSent { reason: "Engage refused this batch twice; send this row again on its own.".into() });
-                    } else {
-                        self.queue.push_front(Batch { records: rest, reauthorised: batch.reauthorised, remainder: true });
-                    }
-                }
+                Verdict::Judged { outcomes, resend }
             }
-            BulkAnswer::BatchRefused(message) => self.mark(&batch.records, |_| Outcome::Rejected { reason: format!("Engage refused the batch: {message}") }),
-            BulkAnswer::ServerFailed(message) => self.mark(&batch.records, |_| Outcome::NotSent { reason: format!("Engage failed to take the batch: {message}") }),
+            BulkAnswer::BatchRefused(message) => Verdict::Judged {
+                outcomes: records.iter().map(|&r| (r, Outcome::Rejected { reason: format!("Engage refused the batch: {message}") })).collect(),
+                resend: Vec::new(),
+            },
+            BulkAnswer::ServerFailed(message) => Verdict::Retry { after_ms: response.retry_after_ms(now_ms), reason: message },
         }
     }
 
-    fn mark(&mut self, records: &[usize], outcome: impl Fn(usize) -> Outcome) {
-        for &i in records {
-            let record = &self.records[i];
-            let o = outcome(i);
-            if matches!(o, Outcome::Sent { .. }) {
-                self.sent_rows += 1;
-            }
-            self.report.record(record.row, &record.identifier, o);
-        }
+    fn row_of(&self, record: usize) -> (usize, String) {
+        let r = &self.records[record];
+        (r.row, r.identifier.clone())
     }
 
-    fn fail(&mut self, message: String) {
-        let pending: Vec<usize> = self.queue.drain(..).flat_map(|b| b.records).collect();
-        self.mark(&pending, |_| Outcome::NotSent { reason: message.clone() });
-        self.failure = Some(message);
-    }
-
-    /// Stops: every record not yet answered is reported as not sent.
-    pub fn cancel(&mut self) {
-        let mut pending: Vec<usize> = self.queue.drain(..).flat_map(|b| b.records).collect();
-        if let Some(Waiting::Bulk(batch)) = self.waiting.take() {
-            pending.extend(batch.records);
-        }
-        self.mark(&pending, |_| Outcome::NotSent { reason: "Cancelled before this row was sent.".into() });
-    }
-
-    /// `(records answered, records to send)`.
-    pub fn progress(&self) -> (usize, usize) {
-        let pending: usize = self.queue.iter().map(|b| b.records.len()).sum::<usize>()
-            + match &self.waiting {
-                Some(Waiting::Bulk(b)) => b.records.len(),
-                _ => 0,
-            };
-        (self.records.len() - pending, self.records.len())
-    }
-
-    /// Records Engage accepted so far.
-    pub fn sent(&self) -> usize {
-        self.sent_rows
-    }
-
-    /// Why the whole send stopped (bad login, ...), if it did.
-    pub fn failure(&self) -> Option<&str> {
-        self.failure.as_deref()
-    }
-
-    /// One line per source row so far.
-    pub fn report(&self) -> &Report {
-        &self.report
+    fn vendor(&self) -> &str {
+        "Engage"
     }
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::send::State;
 use crate::mapping::{suggest, Source};
 use crate::sheet::read_csv;
 
@@ -25,7 +26,7 @@ fn prepared() -> (Sheet, Mapping, Prepared) {
 }
 
 fn ok(body: &str) -> HttpResponse {
-    HttpResponse { status: 200, content_type: Some("application/json".into()), body: body.into() }
+    HttpResponse::new(200, body)
 }
 
 #[test]
@@ -105,7 +106,7 @@ fn token_request_is_a_form_encoded_password_grant() {
 
 #[test]
 fn keycloak_errors_are_told_apart() {
-    let answer = |status, body: &str| HttpResponse { status, content_type: None, body: body.into() };
+    let answer = |status, body: &str| HttpResponse::new(status, body);
     assert_eq!(read_token(&answer(401, r#"{"error":"invalid_grant","error_description":"Invalid user credentials"}"#), 0.0), Err(AuthError::BadUserCredentials));
     assert_eq!(read_token(&answer(401, r#"{"error":"unauthorized_client","error_description":"Invalid client or Invalid client credentials"}"#), 0.0), Err(AuthError::BadClient));
     assert!(matches!(read_token(&answer(400, r#"{"error":"invalid_grant","error_description":"Invalid refresh token"}"#), 0.0), Err(AuthError::Keycloak { status: 400, .. })));
@@ -134,24 +135,36 @@ fn bulk_upload_sends_the_same_json_as_a_file() {
 #[test]
 fn fastapi_validation_errors_point_at_records() {
     let body = r#"{"detail":[{"loc":["body","records",1,"participant","email"],"msg":"value is not a valid email address","type":"value_error"},{"loc":["body","records",9],"msg":"out of range"}]}"#;
-    let answer = read_bulk_answer(&HttpResponse { status: 422, content_type: None, body: body.into() }, 2);
+    let answer = read_bulk_answer(&HttpResponse::new(422, body), 2);
     assert_eq!(answer, BulkAnswer::RecordsRefused(vec![(1, "participant.email: value is not a valid email address".into())]));
-    let plain = read_bulk_answer(&HttpResponse { status: 403, content_type: None, body: "Forbidden".into() }, 2);
+    let plain = read_bulk_answer(&HttpResponse::new(403, "Forbidden"), 2);
     assert_eq!(plain, BulkAnswer::BatchRefused("HTTP 403: Forbidden".into()));
+}
+
+fn engine_for(p: &Prepared, batch_size: usize) -> Engine<EngageProtocol> {
+    engine(Settings { batch_size, ..settings() }, creds(), p, Policy::default(), &BTreeMap::new(), 7)
+}
+
+/// The one request the engine starts now.
+fn one(engine: &mut Engine<EngageProtocol>, now: f64) -> (u64, HttpRequest) {
+    let mut started = engine.poll(now);
+    assert_eq!(started.len(), 1, "{started:?}");
+    started.remove(0)
 }
 
 #[test]
 fn send_gets_a_token_then_posts_batches_and_reports_every_row() {
     let (_, _, p) = prepared();
-    let mut send = Send::new(settings(), creds(), &p);
-    let first = send.next_request(0.0).unwrap();
+    let mut send = engine_for(&p, 2);
+    let (t, first) = one(&mut send, 0.0);
     assert!(first.url.ends_with("/token"));
-    assert!(send.next_request(0.0).is_none(), "one request at a time");
-    send.handle(Ok(ok(r#"{"access_token":"t1","expires_in":300}"#)), 0.0);
-    let bulk = send.next_request(1.0).unwrap();
+    assert!(send.poll(0.0).is_empty(), "nothing else until the token is there");
+    send.handle(t, Ok(ok(r#"{"access_token":"t1","expires_in":300}"#)), 0.0);
+    let (t, bulk) = one(&mut send, 1.0);
     assert!(bulk.url.ends_with("/bulk_post"));
-    send.handle(Ok(ok(r#"{"records":[{"participant_id":"P-1"},{"participant_id":"P-000042"}]}"#)), 2.0);
-    assert!(send.next_request(3.0).is_none());
+    send.handle(t, Ok(ok(r#"{"records":[{"participant_id":"P-1"},{"participant_id":"P-000042"}]}"#)), 2.0);
+    assert!(send.poll(3.0).is_empty());
+    assert_eq!(send.state(), State::Finished);
     assert_eq!(send.progress(), (2, 2));
     let lines: Vec<(usize, &str)> = send.report().rows.iter().map(|r| (r.row, r.outcome.label())).collect();
     assert_eq!(lines, [(2, "sent"), (3, "skipped"), (4, "skipped"), (5, "sent")]);
@@ -161,72 +174,94 @@ fn send_gets_a_token_then_posts_batches_and_reports_every_row() {
 #[test]
 fn a_401_refreshes_the_token_once() {
     let (_, _, p) = prepared();
-    let mut send = Send::new(settings(), creds(), &p);
-    send.next_request(0.0);
-    send.handle(Ok(ok(r#"{"access_token":"t1","expires_in":300}"#)), 0.0);
-    send.next_request(0.0);
-    send.handle(Ok(HttpResponse { status: 401, content_type: None, body: r#"{"detail":"expired"}"#.into() }), 0.0);
-    let again = send.next_request(0.0).unwrap();
+    let mut send = engine_for(&p, 2);
+    let (t, _) = one(&mut send, 0.0);
+    send.handle(t, Ok(ok(r#"{"access_token":"t1","expires_in":300}"#)), 0.0);
+    let (t, _) = one(&mut send, 0.0);
+    send.handle(t, Ok(HttpResponse::new(401, r#"{"detail":"expired"}"#)), 0.0);
+    let (t, again) = one(&mut send, 0.0);
     assert!(again.url.ends_with("/token"), "asks for a new token");
-    send.handle(Ok(ok(r#"{"access_token":"t2","expires_in":300}"#)), 0.0);
-    let retry = send.next_request(0.0).unwrap();
+    send.handle(t, Ok(ok(r#"{"access_token":"t2","expires_in":300}"#)), 0.0);
+    let (t, retry) = one(&mut send, 0.0);
     assert_eq!(retry.header("Authorization"), Some("Bearer t2"));
-    send.handle(Ok(HttpResponse { status: 401, content_type: None, body: "{}".into() }), 0.0);
-    assert!(send.next_request(0.0).is_none(), "no second refresh");
+    send.handle(t, Ok(HttpResponse::new(401, "{}")), 0.0);
+    assert!(send.poll(0.0).is_empty(), "no second refresh");
     assert_eq!(send.report().count("not sent"), 2);
 }
 
 #[test]
 fn an_expired_token_is_renewed_before_use() {
     let (_, _, p) = prepared();
-    let mut send = Send::new(Settings { batch_size: 1, ..settings() }, creds(), &p);
-    send.next_request(0.0);
-    send.handle(Ok(ok(r#"{"access_token":"t1","expires_in":60}"#)), 0.0);
-    send.next_request(1.0);
-    send.handle(Ok(ok("{}")), 1.0);
-    let next = send.next_request(59_000.0).unwrap();
+    let mut send = engine_for(&p, 1);
+    let (t, _) = one(&mut send, 0.0);
+    send.handle(t, Ok(ok(r#"{"access_token":"t1","expires_in":60}"#)), 0.0);
+    let (t, _) = one(&mut send, 1.0);
+    send.handle(t, Ok(ok("{}")), 1.0);
+    let (_, next) = one(&mut send, 59_000.0);
     assert!(next.url.ends_with("/token"));
 }
 
 #[test]
 fn bad_login_sends_nothing() {
     let (_, _, p) = prepared();
-    let mut send = Send::new(settings(), creds(), &p);
-    send.next_request(0.0);
-    send.handle(Ok(HttpResponse { status: 401, content_type: None, body: r#"{"error":"invalid_grant","error_description":"Invalid user credentials"}"#.into() }), 0.0);
-    assert!(send.next_request(0.0).is_none());
+    let mut send = engine_for(&p, 2);
+    let (t, _) = one(&mut send, 0.0);
+    send.handle(t, Ok(HttpResponse::new(401, r#"{"error":"invalid_grant","error_description":"Invalid user credentials"}"#)), 0.0);
+    assert!(send.poll(0.0).is_empty());
+    assert_eq!(send.state(), State::Finished);
     assert!(send.failure().unwrap().starts_with("Engage rejected the username or password"));
     assert_eq!(send.report().count("not sent"), 2);
-    assert_eq!(send.sent(), 0);
+    assert_eq!(send.report().count("sent"), 0);
 }
 
 #[test]
 fn refused_records_are_reported_and_the_rest_resent() {
     let (_, _, p) = prepared();
-    let mut send = Send::new(settings(), creds(), &p);
-    send.next_request(0.0);
-    send.handle(Ok(ok(r#"{"access_token":"t","expires_in":300}"#)), 0.0);
-    send.next_request(0.0);
+    let mut send = engine_for(&p, 2);
+    let (t, _) = one(&mut send, 0.0);
+    send.handle(t, Ok(ok(r#"{"access_token":"t","expires_in":300}"#)), 0.0);
+    let (t, _) = one(&mut send, 0.0);
     let refusal = r#"{"detail":[{"loc":["body","records",0,"submission","activity_slug"],"msg":"unknown activity"}]}"#;
-    send.handle(Ok(HttpResponse { status: 422, content_type: None, body: refusal.into() }), 0.0);
-    let resend = send.next_request(0.0).unwrap();
+    send.handle(t, Ok(HttpResponse::new(422, refusal)), 0.0);
+    let (t, resend) = one(&mut send, 0.0);
     let Body::Json(json) = resend.body else { panic!() };
     assert!(json.contains("jan@example.org") && !json.contains("anna@"), "only the unrefused record");
-    send.handle(Ok(ok("{}")), 0.0);
+    send.handle(t, Ok(ok("{}")), 0.0);
     assert_eq!(send.report().rows[0].outcome, Outcome::Rejected { reason: "submission.activity_slug: unknown activity".into() });
     assert_eq!(send.report().rows[3].outcome.label(), "sent");
 }
 
 #[test]
-fn cancel_reports_the_rest_as_not_sent() {
+fn a_429_waits_for_retry_after_and_5xx_backs_off() {
     let (_, _, p) = prepared();
-    let mut send = Send::new(Settings { batch_size: 1, ..settings() }, creds(), &p);
-    send.next_request(0.0);
-    send.handle(Ok(ok(r#"{"access_token":"t","expires_in":300}"#)), 0.0);
-    send.next_request(0.0);
-    send.handle(Ok(ok("{}")), 0.0);
-    send.cancel();
-    assert!(send.next_request(0.0).is_none());
-    assert_eq!(send.report().count("sent"), 1);
-    assert_eq!(send.report().count("not sent"), 1);
+    let mut send = engine_for(&p, 2);
+    let (t, _) = one(&mut send, 0.0);
+    send.handle(t, Ok(ok(r#"{"access_token":"t","expires_in":3000}"#)), 0.0);
+    let (t, _) = one(&mut send, 0.0);
+    let mut busy = HttpResponse::new(429, r#"{"detail":"Too Many Requests"}"#);
+    busy.retry_after = Some("3".into());
+    send.handle(t, Ok(busy), 100.0);
+    assert!(send.poll(3_000.0).is_empty(), "waits the 3 s asked for");
+    assert_eq!(send.next_wakeup(), Some(3_100.0));
+    let (t, _) = one(&mut send, 3_100.0);
+    send.handle(t, Ok(HttpResponse::new(503, "down")), 3_200.0);
+    let wake = send.next_wakeup().unwrap();
+    assert!((3_200.0 + 500.0..=3_200.0 + 1_000.0).contains(&wake), "second attempt backs off 0.5–1 s: {wake}");
+    let (t, _) = one(&mut send, wake);
+    send.handle(t, Ok(ok("{}")), wake);
+    assert_eq!(send.report().count("sent"), 2);
+}
+
+#[test]
+fn earlier_sent_rows_are_reported_and_not_sent_again() {
+    let (_, _, p) = prepared();
+    let earlier = BTreeMap::from([(2, Outcome::Sent { id: None })]);
+    let mut send = engine(settings(), creds(), &p, Policy::default(), &earlier, 7);
+    let (t, _) = one(&mut send, 0.0);
+    send.handle(t, Ok(ok(r#"{"access_token":"t","expires_in":300}"#)), 0.0);
+    let (_, bulk) = one(&mut send, 0.0);
+    let Body::Json(json) = bulk.body else { panic!() };
+    assert!(!json.contains("anna@") && json.contains("jan@"), "{json}");
+    assert_eq!(send.report().rows[0].outcome.label(), "sent");
+    assert_eq!(send.progress(), (0, 1));
 }
