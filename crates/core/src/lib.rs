@@ -8,6 +8,7 @@
 pub mod datetime;
 pub mod http;
 pub mod issue;
+pub mod journal;
 pub mod mapping;
 pub mod plan;
 pub mod report;

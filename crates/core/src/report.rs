@@ -102,6 +102,69 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The rows that did not get through (rejected, skipped, not sent), in the file's own
+    /// columns and values, ready to fix and choose again. UTF-8 with BOM.
+    pub fn errors_only_csv(&self, sheet: &crate::sheet::Sheet) -> String {
+        let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+        let _ = w.write_record(&sheet.headers);
+        for row in &sheet.rows {
+            let failed = self.rows.iter().any(|r| r.row == row.number && !matches!(r.outcome, Outcome::Sent { .. }));
+            if failed {
+                let _ = w.write_record(&row.cells);
+            }
+        }
+        let bytes = w.into_inner().unwrap_or_default();
+        format!("\u{FEFF}{}", String::from_utf8_lossy(&bytes))
+    }
+}
+
+/// Where the data went: for the egress receipt shown beside the report.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Receipt {
+    /// `(host, what it received)`, e.g. `("auth.longenesis.com", "the Engage login")`.
+    pub hosts: Vec<(String, String)>,
+    /// `(target field, source column or "fixed value")` for every field that was sent.
+    pub fields: Vec<(String, String)>,
+    /// Rows the vendor accepted.
+    pub rows_sent: usize,
+    /// Source columns that were never sent anywhere.
+    pub kept_columns: Vec<String>,
+    /// When the send ended, as the caller's clock wrote it.
+    pub when: String,
+}
+
+impl Receipt {
+    /// Fills `fields` and `kept_columns` from a mapping over `headers`.
+    pub fn from_mapping(headers: &[String], mapping: &crate::mapping::Mapping) -> Receipt {
+        let mut used = vec![false; headers.len()];
+        let fields = mapping
+            .fields
+            .iter()
+            .map(|(key, source)| {
+                let from = match source {
+                    crate::mapping::Source::Column(c) => {
+                        if let Some(u) = used.get_mut(*c) {
+                            *u = true;
+                        }
+                        headers.get(*c).cloned().unwrap_or_default()
+                    }
+                    crate::mapping::Source::Constant(_) => "a fixed value".to_string(),
+                };
+                (key.clone(), from)
+            })
+            .collect();
+        let kept_columns = headers.iter().zip(&used).filter(|(_, u)| !**u).map(|(h, _)| h.clone()).collect();
+        Receipt { hosts: Vec::new(), fields, rows_sent: 0, kept_columns, when: String::new() }
+    }
+}
+
+/// The host part of a URL (`https://host:port/path` → `host:port`).
+pub fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', '?', '#']).next().unwrap_or("").to_string()
+}
+
 /// Prefixes `'` to text a spreadsheet would treat as a formula (`=`, `+`, `-`, `@`, tab, CR).
 pub fn neutralise_formula(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
@@ -114,6 +177,30 @@ pub fn neutralise_formula(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_only_keeps_the_original_columns_of_failed_rows() {
+        let sheet = crate::sheet::read_csv(b"email,phone\na@b.lv,+371 1\nbad,+371 2\nc@d.lv,\n").unwrap();
+        let mut r = Report::default();
+        r.record(2, "a@b.lv", Outcome::Sent { id: None });
+        r.record(3, "bad", Outcome::Skipped { reason: "x".into() });
+        r.record(4, "c@d.lv", Outcome::NotSent { reason: "y".into() });
+        assert_eq!(r.errors_only_csv(&sheet), "\u{FEFF}email,phone\nbad,+371 2\nc@d.lv,\n");
+    }
+
+    #[test]
+    fn receipt_lists_sent_fields_and_kept_columns() {
+        let headers: Vec<String> = ["Email", "Diagnosis", "Name"].iter().map(|s| s.to_string()).collect();
+        let mut m = crate::mapping::Mapping::default();
+        m.set("participant.email", Some(crate::mapping::Source::Column(0)));
+        m.set("participant.given_name", Some(crate::mapping::Source::Column(2)));
+        m.set("participant.text", Some(crate::mapping::Source::Constant("Imported".into())));
+        let receipt = Receipt::from_mapping(&headers, &m);
+        assert_eq!(receipt.kept_columns, ["Diagnosis"]);
+        assert_eq!(receipt.fields[2], ("participant.text".to_string(), "a fixed value".to_string()));
+        assert_eq!(host_of("https://engage-openapi.longenesis.com/submissions/x"), "engage-openapi.longenesis.com");
+        assert_eq!(host_of("http://127.0.0.1:9000"), "127.0.0.1:9000");
+    }
 
     #[test]
     fn csv_is_ordered_and_safe() {

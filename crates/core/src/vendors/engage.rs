@@ -565,6 +565,23 @@ fn per_record_results(body: &Value, count: usize) -> (Vec<(usize, String)>, Vec<
     (ids, errors)
 }
 
+/// Where a send's data went: the login to the Auth service, the mapped fields to the API.
+pub fn receipt(headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
+    let mut receipt = crate::report::Receipt::from_mapping(headers, mapping);
+    receipt.hosts = vec![
+        (crate::report::host_of(&settings.auth_base), "the Engage login (username, password, client ID and secret); no participant data".into()),
+        (crate::report::host_of(&settings.api_base), format!("the mapped fields of {rows_sent} rows, for organisation {}", settings.org_slug.trim())),
+    ];
+    receipt.rows_sent = rows_sent;
+    receipt
+}
+
+/// The journal key of a send of this file with this mapping to this organisation.
+pub fn journal_key(fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
+    let destination = format!("{}|{}|{}|{:?}", settings.bulk_url(), settings.activity_slug.trim(), settings.realm.trim(), settings.mode);
+    crate::journal::journal_key(fingerprint, VENDOR.id, headers, mapping, &destination)
+}
+
 /// Engage as the send engine sees it: a token first, then bulk requests.
 #[derive(Debug)]
 pub struct EngageProtocol {
