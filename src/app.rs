@@ -1,7 +1,7 @@
 //! The page frame, the state every step shares, and the step indicator.
 
 use ferry_core::mapping::{suggest, Mapping};
-use ferry_core::report::Report;
+use ferry_core::report::{Receipt, Report};
 use ferry_core::sheet::Sheet;
 use ferry_core::vendors::engage::{self, Prepared};
 use leptos::prelude::*;
@@ -61,6 +61,10 @@ pub struct AppState {
     pub notice: RwSignal<Option<String>>,
     /// The last send's report.
     pub report: RwSignal<Option<Report>>,
+    /// Where the last send's data went.
+    pub receipt: RwSignal<Option<Receipt>>,
+    /// SHA-256 of the chosen file (keys the resume journal).
+    pub fingerprint: RwSignal<Option<String>>,
     /// Records and issues for the current sheet, mapping and settings.
     pub prepared: Memo<Option<Prepared>>,
 }
@@ -83,12 +87,17 @@ impl AppState {
             proxy_url: RwSignal::new(String::new()),
             notice: RwSignal::new(None),
             report: RwSignal::new(None),
+            receipt: RwSignal::new(None),
+            fingerprint: RwSignal::new(None),
             prepared,
         }
     }
 
     /// Takes a freshly read file: suggests a mapping and forgets the previous report.
-    pub fn load(&self, name: String, sheet: Sheet) {
+    /// `fingerprint` is the SHA-256 of the file's bytes.
+    pub fn load(&self, name: String, fingerprint: String, sheet: Sheet) {
+        self.fingerprint.set(Some(fingerprint));
+        self.receipt.set(None);
         self.mapping.set(suggest(&sheet.headers, engage::FIELDS, Some(engage::ANSWERS_PREFIX)));
         self.file_name.set(Some(name));
         self.sheet.set(Some(sheet));

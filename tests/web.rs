@@ -76,7 +76,7 @@ async fn map_step_suggests_columns_and_blocks_until_settings_are_complete() {
     let slot = state_slot.clone();
     let handle = leptos::mount::mount_to(el.clone(), move || {
         let state = AppState::new();
-        state.load("people.csv".into(), read_csv(CSV.as_bytes()).unwrap());
+        state.load("people.csv".into(), "fingerprint".into(), read_csv(CSV.as_bytes()).unwrap());
         slot.set(Some(state));
         provide_context(state);
         view! { <MapStep/> }

@@ -15,12 +15,20 @@ pub fn ReportStep() -> impl IntoView {
     let state = expect_context::<AppState>();
     let report = move || state.report.get().unwrap_or_default();
     let download_error = RwSignal::new(None::<String>);
+    let stem = move || {
+        let name = state.file_name.get_untracked().unwrap_or_default();
+        name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s).to_string()
+    };
     let download = move |_| {
-        let stem = state.file_name.get_untracked().unwrap_or_default();
-        let stem = stem.rsplit_once('.').map_or(stem.as_str(), |(s, _)| s).to_string();
-        let result = download_text(&format!("ferry-report-{stem}.csv"), "text/csv;charset=utf-8", &report().to_csv());
+        let result = download_text(&format!("ferry-report-{}.csv", stem()), "text/csv;charset=utf-8", &report().to_csv());
         download_error.set(result.err());
     };
+    let download_errors = move |_| {
+        let csv = state.sheet.with_untracked(|s| s.as_ref().map(|s| report().errors_only_csv(s))).unwrap_or_default();
+        let result = download_text(&format!("{}-not-sent.csv", stem()), "text/csv;charset=utf-8", &csv);
+        download_error.set(result.err());
+    };
+    let failed = move || report().rows.iter().filter(|r| r.outcome.label() != "sent").count();
     view! {
         <section class="step" aria-labelledby="report-title">
             <h2 id="report-title">"Report"</h2>
@@ -38,10 +46,16 @@ pub fn ReportStep() -> impl IntoView {
             </div>
             {move || (report().rows.len() > SHOWN).then(|| view! { <p class="hint">{format!("The first {SHOWN} rows are shown; the download has all of them.")}</p> })}
             {move || download_error.get().map(|e| view! { <div class="notice error" role="alert">{e}</div> })}
+            <EgressReceipt/>
             <div class="actions">
                 <button type="button" on:click=move |_| state.step.set(Step::Review)>"Back to review"</button>
                 <button type="button" on:click=move |_| state.step.set(Step::Upload)>"Start with another file"</button>
                 <span class="spacer"></span>
+                <Show when=move || failed() != 0>
+                    <button type="button" id="download-errors" on:click=download_errors>
+                        {move || format!("Download the {} rows not sent (original columns)", failed())}
+                    </button>
+                </Show>
                 <button class="primary" type="button" id="download-report" on:click=download>"Download the report (CSV)"</button>
             </div>
         </section>
@@ -61,5 +75,30 @@ fn report_line(line: RowOutcome) -> impl IntoView {
             <td><span class=format!("badge {}", label.replace(' ', "-"))>{label}</span></td>
             <td>{detail}</td>
         </tr>
+    }
+}
+
+/// Which fields went to which host, and which columns never left the page.
+#[component]
+fn EgressReceipt() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        state.receipt.get().map(|r| {
+            let hosts = r.hosts.into_iter().map(|(host, what)| view! { <li><strong>{host}</strong>": "{what}</li> }).collect::<Vec<_>>();
+            let fields = r.fields.into_iter().map(|(field, from)| view! { <li><code>{field}</code>" ← "{from}</li> }).collect::<Vec<_>>();
+            let kept = if r.kept_columns.is_empty() { "none".to_string() } else { r.kept_columns.join(", ") };
+            view! {
+                <section class="receipt" id="egress-receipt" aria-labelledby="receipt-title">
+                    <h3 id="receipt-title">"Where your data went"</h3>
+                    <p>{format!("Send ended {} — {} rows accepted.", r.when, r.rows_sent)}</p>
+                    <ul>{hosts}</ul>
+                    <details>
+                        <summary>"Fields sent"</summary>
+                        <ul>{fields}</ul>
+                    </details>
+                    <p id="kept-columns"><strong>"Never left this page: "</strong>{kept}</p>
+                </section>
+            }
+        })
     }
 }

@@ -19,7 +19,7 @@ fn take_file(state: AppState, error: RwSignal<Option<String>>, name: String, byt
         }
         Ok(sheet) => {
             error.set(None);
-            state.load(name, sheet);
+            state.load(name, ferry_core::journal::file_fingerprint(&bytes), sheet);
         }
         Err(e) => error.set(Some(format!("{shown}: {e}"))),
     }

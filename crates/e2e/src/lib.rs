@@ -58,6 +58,8 @@ pub struct Stack {
     /// The proxy's base URL.
     pub proxy_url: String,
     children: Vec<ChildGuard>,
+    proxy_command: (PathBuf, PathBuf),
+    proxy_port: u16,
     page_server: tokio::task::JoinHandle<()>,
     _workdir: TempDir,
 }
@@ -95,6 +97,12 @@ impl Stack {
         proxy.arg("--config").arg(&config_path);
         let (proxy, proxy_port) = ChildGuard::spawn_announcing(proxy, "ferry-proxy", Announce::Stderr, listening_port)?;
         let proxy_url = format!("http://127.0.0.1:{proxy_port}");
+        // A restarted proxy must come back on the same port.
+        let fixed = std::fs::read_to_string(&config_path)
+            .map_err(|e| e.to_string())?
+            .replace(&format!("listen = \"127.0.0.1:{}\"", options.ports.proxy), &format!("listen = \"127.0.0.1:{proxy_port}\""));
+        std::fs::write(&config_path, fixed).map_err(|e| format!("cannot rewrite the proxy config: {e}"))?;
+        let proxy_command = (binary(&options.bin_dir, "ferry-proxy")?, config_path.clone());
         let children = vec![sandbox, proxy];
 
         let page_config = json!({
@@ -124,7 +132,7 @@ impl Stack {
                 }
             }
         });
-        Ok(Stack { page_url, sandbox_url, proxy_url, children, page_server, _workdir: workdir })
+        Ok(Stack { page_url, sandbox_url, proxy_url, children, proxy_command, proxy_port, page_server, _workdir: workdir })
     }
 
     /// What the sandbox holds for an Engage organisation.
@@ -134,9 +142,22 @@ impl Stack {
         response.json().await.map_err(|e| format!("sandbox inspection unreadable: {e}"))
     }
 
-    /// Stops the proxy process (for tests of an unreachable proxy).
+    /// Kills the proxy process (for tests of a proxy that goes away mid-send).
     pub fn stop_proxy(&mut self) {
         self.children.retain(|c| c.name != "ferry-proxy");
+    }
+
+    /// Starts the proxy again on the same port, with the same config.
+    pub fn start_proxy(&mut self) -> Result<(), String> {
+        let (bin, config) = &self.proxy_command;
+        let mut proxy = Command::new(bin);
+        proxy.arg("--config").arg(config);
+        let (guard, port) = ChildGuard::spawn_announcing(proxy, "ferry-proxy", Announce::Stderr, listening_port)?;
+        if port != self.proxy_port {
+            return Err(format!("the proxy came back on port {port}, not {}", self.proxy_port));
+        }
+        self.children.push(guard);
+        Ok(())
     }
 
     /// Which child process has exited, if any (for `cargo xtask serve`).

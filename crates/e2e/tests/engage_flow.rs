@@ -1,33 +1,13 @@
 //! The whole Engage flow in headless Chromium, against the sandbox and the proxy running
 //! as real processes on loopback.
 
-use std::path::PathBuf;
-use std::time::Duration;
+mod common;
 
+use common::{close_without_errors, example_file, screenshot, sign_in, stack};
 use fantoccini::Locator;
 use ferry_e2e::browser::Browser;
-use ferry_e2e::{workspace_root, Ports, Stack, StackOptions, TempDir};
+use ferry_e2e::{Stack, TempDir};
 use serde_json::Value;
-
-async fn stack() -> Stack {
-    let root = workspace_root();
-    let dist = std::env::var_os("FERRY_E2E_DIST").map_or_else(|| root.join("target/e2e-dist"), PathBuf::from);
-    let bin_dir = std::env::var_os("FERRY_BIN_DIR").map_or_else(|| root.join("target/debug"), PathBuf::from);
-    assert!(dist.join("index.html").is_file(), "no built page in {}: run `cargo xtask test`", dist.display());
-    Stack::start(StackOptions { dist, bin_dir, ports: Ports::any(), lifetime: Some(Duration::from_secs(300)), sandbox_args: vec![] })
-        .await
-        .expect("stack starts")
-}
-
-fn example_file() -> PathBuf {
-    workspace_root().join("public/example-participants.csv")
-}
-
-async fn screenshot(browser: &Browser, name: &str) {
-    let dir = workspace_root().join("target/e2e-screens");
-    let _ = std::fs::create_dir_all(&dir);
-    let _ = browser.screenshot(&dir.join(format!("{name}.png"))).await;
-}
 
 /// Opens the page, chooses the example file and walks to the send step (ticking
 /// "bulk_upload" on the way when `upload` is set).
@@ -51,20 +31,6 @@ async fn to_send_step(browser: &Browser, stack: &Stack, upload: bool) {
     screenshot(browser, "3-review").await;
     browser.click_button("Next: send 6 records").await.unwrap();
     browser.wait_for("#username").await.unwrap();
-}
-
-/// Types the sandbox account (with `password`) into the send step.
-async fn sign_in(browser: &Browser, password: &str) {
-    browser.fill("username", "coordinator@example.org").await.unwrap();
-    browser.fill("password", password).await.unwrap();
-    browser.fill("client-secret", "sandbox-secret").await.unwrap();
-}
-
-/// Fails on any console error, panic or uncaught exception, then ends the session.
-async fn close_without_errors(browser: Browser) {
-    let errors = browser.errors().await;
-    assert!(errors.is_empty(), "console errors: {errors:?}");
-    browser.close().await;
 }
 
 fn by_id<'a>(participants: &'a [Value], id: &str) -> &'a Value {

@@ -53,8 +53,12 @@ pub struct EngageOrg {
     pub submissions: Vec<Submission>,
     /// Import requests accepted.
     pub accepted_requests: u32,
-    /// Import requests refused (any status but 2xx).
+    /// Import requests refused (any status but 2xx, 429 excepted).
     pub refused_requests: u32,
+    /// Import requests answered 429 by the rate limit.
+    pub throttled_requests: u32,
+    #[serde(skip)]
+    recent: std::collections::VecDeque<std::time::Instant>,
 }
 
 fn detail(status: StatusCode, text: &str) -> Response {
@@ -71,7 +75,7 @@ fn problem(kind: &str, loc: Vec<Value>, msg: &str) -> Value {
 
 /// `POST /submissions/{org}/bulk_post`.
 pub async fn bulk_post(State(shared): State<Shared>, Path(org): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = authorise(&shared, &org, &headers) {
+    if let Err(r) = admit(&shared, &org, &headers).await {
         return r;
     }
     let is_json = headers
@@ -89,7 +93,7 @@ pub async fn bulk_post(State(shared): State<Shared>, Path(org): Path<String>, he
 /// `POST /submissions/{org}/bulk_upload`: multipart with the JSON in the `file` part.
 pub async fn bulk_upload(State(shared): State<Shared>, Path(org): Path<String>, request: Request) -> Response {
     let headers = request.headers().clone();
-    if let Err(r) = authorise(&shared, &org, &headers) {
+    if let Err(r) = admit(&shared, &org, &headers).await {
         return r;
     }
     let mut file: Option<Bytes> = None;
@@ -118,6 +122,30 @@ fn count_refused(shared: &Shared, org: &str) {
     if let Some(o) = shared.lock().expect("sandbox state").engage.get_mut(org) {
         o.refused_requests += 1;
     }
+}
+
+/// Latency, bearer, permissions and the rate limit, in that order.
+async fn admit(shared: &Shared, org: &str, headers: &HeaderMap) -> Result<(), Response> {
+    let latency = shared.lock().expect("sandbox state").latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    authorise(shared, org, headers)?;
+    let mut s = shared.lock().expect("sandbox state");
+    let Some(limit) = s.rate_limit_per_sec else { return Ok(()) };
+    let o = s.engage.get_mut(org).expect("authorised org exists");
+    let now = std::time::Instant::now();
+    while o.recent.front().is_some_and(|t| now.duration_since(*t) >= std::time::Duration::from_secs(1)) {
+        o.recent.pop_front();
+    }
+    if o.recent.len() >= limit as usize {
+        o.throttled_requests += 1;
+        let mut response = detail(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests");
+        response.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+        return Err(response);
+    }
+    o.recent.push_back(now);
+    Ok(())
 }
 
 fn authorise(shared: &Shared, org: &str, headers: &HeaderMap) -> Result<(), Response> {

@@ -1,4 +1,4 @@
-//! `ferry-sandbox --listen 127.0.0.1:PORT [--token-ttl SECS] [--exit-after SECS]`
+//! `ferry-sandbox --listen 127.0.0.1:PORT [--token-ttl SECS] [--exit-after SECS] [--rate-limit N] [--latency-ms MS]`
 
 use std::future::IntoFuture;
 use std::time::Duration;
@@ -6,6 +6,7 @@ use std::time::Duration;
 use ferry_sandbox::{app, Sandbox};
 
 const USAGE: &str = "usage: ferry-sandbox --listen 127.0.0.1:PORT [--token-ttl SECS] [--exit-after SECS]
+                     [--rate-limit REQUESTS_PER_SEC] [--latency-ms MS]
 
 Emulates the vendor APIs Ferry talks to, at the vendors' own paths, until killed
 (or for --exit-after seconds). Demo Engage account: organisation demo-org,
@@ -21,8 +22,10 @@ fn main() {
         let mut value = |name: &str| args.next().unwrap_or_else(|| fail(&format!("{name} needs a value")));
         match arg.as_str() {
             "--listen" => listen = Some(value("--listen")),
-            "--token-ttl" => sandbox = Sandbox::with_token_ttl(Duration::from_secs(seconds(&value("--token-ttl")))),
-            "--exit-after" => exit_after = Some(Duration::from_secs(seconds(&value("--exit-after")))),
+            "--token-ttl" => sandbox.token_ttl = Duration::from_secs(number(&value("--token-ttl"))),
+            "--rate-limit" => sandbox.rate_limit_per_sec = Some(number(&value("--rate-limit")) as u32),
+            "--latency-ms" => sandbox.latency = Duration::from_millis(number(&value("--latency-ms"))),
+            "--exit-after" => exit_after = Some(Duration::from_secs(number(&value("--exit-after")))),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -54,8 +57,8 @@ fn main() {
     });
 }
 
-fn seconds(s: &str) -> u64 {
-    s.parse().unwrap_or_else(|_| fail(&format!("{s} is not a number of seconds")))
+fn number(s: &str) -> u64 {
+    s.parse().unwrap_or_else(|_| fail(&format!("{s} is not a whole number")))
 }
 
 fn fail(message: &str) -> ! {

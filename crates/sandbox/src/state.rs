@@ -39,6 +39,11 @@ pub struct Sandbox {
     pub accounts: Vec<Account>,
     /// Access token lifetime.
     pub token_ttl: Duration,
+    /// Import requests allowed per second and organisation; more get 429 with Retry-After.
+    /// (No vendor documents a limit: this only lets tests see Ferry slow down.)
+    pub rate_limit_per_sec: Option<u32>,
+    /// Time every import request takes before it is handled (for tests of long sends).
+    pub latency: Duration,
     pub(crate) tokens: HashMap<String, IssuedToken>,
     pub(crate) refresh_tokens: HashMap<String, String>,
     pub(crate) engage: HashMap<String, EngageOrg>,
@@ -69,6 +74,8 @@ impl Default for Sandbox {
                 Account { username: "viewer@example.org".into(), password: DEMO_PASSWORD.into(), admin_of: vec![] },
             ],
             token_ttl: Duration::from_secs(300),
+            rate_limit_per_sec: None,
+            latency: Duration::ZERO,
             tokens: HashMap::new(),
             refresh_tokens: HashMap::new(),
             engage,

@@ -144,3 +144,18 @@ async fn bulk_upload_takes_the_records_as_a_json_file() {
     let (status, body) = call(&router, json_post("/submissions/demo-org/bulk_upload", &t, &document)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "JSON body is not an upload: {body}");
 }
+
+#[tokio::test]
+async fn the_optional_rate_limit_answers_429_with_retry_after() {
+    let mut sandbox = Sandbox::default();
+    sandbox.rate_limit_per_sec = Some(1);
+    let router = app(sandbox);
+    let t = token(&router).await;
+    let body = json!({"records": [{"participant": {"email": "a@example.org"}, "submission": {"activity_slug": "a"}}]});
+    assert_eq!(call(&router, json_post("/submissions/demo-org/bulk_post", &t, &body)).await.0, StatusCode::OK);
+    let response = router.clone().oneshot(json_post("/submissions/demo-org/bulk_post", &t, &body)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let (_, held) = call(&router, Request::get("/_sandbox/engage/demo-org").body(Body::empty()).unwrap()).await;
+    assert_eq!((held["throttled_requests"].as_u64(), held["participants"].as_array().unwrap().len()), (Some(1), 1));
+}

@@ -1,0 +1,86 @@
+//! The resume journal in IndexedDB: one JSON value per journal key.
+//!
+//! What goes in is [`ferry_core::journal::Journal`]: row numbers, states and
+//! vendor-made ids, under a hashed key. Never a cell value or a credential.
+
+use js_sys::Promise;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{IdbDatabase, IdbRequest, IdbTransactionMode};
+
+const DATABASE: &str = "ferry";
+const STORE: &str = "journals";
+
+fn text(e: JsValue) -> String {
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// Waits for an IndexedDB request and returns its result.
+async fn finish(request: &IdbRequest) -> Result<JsValue, String> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        request.set_onsuccess(Some(&resolve));
+        request.set_onerror(Some(&reject));
+    });
+    JsFuture::from(promise).await.map_err(|_| "the browser's storage refused the request".to_string())?;
+    request.result().map_err(text)
+}
+
+async fn open() -> Result<IdbDatabase, String> {
+    let factory = web_sys::window()
+        .ok_or("no window")?
+        .indexed_db()
+        .map_err(text)?
+        .ok_or("this browser offers no IndexedDB (private mode?)")?;
+    let request = factory.open_with_u32(DATABASE, 1).map_err(text)?;
+    let upgrade = Closure::once(move |event: web_sys::Event| {
+        let Some(target) = event.target() else { return };
+        let request: web_sys::IdbOpenDbRequest = target.unchecked_into();
+        if let Ok(db) = request.result() {
+            let db: IdbDatabase = db.unchecked_into();
+            if !db.object_store_names().contains(STORE) {
+                let _ = db.create_object_store(STORE);
+            }
+        }
+    });
+    request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+    let db = finish(&request).await;
+    request.set_onupgradeneeded(None);
+    drop(upgrade);
+    Ok(db?.unchecked_into())
+}
+
+/// The stored journal under `key`, if any.
+pub async fn load(key: &str) -> Result<Option<String>, String> {
+    let db = open().await?;
+    let tx = db.transaction_with_str(STORE).map_err(text)?;
+    let store = tx.object_store(STORE).map_err(text)?;
+    let value = finish(&store.get(&JsValue::from_str(key)).map_err(text)?).await?;
+    db.close();
+    Ok(value.as_string())
+}
+
+/// Stores `json` under `key`, returning once the write is durable.
+pub async fn save(key: &str, json: &str) -> Result<(), String> {
+    let db = open().await?;
+    let tx = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite).map_err(text)?;
+    let store = tx.object_store(STORE).map_err(text)?;
+    let done = Promise::new(&mut |resolve, reject| {
+        tx.set_oncomplete(Some(&resolve));
+        tx.set_onerror(Some(&reject));
+    });
+    store.put_with_key(&JsValue::from_str(json), &JsValue::from_str(key)).map_err(text)?;
+    JsFuture::from(done).await.map_err(|_| "the browser's storage refused the write".to_string())?;
+    db.close();
+    Ok(())
+}
+
+/// Forgets the journal under `key`.
+pub async fn forget(key: &str) -> Result<(), String> {
+    let db = open().await?;
+    let tx = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite).map_err(text)?;
+    let store = tx.object_store(STORE).map_err(text)?;
+    finish(&store.delete(&JsValue::from_str(key)).map_err(text)?).await?;
+    db.close();
+    Ok(())
+}

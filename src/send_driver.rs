@@ -1,0 +1,112 @@
+//! Runs a core send [`Engine`] in the browser: performs its requests (several at once),
+//! feeds the answers back with the time, keeps the resume journal, and obeys the page's
+//! pause and cancel. Vendor-agnostic: every rule is in the engine and the protocol.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ferry_core::http::{HttpResponse, TransportError};
+use ferry_core::journal::Journal;
+use ferry_core::send::{Engine, Protocol, State, Ticket};
+use leptos::prelude::*;
+
+use crate::journal_store;
+use crate::transport::{self, Route};
+
+/// How often the driver looks at answers and controls, in milliseconds.
+const TICK_MS: i32 = 50;
+
+/// What the page can do to a running send.
+#[derive(Clone, Copy)]
+pub struct Controls {
+    /// Set to stop; queued rows are reported as not sent.
+    pub cancel: RwSignal<bool>,
+    /// While set, no new request starts.
+    pub pause: RwSignal<bool>,
+}
+
+/// The journal a send keeps, and where.
+pub struct JournalSink {
+    /// The hashed key (see `engage::journal_key`).
+    pub key: String,
+    /// The journal so far (resumed or empty).
+    pub journal: Journal,
+    /// Set when storing failed (resume after reload will not be possible).
+    pub warning: RwSignal<Option<String>>,
+}
+
+/// Waits `ms` milliseconds without blocking the page.
+pub async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Drives `engine` to the end; calls `on_tick` after every step so the page can show
+/// progress. Returns the finished engine (its report, its failure if any).
+pub async fn drive<P: Protocol + 'static>(
+    engine: Engine<P>,
+    route: Route,
+    controls: Controls,
+    mut sink: JournalSink,
+    on_tick: impl Fn(&Engine<P>),
+) -> Engine<P> {
+    let mut engine = engine;
+    let inbox: Rc<RefCell<Vec<(Ticket, Result<HttpResponse, TransportError>)>>> = Rc::default();
+    let mut cancelled = false;
+    loop {
+        let now = js_sys::Date::now();
+        let answers: Vec<_> = inbox.borrow_mut().drain(..).collect();
+        let mut dirty = false;
+        {
+            let e = &mut engine;
+            for (ticket, answer) in answers {
+                e.handle(ticket, answer, now);
+            }
+            for (record, outcome) in e.take_fresh_outcomes() {
+                let (row, identifier) = e.protocol().row_of(record);
+                sink.journal.note_outcome(row, &outcome, &[identifier.as_str()]);
+                dirty = true;
+            }
+            if controls.cancel.get_untracked() && !cancelled {
+                e.cancel();
+                cancelled = true;
+            }
+            if controls.pause.get_untracked() {
+                e.pause();
+            } else {
+                e.resume();
+            }
+        }
+        let started = engine.poll(now);
+        if !started.is_empty() {
+            let e = &engine;
+            let rows = e.in_flight_records().into_iter().map(|r| e.protocol().row_of(r).0);
+            sink.journal.note_pending(rows);
+            dirty = true;
+        }
+        if dirty {
+            // Durable before the requests leave: a reload then knows they may have arrived.
+            if let Err(e) = journal_store::save(&sink.key, &sink.journal.to_json()).await {
+                sink.warning.set(Some(format!("Progress cannot be kept in this browser ({e}): if the page closes, this send cannot be resumed.")));
+            }
+        }
+        for (ticket, request) in started {
+            let inbox = inbox.clone();
+            let route = route.clone();
+            leptos::task::spawn_local(async move {
+                let answer = transport::perform(&request, &route).await;
+                inbox.borrow_mut().push((ticket, answer));
+            });
+        }
+        on_tick(&engine);
+        if engine.state() == State::Finished && inbox.borrow().is_empty() {
+            break;
+        }
+        sleep_ms(TICK_MS).await;
+    }
+    engine
+}
