@@ -1,5 +1,6 @@
 //! An accessible progress bar.
 
+use ferry_core::text::thousands;
 use leptos::prelude::*;
 
 /// `done` of `total`, as a bar and in words.
@@ -26,6 +27,6 @@ pub fn ProgressBar(
         >
             <div style=move || format!("width: {}%", percent())></div>
         </div>
-        <p class="progress-text" aria-live="polite">{move || format!("{} of {} {unit}", done.get(), total.get())}</p>
+        <p class="progress-text" aria-live="polite">{move || format!("{} of {} {unit}", thousands(done.get()), thousands(total.get()))}</p>
     }
 }

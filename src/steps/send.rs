@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use ferry_core::journal::Journal;
 use ferry_core::report::Outcome;
 use ferry_core::send::Policy;
+use ferry_core::text::thousands;
 use ferry_core::vendors::engage::{self, Credentials};
 use leptos::prelude::*;
 
@@ -143,7 +144,7 @@ pub fn SendStep() -> impl IntoView {
                     when=move || sending.get()
                     fallback=move || view! {
                         <button class="primary" type="button" id="send-button" disabled=move || blocking() || ready() == 0 on:click=start>
-                            {move || format!("Send {} records", ready())}
+                            {move || format!("Send {} records", thousands(ready()))}
                         </button>
                     }
                 >
@@ -179,7 +180,7 @@ fn ResumeChoice(
             view! {
                 <fieldset class="notice info" id="resume-offer" disabled=move || disabled.get()>
                     <legend>"This file was partly sent before"</legend>
-                    <p>{format!("{} of {} rows already sent, with the same columns and destination.", offer.sent, total())}</p>
+                    <p>{format!("Resume: {} of {} rows already sent, with the same columns and destination.", thousands(offer.sent), thousands(total()))}</p>
                     <label class="check">
                         <input type="radio" name="resume" id="resume-yes" prop:checked=move || resume.get() on:change=move |_| resume.set(true)/>
                         "Resume: send only the rows not sent yet"
@@ -189,10 +190,10 @@ fn ResumeChoice(
                         "Start over: send every row again (rows already sent arrive twice)"
                     </label>
                     {(unknown > 0).then(|| view! {
-                        <p>{format!("{unknown} rows were on their way when the page closed: Engage may or may not have them. They are not sent again unless you tick this box.")}</p>
+                        <p>{format!("{} rows were on their way when the page closed: Engage may or may not have them. They are not sent again unless you tick this box.", thousands(unknown))}</p>
                         <label class="check">
                             <input type="checkbox" id="resend-unknown" prop:checked=move || resend_unknown.get() on:change=move |ev| resend_unknown.set(event_target_checked(&ev))/>
-                            {format!("Send those {unknown} rows again too")}
+                            {format!("Send those {} rows again too", thousands(unknown))}
                         </label>
                     })}
                 </fieldset>

@@ -32,6 +32,19 @@ pub fn column_letter(index: usize) -> String {
     String::from_utf8(out).expect("ASCII letters")
 }
 
+/// `8412` → `8,412`: counts as people read them.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Whether `s` looks like an e-mail address: one `@`, a non-empty local part without
 /// spaces, and a domain of dot-separated labels with a top-level part of two letters or more.
 pub fn is_valid_email(s: &str) -> bool {
@@ -85,5 +98,8 @@ mod tests {
     fn names() {
         assert_eq!(normalise_name(" E-Mail_Address "), "emailaddress");
         assert_eq!(excerpt("abcdef", 3), "abc…");
+        assert_eq!(thousands(8412), "8,412");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(thousands(999), "999");
     }
 }
