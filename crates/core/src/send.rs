@@ -65,6 +65,8 @@ pub enum Verdict {
     },
     /// 401: renew the prerequisite, then send the batch again (once).
     Unauthorised(String),
+    /// Nothing more can succeed (wrong password): stop the whole send with this message.
+    Fatal(String),
 }
 
 /// Limits of a send.
@@ -280,6 +282,12 @@ impl<P: Protocol> Engine<P> {
                 work.reauthorised = true;
                 work.not_before = now_ms;
                 self.queue.push_front(work);
+            }
+            Verdict::Fatal(message) => {
+                for record in work.records {
+                    self.settle(record, Outcome::NotSent { reason: message.clone() });
+                }
+                self.fail(message);
             }
             Verdict::Unauthorised(message) => {
                 let reason = format!("{} did not accept fresh credentials either ({message}). Check the account's permissions.", self.protocol.vendor());

@@ -32,6 +32,8 @@ pub const VENDOR: super::Vendor = super::Vendor {
     summary: "Participants and their survey submissions, imported in bulk.",
     fields: FIELDS,
     dynamic_prefix: Some(ANSWERS_PREFIX),
+    dynamic_label: "Survey answers",
+    dynamic_name: "Question ID",
 };
 
 /// Prefix of answer fields: `answers.<question id>` as in the Engage survey.
@@ -181,27 +183,7 @@ impl Credentials {
     }
 }
 
-/// One row turned into an Engage record.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PreparedRecord {
-    /// Spreadsheet row number of the source row.
-    pub row: usize,
-    /// participant_id, else email, else national_id.
-    pub identifier: String,
-    /// The record as Engage wants it.
-    pub json: Value,
-}
-
-/// Records ready to send, and the issues found on the way.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Prepared {
-    /// Rows without errors, as records.
-    pub records: Vec<PreparedRecord>,
-    /// Every issue, in row order.
-    pub issues: Vec<Issue>,
-    /// Rows not sent because of errors, with their identifier.
-    pub skipped: Vec<(usize, String)>,
-}
+pub use super::{Prepared, PreparedRecord};
 
 /// What is wrong with the mapping as a whole (no identifier mapped, ...), in words.
 pub fn mapping_problems(mapping: &Mapping) -> Vec<String> {
@@ -609,9 +591,8 @@ pub fn engine(settings: Settings, credentials: Credentials, prepared: &Prepared,
     let batch_size = settings.batch_size;
     let to_send: Vec<usize> = (0..prepared.records.len()).filter(|&i| !already_sent.contains_key(&prepared.records[i].row)).collect();
     let mut engine = Engine::new(EngageProtocol::new(settings, credentials, prepared.records.clone()), policy, to_send, batch_size, seed);
-    for (row, identifier) in &prepared.skipped {
-        let reasons: Vec<&str> = prepared.issues.iter().filter(|i| i.row == *row && i.severity == Severity::Error).map(|i| i.message.as_str()).collect();
-        engine.record(*row, identifier, Outcome::Skipped { reason: reasons.join(" ") });
+    for (row, identifier, outcome) in prepared.skipped_outcomes() {
+        engine.record(row, &identifier, outcome);
     }
     for record in &prepared.records {
         if let Some(outcome) = already_sent.get(&record.row) {

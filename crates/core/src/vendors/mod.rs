@@ -3,8 +3,49 @@
 //! Adding a vendor: one new file here and one line in [`VENDORS`].
 
 pub mod engage;
+pub mod lumi_say;
 
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::issue::{Issue, Severity};
 use crate::mapping::FieldSpec;
+use crate::report::Outcome;
+
+/// One source row turned into a vendor record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreparedRecord {
+    /// Spreadsheet row number of the source row.
+    pub row: usize,
+    /// How the vendor will know the row (participant id, username, e-mail, ...).
+    pub identifier: String,
+    /// The record as the vendor wants it.
+    pub json: Value,
+}
+
+/// Records ready to send, and the issues found on the way.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prepared {
+    /// Rows without errors, as records.
+    pub records: Vec<PreparedRecord>,
+    /// Every issue, in row order.
+    pub issues: Vec<Issue>,
+    /// Rows not sent because of errors, with their identifier.
+    pub skipped: Vec<(usize, String)>,
+}
+
+impl Prepared {
+    /// The report line of each skipped row: its error messages, joined.
+    pub fn skipped_outcomes(&self) -> Vec<(usize, String, Outcome)> {
+        self.skipped
+            .iter()
+            .map(|(row, identifier)| {
+                let reasons: Vec<&str> = self.issues.iter().filter(|i| i.row == *row && i.severity == Severity::Error).map(|i| i.message.as_str()).collect();
+                (*row, identifier.clone(), Outcome::Skipped { reason: reasons.join(" ") })
+            })
+            .collect()
+    }
+}
 
 /// What the page needs to know about a target before choosing it.
 #[derive(Debug, Clone, Copy)]
@@ -19,7 +60,11 @@ pub struct Vendor {
     pub fields: &'static [FieldSpec],
     /// Prefix of fields the user names (e.g. `answers.` + question id), if any.
     pub dynamic_prefix: Option<&'static str>,
+    /// What the user-named fields are called (e.g. "Survey answers").
+    pub dynamic_label: &'static str,
+    /// What the user types to name one (e.g. "Question ID").
+    pub dynamic_name: &'static str,
 }
 
 /// Every target Ferry can send to.
-pub const VENDORS: &[Vendor] = &[engage::VENDOR];
+pub const VENDORS: &[Vendor] = &[engage::VENDOR, lumi_say::VENDOR];

@@ -1,0 +1,514 @@
+//! Lumi Say: "Respondent APIs".
+//!
+//! Three form-encoded POSTs to `https://<instance>/reactor-webapp/pt/<project>/pn/lumicompass/api/…`,
+//! each with `user_name`, `password` and `respondents_json` (a JSON *string*):
+//! `add_respondent` (optional `callback_url`), `copy_respondents_to_list` and
+//! `remove_respondents_from_list`. Answers are `{"status":"ok"|"error","message":…}`;
+//! HTTP 400 "Action not supported" (not a POST) and 403 "Not supported" (not HTTPS).
+//! The import runs asynchronously: "ok" means *started*; the final
+//! `{"status","message","id"}` is POSTed to `callback_url`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{Prepared, PreparedRecord};
+use crate::http::{Body, HttpRequest, HttpResponse, Method};
+use crate::issue::{Issue, Severity};
+use crate::mapping::{FieldKind, FieldSpec, Mapping};
+use crate::report::Outcome;
+use crate::send::{Engine, Policy, Prerequisite, Protocol, Verdict};
+use crate::sheet::Sheet;
+use crate::text::is_valid_email;
+
+/// Lumi Say in the list of targets.
+pub const VENDOR: super::Vendor = super::Vendor {
+    id: "lumi-say",
+    name: "Lumi Say",
+    summary: "Respondents added to a list, with their sample fields.",
+    fields: FIELDS,
+    dynamic_prefix: Some(SAMPLE_PREFIX),
+    dynamic_label: "Sample fields",
+    dynamic_name: "Sample field alias",
+};
+
+/// Prefix of sample fields: `sample.<alias>`.
+pub const SAMPLE_PREFIX: &str = "sample.";
+
+/// The respondent's fields, in the document's order.
+pub const FIELDS: &[FieldSpec] = &[
+    FieldSpec { key: "username", label: "Username", help: "The respondent's username in the app; unique across the instance.", kind: FieldKind::Text, synonyms: &["user name", "respondent id", "respondent", "login", "participant id", "id"] },
+    FieldSpec { key: "phonenumber", label: "Phone number", help: "Mobile number with international code, only 0-9 and +.", kind: FieldKind::Phone, synonyms: &["phone", "phone number", "mobile", "telephone", "tel"] },
+    FieldSpec { key: "email", label: "Email", help: "Either email or phone number is required.", kind: FieldKind::Email, synonyms: &["e-mail", "email address", "e-mail address", "mail"] },
+];
+
+/// The vendor's own words, used for checks before sending so coordinators recognise them.
+pub mod messages {
+    /// A respondent username is missing.
+    pub const USERNAME_MISSING: &str = "Import failed, Username must be specified.";
+    /// The username has a character outside `A-Z a-z 0-9 ._-@`.
+    pub const USERNAME_CHARACTERS: &str = "Import failed, Respondent ID must use only characters 'A-Z a-z 0-9 ._-@'";
+    /// The phone number has a character other than 0-9 and +.
+    pub const PHONE_INVALID: &str = "Import failed, Phone number not valid. (Use only 0-9 and +).";
+    /// Neither phone nor e-mail.
+    pub const CONTACT_MISSING: &str = "Import failed, Either phone number or e-mail must be specified!";
+    /// The e-mail is not valid.
+    pub const EMAIL_INVALID: &str = "Import failed, Invalid e-mail!";
+    /// Wrong dashboard user name or password.
+    pub const AUTHENTICATION_FAILURE: &str = "Authentication failure.";
+}
+
+/// Where and how to send. Holds nothing secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// The instance's base URL, e.g. `https://acme.lumisay.com` (the platform is white-labelled).
+    pub base_url: String,
+    /// The project name in the URL.
+    pub project: String,
+    /// Only when the user has access to more than one company.
+    pub company_id: String,
+    /// The list (group) respondents are added to.
+    pub group_id: String,
+    /// Let respondents set a password (true) or leave it blank.
+    pub no_password: bool,
+    /// Overwrite conflicting respondents with the new values.
+    pub overwrite: bool,
+    /// Respondents per call.
+    pub batch_size: usize,
+    /// The list's preview-group maximum, when it is a preview group.
+    pub preview_max: Option<usize>,
+    /// Where Lumi Say POSTs the final result (empty: no callback).
+    pub callback_url: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            base_url: String::new(),
+            project: String::new(),
+            company_id: String::new(),
+            group_id: String::new(),
+            no_password: false,
+            overwrite: false,
+            batch_size: 500,
+            preview_max: None,
+            callback_url: String::new(),
+        }
+    }
+}
+
+/// The three respondent APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `add_respondent`.
+    Add,
+    /// `copy_respondents_to_list`.
+    CopyToList,
+    /// `remove_respondents_from_list`.
+    RemoveFromList,
+}
+
+impl Action {
+    fn path(self) -> &'static str {
+        match self {
+            Action::Add => "add_respondent",
+            Action::CopyToList => "copy_respondents_to_list",
+            Action::RemoveFromList => "remove_respondents_from_list",
+        }
+    }
+}
+
+impl Settings {
+    /// The URL of an action.
+    pub fn url(&self, action: Action) -> String {
+        format!(
+            "{}/reactor-webapp/pt/{}/pn/lumicompass/api/{}",
+            self.base_url.trim().trim_end_matches('/'),
+            self.project.trim(),
+            action.path()
+        )
+    }
+
+    /// What is missing or wrong, in words; empty when ready.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let base = self.base_url.trim();
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            out.push(format!("Instance URL must start with https:// (it is \"{base}\"): Lumi Say answers only over HTTPS."));
+        }
+        if self.project.trim().is_empty() {
+            out.push("Project name is empty: it is the <project_name> part of your Lumi Say address.".into());
+        }
+        if self.group_id.trim().is_empty() {
+            out.push("List ID is empty: respondents are added to a list (group_id).".into());
+        }
+        if self.batch_size == 0 {
+            out.push("Respondents per call must be at least 1.".into());
+        }
+        out
+    }
+}
+
+/// The dashboard login. Lives in memory only.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Credentials {
+    /// Dashboard user name.
+    pub user_name: String,
+    /// Dashboard password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("user_name", &self.user_name).finish_non_exhaustive()
+    }
+}
+
+impl Credentials {
+    /// What is missing, in words.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.user_name.trim().is_empty() {
+            out.push("Dashboard user name is empty.".into());
+        }
+        if self.password.is_empty() {
+            out.push("Dashboard password is empty.".into());
+        }
+        out
+    }
+}
+
+/// What is wrong with the mapping as a whole, in words.
+pub fn mapping_problems(mapping: &Mapping) -> Vec<String> {
+    let mut out = Vec::new();
+    if mapping.get("username").is_none() {
+        out.push("Map a column to Username: Lumi Say needs one for every respondent.".into());
+    }
+    if mapping.get("phonenumber").is_none() && mapping.get("email").is_none() {
+        out.push("Map a column to Phone number or Email: Lumi Say needs one of them for every respondent.".into());
+    }
+    for key in mapping.keys_with_prefix(SAMPLE_PREFIX) {
+        if key[SAMPLE_PREFIX.len()..].trim().is_empty() {
+            out.push("A sample field has no alias: give it the alias used in Lumi Say.".into());
+        }
+    }
+    out
+}
+
+/// Whether `s` uses only `A-Z a-z 0-9 . _ - @`.
+fn username_ok(s: &str) -> bool {
+    s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+}
+
+/// Checks every row with the vendor's rules and builds the respondents it would accept.
+pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
+    let mut prepared = Prepared::default();
+    let mut usernames: HashMap<String, usize> = HashMap::new();
+    for index in 0..sheet.rows.len() {
+        let row = sheet.rows[index].number;
+        let issue = |key: &str, severity: Severity, message: String| {
+            let column = mapping.column(key);
+            Issue { row, column, column_name: column.and_then(|c| sheet.headers.get(c).cloned()), field: key.to_string(), severity, message }
+        };
+        let value = |key: &str| mapping.value(sheet, index, key);
+        let mut issues = Vec::new();
+        let username = value("username");
+        match username {
+            None => issues.push(issue("username", Severity::Error, format!("{} Fill in a username.", messages::USERNAME_MISSING))),
+            Some(u) if !username_ok(u) => {
+                let suggestion: String = u.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')).collect();
+                issues.push(issue("username", Severity::Error, format!("{} \"{u}\" has other characters: use e.g. \"{suggestion}\".", messages::USERNAME_CHARACTERS)));
+            }
+            Some(u) => {
+                if let Some(first) = usernames.get(u) {
+                    issues.push(issue("username", Severity::Warning, format!("Username \"{u}\" is also on row {first}: usernames are unique across the instance, so this row updates (with overwrite) or collides with that respondent.")));
+                } else {
+                    usernames.insert(u.to_string(), row);
+                }
+            }
+        }
+        let phone = value("phonenumber");
+        if let Some(p) = phone {
+            if !p.chars().all(|c| c.is_ascii_digit() || c == '+') {
+                let cleaned: String = p.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+                issues.push(issue("phonenumber", Severity::Error, format!("{} \"{p}\": write it as \"{cleaned}\".", messages::PHONE_INVALID)));
+            }
+        }
+        let email = value("email");
+        if let Some(e) = email {
+            if !is_valid_email(e) {
+                issues.push(issue("email", Severity::Error, format!("{} \"{e}\" is not an e-mail address: correct it or clear it.", messages::EMAIL_INVALID)));
+            }
+        }
+        if phone.is_none() && email.is_none() {
+            issues.push(Issue { row, column: None, column_name: None, field: "respondent".into(), severity: Severity::Error, message: format!("{} Fill in one of them.", messages::CONTACT_MISSING) });
+        }
+        let identifier = username.unwrap_or("").to_string();
+        if issues.iter().any(|i| i.severity == Severity::Error) {
+            prepared.issues.extend(issues);
+            prepared.skipped.push((row, identifier));
+            continue;
+        }
+        prepared.issues.extend(issues);
+        let sample_fields: Vec<Value> = mapping
+            .keys_with_prefix(SAMPLE_PREFIX)
+            .filter_map(|key| value(key).map(|v| json!({ "alias": key[SAMPLE_PREFIX.len()..].trim(), "value": v })))
+            .collect();
+        let mut respondent = json!({ "username": identifier });
+        if let Some(p) = phone {
+            respondent["phonenumber"] = json!(p);
+        }
+        if let Some(e) = email {
+            respondent["email"] = json!(e);
+        }
+        respondent["sample_fields"] = Value::Array(sample_fields);
+        prepared.records.push(PreparedRecord { row, identifier, json: respondent });
+    }
+    if let Some(max) = settings.preview_max {
+        let over: Vec<usize> = prepared.records.iter().skip(max).map(|r| r.row).collect();
+        if !over.is_empty() {
+            let message = format!("Import failed, Too many respondents. A preview group can only contain a maximum of {max} respondents. This row is beyond the first {max}: send it to another list.");
+            prepared.records.retain(|r| !over.contains(&r.row));
+            for row in over {
+                prepared.issues.push(Issue { row, column: None, column_name: None, field: "group_id".into(), severity: Severity::Error, message: message.clone() });
+                prepared.skipped.push((row, String::new()));
+            }
+            prepared.issues.sort_by_key(|i| i.row);
+        }
+    }
+    prepared
+}
+
+/// The `respondents_json` document of an add_respondent call.
+pub fn respondents_json(settings: &Settings, records: &[&PreparedRecord]) -> Value {
+    let mut doc = json!({
+        "no_password": settings.no_password,
+        "group_id": settings.group_id.trim(),
+        "overwrite": settings.overwrite,
+        "respondents": records.iter().map(|r| r.json.clone()).collect::<Vec<_>>(),
+    });
+    if !settings.company_id.trim().is_empty() {
+        doc["company_id"] = json!(settings.company_id.trim());
+    }
+    doc
+}
+
+fn form(credentials: &Credentials, document: &Value) -> Vec<(String, String)> {
+    vec![
+        ("user_name".into(), credentials.user_name.trim().to_string()),
+        ("password".into(), credentials.password.clone()),
+        ("respondents_json".into(), document.to_string()),
+    ]
+}
+
+/// The add_respondent request for `records`.
+pub fn add_request(settings: &Settings, credentials: &Credentials, records: &[&PreparedRecord]) -> HttpRequest {
+    let mut fields = form(credentials, &respondents_json(settings, records));
+    if !settings.callback_url.trim().is_empty() {
+        fields.push(("callback_url".into(), settings.callback_url.trim().to_string()));
+    }
+    HttpRequest { method: Method::Post, url: settings.url(Action::Add), headers: vec![("Accept".into(), "application/json".into())], body: Body::Form(fields) }
+}
+
+/// A copy_respondents_to_list or remove_respondents_from_list request.
+pub fn list_request(settings: &Settings, credentials: &Credentials, action: Action, group_id: &str, usernames: &[String]) -> HttpRequest {
+    let mut doc = json!({
+        "group_id": group_id.trim(),
+        "respondents": usernames.iter().map(|u| json!({ "username": u })).collect::<Vec<_>>(),
+    });
+    if !settings.company_id.trim().is_empty() {
+        doc["company_id"] = json!(settings.company_id.trim());
+    }
+    HttpRequest { method: Method::Post, url: settings.url(action), headers: vec![("Accept".into(), "application/json".into())], body: Body::Form(form(credentials, &doc)) }
+}
+
+/// A Lumi Say answer, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// `status: ok`, with the message and the id when given.
+    Ok {
+        /// The vendor's message.
+        message: String,
+        /// The `id` parameter, if any.
+        id: Option<String>,
+    },
+    /// `status: error`, with the vendor's message.
+    Error(String),
+    /// HTTP 400 / 403 or a body that is not the documented JSON.
+    Http {
+        /// Status code.
+        status: u16,
+        /// What it means, in words.
+        message: String,
+    },
+}
+
+/// Reads any of the three APIs' answers.
+pub fn read_answer(response: &HttpResponse) -> Answer {
+    #[derive(Deserialize)]
+    struct Body {
+        status: String,
+        #[serde(default)]
+        message: String,
+        #[serde(default)]
+        id: Option<Value>,
+    }
+    match response.status {
+        400 => return Answer::Http { status: 400, message: "Lumi Say answered \"Action not supported\" (HTTP 400): the request was not a POST.".into() },
+        403 => return Answer::Http { status: 403, message: "Lumi Say answered \"Not supported\" (HTTP 403): it only answers over HTTPS. Check that the instance URL starts with https://.".into() },
+        _ => {}
+    }
+    match serde_json::from_str::<Body>(&response.body) {
+        Ok(b) if b.status.eq_ignore_ascii_case("ok") => Answer::Ok {
+            message: b.message,
+            id: b.id.filter(|v| !v.is_null()).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)),
+        },
+        Ok(b) if b.status.eq_ignore_ascii_case("error") => Answer::Error(b.message),
+        _ => Answer::Http { status: response.status, message: format!("Lumi Say gave an answer Ferry cannot read (HTTP {}): {}", response.status, response.body_excerpt()) },
+    }
+}
+
+/// Usernames a message names: `Respondent(s) does not exist! (r1, r2)` or
+/// `could not be deleted from the list: [r1,r2]`.
+pub fn named_respondents(message: &str) -> Vec<String> {
+    let inner = message
+        .rfind('[')
+        .and_then(|start| message[start + 1..].find(']').map(|end| &message[start + 1..start + 1 + end]))
+        .or_else(|| message.rfind('(').and_then(|start| message[start + 1..].find(')').map(|end| &message[start + 1..start + 1 + end])));
+    inner
+        .map(|s| s.split(',').map(|u| u.trim().trim_matches(['"', '\'']).to_string()).filter(|u| !u.is_empty() && u != "…" && u != "...").collect())
+        .unwrap_or_default()
+}
+
+/// The final result POSTed to `callback_url`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Callback {
+    /// `OK` / `error`.
+    #[serde(alias = "Status")]
+    pub status: String,
+    /// The result message.
+    #[serde(default, alias = "Message")]
+    pub message: String,
+    /// Timestamp of completion.
+    #[serde(default)]
+    pub id: Value,
+}
+
+impl Callback {
+    /// Reads a callback body.
+    pub fn parse(body: &str) -> Option<Callback> {
+        serde_json::from_str(body).ok()
+    }
+
+    /// `(X, Y)` from "X of Y respondents imported", when the import finished.
+    pub fn imported(&self) -> Option<(usize, usize)> {
+        let (before, after) = self.message.split_once(" of ")?;
+        let x = before.rsplit(|c: char| !c.is_ascii_digit()).next()?.parse().ok()?;
+        let y = after.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()?;
+        Some((x, y))
+    }
+
+    /// The result for people: "X of Y respondents imported" or the vendor's error.
+    pub fn summary(&self) -> String {
+        match (self.status.eq_ignore_ascii_case("ok"), self.imported()) {
+            (true, Some((x, y))) => format!("{x} of {y} respondents imported."),
+            (true, None) => format!("Import finished: {}", self.message),
+            (false, _) => format!("The import stopped: {}", self.message),
+        }
+    }
+}
+
+/// Lumi Say as the send engine sees it: one add_respondent call per batch.
+#[derive(Debug)]
+pub struct LumiSayProtocol {
+    settings: Settings,
+    credentials: Credentials,
+    records: Vec<PreparedRecord>,
+}
+
+impl Protocol for LumiSayProtocol {
+    fn prerequisite(&mut self, _now_ms: f64) -> Option<HttpRequest> {
+        None
+    }
+
+    fn take_prerequisite(&mut self, _response: &HttpResponse, _now_ms: f64) -> Result<Prerequisite, String> {
+        Ok(Prerequisite::Ready)
+    }
+
+    fn invalidate(&mut self) {}
+
+    fn batch_request(&mut self, records: &[usize]) -> HttpRequest {
+        let chosen: Vec<&PreparedRecord> = records.iter().map(|&i| &self.records[i]).collect();
+        add_request(&self.settings, &self.credentials, &chosen)
+    }
+
+    fn read_answer(&mut self, records: &[usize], response: &HttpResponse, now_ms: f64) -> Verdict {
+        if response.status == 429 || response.status >= 500 {
+            return Verdict::Retry { after_ms: response.retry_after_ms(now_ms), reason: format!("HTTP {}", response.status) };
+        }
+        let all = |outcome: Outcome| Verdict::Judged { outcomes: records.iter().map(|&r| (r, outcome.clone())).collect(), resend: vec![] };
+        match read_answer(response) {
+            Answer::Ok { id, .. } => all(Outcome::Sent { id }),
+            Answer::Error(message) if message.trim() == messages::AUTHENTICATION_FAILURE => {
+                Verdict::Fatal(format!("Lumi Say rejected the dashboard user name or password (\"{}\"). Check them and try again.", message.trim()))
+            }
+            Answer::Error(message) if message.starts_with("Could not start bulk import") || message.starts_with("Could not fetch sample fields") => {
+                Verdict::Retry { after_ms: None, reason: message }
+            }
+            Answer::Error(message) => all(Outcome::Rejected { reason: message }),
+            Answer::Http { message, .. } => Verdict::Fatal(message),
+        }
+    }
+
+    fn row_of(&self, record: usize) -> (usize, String) {
+        let r = &self.records[record];
+        (r.row, r.identifier.clone())
+    }
+
+    fn vendor(&self) -> &str {
+        "Lumi Say"
+    }
+}
+
+/// A send engine for Lumi Say over `prepared`; rows skipped for issues and rows in
+/// `already_sent` are reported and not sent.
+pub fn engine(settings: Settings, credentials: Credentials, prepared: &Prepared, policy: Policy, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<LumiSayProtocol> {
+    let batch_size = settings.batch_size;
+    let to_send: Vec<usize> = (0..prepared.records.len()).filter(|&i| !already_sent.contains_key(&prepared.records[i].row)).collect();
+    let protocol = LumiSayProtocol { settings, credentials, records: prepared.records.clone() };
+    let mut engine = Engine::new(protocol, policy, to_send, batch_size, seed);
+    for (row, identifier, outcome) in prepared.skipped_outcomes() {
+        engine.record(row, &identifier, outcome);
+    }
+    for record in &prepared.records {
+        if let Some(outcome) = already_sent.get(&record.row) {
+            engine.record(record.row, &record.identifier, outcome.clone());
+        }
+    }
+    engine
+}
+
+/// Where a send's data went.
+pub fn receipt(headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
+    let mut receipt = crate::report::Receipt::from_mapping(headers, mapping);
+    receipt.hosts = vec![(
+        crate::report::host_of(&settings.base_url),
+        format!("the dashboard login and the mapped fields of {rows_sent} respondents, for list {}", settings.group_id.trim()),
+    )];
+    if !settings.callback_url.trim().is_empty() {
+        receipt.hosts.push((crate::report::host_of(&settings.callback_url), "only Lumi Say's import result (sent by Lumi Say, not by this page)".into()));
+    }
+    receipt.rows_sent = rows_sent;
+    receipt
+}
+
+/// The journal key of a send of this file with this mapping to this list.
+pub fn journal_key(fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
+    let destination = format!("{}|{}|{}|{}", settings.url(Action::Add), settings.group_id.trim(), settings.company_id.trim(), settings.overwrite);
+    crate::journal::journal_key(fingerprint, VENDOR.id, headers, mapping, &destination)
+}
+
+#[cfg(test)]
+mod tests;
