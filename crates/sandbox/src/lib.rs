@@ -7,6 +7,7 @@
 
 pub mod engage;
 pub mod keycloak;
+pub mod lumi_say;
 mod state;
 
 use std::sync::{Arc, Mutex};
@@ -20,6 +21,10 @@ pub use state::{Account, Sandbox};
 /// Shared, in-memory state of every emulated vendor.
 pub type Shared = Arc<Mutex<Sandbox>>;
 
+const LUMI_API_ADD: &str = "/reactor-webapp/pt/{project}/pn/lumicompass/api/add_respondent";
+const LUMI_API_COPY: &str = "/reactor-webapp/pt/{project}/pn/lumicompass/api/copy_respondents_to_list";
+const LUMI_API_REMOVE: &str = "/reactor-webapp/pt/{project}/pn/lumicompass/api/remove_respondents_from_list";
+
 /// The sandbox's routes: every emulated vendor path plus the inspection endpoints.
 pub fn app(sandbox: Sandbox) -> Router {
     let shared: Shared = Arc::new(Mutex::new(sandbox));
@@ -28,6 +33,10 @@ pub fn app(sandbox: Sandbox) -> Router {
         .route("/submissions/{org}/bulk_post", post(engage::bulk_post))
         .route("/submissions/{org}/bulk_upload", post(engage::bulk_upload))
         .route("/_sandbox/engage/{org}", get(engage::inspect))
+        .route(LUMI_API_ADD, post(lumi_say::add_respondent).fallback(lumi_say::not_a_post))
+        .route(LUMI_API_COPY, post(lumi_say::copy_to_list).fallback(lumi_say::not_a_post))
+        .route(LUMI_API_REMOVE, post(lumi_say::remove_from_list).fallback(lumi_say::not_a_post))
+        .route("/_sandbox/lumi-say/{project}", get(lumi_say::inspect))
         .route("/_sandbox/reset", post(state::reset))
         .layer(DefaultBodyLimit::max(30 * 1024 * 1024))
         .with_state(shared)

@@ -11,7 +11,9 @@ const USAGE: &str = "usage: ferry-sandbox --listen 127.0.0.1:PORT [--token-ttl S
 Emulates the vendor APIs Ferry talks to, at the vendors' own paths, until killed
 (or for --exit-after seconds). Demo Engage account: organisation demo-org,
 client id demo-org, client secret sandbox-secret,
-user coordinator@example.org, password sandbox-password.";
+user coordinator@example.org, password sandbox-password.
+Demo Lumi Say project: demo-project, dashboard user coordinator / sandbox-password,
+lists 101 and 102, preview group 103 (at most 3), sample fields age (integer) and site.";
 
 fn main() {
     let mut listen = None;

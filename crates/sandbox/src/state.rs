@@ -8,6 +8,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::engage::EngageOrg;
+use crate::lumi_say::LumiProject;
 use crate::Shared;
 
 /// A login the sandbox knows.
@@ -47,6 +48,7 @@ pub struct Sandbox {
     pub(crate) tokens: HashMap<String, IssuedToken>,
     pub(crate) refresh_tokens: HashMap<String, String>,
     pub(crate) engage: HashMap<String, EngageOrg>,
+    pub(crate) lumi: HashMap<String, LumiProject>,
     counter: u64,
 }
 
@@ -79,6 +81,7 @@ impl Default for Sandbox {
             tokens: HashMap::new(),
             refresh_tokens: HashMap::new(),
             engage,
+            lumi: HashMap::from([(crate::lumi_say::DEMO_PROJECT.to_string(), LumiProject::default())]),
             counter: 0,
         }
     }
@@ -128,6 +131,9 @@ pub(crate) async fn reset(State(shared): State<Shared>) -> Json<Value> {
     s.refresh_tokens.clear();
     for org in s.engage.values_mut() {
         *org = EngageOrg::default();
+    }
+    for project in s.lumi.values_mut() {
+        *project = LumiProject::default();
     }
     Json(json!({"reset": true}))
 }
