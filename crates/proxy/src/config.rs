@@ -25,6 +25,12 @@ pub struct Config {
     /// Stop after this many seconds (for tests); runs until killed when absent.
     #[serde(default)]
     pub exit_after_secs: Option<u64>,
+    /// Offer the callback relay (`/_relay`); off by default.
+    #[serde(default)]
+    pub relay: bool,
+    /// How vendors reach this proxy, for relay callback URLs (default `http://{listen}`).
+    #[serde(default)]
+    pub public_url: Option<String>,
 }
 
 fn default_body_limit() -> usize {

@@ -8,6 +8,7 @@
 //! body, a query string or a header value.
 
 pub mod config;
+pub mod relay;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,7 +17,7 @@ use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -49,12 +50,22 @@ pub fn app(config: Config) -> Router {
         .allow_headers(FORWARDED_REQUEST_HEADERS)
         .expose_headers([header::RETRY_AFTER, MARK])
         .max_age(std::time::Duration::from_secs(600));
+    let relay = config.relay.then(|| {
+        let public = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.listen));
+        Router::new()
+            .route("/_relay", post(relay::open))
+            .route("/_relay/{id}", post(relay::deliver).get(relay::collect))
+            .with_state(Arc::new(relay::Relay::new(&public)))
+    });
     let state = Arc::new(Proxy { config, client });
-    Router::new()
+    let mut router = Router::new()
         .route("/", get(|| async { Json(json!({ "service": "ferry-proxy", "stores": "nothing" })) }))
         .fallback(forward)
-        .layer(cors)
-        .with_state(state)
+        .with_state(state);
+    if let Some(relay) = relay {
+        router = router.merge(relay);
+    }
+    router.layer(cors)
 }
 
 fn refuse(status: StatusCode, reason: String) -> Response {

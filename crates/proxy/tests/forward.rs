@@ -126,3 +126,36 @@ async fn answers_cors_preflight_for_allowed_origins() {
     assert_eq!(headers["access-control-allow-origin"], "http://127.0.0.1:8080");
     assert!(headers["access-control-allow-headers"].to_str().unwrap().contains("authorization"));
 }
+
+#[tokio::test]
+async fn the_relay_is_off_unless_configured() {
+    let up = upstream().await;
+    let router = app(config(up));
+    let (status, _, _) = send(&router, Request::post("/_relay").body(Body::empty()).unwrap()).await;
+    assert_ne!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn the_relay_hands_a_callback_to_the_page_once() {
+    let up = upstream().await;
+    let mut c = config(up);
+    c.relay = true;
+    c.public_url = Some("https://proxy.example.org".into());
+    let router = app(c);
+    let (status, _, body) = send(&router, Request::post("/_relay").header(header::ORIGIN, "http://127.0.0.1:8080").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let opened: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let id = opened["id"].as_str().unwrap();
+    assert_eq!(id.len(), 32);
+    assert_eq!(opened["callback_url"], format!("https://proxy.example.org/_relay/{id}"));
+    let path = format!("/_relay/{id}");
+    assert_eq!(send(&router, Request::get(&path).body(Body::empty()).unwrap()).await.0, StatusCode::NO_CONTENT);
+    let callback = r#"{"status":"ok","message":"Responent import finished successfully. 2 of 2 respondents imported.","id":"1"}"#;
+    assert_eq!(send(&router, Request::post(&path).body(Body::from(callback)).unwrap()).await.0, StatusCode::OK);
+    let (status, _, body) = send(&router, Request::get(&path).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let got: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(got["callbacks"][0], callback);
+    assert_eq!(send(&router, Request::get(&path).body(Body::empty()).unwrap()).await.0, StatusCode::NO_CONTENT, "handed over once");
+    assert_eq!(send(&router, Request::post("/_relay/0000").body(Body::from("x")).unwrap()).await.0, StatusCode::NOT_FOUND);
+}
