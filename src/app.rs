@@ -3,7 +3,7 @@
 use ferry_core::mapping::{suggest, Mapping};
 use ferry_core::report::{Receipt, Report};
 use ferry_core::sheet::Sheet;
-use ferry_core::vendors::engage::{self, Prepared};
+use ferry_core::vendors::{engage, lumi_say, Prepared, Target};
 use leptos::prelude::*;
 
 use crate::components::step_indicator::StepIndicator;
@@ -51,8 +51,12 @@ pub struct AppState {
     pub file_name: RwSignal<Option<String>>,
     /// The rows read from the file.
     pub sheet: RwSignal<Option<Sheet>>,
+    /// Where the rows go.
+    pub target: RwSignal<Target>,
     /// Engage settings (URLs, organisation, activity, batch size).
-    pub settings: RwSignal<engage::Settings>,
+    pub engage: RwSignal<engage::Settings>,
+    /// Lumi Say settings (instance, project, list, options).
+    pub lumi: RwSignal<lumi_say::Settings>,
     /// Target field ← source column.
     pub mapping: RwSignal<Mapping>,
     /// Proxy base URL; empty for direct calls.
@@ -65,6 +69,14 @@ pub struct AppState {
     pub receipt: RwSignal<Option<Receipt>>,
     /// SHA-256 of the chosen file (keys the resume journal).
     pub fingerprint: RwSignal<Option<String>>,
+    /// The Engage login, in memory only (never stored, logged or put in a URL).
+    pub engage_login: RwSignal<engage::Credentials>,
+    /// The Lumi Say dashboard login, in memory only.
+    pub lumi_login: RwSignal<lumi_say::Credentials>,
+    /// The relay slot of the last Lumi Say import, when the user chose the relay.
+    pub relay: RwSignal<Option<String>>,
+    /// Import results that came back from Lumi Say through the callback.
+    pub callbacks: RwSignal<Vec<lumi_say::Callback>>,
     /// Records and issues for the current sheet, mapping and settings.
     pub prepared: Memo<Option<Prepared>>,
 }
@@ -74,21 +86,36 @@ impl AppState {
     pub fn new() -> AppState {
         let sheet = RwSignal::new(None::<Sheet>);
         let mapping = RwSignal::new(Mapping::default());
-        let settings = RwSignal::new(engage::Settings::default());
+        let target = RwSignal::new(Target::Engage);
+        let engage = RwSignal::new(engage::Settings::default());
+        let lumi = RwSignal::new(lumi_say::Settings::default());
         let prepared = Memo::new(move |_| {
-            sheet.with(|s| s.as_ref().map(|s| mapping.with(|m| settings.with(|st| engage::prepare(s, m, st)))))
+            sheet.with(|s| {
+                s.as_ref().map(|s| {
+                    mapping.with(|m| match target.get() {
+                        Target::Engage => engage.with(|st| engage::prepare(s, m, st)),
+                        Target::LumiSay => lumi.with(|st| lumi_say::prepare(s, m, st)),
+                    })
+                })
+            })
         });
         AppState {
             step: RwSignal::new(Step::Upload),
             file_name: RwSignal::new(None),
             sheet,
-            settings,
+            target,
+            engage,
+            lumi,
             mapping,
             proxy_url: RwSignal::new(String::new()),
             notice: RwSignal::new(None),
             report: RwSignal::new(None),
             receipt: RwSignal::new(None),
             fingerprint: RwSignal::new(None),
+            engage_login: RwSignal::new(engage::Credentials::default()),
+            lumi_login: RwSignal::new(lumi_say::Credentials::default()),
+            relay: RwSignal::new(None),
+            callbacks: RwSignal::new(Vec::new()),
             prepared,
         }
     }
@@ -98,10 +125,32 @@ impl AppState {
     pub fn load(&self, name: String, fingerprint: String, sheet: Sheet) {
         self.fingerprint.set(Some(fingerprint));
         self.receipt.set(None);
-        self.mapping.set(suggest(&sheet.headers, engage::FIELDS, Some(engage::ANSWERS_PREFIX)));
+        let vendor = self.target.get_untracked().vendor();
+        self.mapping.set(suggest(&sheet.headers, vendor.fields, vendor.dynamic_prefix));
         self.file_name.set(Some(name));
         self.sheet.set(Some(sheet));
         self.report.set(None);
+    }
+
+    /// Switches the target and suggests a mapping for its fields.
+    pub fn choose_target(&self, target: Target) {
+        if self.target.get_untracked() == target {
+            return;
+        }
+        self.target.set(target);
+        let vendor = target.vendor();
+        let mapping = self.sheet.with_untracked(|s| s.as_ref().map(|s| suggest(&s.headers, vendor.fields, vendor.dynamic_prefix)));
+        self.mapping.set(mapping.unwrap_or_default());
+    }
+
+    /// Problems with the current target's settings and mapping, in words.
+    pub fn setup_problems(&self) -> Vec<String> {
+        let (mut problems, mapping) = match self.target.get() {
+            Target::Engage => (self.engage.with(engage::Settings::problems), self.mapping.with(engage::mapping_problems)),
+            Target::LumiSay => (self.lumi.with(lumi_say::Settings::problems), self.mapping.with(lumi_say::mapping_problems)),
+        };
+        problems.extend(mapping);
+        problems
     }
 
     /// How requests leave the page, from the proxy setting.
@@ -132,7 +181,10 @@ pub fn App() -> impl IntoView {
                 state.proxy_url.set(proxy);
             }
             if let Some(engage) = config.engage {
-                state.settings.set(engage);
+                state.engage.set(engage);
+            }
+            if let Some(lumi) = config.lumi_say {
+                state.lumi.set(lumi);
             }
             state.notice.set(config.notice);
         }
@@ -148,7 +200,7 @@ pub fn App() -> impl IntoView {
         <header class="top">
             <div class="inner">
                 <h1>"Ferry"</h1>
-                <p>"Move a participant spreadsheet into Longenesis Engage. Your file is read in this browser and goes only to the platform you choose."</p>
+                <p>"Move a participant spreadsheet into a research platform. Your file is read in this browser and goes only to the platform you choose."</p>
             </div>
         </header>
         <main>

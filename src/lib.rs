@@ -5,6 +5,7 @@ pub mod app;
 pub mod components;
 pub mod journal_store;
 pub mod page_config;
+pub mod relay;
 pub mod send_driver;
 pub mod steps;
 pub mod transport;

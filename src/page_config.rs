@@ -3,7 +3,7 @@
 //! An organisation hosting Ferry can put defaults there (proxy URL, vendor base URLs,
 //! organisation slug). It holds no credentials: the page never reads any from it.
 
-use ferry_core::vendors::engage;
+use ferry_core::vendors::{engage, lumi_say};
 use serde::Deserialize;
 
 /// The contents of `ferry.config.json`; every field is optional.
@@ -14,6 +14,8 @@ pub struct PageConfig {
     pub proxy_url: Option<String>,
     /// Defaults for the Engage settings.
     pub engage: Option<engage::Settings>,
+    /// Defaults for the Lumi Say settings.
+    pub lumi_say: Option<lumi_say::Settings>,
     /// A line shown at the top of the page (e.g. "This is the sandbox").
     pub notice: Option<String>,
 }

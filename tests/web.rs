@@ -65,7 +65,7 @@ async fn report_step_shows_one_line_per_row_and_the_counts() {
     let third = el.query_selector("tr[data-row='4']").unwrap().unwrap().text_content().unwrap();
     assert!(third.contains("rejected") && third.contains("not a valid email"), "{third}");
     let summary = el.query_selector("#report-summary").unwrap().unwrap().text_content().unwrap();
-    assert!(summary.starts_with("1sent1rejected by Engage1skipped"), "{summary}");
+    assert!(summary.starts_with("1sent1rejected by the platform1skipped"), "{summary}");
     drop(handle);
 }
 
@@ -92,7 +92,7 @@ async fn map_step_suggests_columns_and_blocks_until_settings_are_complete() {
     assert!(problems.contains("Organisation slug is empty"), "{problems}");
 
     let state = state_slot.take().unwrap();
-    state.settings.update(|s| {
+    state.engage.update(|s| {
         s.org_slug = "demo-org".into();
         s.activity_slug = "baseline".into();
     });

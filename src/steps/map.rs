@@ -1,7 +1,8 @@
 //! Step 2: where to send (connection and Engage settings) and which column fills which field.
 
 use ferry_core::mapping::{FieldSpec, Source};
-use ferry_core::vendors::engage::{self, Settings, UploadMode, ANSWERS_PREFIX};
+use ferry_core::vendors::engage::{Settings, UploadMode};
+use ferry_core::vendors::{lumi_say, Target};
 use leptos::prelude::*;
 
 use crate::app::{AppState, Step};
@@ -11,19 +12,21 @@ use crate::components::text_field::TextField;
 #[component]
 pub fn MapStep() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let problems = Memo::new(move |_| {
-        let mut p = state.settings.with(Settings::problems);
-        p.extend(state.mapping.with(engage::mapping_problems));
-        p
-    });
+    let problems = Memo::new(move |_| state.setup_problems());
     view! {
         <section class="step" aria-labelledby="map-title">
             <h2 id="map-title">"Target and columns"</h2>
-            <p class="lead">"Ferry sends to Longenesis Engage: one participant and one survey submission per row."</p>
+            <TargetChoice/>
             <ConnectionSettings/>
-            <EngageSettings/>
-            <FieldMapping/>
-            <AnswerMapping/>
+            {move || match state.target.get() {
+                Target::Engage => view! { <EngageSettings/> }.into_any(),
+                Target::LumiSay => view! { <LumiSaySettings/> }.into_any(),
+            }}
+            {move || {
+                // Rebuilt when the target changes: its fields are the vendor's.
+                let _ = state.target.get();
+                view! { <FieldMapping/><DynamicMapping/> }
+            }}
             {move || {
                 let p = problems.get();
                 (!p.is_empty()).then(|| view! {
@@ -46,6 +49,38 @@ pub fn MapStep() -> impl IntoView {
                 </button>
             </div>
         </section>
+    }
+}
+
+/// One radio button per vendor.
+#[component]
+fn TargetChoice() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let options = Target::ALL
+        .into_iter()
+        .map(|target| {
+            let vendor = target.vendor();
+            let id = format!("target-{}", vendor.id);
+            let label_for = id.clone();
+            view! {
+                <label class="check target-option" for=label_for>
+                    <input
+                        type="radio"
+                        name="target"
+                        id=id
+                        prop:checked=move || state.target.get() == target
+                        on:change=move |_| state.choose_target(target)
+                    />
+                    <span><strong>{vendor.name}</strong>" — "{vendor.summary}</span>
+                </label>
+            }
+        })
+        .collect::<Vec<_>>();
+    view! {
+        <fieldset>
+            <legend>"Send to"</legend>
+            {options}
+        </fieldset>
     }
 }
 
@@ -72,7 +107,7 @@ fn ConnectionSettings() -> impl IntoView {
 #[component]
 fn EngageSettings() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let settings = state.settings;
+    let settings = state.engage;
     let text = move |get: fn(&Settings) -> String| Signal::derive(move || settings.with(get));
     let set = move |apply: fn(&mut Settings, String)| move |v: String| settings.update(|s| apply(s, v));
     view! {
@@ -110,17 +145,62 @@ fn EngageSettings() -> impl IntoView {
     }
 }
 
-/// One select per Engage field: a column, a fixed value, or nothing.
+/// Lumi Say's instance, project, list and import options.
 #[component]
-fn FieldMapping() -> impl IntoView {
-    let rows = engage::FIELDS.iter().map(|spec| view! { <FieldRow spec=*spec/> }).collect::<Vec<_>>();
+fn LumiSaySettings() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let settings = state.lumi;
+    let text = move |get: fn(&lumi_say::Settings) -> String| Signal::derive(move || settings.with(get));
+    let set = move |apply: fn(&mut lumi_say::Settings, String)| move |v: String| settings.update(|s| apply(s, v));
+    let check = move |id: &'static str, label: &'static str, get: fn(&lumi_say::Settings) -> bool, put: fn(&mut lumi_say::Settings, bool)| {
+        view! {
+            <label class="check">
+                <input type="checkbox" id=id prop:checked=move || settings.with(get) on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    settings.update(|s| put(s, on));
+                }/>
+                {label}
+            </label>
+        }
+    };
     view! {
         <fieldset>
-            <legend>"Participant and submission fields"</legend>
-            <p class="hint">"Ferry suggested these from your column names. At least one of Participant ID, National ID or Email is needed."</p>
+            <legend>"Lumi Say"</legend>
+            <div class="grid">
+                <TextField id="lumi-base" label="Instance URL" hint="e.g. https://yourbrand.lumisay.com — Lumi Say runs under other names too." kind="url"
+                    value=text(|s| s.base_url.clone()) on_input=set(|s, v| s.base_url = v)/>
+                <TextField id="lumi-project" label="Project name" hint="The <project_name> in your Lumi Say address."
+                    value=text(|s| s.project.clone()) on_input=set(|s, v| s.project = v)/>
+                <TextField id="lumi-group" label="List ID (group_id)" hint="The list the respondents are added to."
+                    value=text(|s| s.group_id.clone()) on_input=set(|s, v| s.group_id = v)/>
+                <TextField id="lumi-company" label="Company ID" hint="Only if your user has access to more than one company."
+                    value=text(|s| s.company_id.clone()) on_input=set(|s, v| s.company_id = v)/>
+                <TextField id="lumi-batch" label="Respondents per call" kind="number"
+                    value=text(|s| s.batch_size.to_string()) on_input=set(|s, v| s.batch_size = v.trim().parse().unwrap_or(0))/>
+                <TextField id="lumi-preview-max" label="Preview group maximum" hint="Only for a preview list: its maximum size. Leave empty otherwise." kind="number"
+                    value=text(|s| s.preview_max.map(|n| n.to_string()).unwrap_or_default()) on_input=set(|s, v| s.preview_max = v.trim().parse().ok())/>
+            </div>
+            <div class="field" style="margin-top: .9rem">
+                {check("lumi-no-password", "Respondents may set a password (no_password)", |s| s.no_password, |s, v| s.no_password = v)}
+                {check("lumi-overwrite", "Overwrite respondents that already exist (overwrite)", |s| s.overwrite, |s, v| s.overwrite = v)}
+            </div>
+        </fieldset>
+    }
+}
+
+/// One select per vendor field: a column, a fixed value, or nothing.
+#[component]
+fn FieldMapping() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let vendor = state.target.get_untracked().vendor();
+    let rows = vendor.fields.iter().map(|spec| view! { <FieldRow spec=*spec/> }).collect::<Vec<_>>();
+    view! {
+        <fieldset>
+            <legend>{format!("{} fields", vendor.name)}</legend>
+            <p class="hint">"Ferry suggested these from your column names; change any of them."</p>
             <div class="table-wrap">
                 <table>
-                    <thead><tr><th scope="col">"Engage field"</th><th scope="col">"Filled from"</th><th scope="col">"First row"</th></tr></thead>
+                    <thead><tr><th scope="col">"Field"</th><th scope="col">"Filled from"</th><th scope="col">"First row"</th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
             </div>
@@ -189,56 +269,57 @@ fn FieldRow(spec: FieldSpec) -> impl IntoView {
     }
 }
 
-/// Columns not used above can be sent as survey answers, each under a question ID.
+/// Columns not used above can be sent as the vendor's user-named fields (survey answers,
+/// sample fields), each under a name the user gives.
 #[component]
-fn AnswerMapping() -> impl IntoView {
+fn DynamicMapping() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let vendor = state.target.get_untracked().vendor();
+    let Some(prefix) = vendor.dynamic_prefix else { return None };
     let free_columns = move || {
         let headers = state.sheet.with(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default());
         state.mapping.with(|m| {
             headers
                 .into_iter()
                 .enumerate()
-                .filter(|(i, _)| {
-                    !m.fields.iter().any(|(k, s)| !k.starts_with(ANSWERS_PREFIX) && *s == Source::Column(*i))
-                })
+                .filter(|(i, _)| !m.fields.iter().any(|(k, s)| !k.starts_with(prefix) && *s == Source::Column(*i)))
                 .collect::<Vec<_>>()
         })
     };
-    view! {
+    Some(view! {
         <fieldset>
-            <legend>"Survey answers"</legend>
-            <p class="hint">"Tick the columns that hold answers and give each the question's ID from your Engage survey. Unticked columns never leave this page."</p>
+            <legend>{vendor.dynamic_label}</legend>
+            <p class="hint">{format!("Tick the columns to send as {} and give each its {}. Unticked columns never leave this page.", vendor.dynamic_label.to_lowercase(), vendor.dynamic_name.to_lowercase())}</p>
             <div class="table-wrap">
                 <table>
-                    <thead><tr><th scope="col">"Column"</th><th scope="col">"Send as answer"</th><th scope="col">"Question ID"</th></tr></thead>
+                    <thead><tr><th scope="col">"Column"</th><th scope="col">"Send"</th><th scope="col">{vendor.dynamic_name}</th></tr></thead>
                     <tbody>
-                        {move || free_columns().into_iter().map(|(i, header)| view! { <AnswerRow column=i header=header/> }).collect::<Vec<_>>()}
+                        {move || free_columns().into_iter().map(|(i, header)| view! { <DynamicRow column=i header=header prefix=prefix name=vendor.dynamic_name/> }).collect::<Vec<_>>()}
                     </tbody>
                 </table>
             </div>
         </fieldset>
-    }
+    })
 }
 
 #[component]
-fn AnswerRow(column: usize, header: String) -> impl IntoView {
+fn DynamicRow(column: usize, header: String, prefix: &'static str, name: &'static str) -> impl IntoView {
     let state = expect_context::<AppState>();
     let key = move || {
         state.mapping.with(|m| {
             m.fields
                 .iter()
-                .find(|(k, s)| k.starts_with(ANSWERS_PREFIX) && *s == Source::Column(column))
+                .find(|(k, s)| k.starts_with(prefix) && *s == Source::Column(column))
                 .map(|(k, _)| k.clone())
         })
     };
-    let default_id = header.strip_prefix(ANSWERS_PREFIX).unwrap_or(&header).trim().to_string();
+    let default_id = header.strip_prefix(prefix).unwrap_or(&header).trim().to_string();
     let toggle = move |ev| {
         let on = event_target_checked(&ev);
         state.mapping.update(|m| {
-            m.fields.retain(|(k, s)| !(k.starts_with(ANSWERS_PREFIX) && *s == Source::Column(column)));
+            m.fields.retain(|(k, s)| !(k.starts_with(prefix) && *s == Source::Column(column)));
             if on {
-                m.set(&format!("{ANSWERS_PREFIX}{default_id}"), Some(Source::Column(column)));
+                m.set(&format!("{prefix}{default_id}"), Some(Source::Column(column)));
             }
         });
     };
@@ -247,12 +328,12 @@ fn AnswerRow(column: usize, header: String) -> impl IntoView {
         if let Some(old) = key() {
             state.mapping.update(|m| {
                 if let Some(entry) = m.fields.iter_mut().find(|(k, _)| *k == old) {
-                    entry.0 = format!("{ANSWERS_PREFIX}{}", id.trim());
+                    entry.0 = format!("{prefix}{}", id.trim());
                 }
             });
         }
     };
-    let checkbox_id = format!("answer-{column}");
+    let checkbox_id = format!("dynamic-{column}");
     view! {
         <tr>
             <td><label for=checkbox_id.clone()>{header.clone()}</label></td>
@@ -260,9 +341,9 @@ fn AnswerRow(column: usize, header: String) -> impl IntoView {
             <td>
                 <input
                     type="text"
-                    aria-label=format!("Question ID for column {header}")
+                    aria-label=format!("{name} for column {header}")
                     disabled=move || key().is_none()
-                    prop:value=move || key().map(|k| k[ANSWERS_PREFIX.len()..].to_string()).unwrap_or_default()
+                    prop:value=move || key().map(|k| k[prefix.len()..].to_string()).unwrap_or_default()
                     on:change=rename
                 />
             </td>

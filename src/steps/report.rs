@@ -5,6 +5,8 @@ use leptos::prelude::*;
 
 use crate::app::{AppState, Step};
 use crate::components::download::download_text;
+use crate::steps::lumi_say_lists::{LumiSayLists, LumiSayResults};
+use ferry_core::vendors::Target;
 
 /// Report lines shown on the page; the download always has all of them.
 const SHOWN: usize = 1000;
@@ -34,18 +36,22 @@ pub fn ReportStep() -> impl IntoView {
             <h2 id="report-title">"Report"</h2>
             <div class="summary" id="report-summary">
                 <div><strong>{move || report().count("sent")}</strong>"sent"</div>
-                <div><strong>{move || report().count("rejected")}</strong>"rejected by Engage"</div>
+                <div><strong>{move || report().count("rejected")}</strong>"rejected by the platform"</div>
                 <div><strong>{move || report().count("skipped")}</strong>"skipped (problems in the file)"</div>
                 <div><strong>{move || report().count("not sent")}</strong>"not sent"</div>
             </div>
             <div class="table-wrap">
                 <table id="report">
-                    <thead><tr><th scope="col">"Row"</th><th scope="col">"Participant"</th><th scope="col">"Outcome"</th><th scope="col">"Engage ID or reason"</th></tr></thead>
+                    <thead><tr><th scope="col">"Row"</th><th scope="col">"Participant"</th><th scope="col">"Outcome"</th><th scope="col">"Platform ID or reason"</th></tr></thead>
                     <tbody>{move || report().rows.into_iter().take(SHOWN).map(report_line).collect::<Vec<_>>()}</tbody>
                 </table>
             </div>
             {move || (report().rows.len() > SHOWN).then(|| view! { <p class="hint">{format!("The first {SHOWN} rows are shown; the download has all of them.")}</p> })}
             {move || download_error.get().map(|e| view! { <div class="notice error" role="alert">{e}</div> })}
+            <Show when=move || state.target.get() == Target::LumiSay>
+                <LumiSayResults/>
+                <LumiSayLists/>
+            </Show>
             <EgressReceipt/>
             <div class="actions">
                 <button type="button" on:click=move |_| state.step.set(Step::Review)>"Back to review"</button>

@@ -1,7 +1,7 @@
 //! Step 3: what Engage would reject, fixable in place, and the exact payload.
 
 use ferry_core::issue::{Issue, Severity};
-use ferry_core::vendors::engage;
+use ferry_core::vendors::{engage, lumi_say, PreparedRecord, Target};
 use leptos::prelude::*;
 
 use crate::app::{AppState, Step};
@@ -25,11 +25,16 @@ pub fn ReviewStep() -> impl IntoView {
     let preview = move || {
         state.prepared.with(|p| {
             p.as_ref().map_or(String::new(), |p| {
-                let first: Vec<&engage::PreparedRecord> = p.records.iter().take(2).collect();
-                serde_json::to_string_pretty(&engage::payload(&first)).unwrap_or_default()
+                let first: Vec<&PreparedRecord> = p.records.iter().take(2).collect();
+                let document = match state.target.get() {
+                    Target::Engage => engage::payload(&first),
+                    Target::LumiSay => state.lumi.with(|s| lumi_say::respondents_json(s, &first)),
+                };
+                serde_json::to_string_pretty(&document).unwrap_or_default()
             })
         })
     };
+    let vendor = move || state.target.get().vendor().name;
     view! {
         <section class="step" aria-labelledby="review-title">
             <h2 id="review-title">"Review the rows"</h2>
@@ -56,7 +61,7 @@ pub fn ReviewStep() -> impl IntoView {
                 }
                 .into_any()
             }}
-            <h3>"What Engage receives (first records)"</h3>
+            <h3>{move || format!("What {} receives (first records)", vendor())}</h3>
             <pre class="payload" id="payload-preview" tabindex="0" aria-label="Payload preview">{preview}</pre>
             <div class="actions">
                 <button type="button" on:click=move |_| state.step.set(Step::Map)>"Back"</button>

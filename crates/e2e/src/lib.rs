@@ -86,7 +86,7 @@ impl Stack {
 
         let config_path = workdir.path().join("proxy.toml");
         let mut config = format!(
-            "listen = \"127.0.0.1:{}\"\nallowed_origins = [\"http://{page_addr}\"]\nupstreams = [\"auth.longenesis.com\", \"engage-openapi.longenesis.com\", \"{sandbox_url}\"]\n",
+            "listen = \"127.0.0.1:{}\"\nallowed_origins = [\"http://{page_addr}\"]\nupstreams = [\"auth.longenesis.com\", \"engage-openapi.longenesis.com\", \"{sandbox_url}\"]\nrelay = true\n",
             options.ports.proxy
         );
         if let Some(secs) = lifetime {
@@ -107,7 +107,7 @@ impl Stack {
 
         let page_config = json!({
             "proxy_url": proxy_url,
-            "notice": "Sandbox mode: Engage is emulated on this computer. Sign in as coordinator@example.org / sandbox-password, client secret sandbox-secret.",
+            "notice": "Sandbox mode: the platforms are emulated on this computer. Engage: coordinator@example.org / sandbox-password, client secret sandbox-secret. Lumi Say: coordinator / sandbox-password.",
             "engage": {
                 "auth_base": sandbox_url,
                 "api_base": sandbox_url,
@@ -115,6 +115,12 @@ impl Stack {
                 "org_slug": "demo-org",
                 "activity_slug": "baseline-survey",
                 "batch_size": 100
+            },
+            "lumi_say": {
+                "base_url": sandbox_url,
+                "project": "demo-project",
+                "group_id": "101",
+                "batch_size": 500
             }
         });
         let router = Router::new()

@@ -31,6 +31,10 @@ fn main() {
             .await
             .unwrap_or_else(|e| fail(&format!("cannot listen on {}: {e}", config.listen)));
         let address = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+        let mut config = config;
+        if config.relay && config.public_url.is_none() {
+            config.public_url = Some(format!("http://{address}"));
+        }
         eprintln!("ferry-proxy listening on http://{address}, forwarding to {}", config.upstreams.join(", "));
         let exit_after = config.exit_after_secs.map(Duration::from_secs);
         let stop = async move {

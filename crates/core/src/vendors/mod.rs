@@ -68,3 +68,30 @@ pub struct Vendor {
 
 /// Every target Ferry can send to.
 pub const VENDORS: &[Vendor] = &[engage::VENDOR, lumi_say::VENDOR];
+
+/// A target, by name: what the page switches on where settings differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+pub enum Target {
+    /// Longenesis Engage.
+    Engage,
+    /// Lumi Say.
+    LumiSay,
+}
+
+impl Target {
+    /// Every target, in [`VENDORS`] order.
+    pub const ALL: [Target; 2] = [Target::Engage, Target::LumiSay];
+
+    /// The target's description.
+    pub fn vendor(self) -> &'static Vendor {
+        match self {
+            Target::Engage => &VENDORS[0],
+            Target::LumiSay => &VENDORS[1],
+        }
+    }
+
+    /// The target whose id is `id`.
+    pub fn from_id(id: &str) -> Option<Target> {
+        Target::ALL.into_iter().find(|t| t.vendor().id == id)
+    }
+}

@@ -1,0 +1,138 @@
+//! Lumi Say list membership, after an import: copy respondents to a list or remove them
+//! from one, taking the usernames from the rows just imported or from a file column.
+
+use ferry_core::mapping::Source;
+use ferry_core::vendors::lumi_say::{self, Action, Answer};
+use leptos::prelude::*;
+
+use crate::app::AppState;
+use crate::components::text_field::TextField;
+use crate::transport;
+
+/// What the last list call said, with the rows it points at.
+#[derive(Clone, Debug, PartialEq)]
+struct ListResult {
+    ok: bool,
+    message: String,
+    rows: Vec<(String, Option<usize>)>,
+}
+
+/// Results that came back through the callback relay.
+#[component]
+pub fn LumiSayResults() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let waiting = move || state.relay.with(Option::is_some);
+    view! {
+        <section id="import-results" aria-live="polite">
+            <Show when=move || waiting() || state.callbacks.with(|c| !c.is_empty())>
+                <h3>"Import result from Lumi Say"</h3>
+            </Show>
+            {move || state.callbacks.get().into_iter().map(|cb| {
+                let class = if cb.status.eq_ignore_ascii_case("ok") { "notice ok" } else { "notice error" };
+                view! { <p class=class>{cb.summary()}</p> }
+            }).collect::<Vec<_>>()}
+            <Show when=waiting>
+                <p class="hint">"Lumi Say is importing; its result appears here when it arrives."</p>
+            </Show>
+        </section>
+    }
+}
+
+/// Copy to / remove from a list.
+#[component]
+pub fn LumiSayLists() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let action = RwSignal::new(Action::CopyToList);
+    let group = RwSignal::new(String::new());
+    let source = RwSignal::new(None::<usize>);
+    let busy = RwSignal::new(false);
+    let result = RwSignal::new(None::<ListResult>);
+    let headers = move || state.sheet.with(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default());
+    let usernames = move || -> Vec<String> {
+        match source.get() {
+            None => state.report.with(|r| {
+                r.as_ref().map(|r| r.rows.iter().filter(|l| l.outcome.label() == "sent" && !l.identifier.is_empty()).map(|l| l.identifier.clone()).collect()).unwrap_or_default()
+            }),
+            Some(column) => state.sheet.with(|s| {
+                let mut names: Vec<String> = s.as_ref().map(|s| s.rows.iter().map(|r| r.cells.get(column).cloned().unwrap_or_default()).filter(|v| !v.is_empty()).collect()).unwrap_or_default();
+                names.dedup();
+                names
+            }),
+        }
+    };
+    let row_of = move |username: &str| -> Option<usize> {
+        let column = state.mapping.with_untracked(|m| match m.get("username") {
+            Some(Source::Column(c)) => Some(*c),
+            _ => None,
+        })?;
+        state.sheet.with_untracked(|s| s.as_ref()?.rows.iter().find(|r| r.cells.get(column).map(String::as_str) == Some(username)).map(|r| r.number))
+    };
+    let submit = move |_| {
+        let names = usernames();
+        let list = group.get_untracked();
+        let act = action.get_untracked();
+        let request = lumi_say::list_request(&state.lumi.get_untracked(), &state.lumi_login.get_untracked(), act, &list, &names);
+        let route = state.route();
+        busy.set(true);
+        result.set(None);
+        leptos::task::spawn_local(async move {
+            let outcome = match transport::perform(&request, &route).await {
+                Ok(response) => match lumi_say::read_answer(&response) {
+                    Answer::Ok { message, .. } => ListResult { ok: true, message, rows: vec![] },
+                    Answer::Error(message) => {
+                        let rows = lumi_say::named_respondents(&message).into_iter().map(|u| { let r = row_of(&u); (u, r) }).collect();
+                        let hint = if message.starts_with("The following respondents could not be deleted") {
+                            " Respondents have to belong to one list at least: copy them to another list first."
+                        } else {
+                            ""
+                        };
+                        ListResult { ok: false, message: format!("{message}{hint}"), rows }
+                    }
+                    Answer::Http { message, .. } => ListResult { ok: false, message, rows: vec![] },
+                },
+                Err(e) => ListResult { ok: false, message: format!("Lumi Say could not be reached: {e}"), rows: vec![] },
+            };
+            result.set(Some(outcome));
+            busy.set(false);
+        });
+    };
+    let verb = move || match action.get() {
+        Action::RemoveFromList => "Remove",
+        _ => "Copy",
+    };
+    view! {
+        <section class="lists" aria-labelledby="lists-title">
+            <h3 id="lists-title">"List membership"</h3>
+            <div class="grid">
+                <div class="field">
+                    <label for="list-action">"Action"</label>
+                    <select id="list-action" on:change=move |ev| action.set(if event_target_value(&ev) == "remove" { Action::RemoveFromList } else { Action::CopyToList })>
+                        <option value="copy" selected=move || action.get() == Action::CopyToList>"Copy respondents to a list"</option>
+                        <option value="remove" selected=move || action.get() == Action::RemoveFromList>"Remove respondents from a list"</option>
+                    </select>
+                </div>
+                <TextField id="list-group" label="List ID" value=group on_input=move |v| group.set(v)/>
+                <div class="field">
+                    <label for="list-source">"Usernames from"</label>
+                    <select id="list-source" on:change=move |ev| source.set(event_target_value(&ev).parse().ok())>
+                        <option value="" selected=move || source.get().is_none()>"The rows just imported"</option>
+                        {move || headers().into_iter().enumerate().map(|(i, h)| view! { <option value=i.to_string() selected=move || source.get() == Some(i)>{format!("Column {h}")}</option> }).collect::<Vec<_>>()}
+                    </select>
+                </div>
+            </div>
+            <div class="actions">
+                <span class="spacer"></span>
+                <button type="button" id="list-submit" disabled=move || busy.get() || group.with(|g| g.trim().is_empty()) || usernames().is_empty() on:click=submit>
+                    {move || format!("{} {} respondents", verb(), usernames().len())}
+                </button>
+            </div>
+            {move || result.get().map(|r| {
+                let class = if r.ok { "notice ok" } else { "notice error" };
+                let rows = r.rows.into_iter().map(|(u, row)| view! {
+                    <li>{match row { Some(n) => format!("{u}: row {n}"), None => u }}</li>
+                }).collect::<Vec<_>>();
+                view! { <div class=class role="status" id="list-result"><p>{r.message}</p><ul>{rows}</ul></div> }
+            })}
+        </section>
+    }
+}
