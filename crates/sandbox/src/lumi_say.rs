@@ -267,23 +267,33 @@ fn usernames(doc: &Value) -> Option<Vec<String>> {
     (!names.is_empty()).then_some(names)
 }
 
+/// The usernames and list of a copy/remove call, once every username is known.
+fn existing_respondents(shared: &Shared, project: &str, doc: &Value) -> Result<(Vec<String>, String), Response> {
+    let Some(names) = usernames(doc) else {
+        return Err(error("Could not parse json parameter as a JSONObject. No respondents found!"));
+    };
+    let group = doc.get("group_id").and_then(text).unwrap_or_default();
+    let s = shared.lock().expect("sandbox state");
+    let p = s.lumi.get(project).expect("checked at login");
+    let missing: Vec<&str> = names.iter().filter(|n| !p.respondents.contains_key(*n)).map(String::as_str).collect();
+    if !missing.is_empty() {
+        return Err(error(&format!("Could not validate respondents. Respondent(s) does not exist! ({})", missing.join(", "))));
+    }
+    Ok((names, group))
+}
+
 /// `POST …/api/copy_respondents_to_list`.
 pub async fn copy_to_list(State(shared): State<Shared>, Path(project): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
     let (_, doc) = match login(&shared, &project, &headers, &body) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let Some(names) = usernames(&doc) else {
-        return error("Could not parse json parameter as a JSONObject. No respondents found!");
+    let (names, group) = match existing_respondents(&shared, &project, &doc) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let group = doc.get("group_id").and_then(text).unwrap_or_default();
     let mut s = shared.lock().expect("sandbox state");
     let p = s.lumi.get_mut(&project).expect("checked at login");
-    let missing: Vec<&String> = names.iter().filter(|n| !p.respondents.contains_key(*n)).collect();
-    if !missing.is_empty() {
-        let list = missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-        return error(&format!("Could not validate respondents. Respondent(s) does not exist! ({list})"));
-    }
     let Some(preview_max) = p.lists.get(&group).copied() else {
         return error("Unable to assign respondents.");
     };
@@ -307,17 +317,12 @@ pub async fn remove_from_list(State(shared): State<Shared>, Path(project): Path<
         Ok(v) => v,
         Err(r) => return r,
     };
-    let Some(names) = usernames(&doc) else {
-        return error("Could not parse json parameter as a JSONObject. No respondents found!");
+    let (names, group) = match existing_respondents(&shared, &project, &doc) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let group = doc.get("group_id").and_then(text).unwrap_or_default();
     let mut s = shared.lock().expect("sandbox state");
     let p = s.lumi.get_mut(&project).expect("checked at login");
-    let missing: Vec<&String> = names.iter().filter(|n| !p.respondents.contains_key(*n)).collect();
-    if !missing.is_empty() {
-        let list = missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-        return error(&format!("Could not validate respondents. Respondent(s) does not exist! ({list})"));
-    }
     let last_list: Vec<&String> = names
         .iter()
         .filter(|n| p.respondents.get(*n).is_some_and(|r| r.lists.len() == 1 && r.lists.contains(&group)))

@@ -476,18 +476,7 @@ impl Protocol for LumiSayProtocol {
 /// `already_sent` are reported and not sent.
 pub fn engine(settings: Settings, credentials: Credentials, prepared: &Prepared, policy: Policy, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<LumiSayProtocol> {
     let batch_size = settings.batch_size;
-    let to_send: Vec<usize> = (0..prepared.records.len()).filter(|&i| !already_sent.contains_key(&prepared.records[i].row)).collect();
-    let protocol = LumiSayProtocol { settings, credentials, records: prepared.records.clone() };
-    let mut engine = Engine::new(protocol, policy, to_send, batch_size, seed);
-    for (row, identifier, outcome) in prepared.skipped_outcomes() {
-        engine.record(row, &identifier, outcome);
-    }
-    for record in &prepared.records {
-        if let Some(outcome) = already_sent.get(&record.row) {
-            engine.record(record.row, &record.identifier, outcome.clone());
-        }
-    }
-    engine
+    prepared.engine(LumiSayProtocol { settings, credentials, records: prepared.records.clone() }, policy, batch_size, already_sent, seed)
 }
 
 /// Where a send's data went.

@@ -10,7 +10,10 @@ use serde_json::Value;
 
 use crate::issue::{Issue, Severity};
 use crate::mapping::FieldSpec;
+use std::collections::BTreeMap;
+
 use crate::report::Outcome;
+use crate::send::{Engine, Policy, Protocol};
 
 /// One source row turned into a vendor record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -35,6 +38,22 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// A send engine over these records: rows skipped for issues, and rows in
+    /// `already_sent` (from an earlier session), are reported and not sent.
+    pub fn engine<P: Protocol>(&self, protocol: P, policy: Policy, batch_size: usize, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<P> {
+        let to_send: Vec<usize> = (0..self.records.len()).filter(|&i| !already_sent.contains_key(&self.records[i].row)).collect();
+        let mut engine = Engine::new(protocol, policy, to_send, batch_size, seed);
+        for (row, identifier, outcome) in self.skipped_outcomes() {
+            engine.record(row, &identifier, outcome);
+        }
+        for record in &self.records {
+            if let Some(outcome) = already_sent.get(&record.row) {
+                engine.record(record.row, &record.identifier, outcome.clone());
+            }
+        }
+        engine
+    }
+
     /// The report line of each skipped row: its error messages, joined.
     pub fn skipped_outcomes(&self) -> Vec<(usize, String, Outcome)> {
         self.skipped
