@@ -63,6 +63,10 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Body,
+    /// The vendor is known to answer without CORS headers while still doing the work:
+    /// in direct mode send it anyway (`no-cors`) and accept a reply that cannot be read
+    /// (status 0) rather than treat it as a failure to retry.
+    pub opaque_ok: bool,
 }
 
 impl HttpRequest {

@@ -140,10 +140,17 @@ impl<P: Protocol> Engine<P> {
     /// A send of `records` (indices) in batches of `batch_size`. `seed` drives the
     /// backoff jitter (any value; tests fix it).
     pub fn new(protocol: P, policy: Policy, records: Vec<usize>, batch_size: usize, seed: u64) -> Engine<P> {
-        let total = records.len();
-        let queue = records
-            .chunks(batch_size.max(1))
-            .map(|c| Work { records: c.to_vec(), attempts: 0, not_before: 0.0, reauthorised: false, remainder: false })
+        let batches = records.chunks(batch_size.max(1)).map(<[usize]>::to_vec).collect();
+        Engine::with_batches(protocol, policy, batches, seed)
+    }
+
+    /// A send of batches the vendor adapter cut itself (by campaign, by file size, ...).
+    pub fn with_batches(protocol: P, policy: Policy, batches: Vec<Vec<usize>>, seed: u64) -> Engine<P> {
+        let total = batches.iter().map(Vec::len).sum();
+        let queue = batches
+            .into_iter()
+            .filter(|b| !b.is_empty())
+            .map(|records| Work { records, attempts: 0, not_before: 0.0, reauthorised: false, remainder: false })
             .collect();
         Engine {
             protocol,

@@ -46,7 +46,7 @@ impl Protocol for Scripted {
 }
 
 fn request(tag: &str) -> HttpRequest {
-    HttpRequest { method: Method::Post, url: format!("https://vendor.example/{tag}"), headers: vec![], body: Body::Empty }
+    HttpRequest { method: Method::Post, url: format!("https://vendor.example/{tag}"), headers: vec![], body: Body::Empty, opaque_ok: false }
 }
 
 fn engine(records: usize, batch: usize, concurrency: usize) -> Engine<Scripted> {

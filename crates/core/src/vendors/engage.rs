@@ -334,6 +334,7 @@ pub fn token_request(settings: &Settings, credentials: &Credentials) -> HttpRequ
             ("client_id".into(), credentials.client_id.trim().to_string()),
             ("client_secret".into(), credentials.client_secret.trim().to_string()),
         ]),
+        opaque_ok: false,
     }
 }
 
@@ -449,6 +450,7 @@ pub fn bulk_request(settings: &Settings, token: &Token, records: &[&PreparedReco
             ("Accept".into(), "application/json".into()),
         ],
         body,
+        opaque_ok: false,
     }
 }
 

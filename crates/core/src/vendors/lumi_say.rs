@@ -309,7 +309,7 @@ pub fn add_request(settings: &Settings, credentials: &Credentials, records: &[&P
     if !settings.callback_url.trim().is_empty() {
         fields.push(("callback_url".into(), settings.callback_url.trim().to_string()));
     }
-    HttpRequest { method: Method::Post, url: settings.url(Action::Add), headers: vec![("Accept".into(), "application/json".into())], body: Body::Form(fields) }
+    HttpRequest { method: Method::Post, url: settings.url(Action::Add), headers: vec![("Accept".into(), "application/json".into())], body: Body::Form(fields), opaque_ok: false }
 }
 
 /// A copy_respondents_to_list or remove_respondents_from_list request.
@@ -321,7 +321,7 @@ pub fn list_request(settings: &Settings, credentials: &Credentials, action: Acti
     if !settings.company_id.trim().is_empty() {
         doc["company_id"] = json!(settings.company_id.trim());
     }
-    HttpRequest { method: Method::Post, url: settings.url(action), headers: vec![("Accept".into(), "application/json".into())], body: Body::Form(form(credentials, &doc)) }
+    HttpRequest { method: Method::Post, url: settings.url(action), headers: vec![("Accept".into(), "application/json".into())], body: Body::Form(form(credentials, &doc)), opaque_ok: false }
 }
 
 /// A Lumi Say answer, in words.

@@ -3,6 +3,7 @@
 //! Adding a vendor: one new file here and one line in [`VENDORS`].
 
 pub mod engage;
+pub mod engaging_networks;
 pub mod lumi_say;
 
 use serde::Serialize;
@@ -42,7 +43,13 @@ impl Prepared {
     /// `already_sent` (from an earlier session), are reported and not sent.
     pub fn engine<P: Protocol>(&self, protocol: P, policy: Policy, batch_size: usize, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<P> {
         let to_send: Vec<usize> = (0..self.records.len()).filter(|&i| !already_sent.contains_key(&self.records[i].row)).collect();
-        let mut engine = Engine::new(protocol, policy, to_send, batch_size, seed);
+        let batches = to_send.chunks(batch_size.max(1)).map(<[usize]>::to_vec).collect();
+        self.engine_with_batches(protocol, policy, batches, already_sent, seed)
+    }
+
+    /// Like [`Prepared::engine`], with batches the adapter cut itself.
+    pub fn engine_with_batches<P: Protocol>(&self, protocol: P, policy: Policy, batches: Vec<Vec<usize>>, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<P> {
+        let mut engine = Engine::with_batches(protocol, policy, batches, seed);
         for (row, identifier, outcome) in self.skipped_outcomes() {
             engine.record(row, &identifier, outcome);
         }
@@ -86,7 +93,7 @@ pub struct Vendor {
 }
 
 /// Every target Ferry can send to.
-pub const VENDORS: &[Vendor] = &[engage::VENDOR, lumi_say::VENDOR];
+pub const VENDORS: &[Vendor] = &[engage::VENDOR, lumi_say::VENDOR, engaging_networks::VENDOR];
 
 /// A target, by name: what the page switches on where settings differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
@@ -95,17 +102,20 @@ pub enum Target {
     Engage,
     /// Lumi Say.
     LumiSay,
+    /// Engaging Networks.
+    EngagingNetworks,
 }
 
 impl Target {
     /// Every target, in [`VENDORS`] order.
-    pub const ALL: [Target; 2] = [Target::Engage, Target::LumiSay];
+    pub const ALL: [Target; 3] = [Target::Engage, Target::LumiSay, Target::EngagingNetworks];
 
     /// The target's description.
     pub fn vendor(self) -> &'static Vendor {
         match self {
             Target::Engage => &VENDORS[0],
             Target::LumiSay => &VENDORS[1],
+            Target::EngagingNetworks => &VENDORS[2],
         }
     }
 

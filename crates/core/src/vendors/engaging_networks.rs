@@ -1,0 +1,527 @@
+//! Engaging Networks: "Bulk Import API overview".
+//!
+//! A multipart POST to `https://{ca|us}.engagingnetworks.app/ea-dataservice/import.service`
+//! with `token`, `name`, `formatName` and `upload` (a CSV file), optionally `segmentId` and
+//! `segmentName`. Supporter imports use a saved format (its columns, in order, must be the
+//! file's header exactly); transactional imports use `formatName=importTransactions`, one
+//! campaign ID per file, dates `YYYY-MM-DD`, times `hh:mm:ss`. Files: CSV, UTF-8 without
+//! BOM, at most 20 MB. The service answers plain text, usually HTTP 200 even on failure:
+//! success names a job number, failure starts with `Error:` (vendor-docs/NOTES.md).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Prepared, PreparedRecord};
+use crate::datetime::parse_datetime;
+use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
+use crate::issue::{Issue, Severity};
+use crate::mapping::{Mapping, Source};
+use crate::report::Outcome;
+use crate::send::{Engine, Policy, Prerequisite, Protocol, Verdict};
+use crate::sheet::Sheet;
+use crate::text::{is_valid_email, normalise_name};
+
+/// Engaging Networks in the list of targets. Its fields are the saved format's columns,
+/// which the user gives in the settings.
+pub const VENDOR: super::Vendor = super::Vendor {
+    id: "engaging-networks",
+    name: "Engaging Networks",
+    summary: "Supporters or transactions, uploaded as a CSV file in your import format.",
+    fields: &[],
+    dynamic_prefix: None,
+    dynamic_label: "Format columns",
+    dynamic_name: "Format column",
+};
+
+/// The fixed formatName of transactional imports.
+pub const TRANSACTIONS_FORMAT: &str = "importTransactions";
+/// The largest file the service takes.
+pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+/// Prefix of mapping keys: `column.<format column>`.
+pub const COLUMN_PREFIX: &str = "column.";
+/// Characters reported to break dashboard uploads, with what Ferry replaces them by.
+pub const RISKY_CHARACTERS: [(char, &str); 4] = [('|', "/"), ('"', "'"), ('\\', "/"), ('!', ".")];
+
+/// Supporter data or transactional data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ImportKind {
+    /// A saved supporter format.
+    #[default]
+    Supporters,
+    /// `importTransactions`.
+    Transactions,
+}
+
+/// Where and how to upload. Holds nothing secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// `ca`, `us`, or the base URL of another host (e.g. an older e-activist.com one).
+    pub server: String,
+    /// A reference name for the import.
+    pub import_name: String,
+    /// Supporters or transactions.
+    pub kind: ImportKind,
+    /// The saved format's name (supporter imports).
+    pub format_name: String,
+    /// The format's columns, in order: the uploaded file's header, exactly.
+    pub columns: Vec<String>,
+    /// Optional CRM segment id.
+    pub segment_id: String,
+    /// Optional CRM segment name.
+    pub segment_name: String,
+    /// Largest file per upload (the vendor's 20 MB unless lowered).
+    pub max_file_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            server: "us".into(),
+            import_name: String::new(),
+            kind: ImportKind::Supporters,
+            format_name: String::new(),
+            columns: Vec::new(),
+            segment_id: String::new(),
+            segment_name: String::new(),
+            max_file_bytes: MAX_FILE_BYTES,
+        }
+    }
+}
+
+/// What a format column holds, from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The supporter's e-mail address.
+    Email,
+    /// The supporter's ID.
+    SupporterId,
+    /// The numeric campaign ID (transactions).
+    CampaignId,
+    /// A date, written YYYY-MM-DD.
+    Date,
+    /// A time, written hh:mm:ss.
+    Time,
+    /// Anything else, sent as is.
+    Plain,
+}
+
+/// The role of a format column named `name`.
+pub fn role(name: &str) -> Role {
+    let n = normalise_name(name);
+    if n.contains("email") {
+        Role::Email
+    } else if n.contains("supporterid") {
+        Role::SupporterId
+    } else if n.contains("campaignid") {
+        Role::CampaignId
+    } else if n.contains("date") {
+        Role::Date
+    } else if n.contains("time") {
+        Role::Time
+    } else {
+        Role::Plain
+    }
+}
+
+/// Splits typed or pasted format columns (one per line, or separated by commas or tabs).
+pub fn parse_columns(text: &str) -> Vec<String> {
+    let separator = if text.contains('\n') { '\n' } else if text.contains('\t') { '\t' } else { ',' };
+    text.split(separator).map(|c| c.trim().trim_matches('"').trim().to_string()).filter(|c| !c.is_empty()).collect()
+}
+
+impl Settings {
+    /// The import.service URL of the chosen server.
+    pub fn url(&self) -> String {
+        let base = match self.server.trim() {
+            "ca" => "https://ca.engagingnetworks.app".to_string(),
+            "us" | "" => "https://us.engagingnetworks.app".to_string(),
+            other => other.trim_end_matches('/').to_string(),
+        };
+        format!("{base}/ea-dataservice/import.service")
+    }
+
+    /// The formatName sent: the saved format, or `importTransactions`.
+    pub fn format(&self) -> &str {
+        match self.kind {
+            ImportKind::Supporters => self.format_name.trim(),
+            ImportKind::Transactions => TRANSACTIONS_FORMAT,
+        }
+    }
+
+    /// What is missing or wrong, in words; empty when ready.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let server = self.server.trim();
+        if !matches!(server, "ca" | "us") && !(server.starts_with("https://") || server.starts_with("http://")) {
+            out.push(format!("Server must be ca, us or a URL starting with https:// (it is \"{server}\")."));
+        }
+        if self.import_name.trim().is_empty() {
+            out.push("Import name is empty: Engaging Networks needs a reference name for every import.".into());
+        }
+        if self.kind == ImportKind::Supporters && self.format_name.trim().is_empty() {
+            out.push("Format name is empty: give the name of the saved import format in your Engaging Networks account.".into());
+        }
+        if self.columns.is_empty() {
+            out.push("The format's columns are missing: type or paste them in order, or take them from a sample file's header.".into());
+        }
+        let roles: Vec<Role> = self.columns.iter().map(|c| role(c)).collect();
+        match self.kind {
+            ImportKind::Supporters if !self.columns.is_empty() && !roles.contains(&Role::Email) => {
+                out.push("The format has no e-mail column: Engaging Networks always requires one (it may be blank on some rows).".into())
+            }
+            ImportKind::Transactions if !self.columns.is_empty() => {
+                if !roles.contains(&Role::CampaignId) {
+                    out.push("The transactional format has no campaign ID column.".into());
+                }
+                if !roles.contains(&Role::Email) && !roles.contains(&Role::SupporterId) {
+                    out.push("The transactional format has neither an e-mail nor a supporter ID column: supporters are referenced by one of them.".into());
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+}
+
+/// The private token. Lives in memory only.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Credentials {
+    /// The dashboard user's private token.
+    pub token: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials { .. }")
+    }
+}
+
+impl Credentials {
+    /// What is missing, in words.
+    pub fn problems(&self) -> Vec<String> {
+        if self.token.trim().is_empty() {
+            vec!["Private token is empty.".into()]
+        } else {
+            vec![]
+        }
+    }
+}
+
+/// Suggests a source column for every format column (same name, ignoring case and punctuation).
+pub fn suggest(headers: &[String], settings: &Settings) -> Mapping {
+    let mut mapping = Mapping::default();
+    for column in &settings.columns {
+        let wanted = normalise_name(column);
+        if let Some(i) = headers.iter().position(|h| normalise_name(h) == wanted) {
+            mapping.set(&format!("{COLUMN_PREFIX}{column}"), Some(Source::Column(i)));
+        }
+    }
+    mapping
+}
+
+/// What is wrong with the mapping as a whole, in words.
+pub fn mapping_problems(mapping: &Mapping, settings: &Settings) -> Vec<String> {
+    let key = |c: &str| format!("{COLUMN_PREFIX}{c}");
+    let mut out = Vec::new();
+    if settings.kind == ImportKind::Transactions {
+        if let Some(c) = settings.columns.iter().find(|c| role(c) == Role::CampaignId) {
+            if mapping.get(&key(c)).is_none() {
+                out.push(format!("Map a column to \"{c}\": every transaction needs its campaign ID."));
+            }
+        }
+        let refs: Vec<&String> = settings.columns.iter().filter(|c| matches!(role(c), Role::Email | Role::SupporterId)).collect();
+        if !refs.is_empty() && refs.iter().all(|c| mapping.get(&key(c)).is_none()) {
+            out.push("Map a column to the supporter's e-mail or supporter ID: transactions reference an existing supporter.".into());
+        }
+    }
+    out
+}
+
+/// The cell with risky characters replaced.
+pub fn replace_risky(text: &str) -> String {
+    text.chars()
+        .map(|c| RISKY_CHARACTERS.iter().find(|(r, _)| *r == c).map_or_else(|| c.to_string(), |(_, w)| w.to_string()))
+        .collect()
+}
+
+/// Checks every row and writes each as the format's cells, converted where the format asks.
+pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
+    let mut prepared = Prepared::default();
+    for index in 0..sheet.rows.len() {
+        let row = sheet.rows[index].number;
+        let mut issues = Vec::new();
+        let mut cells = Vec::with_capacity(settings.columns.len());
+        let mut email = None;
+        let mut supporter_id = None;
+        for column in &settings.columns {
+            let key = format!("{COLUMN_PREFIX}{column}");
+            let source = mapping.column(&key);
+            let issue = |severity, message: String| Issue {
+                row,
+                column: source,
+                column_name: source.and_then(|c| sheet.headers.get(c).cloned()),
+                field: column.clone(),
+                severity,
+                message,
+            };
+            let text = mapping.value(sheet, index, &key).unwrap_or("");
+            if let Some((c, with)) = RISKY_CHARACTERS.iter().find(|(c, _)| text.contains(*c)) {
+                issues.push(issue(
+                    Severity::Error,
+                    format!("\"{text}\" contains {c:?}, which is reported to break Engaging Networks uploads: replace it (\"Replace them\" turns it into \"{with}\")."),
+                ));
+            }
+            let transactions = settings.kind == ImportKind::Transactions;
+            let value = match role(column) {
+                Role::Email if !text.is_empty() && !is_valid_email(text) => {
+                    issues.push(issue(Severity::Error, format!("\"{text}\" is not a valid e-mail address: correct it or clear it.")));
+                    text.to_string()
+                }
+                Role::Email => {
+                    email = (!text.is_empty()).then(|| text.to_string());
+                    text.to_string()
+                }
+                Role::SupporterId => {
+                    supporter_id = (!text.is_empty()).then(|| text.to_string());
+                    text.to_string()
+                }
+                Role::CampaignId if transactions && !(text.chars().all(|c| c.is_ascii_digit()) && !text.is_empty()) => {
+                    issues.push(issue(Severity::Error, format!("Campaign ID \"{text}\" is not a number: use the numeric ID of the campaign in Engaging Networks.")));
+                    text.to_string()
+                }
+                Role::Date if transactions && !text.is_empty() => match parse_datetime(text) {
+                    Some(d) => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
+                    None => {
+                        issues.push(issue(Severity::Error, format!("\"{text}\" is not a date Ferry can read: write it as YYYY-MM-DD.")));
+                        text.to_string()
+                    }
+                },
+                Role::Time if transactions && !text.is_empty() => match parse_datetime(&format!("2000-01-01 {text}")) {
+                    Some(d) => format!("{:02}:{:02}:{:02}", d.hour, d.minute, d.second),
+                    None => {
+                        issues.push(issue(Severity::Error, format!("\"{text}\" is not a time Ferry can read: write it as hh:mm:ss.")));
+                        text.to_string()
+                    }
+                },
+                _ => text.to_string(),
+            };
+            cells.push(Value::String(value));
+        }
+        if settings.kind == ImportKind::Transactions && email.is_none() && supporter_id.is_none() {
+            issues.push(Issue { row, column: None, column_name: None, field: "supporter".into(), severity: Severity::Error, message: "No supporter e-mail or supporter ID: a transaction must reference an existing supporter. Fill one in.".into() });
+        }
+        let identifier = email.or(supporter_id).unwrap_or_default();
+        let blocked = issues.iter().any(|i| i.severity == Severity::Error);
+        prepared.issues.extend(issues);
+        if blocked {
+            prepared.skipped.push((row, identifier));
+        } else {
+            prepared.records.push(PreparedRecord { row, identifier, json: Value::Array(cells) });
+        }
+    }
+    prepared
+}
+
+fn cells(record: &PreparedRecord) -> Vec<String> {
+    record.json.as_array().map(|a| a.iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect()).unwrap_or_default()
+}
+
+/// The CSV file of `records`: the format's columns as header, UTF-8 without BOM.
+pub fn csv_file(settings: &Settings, records: &[&PreparedRecord]) -> String {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let _ = w.write_record(&settings.columns);
+    for r in records {
+        let _ = w.write_record(cells(r));
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// One file to upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// The campaign ID all its rows share (transactions).
+    pub campaign: Option<String>,
+    /// Indices into the prepared records.
+    pub records: Vec<usize>,
+    /// The import name sent with it (unique per upload).
+    pub name: String,
+}
+
+/// Cuts the records into files: one campaign per file (transactions), each file under the
+/// size limit with the header repeated and no row cut in half.
+pub fn plan_uploads(prepared: &Prepared, settings: &Settings, records: &[usize]) -> Vec<Upload> {
+    let campaign_index = settings.columns.iter().position(|c| role(c) == Role::CampaignId);
+    let mut groups: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
+    for &i in records {
+        let campaign = match (settings.kind, campaign_index) {
+            (ImportKind::Transactions, Some(c)) => cells(&prepared.records[i]).get(c).cloned(),
+            _ => None,
+        };
+        groups.entry(campaign).or_default().push(i);
+    }
+    let header_bytes = csv_file(settings, &[]).len();
+    let limit = settings.max_file_bytes.max(header_bytes + 1);
+    let mut uploads = Vec::new();
+    for (campaign, members) in groups {
+        let mut current: Vec<usize> = Vec::new();
+        let mut size = header_bytes;
+        let mut parts = Vec::new();
+        for i in members {
+            let row_bytes = csv_file(settings, &[&prepared.records[i]]).len() - header_bytes;
+            if !current.is_empty() && size + row_bytes > limit {
+                parts.push(std::mem::take(&mut current));
+                size = header_bytes;
+            }
+            current.push(i);
+            size += row_bytes;
+        }
+        if !current.is_empty() {
+            parts.push(current);
+        }
+        let count = parts.len();
+        for (k, records) in parts.into_iter().enumerate() {
+            let mut name = settings.import_name.trim().to_string();
+            if let Some(c) = &campaign {
+                name.push_str(&format!(" - campaign {c}"));
+            }
+            if count > 1 {
+                name.push_str(&format!(" - part {} of {count}", k + 1));
+            }
+            uploads.push(Upload { campaign: campaign.clone(), records, name });
+        }
+    }
+    uploads
+}
+
+/// The import.service request for one upload.
+pub fn upload_request(settings: &Settings, credentials: &Credentials, upload: &Upload, records: &[&PreparedRecord]) -> HttpRequest {
+    let field = |name: &str, value: &str| Part { name: name.into(), filename: None, content_type: None, data: value.to_string() };
+    let safe_name: String = upload.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    let mut parts = vec![
+        field("token", credentials.token.trim()),
+        field("name", &upload.name),
+        field("formatName", settings.format()),
+        Part { name: "upload".into(), filename: Some(format!("{safe_name}.csv")), content_type: Some("text/csv".into()), data: csv_file(settings, records) },
+    ];
+    if !settings.segment_id.trim().is_empty() {
+        parts.push(field("segmentId", settings.segment_id.trim()));
+    }
+    if !settings.segment_name.trim().is_empty() {
+        parts.push(field("segmentName", settings.segment_name.trim()));
+    }
+    HttpRequest { method: Method::Post, url: settings.url(), headers: vec![], body: Body::Multipart(parts), opaque_ok: true }
+}
+
+/// What import.service said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Scheduled, with the job number.
+    Job(String),
+    /// A text starting with `Error:`, verbatim.
+    Error(String),
+    /// Direct mode: the service took the file but its reply cannot be read here.
+    Unreadable,
+    /// Something else, with the start of it.
+    Unknown(String),
+}
+
+/// Reads import.service's plain-text answer — by its words, not its status code.
+pub fn read_answer(response: &HttpResponse) -> Answer {
+    if response.status == 0 {
+        return Answer::Unreadable;
+    }
+    let text = response.body.trim();
+    if text.starts_with("Error:") {
+        return Answer::Error(text.to_string());
+    }
+    if let Some(rest) = text.split("job #").nth(1).or_else(|| text.split("job#").nth(1)) {
+        // "Your job # is 131878." — the first number after "job #".
+        let number: String = rest.chars().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
+        if !number.is_empty() {
+            return Answer::Job(number);
+        }
+    }
+    Answer::Unknown(response.body_excerpt())
+}
+
+/// Engaging Networks as the send engine sees it: one upload per batch.
+#[derive(Debug)]
+pub struct EngagingNetworksProtocol {
+    settings: Settings,
+    credentials: Credentials,
+    records: Vec<PreparedRecord>,
+    uploads: Vec<Upload>,
+}
+
+impl Protocol for EngagingNetworksProtocol {
+    fn prerequisite(&mut self, _now_ms: f64) -> Option<HttpRequest> {
+        None
+    }
+
+    fn take_prerequisite(&mut self, _response: &HttpResponse, _now_ms: f64) -> Result<Prerequisite, String> {
+        Ok(Prerequisite::Ready)
+    }
+
+    fn invalidate(&mut self) {}
+
+    fn batch_request(&mut self, records: &[usize]) -> HttpRequest {
+        let upload = self.uploads.iter().find(|u| u.records.first() == records.first()).cloned().unwrap_or(Upload {
+            campaign: None,
+            records: records.to_vec(),
+            name: self.settings.import_name.trim().to_string(),
+        });
+        let chosen: Vec<&PreparedRecord> = records.iter().map(|&i| &self.records[i]).collect();
+        upload_request(&self.settings, &self.credentials, &upload, &chosen)
+    }
+
+    fn read_answer(&mut self, records: &[usize], response: &HttpResponse, now_ms: f64) -> Verdict {
+        let all = |outcome: Outcome| Verdict::Judged { outcomes: records.iter().map(|&r| (r, outcome.clone())).collect(), resend: vec![] };
+        match read_answer(response) {
+            Answer::Job(number) => all(Outcome::Sent { id: Some(format!("job {number}")) }),
+            Answer::Error(text) => all(Outcome::Rejected { reason: text }),
+            Answer::Unreadable => all(Outcome::Sent { id: Some("sent; reply not readable in direct mode: use the proxy to see the job number".into()) }),
+            Answer::Unknown(text) if response.status == 429 || response.status >= 500 => {
+                Verdict::Retry { after_ms: response.retry_after_ms(now_ms), reason: format!("HTTP {}: {text}", response.status) }
+            }
+            Answer::Unknown(text) => all(Outcome::NotSent { reason: format!("Engaging Networks gave an answer Ferry cannot read (HTTP {}): {text}. Check the jobs monitor before uploading again.", response.status) }),
+        }
+    }
+
+    fn row_of(&self, record: usize) -> (usize, String) {
+        let r = &self.records[record];
+        (r.row, r.identifier.clone())
+    }
+
+    fn vendor(&self) -> &str {
+        "Engaging Networks"
+    }
+}
+
+/// A send engine over `prepared`, one upload per planned file.
+pub fn engine(settings: Settings, credentials: Credentials, prepared: &Prepared, policy: Policy, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<EngagingNetworksProtocol> {
+    let to_send: Vec<usize> = (0..prepared.records.len()).filter(|&i| !already_sent.contains_key(&prepared.records[i].row)).collect();
+    let uploads = plan_uploads(prepared, &settings, &to_send);
+    let batches = uploads.iter().map(|u| u.records.clone()).collect();
+    let protocol = EngagingNetworksProtocol { settings, credentials, records: prepared.records.clone(), uploads };
+    prepared.engine_with_batches(protocol, policy, batches, already_sent, seed)
+}
+
+/// Where a send's data went.
+pub fn receipt(headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
+    let mut receipt = crate::report::Receipt::from_mapping(headers, mapping);
+    receipt.hosts = vec![(crate::report::host_of(&settings.url()), format!("the private token and CSV files of {rows_sent} rows in format \"{}\"", settings.format()))];
+    receipt.rows_sent = rows_sent;
+    receipt
+}
+
+/// The journal key of a send of this file with this mapping to this account and format.
+pub fn journal_key(fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
+    let destination = format!("{}|{}|{}|{}", settings.url(), settings.format(), settings.columns.join("\u{1f}"), settings.segment_id.trim());
+    crate::journal::journal_key(fingerprint, VENDOR.id, headers, mapping, &destination)
+}
+
+#[cfg(test)]
+mod tests;
