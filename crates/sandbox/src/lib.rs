@@ -6,6 +6,7 @@
 //! (see `vendor-docs/NOTES.md`). Tests read what arrived through `/_sandbox/...`.
 
 pub mod engage;
+pub mod engaging_networks;
 pub mod keycloak;
 pub mod lumi_say;
 mod state;
@@ -37,6 +38,8 @@ pub fn app(sandbox: Sandbox) -> Router {
         .route(LUMI_API_COPY, post(lumi_say::copy_to_list).fallback(lumi_say::not_a_post))
         .route(LUMI_API_REMOVE, post(lumi_say::remove_from_list).fallback(lumi_say::not_a_post))
         .route("/_sandbox/lumi-say/{project}", get(lumi_say::inspect))
+        .route("/ea-dataservice/import.service", post(engaging_networks::import))
+        .route("/_sandbox/engaging-networks", get(engaging_networks::inspect))
         .route("/_sandbox/reset", post(state::reset))
         .layer(DefaultBodyLimit::max(30 * 1024 * 1024))
         .with_state(shared)

@@ -13,7 +13,10 @@ Emulates the vendor APIs Ferry talks to, at the vendors' own paths, until killed
 client id demo-org, client secret sandbox-secret,
 user coordinator@example.org, password sandbox-password.
 Demo Lumi Say project: demo-project, dashboard user coordinator / sandbox-password,
-lists 101 and 102, preview group 103 (at most 3), sample fields age (integer) and site.";
+lists 101 and 102, preview group 103 (at most 3), sample fields age (integer) and site.
+Demo Engaging Networks account: token sandbox-en-token, saved format ferry-supporters
+(First Name, Last Name, Email Address, PostCode, OPT-IN #1); importTransactions header
+Supporter ID, Supporter Email, Campaign ID, Transaction Date, Transaction Time, Amount, Currency.";
 
 fn main() {
     let mut listen = None;

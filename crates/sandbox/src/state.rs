@@ -8,6 +8,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::engage::EngageOrg;
+use crate::engaging_networks::EnAccount;
 use crate::lumi_say::LumiProject;
 use crate::Shared;
 
@@ -49,6 +50,7 @@ pub struct Sandbox {
     pub(crate) refresh_tokens: HashMap<String, String>,
     pub(crate) engage: HashMap<String, EngageOrg>,
     pub(crate) lumi: HashMap<String, LumiProject>,
+    pub(crate) en: EnAccount,
     counter: u64,
 }
 
@@ -82,6 +84,7 @@ impl Default for Sandbox {
             refresh_tokens: HashMap::new(),
             engage,
             lumi: HashMap::from([(crate::lumi_say::DEMO_PROJECT.to_string(), LumiProject::default())]),
+            en: EnAccount::default(),
             counter: 0,
         }
     }
@@ -135,5 +138,6 @@ pub(crate) async fn reset(State(shared): State<Shared>) -> Json<Value> {
     for project in s.lumi.values_mut() {
         *project = LumiProject::default();
     }
+    s.en = EnAccount::default();
     Json(json!({"reset": true}))
 }
