@@ -3,7 +3,7 @@
 use ferry_core::mapping::{suggest, Mapping};
 use ferry_core::report::{Receipt, Report};
 use ferry_core::sheet::Sheet;
-use ferry_core::vendors::{engage, lumi_say, Prepared, Target};
+use ferry_core::vendors::{engage, engaging_networks, lumi_say, Prepared, Target};
 use leptos::prelude::*;
 
 use crate::components::step_indicator::StepIndicator;
@@ -57,6 +57,8 @@ pub struct AppState {
     pub engage: RwSignal<engage::Settings>,
     /// Lumi Say settings (instance, project, list, options).
     pub lumi: RwSignal<lumi_say::Settings>,
+    /// Engaging Networks settings (server, import name, format and its columns, segment).
+    pub en: RwSignal<engaging_networks::Settings>,
     /// Target field ← source column.
     pub mapping: RwSignal<Mapping>,
     /// Proxy base URL; empty for direct calls.
@@ -73,6 +75,8 @@ pub struct AppState {
     pub engage_login: RwSignal<engage::Credentials>,
     /// The Lumi Say dashboard login, in memory only.
     pub lumi_login: RwSignal<lumi_say::Credentials>,
+    /// The Engaging Networks private token, in memory only.
+    pub en_login: RwSignal<engaging_networks::Credentials>,
     /// The relay slot of the last Lumi Say import, when the user chose the relay.
     pub relay: RwSignal<Option<String>>,
     /// Import results that came back from Lumi Say through the callback.
@@ -89,12 +93,14 @@ impl AppState {
         let target = RwSignal::new(Target::Engage);
         let engage = RwSignal::new(engage::Settings::default());
         let lumi = RwSignal::new(lumi_say::Settings::default());
+        let en = RwSignal::new(engaging_networks::Settings::default());
         let prepared = Memo::new(move |_| {
             sheet.with(|s| {
                 s.as_ref().map(|s| {
                     mapping.with(|m| match target.get() {
                         Target::Engage => engage.with(|st| engage::prepare(s, m, st)),
                         Target::LumiSay => lumi.with(|st| lumi_say::prepare(s, m, st)),
+                        Target::EngagingNetworks => en.with(|st| engaging_networks::prepare(s, m, st)),
                     })
                 })
             })
@@ -106,6 +112,7 @@ impl AppState {
             target,
             engage,
             lumi,
+            en,
             mapping,
             proxy_url: RwSignal::new(String::new()),
             notice: RwSignal::new(None),
@@ -114,6 +121,7 @@ impl AppState {
             fingerprint: RwSignal::new(None),
             engage_login: RwSignal::new(engage::Credentials::default()),
             lumi_login: RwSignal::new(lumi_say::Credentials::default()),
+            en_login: RwSignal::new(engaging_networks::Credentials::default()),
             relay: RwSignal::new(None),
             callbacks: RwSignal::new(Vec::new()),
             prepared,
@@ -125,8 +133,7 @@ impl AppState {
     pub fn load(&self, name: String, fingerprint: String, sheet: Sheet) {
         self.fingerprint.set(Some(fingerprint));
         self.receipt.set(None);
-        let vendor = self.target.get_untracked().vendor();
-        self.mapping.set(suggest(&sheet.headers, vendor.fields, vendor.dynamic_prefix));
+        self.mapping.set(self.suggestion(&sheet.headers));
         self.file_name.set(Some(name));
         self.sheet.set(Some(sheet));
         self.report.set(None);
@@ -138,8 +145,23 @@ impl AppState {
             return;
         }
         self.target.set(target);
-        let vendor = target.vendor();
-        let mapping = self.sheet.with_untracked(|s| s.as_ref().map(|s| suggest(&s.headers, vendor.fields, vendor.dynamic_prefix)));
+        self.suggest_mapping();
+    }
+
+    /// The suggested mapping of `headers` for the current target.
+    fn suggestion(&self, headers: &[String]) -> Mapping {
+        match self.target.get_untracked() {
+            Target::EngagingNetworks => self.en.with_untracked(|s| engaging_networks::suggest(headers, s)),
+            target => {
+                let vendor = target.vendor();
+                suggest(headers, vendor.fields, vendor.dynamic_prefix)
+            }
+        }
+    }
+
+    /// Replaces the mapping with a fresh suggestion (after the target or its fields change).
+    pub fn suggest_mapping(&self) {
+        let mapping = self.sheet.with_untracked(|s| s.as_ref().map(|s| self.suggestion(&s.headers)));
         self.mapping.set(mapping.unwrap_or_default());
     }
 
@@ -148,6 +170,7 @@ impl AppState {
         let (mut problems, mapping) = match self.target.get() {
             Target::Engage => (self.engage.with(engage::Settings::problems), self.mapping.with(engage::mapping_problems)),
             Target::LumiSay => (self.lumi.with(lumi_say::Settings::problems), self.mapping.with(lumi_say::mapping_problems)),
+            Target::EngagingNetworks => self.en.with(|s| (s.problems(), self.mapping.with(|m| engaging_networks::mapping_problems(m, s)))),
         };
         problems.extend(mapping);
         problems
@@ -185,6 +208,9 @@ pub fn App() -> impl IntoView {
             }
             if let Some(lumi) = config.lumi_say {
                 state.lumi.set(lumi);
+            }
+            if let Some(en) = config.engaging_networks {
+                state.en.set(en);
             }
             state.notice.set(config.notice);
         }

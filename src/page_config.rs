@@ -3,7 +3,7 @@
 //! An organisation hosting Ferry can put defaults there (proxy URL, vendor base URLs,
 //! organisation slug). It holds no credentials: the page never reads any from it.
 
-use ferry_core::vendors::{engage, lumi_say};
+use ferry_core::vendors::{engage, engaging_networks, lumi_say};
 use serde::Deserialize;
 
 /// The contents of `ferry.config.json`; every field is optional.
@@ -16,6 +16,8 @@ pub struct PageConfig {
     pub engage: Option<engage::Settings>,
     /// Defaults for the Lumi Say settings.
     pub lumi_say: Option<lumi_say::Settings>,
+    /// Defaults for the Engaging Networks settings.
+    pub engaging_networks: Option<engaging_networks::Settings>,
     /// A line shown at the top of the page (e.g. "This is the sandbox").
     pub notice: Option<String>,
 }

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::app::{AppState, Step};
 use crate::components::text_field::TextField;
+use crate::steps::en_format::{EngagingNetworksSettings, FormatMapping};
 
 /// The map step.
 #[component]
@@ -19,13 +20,9 @@ pub fn MapStep() -> impl IntoView {
             <TargetChoice/>
             <ConnectionSettings/>
             {move || match state.target.get() {
-                Target::Engage => view! { <EngageSettings/> }.into_any(),
-                Target::LumiSay => view! { <LumiSaySettings/> }.into_any(),
-            }}
-            {move || {
-                // Rebuilt when the target changes: its fields are the vendor's.
-                let _ = state.target.get();
-                view! { <FieldMapping/><DynamicMapping/> }
+                Target::Engage => view! { <EngageSettings/><FieldMapping/><DynamicMapping/> }.into_any(),
+                Target::LumiSay => view! { <LumiSaySettings/><FieldMapping/><DynamicMapping/> }.into_any(),
+                Target::EngagingNetworks => view! { <EngagingNetworksSettings/><FormatMapping/> }.into_any(),
             }}
             {move || {
                 let p = problems.get();

@@ -35,7 +35,7 @@ pub fn ReportStep() -> impl IntoView {
         <section class="step" aria-labelledby="report-title">
             <h2 id="report-title">"Report"</h2>
             <div class="summary" id="report-summary">
-                <div><strong>{move || report().count("sent")}</strong>"sent"</div>
+                <div><strong>{move || ferry_core::text::thousands(report().count("sent"))}</strong>"sent"</div>
                 <div><strong>{move || report().count("rejected")}</strong>"rejected by the platform"</div>
                 <div><strong>{move || report().count("skipped")}</strong>"skipped (problems in the file)"</div>
                 <div><strong>{move || report().count("not sent")}</strong>"not sent"</div>

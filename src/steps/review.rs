@@ -1,10 +1,11 @@
 //! Step 3: what Engage would reject, fixable in place, and the exact payload.
 
 use ferry_core::issue::{Issue, Severity};
-use ferry_core::vendors::{engage, lumi_say, PreparedRecord, Target};
+use ferry_core::vendors::{engage, engaging_networks, lumi_say, PreparedRecord, Target};
 use leptos::prelude::*;
 
 use crate::app::{AppState, Step};
+use crate::components::download::download_text;
 
 /// How many issues are listed at once.
 const LISTED: usize = 200;
@@ -29,6 +30,10 @@ pub fn ReviewStep() -> impl IntoView {
                 let document = match state.target.get() {
                     Target::Engage => engage::payload(&first),
                     Target::LumiSay => state.lumi.with(|s| lumi_say::respondents_json(s, &first)),
+                    Target::EngagingNetworks => {
+                        let lines: Vec<&PreparedRecord> = p.records.iter().take(5).collect();
+                        return state.en.with(|s| engaging_networks::csv_file(s, &lines));
+                    }
                 };
                 serde_json::to_string_pretty(&document).unwrap_or_default()
             })
@@ -40,7 +45,7 @@ pub fn ReviewStep() -> impl IntoView {
             <h2 id="review-title">"Review the rows"</h2>
             <p class="lead">"Rows with a problem are not sent until fixed. Fix a cell here, or fix the file and choose it again."</p>
             <div class="summary" id="review-summary">
-                <div><strong>{move || counts().0}</strong>"ready to send"</div>
+                <div><strong>{move || ferry_core::text::thousands(counts().0)}</strong>"ready to send"</div>
                 <div><strong>{move || counts().1}</strong>"with problems, not sent"</div>
                 <div><strong>{move || counts().2}</strong>"warnings"</div>
             </div>
@@ -61,13 +66,16 @@ pub fn ReviewStep() -> impl IntoView {
                 }
                 .into_any()
             }}
+            <Show when=move || state.target.get() == Target::EngagingNetworks>
+                <EnReviewTools/>
+            </Show>
             <h3>{move || format!("What {} receives (first records)", vendor())}</h3>
             <pre class="payload" id="payload-preview" tabindex="0" aria-label="Payload preview">{preview}</pre>
             <div class="actions">
                 <button type="button" on:click=move |_| state.step.set(Step::Map)>"Back"</button>
                 <span class="spacer"></span>
                 <button class="primary" type="button" disabled=move || counts().0 == 0 on:click=move |_| state.step.set(Step::Send)>
-                    {move || format!("Next: send {} records", counts().0)}
+                    {move || format!("Next: send {} records", ferry_core::text::thousands(counts().0))}
                 </button>
             </div>
         </section>
@@ -114,5 +122,64 @@ fn IssueRow(issue: Issue) -> impl IntoView {
             <td><span class=format!("badge {severity}")>{severity}</span>" "{issue.message.clone()}</td>
             <td>{fix}</td>
         </tr>
+    }
+}
+
+/// Engaging Networks: replace the characters that break uploads, and download the files
+/// Ferry would upload (for a manual upload through the vendor's form).
+#[component]
+fn EnReviewTools() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let risky = move || state.prepared.with(|p| p.as_ref().map_or(0, |p| p.issues.iter().filter(|i| i.message.contains("reported to break Engaging Networks uploads")).count()));
+    let replace = move |_| {
+        let columns: Vec<usize> = state.mapping.with_untracked(|m| m.fields.iter().filter_map(|(_, s)| match s {
+            ferry_core::mapping::Source::Column(c) => Some(*c),
+            _ => None,
+        }).collect());
+        state.sheet.update(|s| {
+            if let Some(s) = s {
+                for row in &mut s.rows {
+                    for &c in &columns {
+                        if let Some(cell) = row.cells.get_mut(c) {
+                            *cell = engaging_networks::replace_risky(cell);
+                        }
+                    }
+                }
+            }
+        });
+    };
+    let files = move || {
+        state.prepared.with(|p| {
+            p.as_ref().map(|p| {
+                state.en.with(|s| {
+                    let all: Vec<usize> = (0..p.records.len()).collect();
+                    engaging_networks::plan_uploads(p, s, &all)
+                        .into_iter()
+                        .map(|u| {
+                            let records: Vec<&PreparedRecord> = u.records.iter().map(|&i| &p.records[i]).collect();
+                            (u.name, u.records.len(), engaging_networks::csv_file(s, &records))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+        })
+    };
+    let download_all = move |_| {
+        for (name, _, csv) in files().unwrap_or_default() {
+            let _ = download_text(&format!("{name}.csv"), "text/csv;charset=utf-8", &csv);
+        }
+    };
+    view! {
+        <div class="actions">
+            <Show when=move || risky() != 0>
+                <button type="button" id="replace-risky" on:click=replace>
+                    {move || format!("Replace them ({} cells with | \" \\ or !)", risky())}
+                </button>
+            </Show>
+            <span class="spacer"></span>
+            <button type="button" id="download-en-files" on:click=download_all>
+                {move || format!("Download the {} CSV files for a manual upload", files().map_or(0, |f| f.len()))}
+            </button>
+        </div>
     }
 }

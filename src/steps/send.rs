@@ -7,7 +7,7 @@ use ferry_core::journal::Journal;
 use ferry_core::report::Outcome;
 use ferry_core::send::{Engine, Policy, Protocol};
 use ferry_core::text::thousands;
-use ferry_core::vendors::{engage, lumi_say, Target};
+use ferry_core::vendors::{engage, engaging_networks, lumi_say, Target};
 use leptos::prelude::*;
 
 use crate::app::{AppState, Step};
@@ -21,6 +21,8 @@ use crate::transport::Route;
 const ENGAGE_CONCURRENCY: usize = 2;
 /// Lumi Say imports in flight at once.
 const LUMI_SAY_CONCURRENCY: usize = 1;
+/// Engaging Networks uploads in flight at once.
+const EN_CONCURRENCY: usize = 1;
 
 /// The journal key of the current file, mapping, target and destination.
 fn journal_key(state: &AppState) -> Option<String> {
@@ -29,6 +31,7 @@ fn journal_key(state: &AppState) -> Option<String> {
     let key = state.mapping.with_untracked(|m| match state.target.get_untracked() {
         Target::Engage => state.engage.with_untracked(|s| engage::journal_key(&fingerprint, &headers, m, s)),
         Target::LumiSay => state.lumi.with_untracked(|s| lumi_say::journal_key(&fingerprint, &headers, m, s)),
+        Target::EngagingNetworks => state.en.with_untracked(|s| engaging_networks::journal_key(&fingerprint, &headers, m, s)),
     });
     Some(key)
 }
@@ -61,6 +64,7 @@ async fn run<P: Protocol + 'static>(state: AppState, engine: Engine<P>, route: R
     let mut receipt = state.mapping.with_untracked(|m| match state.target.get_untracked() {
         Target::Engage => state.engage.with_untracked(|s| engage::receipt(&headers, m, s, sent)),
         Target::LumiSay => state.lumi.with_untracked(|s| lumi_say::receipt(&headers, m, s, sent)),
+        Target::EngagingNetworks => state.en.with_untracked(|s| engaging_networks::receipt(&headers, m, s, sent)),
     });
     receipt.when = String::from(js_sys::Date::new_0().to_iso_string());
     state.receipt.set(Some(receipt));
@@ -122,6 +126,7 @@ pub fn SendStep() -> impl IntoView {
     let credential_problems = move || match target {
         Target::Engage => state.engage_login.with(engage::Credentials::problems),
         Target::LumiSay => state.lumi_login.with(lumi_say::Credentials::problems),
+        Target::EngagingNetworks => state.en_login.with(engaging_networks::Credentials::problems),
     };
     let blocking = move || credential_problems().iter().any(|p| p.ends_with("is empty."));
 
@@ -169,6 +174,11 @@ pub fn SendStep() -> impl IntoView {
                 let engine = engage::engine(state.engage.get_untracked(), state.engage_login.get_untracked(), &prepared, policy, &already, seed);
                 leptos::task::spawn_local(run(state, engine, route, controls, sink, progress));
             }
+            Target::EngagingNetworks => {
+                let policy = Policy { concurrency: EN_CONCURRENCY, ..Policy::default() };
+                let engine = engaging_networks::engine(state.en.get_untracked(), state.en_login.get_untracked(), &prepared, policy, &already, seed);
+                leptos::task::spawn_local(run(state, engine, route, controls, sink, progress));
+            }
             Target::LumiSay => {
                 let mode = callback_mode.get_untracked();
                 leptos::task::spawn_local(async move {
@@ -211,6 +221,7 @@ pub fn SendStep() -> impl IntoView {
                 {match target {
                     Target::Engage => view! { <EngageLogin/> }.into_any(),
                     Target::LumiSay => view! { <LumiSayLogin/><LumiSayCallback mode=callback_mode/> }.into_any(),
+                    Target::EngagingNetworks => view! { <EngagingNetworksLogin/> }.into_any(),
                 }}
             </fieldset>
             {move || {
@@ -265,6 +276,21 @@ fn EngageLogin() -> impl IntoView {
             <TextField id="client-id" label="Client ID" hint="Usually your organisation slug." value=field(|l| l.client_id.clone()) on_input=set(|l, v| l.client_id = v)/>
             <TextField id="client-secret" label="Client secret" hint="Issued by Longenesis." kind="password" value=field(|l| l.client_secret.clone()) on_input=set(|l, v| l.client_secret = v)/>
         </div>
+    }
+}
+
+/// The Engaging Networks private token.
+#[component]
+fn EngagingNetworksLogin() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let login = state.en_login;
+    view! {
+        <legend>"Engaging Networks"</legend>
+        <div class="grid">
+            <TextField id="en-token" label="Private token" hint="From Hello <your name> > Account settings > Tokens in your dashboard." kind="password"
+                value=Signal::derive(move || login.with(|l| l.token.clone())) on_input=move |v| login.update(|l| l.token = v)/>
+        </div>
+        <p class="hint">"The job status arrives by e-mail from Engaging Networks; Ferry shows the job numbers."</p>
     }
 }
 

@@ -86,7 +86,7 @@ impl Stack {
 
         let config_path = workdir.path().join("proxy.toml");
         let mut config = format!(
-            "listen = \"127.0.0.1:{}\"\nallowed_origins = [\"http://{page_addr}\"]\nupstreams = [\"auth.longenesis.com\", \"engage-openapi.longenesis.com\", \"{sandbox_url}\"]\nrelay = true\n",
+            "listen = \"127.0.0.1:{}\"\nallowed_origins = [\"http://{page_addr}\"]\nupstreams = [\"auth.longenesis.com\", \"engage-openapi.longenesis.com\", \"us.engagingnetworks.app\", \"ca.engagingnetworks.app\", \"{sandbox_url}\"]\nrelay = true\n",
             options.ports.proxy
         );
         if let Some(secs) = lifetime {
@@ -107,7 +107,7 @@ impl Stack {
 
         let page_config = json!({
             "proxy_url": proxy_url,
-            "notice": "Sandbox mode: the platforms are emulated on this computer. Engage: coordinator@example.org / sandbox-password, client secret sandbox-secret. Lumi Say: coordinator / sandbox-password.",
+            "notice": "Sandbox mode: the platforms are emulated on this computer. Engage: coordinator@example.org / sandbox-password, client secret sandbox-secret. Lumi Say: coordinator / sandbox-password. Engaging Networks: token sandbox-en-token.",
             "engage": {
                 "auth_base": sandbox_url,
                 "api_base": sandbox_url,
@@ -121,6 +121,12 @@ impl Stack {
                 "project": "demo-project",
                 "group_id": "101",
                 "batch_size": 500
+            },
+            "engaging_networks": {
+                "server": sandbox_url,
+                "import_name": "Ferry demo",
+                "format_name": "ferry-supporters",
+                "columns": ["First Name", "Last Name", "Email Address", "PostCode", "OPT-IN #1"]
             }
         });
         let router = Router::new()
