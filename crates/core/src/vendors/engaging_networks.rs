@@ -115,7 +115,7 @@ pub fn role(name: &str) -> Role {
         Role::Email
     } else if n.contains("supporterid") {
         Role::SupporterId
-    } else if n.contains("campaignid") {
+    } else if n.contains("campaignid") || n == "campaign" {
         Role::CampaignId
     } else if n.contains("date") {
         Role::Date
@@ -210,12 +210,32 @@ impl Credentials {
     }
 }
 
-/// Suggests a source column for every format column (same name, ignoring case and punctuation).
+/// Suggests a source column for every format column: the same name (ignoring case and
+/// punctuation), else, for e-mail, supporter ID, campaign ID, date and time columns, the
+/// one header of the same role. Each source column is used once.
 pub fn suggest(headers: &[String], settings: &Settings) -> Mapping {
     let mut mapping = Mapping::default();
+    let mut used = vec![false; headers.len()];
+    let normalised: Vec<String> = headers.iter().map(|h| normalise_name(h)).collect();
+    let mut pending = Vec::new();
     for column in &settings.columns {
         let wanted = normalise_name(column);
-        if let Some(i) = headers.iter().position(|h| normalise_name(h) == wanted) {
+        match (0..headers.len()).find(|&i| !used[i] && normalised[i] == wanted) {
+            Some(i) => {
+                used[i] = true;
+                mapping.set(&format!("{COLUMN_PREFIX}{column}"), Some(Source::Column(i)));
+            }
+            None => pending.push(column),
+        }
+    }
+    for column in pending {
+        let r = role(column);
+        if r == Role::Plain {
+            continue;
+        }
+        let candidates: Vec<usize> = (0..headers.len()).filter(|&i| !used[i] && role(&headers[i]) == r).collect();
+        if let [i] = candidates[..] {
+            used[i] = true;
             mapping.set(&format!("{COLUMN_PREFIX}{column}"), Some(Source::Column(i)));
         }
     }

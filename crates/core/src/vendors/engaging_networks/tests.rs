@@ -137,3 +137,14 @@ fn problems_name_what_the_format_lacks() {
     let problems = t.problems();
     assert!(problems.iter().any(|p| p.contains("no campaign ID column")) && problems.iter().any(|p| p.contains("neither an e-mail nor a supporter ID")));
 }
+
+#[test]
+fn suggestions_match_names_then_roles() {
+    let headers: Vec<String> = ["E-mail", "Campaign", "Date", "Time", "Amount"].iter().map(|s| s.to_string()).collect();
+    let m = suggest(&headers, &transactions());
+    assert_eq!(m.column("column.Supporter Email"), Some(0));
+    assert_eq!(m.column("column.Campaign ID"), Some(1));
+    assert_eq!(m.column("column.Transaction Date"), Some(2));
+    assert_eq!(m.column("column.Transaction Time"), Some(3));
+    assert_eq!(m.column("column.Amount"), Some(4));
+}
