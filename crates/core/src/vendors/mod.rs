@@ -5,6 +5,7 @@
 pub mod engage;
 pub mod engaging_networks;
 pub mod lumi_say;
+pub mod participant_kit;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -93,7 +94,7 @@ pub struct Vendor {
 }
 
 /// Every target Ferry can send to.
-pub const VENDORS: &[Vendor] = &[engage::VENDOR, lumi_say::VENDOR, engaging_networks::VENDOR];
+pub const VENDORS: &[Vendor] = &[engage::VENDOR, lumi_say::VENDOR, participant_kit::VENDOR, engaging_networks::VENDOR];
 
 /// A target, by name: what the page switches on where settings differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
@@ -102,20 +103,23 @@ pub enum Target {
     Engage,
     /// Lumi Say.
     LumiSay,
+    /// Participant Kit.
+    ParticipantKit,
     /// Engaging Networks.
     EngagingNetworks,
 }
 
 impl Target {
     /// Every target, in [`VENDORS`] order.
-    pub const ALL: [Target; 3] = [Target::Engage, Target::LumiSay, Target::EngagingNetworks];
+    pub const ALL: [Target; 4] = [Target::Engage, Target::LumiSay, Target::ParticipantKit, Target::EngagingNetworks];
 
     /// The target's description.
     pub fn vendor(self) -> &'static Vendor {
         match self {
             Target::Engage => &VENDORS[0],
             Target::LumiSay => &VENDORS[1],
-            Target::EngagingNetworks => &VENDORS[2],
+            Target::ParticipantKit => &VENDORS[2],
+            Target::EngagingNetworks => &VENDORS[3],
         }
     }
 

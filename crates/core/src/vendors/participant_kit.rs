@@ -1,0 +1,539 @@
+//! Participant Kit: "API Reference".
+//!
+//! JSON REST with an OAuth2 bearer token in the `Authorization` header. Lists take
+//! `limit` (default 20, at most 100) and `page` (default 1) and answer `{"data": [...]}`,
+//! empty past the last page; reading all means paging until `data` is empty (NOTES).
+//! 400 = validation error on create, 401 = bad token, 404 = unknown id. Participants are
+//! created one request per participant (`name`, `email`, `event_id`); data links with
+//! `url`, `recorded_at` (YYYY-MM-DD), `participant_id` and optional `title`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use super::{Prepared, PreparedRecord};
+use crate::datetime::parse_datetime;
+use crate::http::{Body, HttpRequest, HttpResponse, Method};
+use crate::issue::{Issue, Severity};
+use crate::mapping::{FieldKind, FieldSpec, Mapping};
+use crate::report::Outcome;
+use crate::send::{Engine, Policy, Prerequisite, Protocol, Verdict};
+use crate::sheet::Sheet;
+use crate::text::is_valid_email;
+
+/// Participant Kit in the list of targets.
+pub const VENDOR: super::Vendor = super::Vendor {
+    id: "participant-kit",
+    name: "Participant Kit",
+    summary: "Participants created in a study, or data links attached to participants.",
+    fields: PARTICIPANT_FIELDS,
+    dynamic_prefix: None,
+    dynamic_label: "",
+    dynamic_name: "",
+};
+
+/// A participant's fields (the study is a setting: `event_id`).
+pub const PARTICIPANT_FIELDS: &[FieldSpec] = &[
+    FieldSpec { key: "name", label: "Name", help: "The participant's full name (required).", kind: FieldKind::Text, synonyms: &["full name", "participant name", "first name"] },
+    FieldSpec { key: "email", label: "Email", help: "Used to send the consent remotely (required).", kind: FieldKind::Email, synonyms: &["e-mail", "email address", "e-mail address", "mail"] },
+];
+
+/// A data link's fields.
+pub const DATA_LINK_FIELDS: &[FieldSpec] = &[
+    FieldSpec { key: "url", label: "URL", help: "Where the data is; reachable by people in your organisation (required).", kind: FieldKind::Text, synonyms: &["link", "address", "data url"] },
+    FieldSpec { key: "recorded_at", label: "Recorded at", help: "The date the data was collected, YYYY-MM-DD (required).", kind: FieldKind::DateTime, synonyms: &["date", "recorded", "collected at", "collected"] },
+    FieldSpec { key: "participant_id", label: "Participant ID", help: "The participant the data belongs to (required).", kind: FieldKind::Text, synonyms: &["participant", "participant id", "id"] },
+    FieldSpec { key: "title", label: "Title", help: "Optional name of the data.", kind: FieldKind::Text, synonyms: &["name", "description"] },
+];
+
+/// The list endpoints Ferry reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Resource {
+    /// `/v1/projects`.
+    Projects,
+    /// `/v1/studies`.
+    Studies,
+    /// `/v1/panels`.
+    Panels,
+    /// `/v1/panels/{id}/panellists`.
+    Panellists(String),
+    /// `/v1/fields`.
+    Fields,
+    /// `/v1/participants`.
+    Participants,
+    /// `/v1/consents`.
+    Consents,
+    /// `/v1/data_links`.
+    DataLinks,
+}
+
+impl Resource {
+    /// The collection's path.
+    pub fn path(&self) -> String {
+        match self {
+            Resource::Projects => "/v1/projects".into(),
+            Resource::Studies => "/v1/studies".into(),
+            Resource::Panels => "/v1/panels".into(),
+            Resource::Panellists(panel) => format!("/v1/panels/{}/panellists", encode(panel)),
+            Resource::Fields => "/v1/fields".into(),
+            Resource::Participants => "/v1/participants".into(),
+            Resource::Consents => "/v1/consents".into(),
+            Resource::DataLinks => "/v1/data_links".into(),
+        }
+    }
+}
+
+fn encode(segment: &str) -> String {
+    segment.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-')).collect()
+}
+
+/// What to send: participants into a study, or data links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum WriteMode {
+    /// `POST /v1/participants`.
+    #[default]
+    Participants,
+    /// `POST /v1/data_links`.
+    DataLinks,
+}
+
+/// Where and how. Holds nothing secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// The API's base URL (not documented: a setting).
+    pub base_url: String,
+    /// Participants or data links.
+    pub mode: WriteMode,
+    /// The study participants join (`event_id`).
+    pub study_id: String,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { base_url: String::new(), mode: WriteMode::Participants, study_id: String::new(), concurrency: 4 }
+    }
+}
+
+impl Settings {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url.trim().trim_end_matches('/'))
+    }
+
+    /// What is missing or wrong, in words.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let base = self.base_url.trim();
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            out.push(format!("API base URL must start with https:// (it is \"{base}\")."));
+        }
+        if self.mode == WriteMode::Participants && self.study_id.trim().is_empty() {
+            out.push("Choose the study the participants join (load the studies with your token).".into());
+        }
+        if self.concurrency == 0 {
+            out.push("Requests at once must be at least 1.".into());
+        }
+        out
+    }
+
+    /// The fields of the chosen mode.
+    pub fn fields(&self) -> &'static [FieldSpec] {
+        match self.mode {
+            WriteMode::Participants => PARTICIPANT_FIELDS,
+            WriteMode::DataLinks => DATA_LINK_FIELDS,
+        }
+    }
+}
+
+/// The OAuth2 bearer token. Lives in memory only.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Credentials {
+    /// The token.
+    pub token: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials { .. }")
+    }
+}
+
+impl Credentials {
+    /// What is missing, in words.
+    pub fn problems(&self) -> Vec<String> {
+        if self.token.trim().is_empty() {
+            vec!["OAuth2 token is empty.".into()]
+        } else {
+            vec![]
+        }
+    }
+
+    fn headers(&self) -> Vec<(String, String)> {
+        vec![("Authorization".into(), format!("Bearer {}", self.token.trim())), ("Accept".into(), "application/json".into())]
+    }
+}
+
+/// A GET of one page of a list.
+pub fn list_request(settings: &Settings, credentials: &Credentials, resource: &Resource, page: u32, query: &[(&str, &str)]) -> HttpRequest {
+    let mut pairs = vec![("limit".to_string(), "100".to_string()), ("page".to_string(), page.to_string())];
+    pairs.extend(query.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.to_string(), v.to_string())));
+    let url = format!("{}?{}", settings.url(&resource.path()), crate::http::form_urlencode(&pairs).replace("%2C", ","));
+    HttpRequest { method: Method::Get, url, headers: credentials.headers(), body: Body::Empty, opaque_ok: false }
+}
+
+/// An error answer, in words.
+pub fn error_text(response: &HttpResponse) -> String {
+    let detail = serde_json::from_str::<Value>(&response.body).ok().and_then(|v| {
+        let e = v.get("error").unwrap_or(&v);
+        e.get("message").or_else(|| e.get("detail")).or_else(|| v.get("message")).and_then(Value::as_str).map(str::to_string)
+    });
+    let what = match response.status {
+        400 => "Participant Kit refused it (400, validation error)",
+        401 => "Participant Kit rejected the token (401): check it or get a new one",
+        404 => "Participant Kit does not know that id (404)",
+        429 => "Participant Kit asked to slow down (429)",
+        500..=599 => "Participant Kit failed on its side",
+        _ => "Participant Kit answered",
+    };
+    match detail {
+        Some(d) => format!("{what}: {d}"),
+        None if response.body.trim().is_empty() => what.to_string(),
+        None => format!("{what}: {}", response.body_excerpt()),
+    }
+}
+
+/// Reads one page: its objects, or the error in words.
+pub fn read_page(response: &HttpResponse) -> Result<Vec<Value>, String> {
+    if !response.is_success() {
+        return Err(error_text(response));
+    }
+    serde_json::from_str::<Value>(&response.body)
+        .ok()
+        .and_then(|v| v.get("data").and_then(Value::as_array).cloned())
+        .ok_or_else(|| format!("Participant Kit's list answer has no data array: {}", response.body_excerpt()))
+}
+
+/// Reading every page of a list: page 1, 2, … until a page comes back empty. Sans-IO.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    resource: Resource,
+    query: Vec<(String, String)>,
+    page: u32,
+    items: Vec<Value>,
+    done: bool,
+    error: Option<String>,
+}
+
+/// Pages read at most (100 000 objects), so a vendor that never ends a list cannot loop forever.
+pub const MAX_PAGES: u32 = 1000;
+
+impl Pager {
+    /// A reader of `resource` with extra query pairs (`include`, `status`).
+    pub fn new(resource: Resource, query: &[(&str, &str)]) -> Pager {
+        Pager { resource, query: query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), page: 1, items: vec![], done: false, error: None }
+    }
+
+    /// The next page's request, or `None` when the list is read (or failed).
+    pub fn next_request(&self, settings: &Settings, credentials: &Credentials) -> Option<HttpRequest> {
+        if self.done {
+            return None;
+        }
+        let query: Vec<(&str, &str)> = self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Some(list_request(settings, credentials, &self.resource, self.page, &query))
+    }
+
+    /// Takes a page's answer.
+    pub fn handle(&mut self, response: &HttpResponse) {
+        match read_page(response) {
+            Ok(page) if page.is_empty() => self.done = true,
+            Ok(page) => {
+                self.items.extend(page);
+                self.page += 1;
+                if self.page > MAX_PAGES {
+                    self.done = true;
+                    self.error = Some(format!("Stopped after {MAX_PAGES} pages: the list did not end."));
+                }
+            }
+            Err(e) => {
+                self.done = true;
+                self.error = Some(e);
+            }
+        }
+    }
+
+    /// Objects read so far.
+    pub fn items(&self) -> &[Value] {
+        &self.items
+    }
+
+    /// Pages read so far.
+    pub fn pages(&self) -> u32 {
+        self.page - 1
+    }
+
+    /// Whether the list is read to its end (or failed).
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Why reading stopped early, if it did.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+}
+
+/// A table of objects for showing and CSV: nested objects become their id, arrays are
+/// joined with `; `, and panellist `properties` become one column per field title.
+pub fn flatten(items: &[Value], fields: &[Value]) -> (Vec<String>, Vec<Vec<String>>) {
+    let titles: BTreeMap<&str, &str> = fields
+        .iter()
+        .filter_map(|f| Some((f.get("id")?.as_str()?, f.get("title").and_then(Value::as_str).unwrap_or_else(|| f.get("name").and_then(Value::as_str).unwrap_or("")))))
+        .collect();
+    let mut columns: Vec<String> = Vec::new();
+    let mut rows: Vec<BTreeMap<String, String>> = Vec::new();
+    for item in items {
+        let mut row = BTreeMap::new();
+        if let Some(object) = item.as_object() {
+            for (key, value) in object {
+                if key == "properties" {
+                    for p in value.as_array().into_iter().flatten() {
+                        let id = p.get("field_id").and_then(Value::as_str).unwrap_or("");
+                        let title = titles.get(id).map_or_else(|| id.to_string(), |t| t.to_string());
+                        row.insert(title, cell(p.get("value").unwrap_or(&Value::Null)));
+                    }
+                } else {
+                    row.insert(key.clone(), cell(value));
+                }
+            }
+        }
+        for key in row.keys() {
+            if !columns.contains(key) {
+                columns.push(key.clone());
+            }
+        }
+        rows.push(row);
+    }
+    let order = ["id", "object", "name", "title", "first_name", "email", "status"];
+    columns.sort_by_key(|c| order.iter().position(|o| o == c).unwrap_or(order.len()));
+    let table = rows.into_iter().map(|r| columns.iter().map(|c| r.get(c).cloned().unwrap_or_default()).collect()).collect();
+    (columns, table)
+}
+
+fn cell(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(cell).collect::<Vec<_>>().join("; "),
+        Value::Object(o) => o.get("id").map_or_else(|| value.to_string(), cell),
+        other => other.to_string(),
+    }
+}
+
+/// A table as CSV (UTF-8 with BOM), cells that would run as formulas neutralised.
+pub fn table_csv(columns: &[String], rows: &[Vec<String>]) -> String {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let _ = w.write_record(columns);
+    for r in rows {
+        let _ = w.write_record(r.iter().map(|c| crate::report::neutralise_formula(c)));
+    }
+    format!("\u{FEFF}{}", String::from_utf8_lossy(&w.into_inner().unwrap_or_default()))
+}
+
+/// `POST /v1/studies` in a project.
+pub fn create_study_request(settings: &Settings, credentials: &Credentials, project_id: &str, name: &str) -> HttpRequest {
+    let body = json!({ "project_id": project_id.trim(), "name": name.trim() }).to_string();
+    HttpRequest { method: Method::Post, url: settings.url("/v1/studies"), headers: credentials.headers(), body: Body::Json(body), opaque_ok: false }
+}
+
+/// `DELETE /v1/studies/{id}` or `/v1/data_links/{id}`.
+pub fn delete_request(settings: &Settings, credentials: &Credentials, plural: &str, id: &str) -> HttpRequest {
+    HttpRequest { method: Method::Delete, url: settings.url(&format!("/v1/{plural}/{}", encode(id))), headers: credentials.headers(), body: Body::Empty, opaque_ok: false }
+}
+
+/// Reads a create or delete answer: the object (or `{"deleted": …}`), or the error in words.
+pub fn read_object(response: &HttpResponse) -> Result<Value, String> {
+    if !response.is_success() {
+        return Err(error_text(response));
+    }
+    serde_json::from_str(&response.body).map_err(|_| format!("Participant Kit's answer is not JSON: {}", response.body_excerpt()))
+}
+
+/// What is wrong with the mapping as a whole, in words.
+pub fn mapping_problems(mapping: &Mapping, settings: &Settings) -> Vec<String> {
+    let required: &[&str] = match settings.mode {
+        WriteMode::Participants => &["name", "email"],
+        WriteMode::DataLinks => &["url", "recorded_at", "participant_id"],
+    };
+    required
+        .iter()
+        .filter(|k| mapping.get(k).is_none())
+        .map(|k| {
+            let label = settings.fields().iter().find(|f| f.key == *k).map_or(*k, |f| f.label);
+            format!("Map a column to {label}: Participant Kit requires it.")
+        })
+        .collect()
+}
+
+/// Checks every row and builds the objects to create.
+pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
+    let mut prepared = Prepared::default();
+    let mut emails: BTreeSet<String> = BTreeSet::new();
+    for index in 0..sheet.rows.len() {
+        let row = sheet.rows[index].number;
+        let value = |key: &str| mapping.value(sheet, index, key);
+        let issue = |key: &str, severity: Severity, message: String| {
+            let column = mapping.column(key);
+            Issue { row, column, column_name: column.and_then(|c| sheet.headers.get(c).cloned()), field: key.to_string(), severity, message }
+        };
+        let mut issues = Vec::new();
+        let mut object = Map::new();
+        let identifier;
+        match settings.mode {
+            WriteMode::Participants => {
+                match value("name") {
+                    Some(n) => {
+                        object.insert("name".into(), json!(n));
+                    }
+                    None => issues.push(issue("name", Severity::Error, "Name is empty: Participant Kit requires the participant's full name.".into())),
+                }
+                match value("email") {
+                    Some(e) if is_valid_email(e) => {
+                        if !emails.insert(e.to_ascii_lowercase()) {
+                            issues.push(issue("email", Severity::Warning, format!("\"{e}\" is on an earlier row too: this creates a second participant with the same e-mail.")));
+                        }
+                        object.insert("email".into(), json!(e));
+                    }
+                    Some(e) => issues.push(issue("email", Severity::Error, format!("\"{e}\" is not a valid e-mail address: correct it."))),
+                    None => issues.push(issue("email", Severity::Error, "Email is empty: Participant Kit requires it to send the consent.".into())),
+                }
+                object.insert("event_id".into(), json!(settings.study_id.trim()));
+                identifier = value("email").unwrap_or("").to_string();
+            }
+            WriteMode::DataLinks => {
+                match value("url") {
+                    Some(u) if is_absolute_url(u) => {
+                        object.insert("url".into(), json!(u));
+                    }
+                    Some(u) => issues.push(issue("url", Severity::Error, format!("\"{u}\" is not an absolute URL: write it with https://."))),
+                    None => issues.push(issue("url", Severity::Error, "URL is empty: a data link needs the address of the data.".into())),
+                }
+                match value("recorded_at").map(|t| (t, parse_datetime(t))) {
+                    Some((_, Some(d))) => {
+                        object.insert("recorded_at".into(), json!(format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)));
+                    }
+                    Some((t, None)) => issues.push(issue("recorded_at", Severity::Error, format!("\"{t}\" is not a real date: write it as YYYY-MM-DD."))),
+                    None => issues.push(issue("recorded_at", Severity::Error, "Recorded at is empty: give the date the data was collected.".into())),
+                }
+                match value("participant_id") {
+                    Some(p) => {
+                        object.insert("participant_id".into(), json!(p));
+                    }
+                    None => issues.push(issue("participant_id", Severity::Error, "Participant ID is empty: the data link needs the participant it belongs to.".into())),
+                }
+                if let Some(t) = value("title") {
+                    object.insert("title".into(), json!(t));
+                }
+                identifier = value("participant_id").unwrap_or("").to_string();
+            }
+        }
+        let blocked = issues.iter().any(|i| i.severity == Severity::Error);
+        prepared.issues.extend(issues);
+        if blocked {
+            prepared.skipped.push((row, identifier));
+        } else {
+            prepared.records.push(PreparedRecord { row, identifier, json: Value::Object(object) });
+        }
+    }
+    prepared
+}
+
+fn is_absolute_url(u: &str) -> bool {
+    let Some((scheme, rest)) = u.split_once("://") else { return false };
+    matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") && rest.split('/').next().is_some_and(|host| !host.is_empty() && host.contains('.') || host.starts_with("localhost")) && !u.contains(char::is_whitespace)
+}
+
+/// Participant Kit as the send engine sees it: one create request per row.
+#[derive(Debug)]
+pub struct ParticipantKitProtocol {
+    settings: Settings,
+    credentials: Credentials,
+    records: Vec<PreparedRecord>,
+}
+
+impl Protocol for ParticipantKitProtocol {
+    fn prerequisite(&mut self, _now_ms: f64) -> Option<HttpRequest> {
+        None
+    }
+
+    fn take_prerequisite(&mut self, _response: &HttpResponse, _now_ms: f64) -> Result<Prerequisite, String> {
+        Ok(Prerequisite::Ready)
+    }
+
+    fn invalidate(&mut self) {}
+
+    fn batch_request(&mut self, records: &[usize]) -> HttpRequest {
+        let record = &self.records[records[0]];
+        let path = match self.settings.mode {
+            WriteMode::Participants => "/v1/participants",
+            WriteMode::DataLinks => "/v1/data_links",
+        };
+        HttpRequest { method: Method::Post, url: self.settings.url(path), headers: self.credentials.headers(), body: Body::Json(record.json.to_string()), opaque_ok: false }
+    }
+
+    fn read_answer(&mut self, records: &[usize], response: &HttpResponse, now_ms: f64) -> Verdict {
+        let record = records[0];
+        match response.status {
+            200..=299 => {
+                let created = serde_json::from_str::<Value>(&response.body).unwrap_or(Value::Null);
+                let id = created.get("id").and_then(Value::as_str).unwrap_or_default();
+                let id = match created.get("app_url").and_then(Value::as_str) {
+                    Some(url) => format!("{id} {url}"),
+                    None => id.to_string(),
+                };
+                Verdict::Judged { outcomes: vec![(record, Outcome::Sent { id: (!id.trim().is_empty()).then(|| id.trim().to_string()) })], resend: vec![] }
+            }
+            401 => Verdict::Fatal(format!("{}. Nothing more was sent.", error_text(response))),
+            429 | 500..=599 => Verdict::Retry { after_ms: response.retry_after_ms(now_ms), reason: error_text(response) },
+            _ => Verdict::Judged { outcomes: vec![(record, Outcome::Rejected { reason: error_text(response) })], resend: vec![] },
+        }
+    }
+
+    fn row_of(&self, record: usize) -> (usize, String) {
+        let r = &self.records[record];
+        (r.row, r.identifier.clone())
+    }
+
+    fn vendor(&self) -> &str {
+        "Participant Kit"
+    }
+}
+
+/// A send engine: one request per row, `settings.concurrency` at once.
+pub fn engine(settings: Settings, credentials: Credentials, prepared: &Prepared, policy: Policy, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<ParticipantKitProtocol> {
+    let policy = Policy { concurrency: settings.concurrency.max(1), ..policy };
+    prepared.engine(ParticipantKitProtocol { settings, credentials, records: prepared.records.clone() }, policy, 1, already_sent, seed)
+}
+
+/// Where a send's data went.
+pub fn receipt(headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
+    let mut receipt = crate::report::Receipt::from_mapping(headers, mapping);
+    let what = match settings.mode {
+        WriteMode::Participants => format!("{rows_sent} participants for study {}", settings.study_id.trim()),
+        WriteMode::DataLinks => format!("{rows_sent} data links"),
+    };
+    receipt.hosts = vec![(crate::report::host_of(&settings.base_url), format!("the OAuth2 token and the mapped fields of {what}"))];
+    receipt.rows_sent = rows_sent;
+    receipt
+}
+
+/// The journal key of a send of this file with this mapping to this account and study.
+pub fn journal_key(fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
+    let destination = format!("{}|{:?}|{}", settings.base_url.trim(), settings.mode, settings.study_id.trim());
+    crate::journal::journal_key(fingerprint, VENDOR.id, headers, mapping, &destination)
+}
+
+#[cfg(test)]
+mod tests;
