@@ -9,6 +9,7 @@ pub mod engage;
 pub mod engaging_networks;
 pub mod keycloak;
 pub mod lumi_say;
+pub mod participant_kit;
 mod state;
 
 use std::sync::{Arc, Mutex};
@@ -40,6 +41,10 @@ pub fn app(sandbox: Sandbox) -> Router {
         .route("/_sandbox/lumi-say/{project}", get(lumi_say::inspect))
         .route("/ea-dataservice/import.service", post(engaging_networks::import))
         .route("/_sandbox/engaging-networks", get(engaging_networks::inspect))
+        .route("/v1/panels/{id}/panellists", get(participant_kit::panellists))
+        .route("/v1/{collection}", get(participant_kit::list).post(participant_kit::create))
+        .route("/v1/{collection}/{id}", get(participant_kit::retrieve).delete(participant_kit::delete))
+        .route("/_sandbox/participant-kit", get(participant_kit::inspect))
         .route("/_sandbox/reset", post(state::reset))
         .layer(DefaultBodyLimit::max(30 * 1024 * 1024))
         .with_state(shared)

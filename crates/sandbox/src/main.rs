@@ -16,7 +16,9 @@ Demo Lumi Say project: demo-project, dashboard user coordinator / sandbox-passwo
 lists 101 and 102, preview group 103 (at most 3), sample fields age (integer) and site.
 Demo Engaging Networks account: token sandbox-en-token, saved format ferry-supporters
 (First Name, Last Name, Email Address, PostCode, OPT-IN #1); importTransactions header
-Supporter ID, Supporter Email, Campaign ID, Transaction Date, Transaction Time, Amount, Currency.";
+Supporter ID, Supporter Email, Campaign ID, Transaction Date, Transaction Time, Amount, Currency.
+Demo Participant Kit organisation: bearer token sandbox-pk-token, study stu_demo,
+panel pan_demo with 150 panellists. --rate-limit applies to it too.";
 
 fn main() {
     let mut listen = None;

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use crate::engage::EngageOrg;
 use crate::engaging_networks::EnAccount;
 use crate::lumi_say::LumiProject;
+use crate::participant_kit::PkOrg;
 use crate::Shared;
 
 /// A login the sandbox knows.
@@ -41,7 +42,8 @@ pub struct Sandbox {
     pub accounts: Vec<Account>,
     /// Access token lifetime.
     pub token_ttl: Duration,
-    /// Import requests allowed per second and organisation; more get 429 with Retry-After.
+    /// Import (Engage) and API (Participant Kit) requests allowed per second and account;
+    /// more get 429 with Retry-After.
     /// (No vendor documents a limit: this only lets tests see Ferry slow down.)
     pub rate_limit_per_sec: Option<u32>,
     /// Time every import request takes before it is handled (for tests of long sends).
@@ -51,6 +53,7 @@ pub struct Sandbox {
     pub(crate) engage: HashMap<String, EngageOrg>,
     pub(crate) lumi: HashMap<String, LumiProject>,
     pub(crate) en: EnAccount,
+    pub(crate) pk: PkOrg,
     counter: u64,
 }
 
@@ -85,6 +88,7 @@ impl Default for Sandbox {
             engage,
             lumi: HashMap::from([(crate::lumi_say::DEMO_PROJECT.to_string(), LumiProject::default())]),
             en: EnAccount::default(),
+            pk: PkOrg::default(),
             counter: 0,
         }
     }
@@ -139,5 +143,6 @@ pub(crate) async fn reset(State(shared): State<Shared>) -> Json<Value> {
         *project = LumiProject::default();
     }
     s.en = EnAccount::default();
+    s.pk = PkOrg::default();
     Json(json!({"reset": true}))
 }
