@@ -3,9 +3,10 @@
 use ferry_core::mapping::{suggest, Mapping};
 use ferry_core::report::{Receipt, Report};
 use ferry_core::sheet::Sheet;
-use ferry_core::vendors::{engage, engaging_networks, lumi_say, Prepared, Target};
+use ferry_core::vendors::{engage, engaging_networks, lumi_say, participant_kit, Prepared, Target};
 use leptos::prelude::*;
 
+use crate::browse::Browse;
 use crate::components::step_indicator::StepIndicator;
 use crate::steps::{map::MapStep, report::ReportStep, review::ReviewStep, send::SendStep, upload::UploadStep};
 use crate::transport::Route;
@@ -41,6 +42,15 @@ impl Step {
     }
 }
 
+/// The two parts of the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The import wizard.
+    Import,
+    /// Reading and managing Participant Kit objects.
+    Browse,
+}
+
 /// State shared by the steps (provided as context). Holds no credential: those stay
 /// inside the send step.
 #[derive(Clone, Copy)]
@@ -59,6 +69,8 @@ pub struct AppState {
     pub lumi: RwSignal<lumi_say::Settings>,
     /// Engaging Networks settings (server, import name, format and its columns, segment).
     pub en: RwSignal<engaging_networks::Settings>,
+    /// Participant Kit settings (API URL, participants or data links, study).
+    pub pk: RwSignal<participant_kit::Settings>,
     /// Target field ← source column.
     pub mapping: RwSignal<Mapping>,
     /// Proxy base URL; empty for direct calls.
@@ -77,6 +89,10 @@ pub struct AppState {
     pub lumi_login: RwSignal<lumi_say::Credentials>,
     /// The Engaging Networks private token, in memory only.
     pub en_login: RwSignal<engaging_networks::Credentials>,
+    /// The Participant Kit bearer token, in memory only.
+    pub pk_login: RwSignal<participant_kit::Credentials>,
+    /// Which part of the page is open.
+    pub view: RwSignal<View>,
     /// The relay slot of the last Lumi Say import, when the user chose the relay.
     pub relay: RwSignal<Option<String>>,
     /// Import results that came back from Lumi Say through the callback.
@@ -94,6 +110,7 @@ impl AppState {
         let engage = RwSignal::new(engage::Settings::default());
         let lumi = RwSignal::new(lumi_say::Settings::default());
         let en = RwSignal::new(engaging_networks::Settings::default());
+        let pk = RwSignal::new(participant_kit::Settings::default());
         let prepared = Memo::new(move |_| {
             sheet.with(|s| {
                 s.as_ref().map(|s| {
@@ -101,6 +118,7 @@ impl AppState {
                         Target::Engage => engage.with(|st| engage::prepare(s, m, st)),
                         Target::LumiSay => lumi.with(|st| lumi_say::prepare(s, m, st)),
                         Target::EngagingNetworks => en.with(|st| engaging_networks::prepare(s, m, st)),
+                        Target::ParticipantKit => pk.with(|st| participant_kit::prepare(s, m, st)),
                     })
                 })
             })
@@ -113,6 +131,7 @@ impl AppState {
             engage,
             lumi,
             en,
+            pk,
             mapping,
             proxy_url: RwSignal::new(String::new()),
             notice: RwSignal::new(None),
@@ -122,6 +141,8 @@ impl AppState {
             engage_login: RwSignal::new(engage::Credentials::default()),
             lumi_login: RwSignal::new(lumi_say::Credentials::default()),
             en_login: RwSignal::new(engaging_networks::Credentials::default()),
+            pk_login: RwSignal::new(participant_kit::Credentials::default()),
+            view: RwSignal::new(View::Import),
             relay: RwSignal::new(None),
             callbacks: RwSignal::new(Vec::new()),
             prepared,
@@ -152,10 +173,15 @@ impl AppState {
     fn suggestion(&self, headers: &[String]) -> Mapping {
         match self.target.get_untracked() {
             Target::EngagingNetworks => self.en.with_untracked(|s| engaging_networks::suggest(headers, s)),
-            target => {
-                let vendor = target.vendor();
-                suggest(headers, vendor.fields, vendor.dynamic_prefix)
-            }
+            target => suggest(headers, self.fields(), target.vendor().dynamic_prefix),
+        }
+    }
+
+    /// The target's fixed fields (Participant Kit's depend on what is sent).
+    pub fn fields(&self) -> &'static [ferry_core::mapping::FieldSpec] {
+        match self.target.get_untracked() {
+            Target::ParticipantKit => self.pk.with_untracked(|s| s.fields()),
+            target => target.vendor().fields,
         }
     }
 
@@ -171,6 +197,7 @@ impl AppState {
             Target::Engage => (self.engage.with(engage::Settings::problems), self.mapping.with(engage::mapping_problems)),
             Target::LumiSay => (self.lumi.with(lumi_say::Settings::problems), self.mapping.with(lumi_say::mapping_problems)),
             Target::EngagingNetworks => self.en.with(|s| (s.problems(), self.mapping.with(|m| engaging_networks::mapping_problems(m, s)))),
+            Target::ParticipantKit => self.pk.with(|s| (s.problems(), self.mapping.with(|m| participant_kit::mapping_problems(m, s)))),
         };
         problems.extend(mapping);
         problems
@@ -212,6 +239,9 @@ pub fn App() -> impl IntoView {
             if let Some(en) = config.engaging_networks {
                 state.en.set(en);
             }
+            if let Some(pk) = config.participant_kit {
+                state.pk.set(pk);
+            }
             state.notice.set(config.notice);
         }
     });
@@ -231,8 +261,14 @@ pub fn App() -> impl IntoView {
         </header>
         <main>
             {move || state.notice.get().map(|n| view! { <p class="notice info">{n}</p> })}
-            <StepIndicator current=state.step/>
-            {step_view}
+            <nav class="views" aria-label="Ferry">
+                <button type="button" class:active=move || state.view.get() == View::Import aria-pressed=move || (state.view.get() == View::Import).to_string() on:click=move |_| state.view.set(View::Import)>"Import a file"</button>
+                <button type="button" id="open-browse" class:active=move || state.view.get() == View::Browse aria-pressed=move || (state.view.get() == View::Browse).to_string() on:click=move |_| state.view.set(View::Browse)>"Browse Participant Kit"</button>
+            </nav>
+            <Show when=move || state.view.get() == View::Import fallback=|| view! { <Browse/> }>
+                <StepIndicator current=state.step/>
+                {step_view}
+            </Show>
         </main>
         <footer>"Ferry keeps no copy of your data: nothing is stored in this browser or on a server of ours."</footer>
     }

@@ -2,9 +2,11 @@
 //! payload lives in `ferry-core`; this crate shows them and performs the requests.
 
 pub mod app;
+pub mod browse;
 pub mod components;
 pub mod journal_store;
 pub mod page_config;
+pub mod pk_reader;
 pub mod relay;
 pub mod send_driver;
 pub mod steps;

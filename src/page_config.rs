@@ -3,7 +3,7 @@
 //! An organisation hosting Ferry can put defaults there (proxy URL, vendor base URLs,
 //! organisation slug). It holds no credentials: the page never reads any from it.
 
-use ferry_core::vendors::{engage, engaging_networks, lumi_say};
+use ferry_core::vendors::{engage, engaging_networks, lumi_say, participant_kit};
 use serde::Deserialize;
 
 /// The contents of `ferry.config.json`; every field is optional.
@@ -18,6 +18,8 @@ pub struct PageConfig {
     pub lumi_say: Option<lumi_say::Settings>,
     /// Defaults for the Engaging Networks settings.
     pub engaging_networks: Option<engaging_networks::Settings>,
+    /// Defaults for the Participant Kit settings.
+    pub participant_kit: Option<participant_kit::Settings>,
     /// A line shown at the top of the page (e.g. "This is the sandbox").
     pub notice: Option<String>,
 }

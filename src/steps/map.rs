@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::app::{AppState, Step};
 use crate::components::text_field::TextField;
 use crate::steps::en_format::{EngagingNetworksSettings, FormatMapping};
+use crate::steps::pk_settings::ParticipantKitSettings;
 
 /// The map step.
 #[component]
@@ -23,6 +24,14 @@ pub fn MapStep() -> impl IntoView {
                 Target::Engage => view! { <EngageSettings/><FieldMapping/><DynamicMapping/> }.into_any(),
                 Target::LumiSay => view! { <LumiSaySettings/><FieldMapping/><DynamicMapping/> }.into_any(),
                 Target::EngagingNetworks => view! { <EngagingNetworksSettings/><FormatMapping/> }.into_any(),
+                Target::ParticipantKit => view! {
+                    <ParticipantKitSettings/>
+                    {move || {
+                        // Rebuilt when participants / data links switch: the fields differ.
+                        let _ = state.pk.with(|s| s.mode);
+                        view! { <FieldMapping/> }
+                    }}
+                }.into_any(),
             }}
             {move || {
                 let p = problems.get();
@@ -190,7 +199,7 @@ fn LumiSaySettings() -> impl IntoView {
 fn FieldMapping() -> impl IntoView {
     let state = expect_context::<AppState>();
     let vendor = state.target.get_untracked().vendor();
-    let rows = vendor.fields.iter().map(|spec| view! { <FieldRow spec=*spec/> }).collect::<Vec<_>>();
+    let rows = state.fields().iter().map(|spec| view! { <FieldRow spec=*spec/> }).collect::<Vec<_>>();
     view! {
         <fieldset>
             <legend>{format!("{} fields", vendor.name)}</legend>

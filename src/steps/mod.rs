@@ -3,6 +3,7 @@
 pub mod en_format;
 pub mod lumi_say_lists;
 pub mod map;
+pub mod pk_settings;
 pub mod report;
 pub mod review;
 pub mod send;

@@ -30,6 +30,7 @@ pub fn ReviewStep() -> impl IntoView {
                 let document = match state.target.get() {
                     Target::Engage => engage::payload(&first),
                     Target::LumiSay => state.lumi.with(|s| lumi_say::respondents_json(s, &first)),
+                    Target::ParticipantKit => serde_json::Value::Array(first.iter().map(|r| r.json.clone()).collect()),
                     Target::EngagingNetworks => {
                         let lines: Vec<&PreparedRecord> = p.records.iter().take(5).collect();
                         return state.en.with(|s| engaging_networks::csv_file(s, &lines));

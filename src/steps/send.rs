@@ -7,7 +7,7 @@ use ferry_core::journal::Journal;
 use ferry_core::report::Outcome;
 use ferry_core::send::{Engine, Policy, Protocol};
 use ferry_core::text::thousands;
-use ferry_core::vendors::{engage, engaging_networks, lumi_say, Target};
+use ferry_core::vendors::{engage, engaging_networks, lumi_say, participant_kit, Target};
 use leptos::prelude::*;
 
 use crate::app::{AppState, Step};
@@ -32,6 +32,7 @@ fn journal_key(state: &AppState) -> Option<String> {
         Target::Engage => state.engage.with_untracked(|s| engage::journal_key(&fingerprint, &headers, m, s)),
         Target::LumiSay => state.lumi.with_untracked(|s| lumi_say::journal_key(&fingerprint, &headers, m, s)),
         Target::EngagingNetworks => state.en.with_untracked(|s| engaging_networks::journal_key(&fingerprint, &headers, m, s)),
+        Target::ParticipantKit => state.pk.with_untracked(|s| participant_kit::journal_key(&fingerprint, &headers, m, s)),
     });
     Some(key)
 }
@@ -65,6 +66,7 @@ async fn run<P: Protocol + 'static>(state: AppState, engine: Engine<P>, route: R
         Target::Engage => state.engage.with_untracked(|s| engage::receipt(&headers, m, s, sent)),
         Target::LumiSay => state.lumi.with_untracked(|s| lumi_say::receipt(&headers, m, s, sent)),
         Target::EngagingNetworks => state.en.with_untracked(|s| engaging_networks::receipt(&headers, m, s, sent)),
+        Target::ParticipantKit => state.pk.with_untracked(|s| participant_kit::receipt(&headers, m, s, sent)),
     });
     receipt.when = String::from(js_sys::Date::new_0().to_iso_string());
     state.receipt.set(Some(receipt));
@@ -127,6 +129,7 @@ pub fn SendStep() -> impl IntoView {
         Target::Engage => state.engage_login.with(engage::Credentials::problems),
         Target::LumiSay => state.lumi_login.with(lumi_say::Credentials::problems),
         Target::EngagingNetworks => state.en_login.with(engaging_networks::Credentials::problems),
+        Target::ParticipantKit => state.pk_login.with(participant_kit::Credentials::problems),
     };
     let blocking = move || credential_problems().iter().any(|p| p.ends_with("is empty."));
 
@@ -172,6 +175,10 @@ pub fn SendStep() -> impl IntoView {
             Target::Engage => {
                 let policy = Policy { concurrency: ENGAGE_CONCURRENCY, ..Policy::default() };
                 let engine = engage::engine(state.engage.get_untracked(), state.engage_login.get_untracked(), &prepared, policy, &already, seed);
+                leptos::task::spawn_local(run(state, engine, route, controls, sink, progress));
+            }
+            Target::ParticipantKit => {
+                let engine = participant_kit::engine(state.pk.get_untracked(), state.pk_login.get_untracked(), &prepared, Policy::default(), &already, seed);
                 leptos::task::spawn_local(run(state, engine, route, controls, sink, progress));
             }
             Target::EngagingNetworks => {
@@ -222,6 +229,13 @@ pub fn SendStep() -> impl IntoView {
                     Target::Engage => view! { <EngageLogin/> }.into_any(),
                     Target::LumiSay => view! { <LumiSayLogin/><LumiSayCallback mode=callback_mode/> }.into_any(),
                     Target::EngagingNetworks => view! { <EngagingNetworksLogin/> }.into_any(),
+                    Target::ParticipantKit => view! {
+                        <legend>"Participant Kit"</legend>
+                        <div class="grid">
+                            <TextField id="pk-send-token" label="OAuth2 token" kind="password"
+                                value=Signal::derive(move || state.pk_login.with(|l| l.token.clone())) on_input=move |v| state.pk_login.update(|l| l.token = v)/>
+                        </div>
+                    }.into_any(),
                 }}
             </fieldset>
             {move || {

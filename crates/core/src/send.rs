@@ -91,10 +91,14 @@ impl Default for Policy {
 /// A ticket naming a request in flight.
 pub type Ticket = u64;
 
+/// Times a batch may be told to wait (429 with `Retry-After`) before Ferry gives up on it.
+pub const MAX_THROTTLES: u32 = 60;
+
 #[derive(Debug, Clone)]
 struct Work {
     records: Vec<usize>,
     attempts: u32,
+    throttles: u32,
     not_before: f64,
     reauthorised: bool,
     remainder: bool,
@@ -150,7 +154,7 @@ impl<P: Protocol> Engine<P> {
         let queue = batches
             .into_iter()
             .filter(|b| !b.is_empty())
-            .map(|records| Work { records, attempts: 0, not_before: 0.0, reauthorised: false, remainder: false })
+            .map(|records| Work { records, attempts: 0, throttles: 0, not_before: 0.0, reauthorised: false, remainder: false })
             .collect();
         Engine {
             protocol,
@@ -264,17 +268,23 @@ impl<P: Protocol> Engine<P> {
                             self.settle(record, Outcome::NotSent { reason: reason.clone() });
                         }
                     } else {
-                        self.queue.push_front(Work { records: resend, attempts: 0, not_before: now_ms, reauthorised: work.reauthorised, remainder: true });
+                        self.queue.push_front(Work { records: resend, attempts: 0, throttles: 0, not_before: now_ms, reauthorised: work.reauthorised, remainder: true });
                     }
                 }
             }
             Verdict::Retry { after_ms, reason } => {
-                work.attempts += 1;
-                if work.attempts >= self.policy.max_attempts || self.cancelled {
+                // A vendor asking to wait is slowing the send down, not failing it: such
+                // waits have their own, larger allowance.
+                if after_ms.is_some() {
+                    work.throttles += 1;
+                } else {
+                    work.attempts += 1;
+                }
+                if work.attempts >= self.policy.max_attempts || work.throttles >= MAX_THROTTLES || self.cancelled {
                     let message = if self.cancelled {
                         "Cancelled before this row was sent.".to_string()
                     } else {
-                        format!("Not sent: {} gave no usable answer after {} attempts ({reason}).", self.protocol.vendor(), work.attempts)
+                        format!("Not sent: {} gave no usable answer after {} attempts ({reason}).", self.protocol.vendor(), work.attempts + work.throttles)
                     };
                     for record in work.records {
                         self.settle(record, Outcome::NotSent { reason: message.clone() });
@@ -305,11 +315,13 @@ impl<P: Protocol> Engine<P> {
         }
     }
 
-    /// Backoff before attempt `attempt + 1`: the vendor's `Retry-After` when given, else
+    /// Backoff before attempt `attempt + 1`: the vendor's `Retry-After` when given (plus up
+    /// to half of it again, so waiting requests do not all return at once), else
     /// `base × 2^(attempt-1)` capped, with "equal jitter" (half fixed, half random).
     fn delay(&mut self, attempt: u32, after_ms: Option<f64>) -> f64 {
         if let Some(after) = after_ms {
-            return after.min(3_600_000.0);
+            let after = after.min(3_600_000.0);
+            return after + self.random() * after / 2.0;
         }
         let exp = self.policy.base_delay_ms * 2f64.powi(attempt.saturating_sub(1).min(30) as i32);
         let capped = exp.min(self.policy.max_delay_ms);

@@ -94,7 +94,12 @@ impl Browser {
 
     /// Waits (up to 30 s) until the text of `css` contains `needle`; returns the text.
     pub async fn wait_for_text(&self, css: &str, needle: &str) -> Result<String, String> {
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        self.wait_for_text_within(css, needle, Duration::from_secs(30)).await
+    }
+
+    /// Waits (up to `limit`) until the text of `css` contains `needle`; returns the text.
+    pub async fn wait_for_text_within(&self, css: &str, needle: &str, limit: Duration) -> Result<String, String> {
+        let deadline = std::time::Instant::now() + limit;
         let mut last = String::new();
         while std::time::Instant::now() < deadline {
             if let Ok(element) = self.client.find(Locator::Css(css)).await {

@@ -107,7 +107,7 @@ impl Stack {
 
         let page_config = json!({
             "proxy_url": proxy_url,
-            "notice": "Sandbox mode: the platforms are emulated on this computer. Engage: coordinator@example.org / sandbox-password, client secret sandbox-secret. Lumi Say: coordinator / sandbox-password. Engaging Networks: token sandbox-en-token.",
+            "notice": "Sandbox mode: the platforms are emulated on this computer. Engage: coordinator@example.org / sandbox-password, client secret sandbox-secret. Lumi Say: coordinator / sandbox-password. Engaging Networks: token sandbox-en-token. Participant Kit: token sandbox-pk-token.",
             "engage": {
                 "auth_base": sandbox_url,
                 "api_base": sandbox_url,
@@ -121,6 +121,10 @@ impl Stack {
                 "project": "demo-project",
                 "group_id": "101",
                 "batch_size": 500
+            },
+            "participant_kit": {
+                "base_url": sandbox_url,
+                "concurrency": 4
             },
             "engaging_networks": {
                 "server": sandbox_url,

@@ -127,9 +127,26 @@ fn retry_after_is_honoured_over_the_backoff() {
     let mut busy = HttpResponse::new(429, "");
     busy.retry_after = Some("20".into());
     e.handle(ticket, Ok(busy), 0.0);
-    assert_eq!(e.next_wakeup(), Some(20_000.0));
+    let wake = e.next_wakeup().unwrap();
+    assert!((20_000.0..=30_000.0).contains(&wake), "at least the 20 s asked for, spread by jitter: {wake}");
     assert!(e.poll(19_999.0).is_empty());
-    assert_eq!(e.poll(20_000.0).len(), 1);
+    assert_eq!(e.poll(wake).len(), 1);
+}
+
+#[test]
+fn being_told_to_wait_does_not_use_up_the_attempts() {
+    let mut e = engine(1, 1, 1);
+    let mut now = 0.0;
+    for _ in 0..20 {
+        let (ticket, _) = e.poll(now).pop().expect("still trying");
+        let mut busy = HttpResponse::new(429, "");
+        busy.retry_after = Some("1".into());
+        e.handle(ticket, Ok(busy), now);
+        now = e.next_wakeup().unwrap();
+    }
+    let (ticket, _) = e.poll(now).pop().unwrap();
+    e.handle(ticket, status(200), now);
+    assert_eq!(e.report().count("sent"), 1, "twenty 429s slowed it down, did not fail it");
 }
 
 #[test]

@@ -89,8 +89,10 @@ fn one_request_per_row_with_ids_retries_and_a_fatal_401() {
     let (t, _) = e.poll(1.0).pop().unwrap();
     e.handle(t, Ok(HttpResponse::new(400, r#"{"error":{"message":"email is invalid"}}"#)), 2.0);
     assert!(e.poll(2.0).is_empty(), "the throttled row waits");
-    let (t, _) = e.poll(2_001.0).pop().unwrap();
-    e.handle(t, Ok(HttpResponse::new(401, "")), 2_002.0);
+    let wake = e.next_wakeup().unwrap();
+    assert!(wake >= 2_001.0, "{wake}");
+    let (t, _) = e.poll(wake).pop().unwrap();
+    e.handle(t, Ok(HttpResponse::new(401, "")), wake);
     assert_eq!(e.state(), State::Finished);
     let outcomes: Vec<String> = e.report().rows.iter().map(|r| format!("{} {}", r.outcome.label(), r.outcome.message())).collect();
     assert_eq!(e.report().rows[0].outcome, Outcome::Sent { id: Some("par_9 https://app.example/p/9".into()) });
