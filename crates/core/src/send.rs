@@ -16,12 +16,17 @@ use crate::report::{Outcome, Report};
 /// What a vendor adapter tells the engine.
 pub trait Protocol {
     /// A request that must succeed before any batch (a token), or `None` when ready.
-    fn prerequisite(&mut self, now_ms: f64) -> Option<HttpRequest>;
+    /// Vendors that sign every request themselves need none.
+    fn prerequisite(&mut self, _now_ms: f64) -> Option<HttpRequest> {
+        None
+    }
     /// Takes the prerequisite's answer: `Err` with a message when it failed for good
     /// (wrong password); a retryable failure is reported as `Ok(Retry)`.
-    fn take_prerequisite(&mut self, response: &HttpResponse, now_ms: f64) -> Result<Prerequisite, String>;
+    fn take_prerequisite(&mut self, _response: &HttpResponse, _now_ms: f64) -> Result<Prerequisite, String> {
+        Ok(Prerequisite::Ready)
+    }
     /// Forgets the credentials the prerequisite gave (after a 401).
-    fn invalidate(&mut self);
+    fn invalidate(&mut self) {}
     /// The request carrying these records (indices into the prepared records).
     fn batch_request(&mut self, records: &[usize]) -> HttpRequest;
     /// What the answer to a batch means.

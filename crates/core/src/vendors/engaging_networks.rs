@@ -19,7 +19,7 @@ use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{Mapping, Source};
 use crate::report::Outcome;
-use crate::send::{Engine, Policy, Prerequisite, Protocol, Verdict};
+use crate::send::{Engine, Policy, Protocol, Verdict};
 use crate::sheet::Sheet;
 use crate::text::{is_valid_email, normalise_name};
 
@@ -186,29 +186,8 @@ impl Settings {
     }
 }
 
-/// The private token. Lives in memory only.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct Credentials {
-    /// The dashboard user's private token.
-    pub token: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Credentials { .. }")
-    }
-}
-
-impl Credentials {
-    /// What is missing, in words.
-    pub fn problems(&self) -> Vec<String> {
-        if self.token.trim().is_empty() {
-            vec!["Private token is empty.".into()]
-        } else {
-            vec![]
-        }
-    }
-}
+/// The dashboard user's private token. Lives in memory only.
+pub type Credentials = super::TokenCredentials;
 
 /// Suggests a source column for every format column: the same name (ignoring case and
 /// punctuation), else, for e-mail, supporter ID, campaign ID, date and time columns, the
@@ -477,16 +456,6 @@ pub struct EngagingNetworksProtocol {
 }
 
 impl Protocol for EngagingNetworksProtocol {
-    fn prerequisite(&mut self, _now_ms: f64) -> Option<HttpRequest> {
-        None
-    }
-
-    fn take_prerequisite(&mut self, _response: &HttpResponse, _now_ms: f64) -> Result<Prerequisite, String> {
-        Ok(Prerequisite::Ready)
-    }
-
-    fn invalidate(&mut self) {}
-
     fn batch_request(&mut self, records: &[usize]) -> HttpRequest {
         let upload = self.uploads.iter().find(|u| u.records.first() == records.first()).cloned().unwrap_or(Upload {
             campaign: None,

@@ -18,7 +18,7 @@ use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{FieldKind, FieldSpec, Mapping};
 use crate::report::Outcome;
-use crate::send::{Engine, Policy, Prerequisite, Protocol, Verdict};
+use crate::send::{Engine, Policy, Protocol, Verdict};
 use crate::sheet::Sheet;
 use crate::text::is_valid_email;
 
@@ -429,16 +429,6 @@ pub struct LumiSayProtocol {
 }
 
 impl Protocol for LumiSayProtocol {
-    fn prerequisite(&mut self, _now_ms: f64) -> Option<HttpRequest> {
-        None
-    }
-
-    fn take_prerequisite(&mut self, _response: &HttpResponse, _now_ms: f64) -> Result<Prerequisite, String> {
-        Ok(Prerequisite::Ready)
-    }
-
-    fn invalidate(&mut self) {}
-
     fn batch_request(&mut self, records: &[usize]) -> HttpRequest {
         let chosen: Vec<&PreparedRecord> = records.iter().map(|&i| &self.records[i]).collect();
         add_request(&self.settings, &self.credentials, &chosen)

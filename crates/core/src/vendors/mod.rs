@@ -93,6 +93,31 @@ pub struct Vendor {
     pub dynamic_name: &'static str,
 }
 
+/// A secret token (Engaging Networks' private token, Participant Kit's OAuth2 token).
+/// Lives in memory only; its `Debug` shows nothing.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct TokenCredentials {
+    /// The token.
+    pub token: String,
+}
+
+impl std::fmt::Debug for TokenCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenCredentials { .. }")
+    }
+}
+
+impl TokenCredentials {
+    /// What is missing, in words.
+    pub fn problems(&self) -> Vec<String> {
+        if self.token.trim().is_empty() {
+            vec!["Token is empty.".into()]
+        } else {
+            vec![]
+        }
+    }
+}
+
 /// Every target Ferry can send to.
 pub const VENDORS: &[Vendor] = &[engage::VENDOR, lumi_say::VENDOR, participant_kit::VENDOR, engaging_networks::VENDOR];
 

@@ -18,7 +18,7 @@ use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{FieldKind, FieldSpec, Mapping};
 use crate::report::Outcome;
-use crate::send::{Engine, Policy, Prerequisite, Protocol, Verdict};
+use crate::send::{Engine, Policy, Protocol, Verdict};
 use crate::sheet::Sheet;
 use crate::text::is_valid_email;
 
@@ -149,31 +149,10 @@ impl Settings {
 }
 
 /// The OAuth2 bearer token. Lives in memory only.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct Credentials {
-    /// The token.
-    pub token: String,
-}
+pub type Credentials = super::TokenCredentials;
 
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Credentials { .. }")
-    }
-}
-
-impl Credentials {
-    /// What is missing, in words.
-    pub fn problems(&self) -> Vec<String> {
-        if self.token.trim().is_empty() {
-            vec!["OAuth2 token is empty.".into()]
-        } else {
-            vec![]
-        }
-    }
-
-    fn headers(&self) -> Vec<(String, String)> {
-        vec![("Authorization".into(), format!("Bearer {}", self.token.trim())), ("Accept".into(), "application/json".into())]
-    }
+fn auth_headers(credentials: &Credentials) -> Vec<(String, String)> {
+    vec![("Authorization".into(), format!("Bearer {}", credentials.token.trim())), ("Accept".into(), "application/json".into())]
 }
 
 /// A GET of one page of a list.
@@ -181,7 +160,7 @@ pub fn list_request(settings: &Settings, credentials: &Credentials, resource: &R
     let mut pairs = vec![("limit".to_string(), "100".to_string()), ("page".to_string(), page.to_string())];
     pairs.extend(query.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.to_string(), v.to_string())));
     let url = format!("{}?{}", settings.url(&resource.path()), crate::http::form_urlencode(&pairs).replace("%2C", ","));
-    HttpRequest { method: Method::Get, url, headers: credentials.headers(), body: Body::Empty, opaque_ok: false }
+    HttpRequest { method: Method::Get, url, headers: auth_headers(credentials), body: Body::Empty, opaque_ok: false }
 }
 
 /// An error answer, in words.
@@ -345,12 +324,12 @@ pub fn table_csv(columns: &[String], rows: &[Vec<String>]) -> String {
 /// `POST /v1/studies` in a project.
 pub fn create_study_request(settings: &Settings, credentials: &Credentials, project_id: &str, name: &str) -> HttpRequest {
     let body = json!({ "project_id": project_id.trim(), "name": name.trim() }).to_string();
-    HttpRequest { method: Method::Post, url: settings.url("/v1/studies"), headers: credentials.headers(), body: Body::Json(body), opaque_ok: false }
+    HttpRequest { method: Method::Post, url: settings.url("/v1/studies"), headers: auth_headers(credentials), body: Body::Json(body), opaque_ok: false }
 }
 
 /// `DELETE /v1/studies/{id}` or `/v1/data_links/{id}`.
 pub fn delete_request(settings: &Settings, credentials: &Credentials, plural: &str, id: &str) -> HttpRequest {
-    HttpRequest { method: Method::Delete, url: settings.url(&format!("/v1/{plural}/{}", encode(id))), headers: credentials.headers(), body: Body::Empty, opaque_ok: false }
+    HttpRequest { method: Method::Delete, url: settings.url(&format!("/v1/{plural}/{}", encode(id))), headers: auth_headers(credentials), body: Body::Empty, opaque_ok: false }
 }
 
 /// Reads a create or delete answer: the object (or `{"deleted": …}`), or the error in words.
@@ -464,23 +443,13 @@ pub struct ParticipantKitProtocol {
 }
 
 impl Protocol for ParticipantKitProtocol {
-    fn prerequisite(&mut self, _now_ms: f64) -> Option<HttpRequest> {
-        None
-    }
-
-    fn take_prerequisite(&mut self, _response: &HttpResponse, _now_ms: f64) -> Result<Prerequisite, String> {
-        Ok(Prerequisite::Ready)
-    }
-
-    fn invalidate(&mut self) {}
-
     fn batch_request(&mut self, records: &[usize]) -> HttpRequest {
         let record = &self.records[records[0]];
         let path = match self.settings.mode {
             WriteMode::Participants => "/v1/participants",
             WriteMode::DataLinks => "/v1/data_links",
         };
-        HttpRequest { method: Method::Post, url: self.settings.url(path), headers: self.credentials.headers(), body: Body::Json(record.json.to_string()), opaque_ok: false }
+        HttpRequest { method: Method::Post, url: self.settings.url(path), headers: auth_headers(&self.credentials), body: Body::Json(record.json.to_string()), opaque_ok: false }
     }
 
     fn read_answer(&mut self, records: &[usize], response: &HttpResponse, now_ms: f64) -> Verdict {
