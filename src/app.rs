@@ -81,6 +81,10 @@ pub struct AppState {
     pub report: RwSignal<Option<Report>>,
     /// Where the last send's data went.
     pub receipt: RwSignal<Option<Receipt>>,
+    /// The chosen file's bytes, kept to read it again with other choices (encoding, sheet).
+    pub file_bytes: RwSignal<Option<std::sync::Arc<Vec<u8>>>>,
+    /// How the file was read (encoding, or workbook and sheet).
+    pub file_kind: RwSignal<Option<ferry_core::FileKind>>,
     /// SHA-256 of the chosen file (keys the resume journal).
     pub fingerprint: RwSignal<Option<String>>,
     /// The Engage login, in memory only (never stored, logged or put in a URL).
@@ -138,6 +142,8 @@ impl AppState {
             report: RwSignal::new(None),
             receipt: RwSignal::new(None),
             fingerprint: RwSignal::new(None),
+            file_bytes: RwSignal::new(None),
+            file_kind: RwSignal::new(None),
             engage_login: RwSignal::new(engage::Credentials::default()),
             lumi_login: RwSignal::new(lumi_say::Credentials::default()),
             en_login: RwSignal::new(engaging_networks::Credentials::default()),

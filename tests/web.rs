@@ -111,3 +111,27 @@ async fn map_step_suggests_columns_and_blocks_until_settings_are_complete() {
     assert!(problems.contains("Map at least one of Participant ID, National ID or Email"), "{problems}");
     drop(handle);
 }
+
+/// The readers in wasm, on real-world samples (`tests/samples/`).
+#[wasm_bindgen_test]
+fn readers_handle_windows_1252_utf16_and_xlsx_in_wasm() {
+    use ferry_core::sheet::TextEncoding;
+    use ferry_core::{read_file, FileKind, ReadOptions};
+
+    let (sheet, kind) = read_file("export.csv", include_bytes!("samples/semicolon-windows-1252.csv"), &ReadOptions::default()).unwrap();
+    assert_eq!(kind, FileKind::Text(TextEncoding::Windows1252));
+    assert_eq!(sheet.headers, ["Name", "City", "Email"]);
+    assert_eq!(sheet.rows[0].cells, ["José", "München", "jose@example.org"]);
+    assert_eq!(sheet.rows[1].cells[1], "Åre");
+
+    let (sheet, kind) = read_file("unicode.txt", include_bytes!("samples/utf16-tab.txt"), &ReadOptions::default()).unwrap();
+    assert_eq!(kind, FileKind::Text(TextEncoding::Utf16Le));
+    assert_eq!(sheet.rows[1].cells, ["janis@example.org", "Cēsis"]);
+
+    let xlsx = include_bytes!("samples/participants.xlsx");
+    let options = ReadOptions { sheet: Some("Participants".into()), ..Default::default() };
+    let (sheet, kind) = read_file("people.xlsx", xlsx, &options).unwrap();
+    let FileKind::Workbook(book) = kind else { panic!("a workbook") };
+    assert_eq!(book.sheets, ["Notes", "Participants"]);
+    assert_eq!(sheet.rows[0].cells, ["LV-001", "37122222222", "2024-09-01", "2024-09-01 10:10:00", "0.3", "00123"]);
+}

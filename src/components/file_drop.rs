@@ -64,13 +64,13 @@ pub fn FileDrop(
             on:dragleave=move |_| hover.set(false)
             on:drop=on_drop
         >
-            <strong>"Drop a CSV file here, or choose one"</strong>
-            <span class="hint">"Comma, semicolon or tab separated, with a header row. UTF-8 text."</span>
+            <strong>"Drop a file here, or choose one"</strong>
+            <span class="hint">"CSV (any separator, UTF-8, UTF-16 or Windows-1252), Excel, OpenDocument or JSON, with a header row."</span>
             <input
                 id="file-input"
                 class="visually-hidden"
                 type="file"
-                accept=".csv,.tsv,.txt,text/csv,text/plain"
+                accept=".csv,.tsv,.txt,.xlsx,.xls,.ods,.json,text/csv,text/plain,application/json"
                 on:change=on_change
             />
         </label>

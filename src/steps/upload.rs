@@ -1,6 +1,9 @@
 //! Step 1: choose a file, see its first rows.
 
-use ferry_core::sheet::read_csv;
+use std::sync::Arc;
+
+use ferry_core::sheet::TextEncoding;
+use ferry_core::{read_file, FileKind, ReadOptions};
 use leptos::prelude::*;
 
 use crate::app::{AppState, Step};
@@ -12,16 +15,57 @@ pub const EXAMPLE_FILE: &str = "public/example-participants.csv";
 
 /// Reads `bytes` into the shared state, or says why it cannot.
 fn take_file(state: AppState, error: RwSignal<Option<String>>, name: String, bytes: Vec<u8>) {
+    read_into(state, error, name, Arc::new(bytes), &ReadOptions::default());
+}
+
+/// Reads (or reads again, with other choices) the file into the shared state.
+fn read_into(state: AppState, error: RwSignal<Option<String>>, name: String, bytes: Arc<Vec<u8>>, options: &ReadOptions) {
     let shown = ferry_core::text::excerpt(&name, 80);
-    match read_csv(&bytes) {
-        Ok(sheet) if sheet.rows.is_empty() => {
-            error.set(Some(format!("{shown} has a header row but no participants below it. Choose a file with at least one data row.")));
+    match read_file(&name, &bytes, options) {
+        Ok((sheet, _)) if sheet.rows.is_empty() => {
+            error.set(Some(format!("{shown} has a header row but no participants below it. Choose a file (or sheet) with at least one data row.")));
         }
-        Ok(sheet) => {
+        Ok((sheet, kind)) => {
             error.set(None);
             state.load(name, ferry_core::journal::file_fingerprint(&bytes), sheet);
+            state.file_kind.set(Some(kind));
+            state.file_bytes.set(Some(bytes));
         }
         Err(e) => error.set(Some(format!("{shown}: {e}"))),
+    }
+}
+
+/// How the file was read, with the choice to read it another way.
+#[component]
+fn ReadChoices(error: RwSignal<Option<String>>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let again = move |options: ReadOptions| {
+        if let (Some(bytes), Some(name)) = (state.file_bytes.get_untracked(), state.file_name.get_untracked()) {
+            read_into(state, error, name, bytes, &options);
+        }
+    };
+    move || match state.file_kind.get() {
+        Some(FileKind::Text(current)) => Some(view! {
+            <div class="field read-choice">
+                <label for="read-encoding">"Characters read as"</label>
+                <span class="hint">"If accents look wrong in the preview, choose another encoding."</span>
+                <select id="read-encoding" on:change=move |ev| {
+                    let chosen = TextEncoding::ALL.into_iter().find(|e| e.label() == event_target_value(&ev));
+                    again(ReadOptions { encoding: chosen, sheet: None });
+                }>
+                    {TextEncoding::ALL.into_iter().map(|e| view! { <option value=e.label() selected=e == current>{e.label()}</option> }).collect::<Vec<_>>()}
+                </select>
+            </div>
+        }.into_any()),
+        Some(FileKind::Workbook(book)) => Some(view! {
+            <div class="field read-choice">
+                <label for="read-sheet">"Sheet"</label>
+                <select id="read-sheet" on:change=move |ev| again(ReadOptions { encoding: None, sheet: Some(event_target_value(&ev)) })>
+                    {book.sheets.iter().map(|s| view! { <option value=s.clone() selected=*s == book.chosen>{s.clone()}</option> }).collect::<Vec<_>>()}
+                </select>
+            </div>
+        }.into_any()),
+        _ => None,
     }
 }
 
@@ -47,7 +91,7 @@ pub fn UploadStep() -> impl IntoView {
     view! {
         <section class="step" aria-labelledby="upload-title">
             <h2 id="upload-title">"Choose your file"</h2>
-            <p class="lead">"One participant per row, with a header row. The file is read here, in your browser."</p>
+            <p class="lead">"One participant per row, with a header row: CSV, Excel (.xlsx, .xls), OpenDocument (.ods) or JSON. The file is read here, in your browser."</p>
             <FileDrop
                 on_file=move |name, bytes| take_file(state, error, name, bytes)
                 on_error=move |message| error.set(Some(message))
@@ -62,6 +106,7 @@ pub fn UploadStep() -> impl IntoView {
                         format!("{name}: {rows} rows")
                     }}
                 </h3>
+                <ReadChoices error=error/>
                 <SheetPreview sheet=state.sheet/>
                 <div class="actions">
                     <span class="spacer"></span>

@@ -21,4 +21,4 @@ pub use http::{Body, HttpRequest, HttpResponse, Method, Part, TransportError};
 pub use issue::{Issue, Severity};
 pub use mapping::{FieldKind, FieldSpec, Mapping, Source};
 pub use report::{Outcome, Report, RowOutcome};
-pub use sheet::{read_csv, ReadError, Row, Sheet};
+pub use sheet::{read_csv, read_file, FileKind, ReadError, ReadOptions, Row, Sheet};

@@ -129,10 +129,13 @@ async fn a_file_that_is_not_csv_gets_a_clear_message() {
     let images = browser.client.find_all(Locator::Css("main img")).await.unwrap();
     assert!(images.is_empty(), "the file name was not turned into markup");
 
-    // A broken CSV (invalid UTF-8) names the row and the column.
+    // A Windows-1252 file with accents is read as such, and can be read as UTF-8 on
+    // request, which then names the row and column that is not UTF-8.
     let latin1 = dir.path().join("latin1.csv");
-    std::fs::write(&latin1, b"email,city\nanna@example.org,R\xEEga\n").unwrap();
+    std::fs::write(&latin1, b"email;city\nanna@example.org;M\xfcnchen\n").unwrap();
     browser.choose_file(&latin1).await.unwrap();
+    browser.wait_for_text("main table", "München").await.unwrap();
+    browser.wait_for("#read-encoding").await.unwrap().select_by_value("UTF-8").await.unwrap();
     browser.wait_for_text("#read-error", "Row 2, column B is not UTF-8 text").await.unwrap();
     close_without_errors(browser).await;
 }

@@ -1,17 +1,47 @@
 //! Reading CSV (and other delimited text) into a [`Sheet`].
 
+use super::decode::{decode, detect, TextEncoding};
 use super::{tidy_headers, ReadError, Row, Sheet};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Reads delimited text into a sheet: the UTF-8 BOM is dropped, the delimiter
-/// (`,` `;` tab `|`) is sniffed, the first non-blank row is the header, quoted fields may
-/// hold delimiters, quotes and line breaks, and rows with no text at all are left out.
-/// Row numbers are the ones a spreadsheet program shows for the same file.
+/// Reads delimited text into a sheet, in the encoding detected (see [`detect`]).
 pub fn read_csv(bytes: &[u8]) -> Result<Sheet, ReadError> {
-    if let Some(what) = binary_kind(bytes) {
-        return Err(ReadError::NotText { what });
+    read_csv_as(bytes, None).map(|(sheet, _)| sheet)
+}
+
+/// Reads delimited text into a sheet: decoded from `encoding` (or the detected one), the
+/// BOM dropped, the delimiter (`,` `;` tab `|`) sniffed, the first non-blank row the
+/// header; quoted fields may hold delimiters, quotes and line breaks; rows with no text
+/// at all are left out. Row numbers are the ones a spreadsheet program shows.
+/// Returns the encoding used.
+pub fn read_csv_as(bytes: &[u8], encoding: Option<TextEncoding>) -> Result<(Sheet, TextEncoding), ReadError> {
+    let encoding = encoding.unwrap_or_else(|| detect(bytes));
+    let utf16 = matches!(encoding, TextEncoding::Utf16Le | TextEncoding::Utf16Be);
+    if !utf16 {
+        if let Some(what) = binary_kind(bytes) {
+            return Err(ReadError::NotText { what });
+        }
     }
+    let (text, had_errors) = decode(bytes, encoding);
+    let sheet = read_text(text.as_bytes())?;
+    if had_errors {
+        if let Some((row, column)) = first_undecodable(&sheet) {
+            return Err(ReadError::InvalidUtf8 { row, column });
+        }
+    }
+    Ok((sheet, encoding))
+}
+
+/// Where the first character that could not be decoded (U+FFFD) sits.
+fn first_undecodable(sheet: &Sheet) -> Option<(usize, usize)> {
+    if let Some(c) = sheet.headers.iter().position(|h| h.contains('\u{FFFD}')) {
+        return Some((1, c));
+    }
+    sheet.rows.iter().find_map(|r| r.cells.iter().position(|c| c.contains('\u{FFFD}')).map(|c| (r.number, c)))
+}
+
+fn read_text(bytes: &[u8]) -> Result<Sheet, ReadError> {
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     let delimiter = sniff_delimiter(bytes);
     let mut reader = csv::ReaderBuilder::new()
@@ -93,8 +123,6 @@ fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
         (b"\xFF\xD8\xFF", "a JPEG image"),
         (b"GIF8", "a GIF image"),
         (b"\x1F\x8B", "a gzip archive"),
-        (b"\xFF\xFE", "UTF-16 text (\"Unicode text\")"),
-        (b"\xFE\xFF", "UTF-16 text (\"Unicode text\")"),
     ];
     if let Some((_, what)) = KINDS.iter().find(|(magic, _)| bytes.starts_with(magic)) {
         return Some(what);
@@ -230,10 +258,22 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_names_row_and_column() {
-        let err = read_csv(b"name,city\nAnna,R\xEEga\n").unwrap_err();
+    fn windows_1252_is_detected_and_forced_utf8_names_row_and_column() {
+        let bytes = b"name;city\nAnna;R\xEEga\nJos\xe9;M\xfcnchen\n";
+        let (sheet, encoding) = read_csv_as(bytes, None).unwrap();
+        assert_eq!(encoding, TextEncoding::Windows1252);
+        assert_eq!(sheet.rows[1].cells, ["José", "München"]);
+        let err = read_csv_as(bytes, Some(TextEncoding::Utf8)).unwrap_err();
         assert_eq!(err, ReadError::InvalidUtf8 { row: 2, column: 1 });
         assert!(err.to_string().starts_with("Row 2, column B"));
+    }
+
+    #[test]
+    fn utf16_files_are_read() {
+        let bytes: Vec<u8> = "\u{FEFF}email\tcity\r\nanna@example.org\tRīga\r\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let (sheet, encoding) = read_csv_as(&bytes, None).unwrap();
+        assert_eq!(encoding, TextEncoding::Utf16Le);
+        assert_eq!(sheet.rows[0].cells, ["anna@example.org", "Rīga"]);
     }
 
     #[test]

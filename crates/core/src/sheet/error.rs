@@ -19,6 +19,25 @@ pub enum ReadError {
         /// Zero-based column index.
         column: usize,
     },
+    /// A workbook that cannot be opened or read.
+    Workbook {
+        /// What the reader said.
+        detail: String,
+    },
+    /// A workbook that would unpack to far more than its size (a zip bomb, or simply too big).
+    TooLarge {
+        /// Bytes it would unpack to.
+        unpacked: u64,
+    },
+    /// JSON that is not an array of objects, or not JSON at all.
+    Json {
+        /// Line of the problem (1-based).
+        line: usize,
+        /// Column of the problem (1-based).
+        column: usize,
+        /// What is wrong.
+        detail: String,
+    },
     /// The CSV structure is broken at this row.
     Malformed {
         /// Spreadsheet row number (header is 1).
@@ -41,6 +60,13 @@ impl fmt::Display for ReadError {
                 "Row {row}, column {} is not UTF-8 text. Save the file as \"CSV UTF-8\" in your spreadsheet program and choose it again.",
                 crate::text::column_letter(*column)
             ),
+            ReadError::Workbook { detail } => write!(f, "This workbook could not be read ({detail}). Open it in your spreadsheet program, save it again (or as CSV UTF-8) and choose it again."),
+            ReadError::TooLarge { unpacked } => write!(
+                f,
+                "This workbook would unpack to {} MB, far more than a spreadsheet of its size should: Ferry does not open it. Save the sheet as CSV and choose that file.",
+                unpacked / 1_048_576
+            ),
+            ReadError::Json { line, column, detail } => write!(f, "Line {line}, column {column} of this JSON file: {detail}. Ferry reads a JSON array of objects, one object per participant."),
             ReadError::Malformed { row, detail } => write!(
                 f,
                 "Row {row} could not be read as CSV ({detail}). Check that row's quotes and separators."

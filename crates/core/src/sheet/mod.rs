@@ -1,12 +1,53 @@
 //! Tabular data read from a file: a header and rows of text, with source positions.
 
 mod csv_reader;
+pub mod decode;
 mod error;
+mod json_reader;
+mod workbook;
 
-pub use csv_reader::{read_csv, sniff_delimiter};
+pub use csv_reader::{read_csv, read_csv_as, sniff_delimiter};
+pub use decode::TextEncoding;
+pub use json_reader::read_json;
+pub use workbook::{read_workbook, Workbook};
 pub use error::ReadError;
 
 use serde::{Deserialize, Serialize};
+
+/// How a file was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileKind {
+    /// Delimited text, in this encoding.
+    Text(TextEncoding),
+    /// A workbook: its sheets and the one read.
+    Workbook(Workbook),
+    /// A JSON array of objects.
+    Json,
+}
+
+/// Choices the user can make about a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Read text in this encoding instead of the detected one.
+    pub encoding: Option<TextEncoding>,
+    /// Read this sheet of a workbook instead of the first with data.
+    pub sheet: Option<String>,
+}
+
+/// Reads any supported file: Excel / OpenDocument workbooks (by their signature), JSON
+/// arrays of objects (`.json`, or text starting with `[`), else delimited text.
+pub fn read_file(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<(Sheet, FileKind), ReadError> {
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        let (sheet, book) = read_workbook(bytes, options.sheet.as_deref())?;
+        return Ok((sheet, FileKind::Workbook(book)));
+    }
+    let start = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes).iter().find(|b| !b.is_ascii_whitespace());
+    if name.to_ascii_lowercase().ends_with(".json") || start == Some(&b'[') {
+        return read_json(bytes).map(|s| (s, FileKind::Json));
+    }
+    let (sheet, encoding) = read_csv_as(bytes, options.encoding)?;
+    Ok((sheet, FileKind::Text(encoding)))
+}
 
 /// One data row of a sheet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,219 @@
+//! Excel (.xlsx, .xls) and OpenDocument (.ods) workbooks, read with calamine.
+//!
+//! Numbers are written without float artefacts (a phone 37122222222 stays 37122222222,
+//! 0.1 + 0.2 shows as 0.3), dates become ISO text, text cells keep their leading zeros.
+//! An .xlsx/.ods that would unpack to far more than its size is refused before reading.
+
+use std::io::{Cursor, Read, Seek};
+
+use calamine::{open_workbook_auto_from_rs, Data, Reader};
+
+use super::{tidy_headers, ReadError, Row, Sheet};
+use crate::datetime::civil_from_days;
+
+/// A workbook's sheets, and which one was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workbook {
+    /// Every sheet's name, in order.
+    pub sheets: Vec<String>,
+    /// The sheet read.
+    pub chosen: String,
+}
+
+/// Bytes a workbook may unpack to, at most.
+const MAX_UNPACKED: u64 = 1024 * 1024 * 1024;
+/// Unpacked / packed ratio above which a large archive is treated as a zip bomb.
+const MAX_RATIO: u64 = 100;
+
+/// Reads sheet `sheet` (or the first one with data) of a workbook.
+pub fn read_workbook(bytes: &[u8], sheet: Option<&str>) -> Result<(Sheet, Workbook), ReadError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        check_unpacked_size(Cursor::new(bytes), bytes.len() as u64)?;
+    }
+    let fail = |e: calamine::Error| ReadError::Workbook { detail: e.to_string() };
+    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(fail)?;
+    let sheets = book.sheet_names();
+    if sheets.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    let chosen = match sheet {
+        Some(name) => sheets.iter().find(|s| s.as_str() == name).cloned().ok_or_else(|| ReadError::Workbook { detail: format!("there is no sheet named \"{name}\"") })?,
+        None => {
+            let mut first_with_data = None;
+            for name in &sheets {
+                if book.worksheet_range(name).map(|r| !r.is_empty()).unwrap_or(false) {
+                    first_with_data = Some(name.clone());
+                    break;
+                }
+            }
+            first_with_data.unwrap_or_else(|| sheets[0].clone())
+        }
+    };
+    let range = book.worksheet_range(&chosen).map_err(fail)?;
+    let (first_row, first_col) = range.start().unwrap_or((0, 0));
+    let mut headers: Option<Vec<String>> = None;
+    let mut rows = Vec::new();
+    for (i, cells) in range.rows().enumerate() {
+        let mut texts: Vec<String> = std::iter::repeat_n(String::new(), first_col as usize).collect();
+        texts.extend(cells.iter().map(cell_text));
+        if texts.iter().all(|c| c.is_empty()) {
+            continue;
+        }
+        let number = first_row as usize + i + 1;
+        match &headers {
+            None => headers = Some(texts),
+            Some(h) => {
+                let mut texts = texts;
+                texts.resize(h.len().max(texts.len()), String::new());
+                rows.push(Row { number, cells: texts });
+            }
+        }
+    }
+    let mut headers = headers.ok_or(ReadError::Empty)?;
+    let width = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0).max(headers.len());
+    headers.resize(width, String::new());
+    for r in &mut rows {
+        r.cells.resize(width, String::new());
+    }
+    Ok((Sheet { headers: tidy_headers(headers), rows }, Workbook { sheets, chosen }))
+}
+
+/// Refuses an archive whose parts would unpack to too much (checked from its directory,
+/// before anything is unpacked).
+fn check_unpacked_size<R: Read + Seek>(reader: R, packed: u64) -> Result<(), ReadError> {
+    let mut archive = zip::ZipArchive::new(reader).map_err(|e| ReadError::Workbook { detail: e.to_string() })?;
+    let mut unpacked: u64 = 0;
+    for i in 0..archive.len() {
+        let file = archive.by_index_raw(i).map_err(|e| ReadError::Workbook { detail: e.to_string() })?;
+        unpacked = unpacked.saturating_add(file.size());
+    }
+    if unpacked > MAX_UNPACKED || (unpacked > 64 * 1024 * 1024 && unpacked > packed.saturating_mul(MAX_RATIO)) {
+        return Err(ReadError::TooLarge { unpacked });
+    }
+    Ok(())
+}
+
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => number_text(*f),
+        Data::Bool(b) => if *b { "TRUE".into() } else { "FALSE".into() },
+        Data::DateTime(dt) => {
+            let serial = dt.as_f64();
+            if dt.is_duration() {
+                number_text(serial)
+            } else {
+                serial_date_text(serial)
+            }
+        }
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.replace('T', " "),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// A number as a spreadsheet shows it: whole numbers without a decimal point or exponent,
+/// others rounded to 15 significant digits (Excel's precision), shortest form.
+pub fn number_text(f: f64) -> String {
+    if !f.is_finite() {
+        return f.to_string();
+    }
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        return format!("{}", f as i64);
+    }
+    let rounded: f64 = format!("{f:.14e}").parse().unwrap_or(f);
+    format!("{rounded}")
+}
+
+/// An Excel date serial (days since 1899-12-30, fraction = time of day) as ISO text.
+pub fn serial_date_text(serial: f64) -> String {
+    let days = serial.floor() as i64;
+    let seconds = ((serial - serial.floor()) * 86_400.0).round() as i64;
+    let (days, seconds) = if seconds >= 86_400 { (days + 1, 0) } else { (days, seconds) };
+    let (y, m, d) = civil_from_days(days - 25_569);
+    if seconds == 0 {
+        format!("{y:04}-{m:02}-{d:02}")
+    } else {
+        format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook as XlsxWriter};
+
+    fn sample() -> Vec<u8> {
+        let mut book = XlsxWriter::new();
+        let sheet = book.add_worksheet().set_name("Notes").unwrap();
+        sheet.write(0, 0, "nothing here").unwrap();
+        let people = book.add_worksheet().set_name("Participants").unwrap();
+        for (c, h) in ["Participant ID", "Phone", "Visit date", "Visit time", "Score", "Zip"].iter().enumerate() {
+            people.write(1, c as u16, *h).unwrap();
+        }
+        let date = Format::new().set_num_format("dd.mm.yyyy");
+        let stamp = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+        people.write(2, 0, "LV-001").unwrap();
+        people.write(2, 1, 37122222222.0).unwrap();
+        people.write_datetime_with_format(2, 2, &ExcelDateTime::from_ymd(2024, 9, 1).unwrap(), &date).unwrap();
+        people.write_datetime_with_format(2, 3, &ExcelDateTime::from_ymd(2024, 9, 1).unwrap().and_hms(10, 10, 0).unwrap(), &stamp).unwrap();
+        people.write(2, 4, 0.1 + 0.2).unwrap();
+        people.write(2, 5, "00123").unwrap();
+        people.write(4, 0, "LV-002").unwrap();
+        book.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn xlsx_dates_long_numbers_and_leading_zeros() {
+        let (sheet, book) = read_workbook(&sample(), None).unwrap();
+        assert_eq!(book.sheets, ["Notes", "Participants"]);
+        assert_eq!(book.chosen, "Notes", "the first sheet with data");
+        let (sheet2, _) = read_workbook(&sample(), Some("Participants")).unwrap();
+        assert_eq!(sheet2.headers, ["Participant ID", "Phone", "Visit date", "Visit time", "Score", "Zip"]);
+        assert_eq!(sheet2.rows[0].cells, ["LV-001", "37122222222", "2024-09-01", "2024-09-01 10:10:00", "0.3", "00123"]);
+        assert_eq!(sheet2.rows[0].number, 3, "spreadsheet row numbers");
+        assert_eq!(sheet2.rows[1].number, 5);
+        assert_eq!(sheet.rows.len(), 0);
+    }
+
+    /// The sample the browser tests read (`tests/samples/participants.xlsx`): rewritten
+    /// from [`sample`] with `FERRY_WRITE_SAMPLES=1`, otherwise checked to still read right.
+    #[test]
+    fn the_committed_browser_sample_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/samples/participants.xlsx");
+        if std::env::var_os("FERRY_WRITE_SAMPLES").is_some() {
+            std::fs::write(&path, sample()).unwrap();
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        let (sheet, _) = read_workbook(&bytes, Some("Participants")).unwrap();
+        assert_eq!(sheet.rows[0].cells[1], "37122222222");
+    }
+
+    #[test]
+    fn numbers_and_serials() {
+        assert_eq!(number_text(37122222222.0), "37122222222");
+        assert_eq!(number_text(1.5), "1.5");
+        assert_eq!(serial_date_text(45536.0), "2024-09-01");
+        assert_eq!(serial_date_text(45536.5), "2024-09-01 12:00:00");
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_before_unpacking() {
+        let mut buffer = Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut buffer);
+            let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+            let zeros = vec![0u8; 1024 * 1024];
+            for _ in 0..80 {
+                std::io::Write::write_all(&mut zip, &zeros).unwrap();
+            }
+            zip.finish().unwrap();
+        }
+        let bytes = buffer.into_inner();
+        assert!(bytes.len() < 1024 * 1024);
+        assert!(matches!(read_workbook(&bytes, None), Err(ReadError::TooLarge { .. })));
+        assert!(matches!(read_workbook(b"PK\x03\x04 not really", None), Err(ReadError::Workbook { .. })));
+    }
+}
