@@ -22,7 +22,7 @@ pub fn SheetPreview(
                     .iter()
                     .take(rows)
                     .map(|r| {
-                        let cells = r.cells.iter().map(|c| view! { <td>{c.clone()}</td> }).collect::<Vec<_>>();
+                        let cells = r.cells.iter().map(|c| view! { <td>{ferry_core::text::excerpt(c, 120)}</td> }).collect::<Vec<_>>();
                         view! { <tr><td class="num">{r.number}</td>{cells}</tr> }
                     })
                     .collect::<Vec<_>>();

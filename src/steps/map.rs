@@ -236,7 +236,7 @@ fn FieldRow(spec: FieldSpec) -> impl IntoView {
     let sample = move || {
         state.sheet.with(|s| {
             s.as_ref()
-                .and_then(|s| state.mapping.with(|m| m.value(s, 0, key).map(str::to_string)))
+                .and_then(|s| state.mapping.with(|m| m.value(s, 0, key).map(|v| ferry_core::text::excerpt(v, 60))))
                 .unwrap_or_default()
         })
     };

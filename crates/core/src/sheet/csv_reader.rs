@@ -102,11 +102,12 @@ fn read_text(bytes: &[u8]) -> Result<Sheet, ReadError> {
             }
         }
     }
-    let headers = tidy_headers(headers.ok_or(ReadError::Empty)?);
+    let raw = headers.ok_or(ReadError::Empty)?;
+    let headers = tidy_headers(raw.clone());
     for row in &mut rows {
         row.cells.resize(headers.len(), String::new());
     }
-    Ok(Sheet { headers, rows })
+    Ok(Sheet { headers, rows }.drop_empty_columns(&raw))
 }
 
 fn count_newlines(bytes: &[u8]) -> usize {
@@ -242,6 +243,25 @@ mod tests {
         assert_eq!(sheet.headers, ["a", "b", "Column C"]);
         assert_eq!(sheet.rows[0].cells, ["1", "", ""]);
         assert_eq!(sheet.rows[1].cells, ["2", "3", "4"]);
+    }
+
+    #[test]
+    fn empty_columns_are_dropped() {
+        let sheet = read("a,,b,\n1,,2,\n3,,,\n");
+        assert_eq!(sheet.headers, ["a", "b"]);
+        assert_eq!(sheet.rows[0].cells, ["1", "2"]);
+    }
+
+    #[test]
+    fn a_huge_cell_and_thousands_of_columns_are_read() {
+        let big = "x".repeat(10 * 1024 * 1024);
+        let sheet = read(&format!("note,email\n\"{big}\",a@b.lv\n"));
+        assert_eq!(sheet.rows[0].cells[0].len(), big.len());
+        let header: Vec<String> = (0..5000).map(|i| format!("c{i}")).collect();
+        let row: Vec<String> = (0..5000).map(|i| i.to_string()).collect();
+        let wide = read(&format!("{}\n{}\n", header.join(","), row.join(",")));
+        assert_eq!(wide.headers.len(), 5000);
+        assert_eq!(wide.rows[0].cells[4999], "4999");
     }
 
     #[test]

@@ -77,6 +77,23 @@ impl Sheet {
             .unwrap_or("")
     }
 
+    /// Removes columns that have no header and no value in any row (trailing separators,
+    /// spreadsheet columns that were only formatted).
+    pub fn drop_empty_columns(mut self, raw_headers: &[String]) -> Sheet {
+        let keep: Vec<bool> = (0..self.headers.len())
+            .map(|c| raw_headers.get(c).is_some_and(|h| !h.trim().is_empty()) || self.rows.iter().any(|r| r.cells.get(c).is_some_and(|v| !v.is_empty())))
+            .collect();
+        if keep.iter().all(|k| *k) {
+            return self;
+        }
+        let filter = |cells: Vec<String>| cells.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c).collect::<Vec<_>>();
+        self.headers = filter(std::mem::take(&mut self.headers));
+        for row in &mut self.rows {
+            row.cells = filter(std::mem::take(&mut row.cells));
+        }
+        self
+    }
+
     /// The index of the column named `name`, exactly.
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.headers.iter().position(|h| h == name)

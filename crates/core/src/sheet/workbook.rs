@@ -75,7 +75,8 @@ pub fn read_workbook(bytes: &[u8], sheet: Option<&str>) -> Result<(Sheet, Workbo
     for r in &mut rows {
         r.cells.resize(width, String::new());
     }
-    Ok((Sheet { headers: tidy_headers(headers), rows }, Workbook { sheets, chosen }))
+    let sheet = Sheet { headers: tidy_headers(headers.clone()), rows }.drop_empty_columns(&headers);
+    Ok((sheet, Workbook { sheets, chosen }))
 }
 
 /// Refuses an archive whose parts would unpack to too much (checked from its directory,
