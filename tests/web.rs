@@ -135,3 +135,48 @@ fn readers_handle_windows_1252_utf16_and_xlsx_in_wasm() {
     assert_eq!(book.sheets, ["Notes", "Participants"]);
     assert_eq!(sheet.rows[0].cells, ["LV-001", "37122222222", "2024-09-01", "2024-09-01 10:10:00", "0.3", "00123"]);
 }
+
+/// The review step: a bulk fix and an in-place edit, each re-checked at once.
+#[wasm_bindgen_test]
+async fn review_step_fixes_columns_and_cells_and_rechecks() {
+    use ferry::steps::review::ReviewStep;
+    let el = host();
+    let slot = std::rc::Rc::new(std::cell::Cell::new(None::<AppState>));
+    let keep = slot.clone();
+    let csv = "Participant ID,E-mail,Phone\nP-1,ANNA@EXAMPLE.ORG,22 222 222\nP-2,broken@,\nP-3,Jan@Example.org,\n";
+    let handle = leptos::mount::mount_to(el.clone(), move || {
+        let state = AppState::new();
+        state.engage.update(|s| {
+            s.org_slug = "o".into();
+            s.activity_slug = "a".into();
+        });
+        state.load("people.csv".into(), "f".into(), read_csv(csv.as_bytes()).unwrap());
+        keep.set(Some(state));
+        provide_context(state);
+        view! { <ReviewStep/> }
+    });
+    settle().await;
+    let state = slot.take().unwrap();
+    let button = |text: &str| -> web_sys::HtmlElement {
+        let all = el.query_selector_all("button").unwrap();
+        (0..all.length())
+            .filter_map(|i| all.item(i))
+            .map(|n| n.unchecked_into::<web_sys::HtmlElement>())
+            .find(|b| b.text_content().unwrap_or_default().contains(text))
+            .unwrap_or_else(|| panic!("no button {text}"))
+    };
+    button("Lowercase e-mails").click();
+    settle().await;
+    assert_eq!(state.sheet.with_untracked(|s| s.as_ref().unwrap().rows[0].cells[1].clone()), "anna@example.org");
+    assert!(el.text_content().unwrap().contains("E-mails: 2 changed."));
+
+    // The broken e-mail is listed; correcting it in place clears the issue.
+    let summary = || el.query_selector("#review-summary").unwrap().unwrap().text_content().unwrap();
+    assert!(summary().starts_with("2ready to send1with problems"), "{}", summary());
+    let input: web_sys::HtmlInputElement = el.query_selector("#issues input").unwrap().unwrap().unchecked_into();
+    input.set_value("broken@example.org");
+    input.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    settle().await;
+    assert!(summary().starts_with("3ready to send0with problems"), "{}", summary());
+    drop(handle);
+}

@@ -1,5 +1,6 @@
 //! One module per wizard step.
 
+pub mod bulk_fixes;
 pub mod en_format;
 pub mod lumi_say_lists;
 pub mod map;

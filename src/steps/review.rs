@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::app::{AppState, Step};
 use crate::components::download::download_text;
+use crate::steps::bulk_fixes::BulkFixes;
 
 /// How many issues are listed at once.
 const LISTED: usize = 200;
@@ -67,6 +68,7 @@ pub fn ReviewStep() -> impl IntoView {
                 }
                 .into_any()
             }}
+            <BulkFixes/>
             <Show when=move || state.target.get() == Target::EngagingNetworks>
                 <EnReviewTools/>
             </Show>

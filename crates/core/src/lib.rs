@@ -6,6 +6,7 @@
 //! The caller (the web app, or a test) performs the requests and supplies the time.
 
 pub mod datetime;
+pub mod fixes;
 pub mod http;
 pub mod issue;
 pub mod journal;

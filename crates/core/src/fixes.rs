@@ -1,0 +1,191 @@
+//! Bulk fixes a coordinator can apply to a whole column before sending.
+
+use crate::datetime::DateTime;
+use crate::sheet::Sheet;
+
+/// Day/month order for dates written `01/02/2024`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateOrder {
+    /// 01/02/2024 is 1 February.
+    DayFirst,
+    /// 01/02/2024 is 2 January.
+    MonthFirst,
+}
+
+/// Lowercases every cell of `column` (e-mail addresses). Returns the cells changed.
+pub fn lowercase(sheet: &mut Sheet, column: usize) -> usize {
+    map_column(sheet, column, |v| Some(v.to_lowercase()))
+}
+
+/// Writes phone numbers as E.164 (`+37122222222`): separators removed, `00` read as `+`,
+/// a national number (leading `0` dropped) given `country_code`. Cells that are not a
+/// phone number are left as they are. Returns the cells changed.
+pub fn phones_to_e164(sheet: &mut Sheet, column: usize, country_code: &str) -> usize {
+    let code: String = country_code.chars().filter(char::is_ascii_digit).collect();
+    map_column(sheet, column, |v| to_e164(v, &code))
+}
+
+/// One phone number as E.164, when it looks like one.
+pub fn to_e164(text: &str, country_code: &str) -> Option<String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || !trimmed.chars().all(|c| c.is_ascii_digit() || " +-().\u{a0}/".contains(c)) {
+        return None;
+    }
+    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+    let number = if trimmed.starts_with('+') {
+        digits
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        rest.to_string()
+    } else if country_code.is_empty() {
+        return None;
+    } else {
+        format!("{country_code}{}", digits.trim_start_matches('0'))
+    };
+    (7..=15).contains(&number.len()).then(|| format!("+{number}"))
+}
+
+/// Rewrites dates as `YYYY-MM-DD` (with ` HH:MM:SS` when a time is given), reading
+/// `d/m/y` forms in `order`. Cells that are no real date stay. Returns the cells changed.
+pub fn dates_to_iso(sheet: &mut Sheet, column: usize, order: DateOrder) -> usize {
+    map_column(sheet, column, |v| {
+        let swapped;
+        let text = match order {
+            DateOrder::DayFirst => v,
+            DateOrder::MonthFirst => {
+                swapped = swap_day_month(v)?;
+                swapped.as_str()
+            }
+        };
+        crate::datetime::parse_datetime(text).map(|d| iso(&d))
+    })
+}
+
+fn iso(d: &DateTime) -> String {
+    if (d.hour, d.minute, d.second) == (0, 0, 0) {
+        format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
+    } else {
+        d.to_canonical()
+    }
+}
+
+/// `02/01/2024 10:00` → `01/02/2024 10:00` for a `d/m/y` date; ISO dates stay as they are.
+fn swap_day_month(text: &str) -> Option<String> {
+    let (date, time) = text.split_once(' ').map_or((text, None), |(d, t)| (d, Some(t)));
+    let sep = date.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
+    let parts: Vec<&str> = date.split(sep).collect();
+    if parts.len() != 3 || parts[0].len() == 4 {
+        return Some(text.to_string());
+    }
+    let swapped = format!("{}{sep}{}{sep}{}", parts[1], parts[0], parts[2]);
+    Some(match time {
+        Some(t) => format!("{swapped} {t}"),
+        None => swapped,
+    })
+}
+
+/// Splits `column` (full names) into two new columns, `Given name` and `Family name`
+/// (the last word is the family name). Returns the indices of the two new columns.
+pub fn split_full_name(sheet: &mut Sheet, column: usize) -> (usize, usize) {
+    let source = sheet.headers.get(column).cloned().unwrap_or_default();
+    let given = format!("Given name (from {source})");
+    let family = format!("Family name (from {source})");
+    sheet.headers.push(given);
+    sheet.headers.push(family);
+    for row in &mut sheet.rows {
+        let full = row.cells.get(column).cloned().unwrap_or_default();
+        let words: Vec<&str> = full.split_whitespace().collect();
+        let (g, f) = match words.as_slice() {
+            [] => (String::new(), String::new()),
+            [one] => (one.to_string(), String::new()),
+            [first @ .., last] => (first.join(" "), last.to_string()),
+        };
+        row.cells.push(g);
+        row.cells.push(f);
+    }
+    let n = sheet.headers.len();
+    (n - 2, n - 1)
+}
+
+/// Rows (indices) whose `column` repeats a value seen on an earlier row (case-blind).
+pub fn duplicates(sheet: &Sheet, column: usize) -> Vec<usize> {
+    let mut seen = std::collections::HashSet::new();
+    (0..sheet.rows.len())
+        .filter(|&i| {
+            let v = sheet.cell(i, column).trim().to_lowercase();
+            !v.is_empty() && !seen.insert(v)
+        })
+        .collect()
+}
+
+/// Removes repeated identifiers in `column`: `keep_first` keeps each value's first row,
+/// otherwise every row of a repeated value goes. Returns the rows removed.
+pub fn remove_duplicates(sheet: &mut Sheet, column: usize, keep_first: bool) -> usize {
+    let repeated = duplicates(sheet, column);
+    let doomed: std::collections::HashSet<String> = if keep_first {
+        std::collections::HashSet::new()
+    } else {
+        repeated.iter().map(|&i| sheet.cell(i, column).trim().to_lowercase()).collect()
+    };
+    let before = sheet.rows.len();
+    let mut index = 0;
+    sheet.rows.retain(|r| {
+        let i = index;
+        index += 1;
+        let value = r.cells.get(column).map(|v| v.trim().to_lowercase()).unwrap_or_default();
+        !(repeated.contains(&i) || doomed.contains(&value))
+    });
+    before - sheet.rows.len()
+}
+
+fn map_column(sheet: &mut Sheet, column: usize, f: impl Fn(&str) -> Option<String>) -> usize {
+    let mut changed = 0;
+    for row in &mut sheet.rows {
+        if let Some(cell) = row.cells.get_mut(column) {
+            if let Some(new) = f(cell).filter(|n| n != cell) {
+                *cell = new;
+                changed += 1;
+            }
+        }
+    }
+    changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sheet::read_csv;
+
+    #[test]
+    fn phones_become_e164() {
+        assert_eq!(to_e164("+371 2222 2222", "371").as_deref(), Some("+37122222222"));
+        assert_eq!(to_e164("0037122222222", "371").as_deref(), Some("+37122222222"));
+        assert_eq!(to_e164("22 222 222", "371").as_deref(), Some("+37122222222"));
+        assert_eq!(to_e164("(030) 1234-5678", "49").as_deref(), Some("+493012345678"));
+        assert_eq!(to_e164("call me", "371"), None);
+        assert_eq!(to_e164("12", "371"), None);
+    }
+
+    #[test]
+    fn columns_are_fixed_in_bulk() {
+        let mut sheet = read_csv("name,email,phone,date\nAnna Marija Bērziņa,Anna@Example.ORG,22 222 222,01/02/2024\nJan,jan@example.org,+371 2,2024-03-04\n".as_bytes()).unwrap();
+        assert_eq!(lowercase(&mut sheet, 1), 1);
+        assert_eq!(phones_to_e164(&mut sheet, 2, "+371"), 1, "too short to be a phone stays");
+        assert_eq!(dates_to_iso(&mut sheet, 3, DateOrder::MonthFirst), 1);
+        assert_eq!(sheet.rows[0].cells[1..], ["anna@example.org", "+37122222222", "2024-01-02"]);
+        let (g, f) = split_full_name(&mut sheet, 0);
+        assert_eq!((sheet.cell(0, g), sheet.cell(0, f)), ("Anna Marija", "Bērziņa"));
+        assert_eq!(sheet.headers[g], "Given name (from name)");
+    }
+
+    #[test]
+    fn duplicates_keep_first_or_drop() {
+        let csv = "email\na@b.lv\nc@d.lv\nA@B.lv\ne@f.lv\n";
+        let mut keep = read_csv(csv.as_bytes()).unwrap();
+        assert_eq!(duplicates(&keep, 0), [2]);
+        assert_eq!(remove_duplicates(&mut keep, 0, true), 1);
+        assert_eq!(keep.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [2, 3, 5]);
+        let mut drop = read_csv(csv.as_bytes()).unwrap();
+        assert_eq!(remove_duplicates(&mut drop, 0, false), 2);
+        assert_eq!(drop.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [3, 5]);
+    }
+}

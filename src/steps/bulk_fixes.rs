@@ -1,0 +1,93 @@
+//! Bulk fixes in the review step: whole columns corrected at once, then re-checked.
+
+use ferry_core::fixes::{self, DateOrder};
+use ferry_core::mapping::{FieldKind, Source};
+use leptos::prelude::*;
+
+use crate::app::AppState;
+
+/// Fields that identify a row, in order of preference, across the vendors.
+const IDENTIFIERS: [&str; 5] = ["participant.participant_id", "participant.email", "username", "email", "participant_id"];
+
+/// Buttons for the fixes that fit the current mapping.
+#[component]
+pub fn BulkFixes() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let country = RwSignal::new("371".to_string());
+    let message = RwSignal::new(None::<String>);
+    // (label, column, kind) of every mapped column with a kind that has a fix.
+    let columns = move || {
+        let fields = state.fields();
+        state.mapping.with(|m| {
+            state.sheet.with(|s| {
+                let headers = s.as_ref().map(|s| s.headers.clone()).unwrap_or_default();
+                fields
+                    .iter()
+                    .filter(|f| matches!(f.kind, FieldKind::Email | FieldKind::Phone | FieldKind::DateTime))
+                    .filter_map(|f| match m.get(f.key) {
+                        Some(Source::Column(c)) => Some((headers.get(*c).cloned().unwrap_or_default(), *c, f.kind)),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let identifier = move || {
+        state.mapping.with(|m| IDENTIFIERS.iter().find_map(|k| m.column(k))).map(|c| {
+            let name = state.sheet.with(|s| s.as_ref().and_then(|s| s.headers.get(c).cloned()).unwrap_or_default());
+            let repeated = state.sheet.with(|s| s.as_ref().map_or(0, |s| fixes::duplicates(s, c).len()));
+            (c, name, repeated)
+        })
+    };
+    let apply = move |what: String, f: Box<dyn Fn(&mut ferry_core::sheet::Sheet) -> usize>| {
+        let mut changed = 0;
+        state.sheet.update(|s| {
+            if let Some(s) = s {
+                changed = f(s);
+            }
+        });
+        message.set(Some(format!("{what}: {changed} changed.")));
+    };
+    view! {
+        <details class="bulk-fixes" id="bulk-fixes">
+            <summary>"Fix whole columns"</summary>
+            <div class="actions">
+                {move || columns().into_iter().map(|(name, column, kind)| match kind {
+                    FieldKind::Email => view! {
+                        <button type="button" on:click=move |_| apply("E-mails".into(), Box::new(move |s| fixes::lowercase(s, column)))>
+                            {format!("Lowercase e-mails in \"{name}\"")}
+                        </button>
+                    }.into_any(),
+                    FieldKind::Phone => view! {
+                        <button type="button" on:click=move |_| {
+                            let code = country.get_untracked();
+                            apply("Phone numbers".into(), Box::new(move |s| fixes::phones_to_e164(s, column, &code)));
+                        }>
+                            {format!("Phones in \"{name}\" to +E.164")}
+                        </button>
+                    }.into_any(),
+                    _ => view! {
+                        <button type="button" on:click=move |_| apply("Dates".into(), Box::new(move |s| fixes::dates_to_iso(s, column, DateOrder::DayFirst)))>
+                            {format!("Dates in \"{name}\" to ISO (day first)")}
+                        </button>
+                        <button type="button" on:click=move |_| apply("Dates".into(), Box::new(move |s| fixes::dates_to_iso(s, column, DateOrder::MonthFirst)))>
+                            {format!("Dates in \"{name}\" to ISO (month first)")}
+                        </button>
+                    }.into_any(),
+                }).collect::<Vec<_>>()}
+            </div>
+            <div class="field" style="max-width: 14rem">
+                <label for="fix-country">"Default country code for phones"</label>
+                <input id="fix-country" type="text" prop:value=country on:input=move |ev| country.set(event_target_value(&ev))/>
+            </div>
+            {move || identifier().filter(|(_, _, n)| *n > 0).map(|(column, name, n)| view! {
+                <p>{format!("{n} rows repeat a \"{name}\" seen on an earlier row.")}</p>
+                <div class="actions">
+                    <button type="button" id="dedupe-keep-first" on:click=move |_| apply("Repeated rows removed".into(), Box::new(move |s| fixes::remove_duplicates(s, column, true)))>"Keep the first of each"</button>
+                    <button type="button" on:click=move |_| apply("Rows removed".into(), Box::new(move |s| fixes::remove_duplicates(s, column, false)))>"Drop every repeated one"</button>
+                </div>
+            })}
+            {move || message.get().map(|m| view! { <p class="notice ok" role="status">{m}</p> })}
+        </details>
+    }
+}
