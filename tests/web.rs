@@ -180,3 +180,47 @@ async fn review_step_fixes_columns_and_cells_and_rechecks() {
     assert!(summary().starts_with("3ready to send0with problems"), "{}", summary());
     drop(handle);
 }
+
+/// A saved mapping keeps column names only, and is offered for a similar file.
+#[wasm_bindgen_test]
+async fn saved_mappings_keep_column_names_only_and_are_offered_again() {
+    use ferry::steps::saved_mappings::STORAGE_KEY;
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.remove_item(STORAGE_KEY).unwrap();
+    let el = host();
+    let handle = leptos::mount::mount_to(el.clone(), || {
+        let state = AppState::new();
+        state.load("people.csv".into(), "f".into(), read_csv("Participant ID;E-mail;First name\nP-1;secret.person@example.org;Secretname\n".as_bytes()).unwrap());
+        provide_context(state);
+        view! { <MapStep/> }
+    });
+    settle().await;
+    let save: web_sys::HtmlElement = el.query_selector("#save-mapping").unwrap().unwrap().unchecked_into();
+    save.click();
+    settle().await;
+    let stored = storage.get_item(STORAGE_KEY).unwrap().unwrap();
+    assert!(stored.contains("E-mail") && stored.contains("participant.email"), "{stored}");
+    assert!(!stored.contains("secret") && !stored.contains("Secretname") && !stored.contains("P-1"), "no cell value: {stored}");
+    drop(handle);
+
+    // A similar file, mapped differently at first, gets the saved mapping offered.
+    let el = host();
+    let slot = std::rc::Rc::new(std::cell::Cell::new(None::<AppState>));
+    let keep = slot.clone();
+    let handle = leptos::mount::mount_to(el.clone(), move || {
+        let state = AppState::new();
+        state.load("next.csv".into(), "g".into(), read_csv("e-mail,Participant ID,First name,Extra\nx@example.org,P-9,X,1\n".as_bytes()).unwrap());
+        state.mapping.set(Default::default());
+        keep.set(Some(state));
+        provide_context(state);
+        view! { <MapStep/> }
+    });
+    settle().await;
+    let state = slot.take().unwrap();
+    let use_it: web_sys::HtmlElement = el.query_selector("#use-saved-mapping").unwrap().expect("an offer").unchecked_into();
+    use_it.click();
+    settle().await;
+    assert_eq!(state.mapping.with_untracked(|m| m.column("participant.email")), Some(0));
+    storage.remove_item(STORAGE_KEY).unwrap();
+    drop(handle);
+}

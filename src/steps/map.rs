@@ -9,6 +9,7 @@ use crate::app::{AppState, Step};
 use crate::components::text_field::TextField;
 use crate::steps::en_format::{EngagingNetworksSettings, FormatMapping};
 use crate::steps::pk_settings::ParticipantKitSettings;
+use crate::steps::saved_mappings::SavedMappings;
 
 /// The map step.
 #[component]
@@ -33,6 +34,7 @@ pub fn MapStep() -> impl IntoView {
                     }}
                 }.into_any(),
             }}
+            <SavedMappings/>
             {move || {
                 let p = problems.get();
                 (!p.is_empty()).then(|| view! {

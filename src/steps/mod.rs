@@ -6,6 +6,7 @@ pub mod lumi_say_lists;
 pub mod map;
 pub mod pk_settings;
 pub mod report;
+pub mod saved_mappings;
 pub mod review;
 pub mod send;
 pub mod upload;

@@ -39,19 +39,34 @@ fn read_into(state: AppState, error: RwSignal<Option<String>>, name: String, byt
 #[component]
 fn ReadChoices(error: RwSignal<Option<String>>) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let again = move |options: ReadOptions| {
+    let options = RwSignal::new(ReadOptions::default());
+    let again = move |change: Box<dyn FnOnce(&mut ReadOptions)>| {
+        options.update(|o| change(o));
         if let (Some(bytes), Some(name)) = (state.file_bytes.get_untracked(), state.file_name.get_untracked()) {
-            read_into(state, error, name, bytes, &options);
+            read_into(state, error, name, bytes, &options.get_untracked());
         }
     };
-    move || match state.file_kind.get() {
+    let header_row = move || {
+        let first = state.sheet.with(|s| s.as_ref().and_then(|s| s.rows.first()).map(|r| r.number.saturating_sub(1)).unwrap_or(1));
+        view! {
+            <div class="field read-choice">
+                <label for="read-header-row">"Header row"</label>
+                <span class="hint">"The row holding the column names; Ferry skips a title line above it."</span>
+                <input id="read-header-row" type="number" min="1" prop:value=first.to_string() on:change=move |ev| {
+                    let row = event_target_value(&ev).trim().parse::<usize>().ok().filter(|n| *n > 0);
+                    again(Box::new(move |o| o.header_row = row));
+                }/>
+            </div>
+        }
+    };
+    let kind = move || match state.file_kind.get() {
         Some(FileKind::Text(current)) => Some(view! {
             <div class="field read-choice">
                 <label for="read-encoding">"Characters read as"</label>
                 <span class="hint">"If accents look wrong in the preview, choose another encoding."</span>
                 <select id="read-encoding" on:change=move |ev| {
                     let chosen = TextEncoding::ALL.into_iter().find(|e| e.label() == event_target_value(&ev));
-                    again(ReadOptions { encoding: chosen, sheet: None });
+                    again(Box::new(move |o| o.encoding = chosen));
                 }>
                     {TextEncoding::ALL.into_iter().map(|e| view! { <option value=e.label() selected=e == current>{e.label()}</option> }).collect::<Vec<_>>()}
                 </select>
@@ -60,13 +75,20 @@ fn ReadChoices(error: RwSignal<Option<String>>) -> impl IntoView {
         Some(FileKind::Workbook(book)) => Some(view! {
             <div class="field read-choice">
                 <label for="read-sheet">"Sheet"</label>
-                <select id="read-sheet" on:change=move |ev| again(ReadOptions { encoding: None, sheet: Some(event_target_value(&ev)) })>
+                <select id="read-sheet" on:change=move |ev| {
+                    let sheet = event_target_value(&ev);
+                    again(Box::new(move |o| {
+                        o.sheet = Some(sheet);
+                        o.header_row = None;
+                    }));
+                }>
                     {book.sheets.iter().map(|s| view! { <option value=s.clone() selected=*s == book.chosen>{s.clone()}</option> }).collect::<Vec<_>>()}
                 </select>
             </div>
         }.into_any()),
         _ => None,
-    }
+    };
+    view! { <div class="grid">{kind}{header_row}</div> }
 }
 
 /// The upload step.

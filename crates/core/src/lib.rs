@@ -13,6 +13,7 @@ pub mod journal;
 pub mod mapping;
 pub mod plan;
 pub mod report;
+pub mod saved_mapping;
 pub mod send;
 pub mod sheet;
 pub mod text;

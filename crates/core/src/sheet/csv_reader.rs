@@ -1,13 +1,13 @@
 //! Reading CSV (and other delimited text) into a [`Sheet`].
 
 use super::decode::{decode, detect, TextEncoding};
-use super::{tidy_headers, ReadError, Row, Sheet};
+use super::{build_sheet, ReadError, Row, Sheet};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Reads delimited text into a sheet, in the encoding detected (see [`detect`]).
 pub fn read_csv(bytes: &[u8]) -> Result<Sheet, ReadError> {
-    read_csv_as(bytes, None).map(|(sheet, _)| sheet)
+    read_csv_as(bytes, None, None).map(|(sheet, _)| sheet)
 }
 
 /// Reads delimited text into a sheet: decoded from `encoding` (or the detected one), the
@@ -15,7 +15,8 @@ pub fn read_csv(bytes: &[u8]) -> Result<Sheet, ReadError> {
 /// header; quoted fields may hold delimiters, quotes and line breaks; rows with no text
 /// at all are left out. Row numbers are the ones a spreadsheet program shows.
 /// Returns the encoding used.
-pub fn read_csv_as(bytes: &[u8], encoding: Option<TextEncoding>) -> Result<(Sheet, TextEncoding), ReadError> {
+/// `header_row` (a spreadsheet row number) overrides the detected header row.
+pub fn read_csv_as(bytes: &[u8], encoding: Option<TextEncoding>, header_row: Option<usize>) -> Result<(Sheet, TextEncoding), ReadError> {
     let encoding = encoding.unwrap_or_else(|| detect(bytes));
     let utf16 = matches!(encoding, TextEncoding::Utf16Le | TextEncoding::Utf16Be);
     if !utf16 {
@@ -24,7 +25,7 @@ pub fn read_csv_as(bytes: &[u8], encoding: Option<TextEncoding>) -> Result<(Shee
         }
     }
     let (text, had_errors) = decode(bytes, encoding);
-    let sheet = read_text(text.as_bytes())?;
+    let sheet = read_text(text.as_bytes(), header_row)?;
     if had_errors {
         if let Some((row, column)) = first_undecodable(&sheet) {
             return Err(ReadError::InvalidUtf8 { row, column });
@@ -41,7 +42,7 @@ fn first_undecodable(sheet: &Sheet) -> Option<(usize, usize)> {
     sheet.rows.iter().find_map(|r| r.cells.iter().position(|c| c.contains('\u{FFFD}')).map(|c| (r.number, c)))
 }
 
-fn read_text(bytes: &[u8]) -> Result<Sheet, ReadError> {
+fn read_text(bytes: &[u8], header_row: Option<usize>) -> Result<Sheet, ReadError> {
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     let delimiter = sniff_delimiter(bytes);
     let mut reader = csv::ReaderBuilder::new()
@@ -50,7 +51,6 @@ fn read_text(bytes: &[u8]) -> Result<Sheet, ReadError> {
         .flexible(true)
         .from_reader(bytes);
 
-    let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
     // Spreadsheet row bookkeeping: csv skips blank lines, a spreadsheet counts them.
@@ -79,7 +79,7 @@ fn read_text(bytes: &[u8]) -> Result<Sheet, ReadError> {
         let inner_newlines = record.iter().map(count_newlines).sum();
         previous = Some((start, row_number, inner_newlines));
 
-        let mut cells = Vec::with_capacity(record.len());
+        let mut cells: Vec<String> = Vec::with_capacity(record.len());
         for (column, field) in record.iter().enumerate() {
             match std::str::from_utf8(field) {
                 Ok(text) => cells.push(text.trim().to_string()),
@@ -89,25 +89,9 @@ fn read_text(bytes: &[u8]) -> Result<Sheet, ReadError> {
         if cells.iter().all(|c| c.is_empty()) {
             continue;
         }
-        match &mut headers {
-            None => headers = Some(cells),
-            Some(h) => {
-                // Keep text beyond the header's width under new columns, so nothing is lost.
-                let last_text = cells.iter().rposition(|c| !c.is_empty()).unwrap_or(0);
-                while h.len() <= last_text {
-                    h.push(String::new());
-                }
-                cells.resize(h.len(), String::new());
-                rows.push(Row { number: row_number, cells });
-            }
-        }
+        rows.push(Row { number: row_number, cells });
     }
-    let raw = headers.ok_or(ReadError::Empty)?;
-    let headers = tidy_headers(raw.clone());
-    for row in &mut rows {
-        row.cells.resize(headers.len(), String::new());
-    }
-    Ok(Sheet { headers, rows }.drop_empty_columns(&raw))
+    build_sheet(rows, header_row)
 }
 
 fn count_newlines(bytes: &[u8]) -> usize {
@@ -246,6 +230,17 @@ mod tests {
     }
 
     #[test]
+    fn a_title_above_the_header_is_skipped_and_the_header_row_can_be_chosen() {
+        let text = "Participant export,,\nCreated 2024-09-01,,\n\nemail,name,city\na@b.lv,Anna,Riga\nc@d.lv,Jan,Cesis\n";
+        let sheet = read(text);
+        assert_eq!(sheet.headers, ["email", "name", "city"]);
+        assert_eq!(sheet.rows[0].number, 5);
+        let (chosen, _) = read_csv_as(text.as_bytes(), None, Some(5)).unwrap();
+        assert_eq!(chosen.headers, ["a@b.lv", "Anna", "Riga"]);
+        assert_eq!(chosen.rows.len(), 1);
+    }
+
+    #[test]
     fn empty_columns_are_dropped() {
         let sheet = read("a,,b,\n1,,2,\n3,,,\n");
         assert_eq!(sheet.headers, ["a", "b"]);
@@ -280,10 +275,10 @@ mod tests {
     #[test]
     fn windows_1252_is_detected_and_forced_utf8_names_row_and_column() {
         let bytes = b"name;city\nAnna;R\xEEga\nJos\xe9;M\xfcnchen\n";
-        let (sheet, encoding) = read_csv_as(bytes, None).unwrap();
+        let (sheet, encoding) = read_csv_as(bytes, None, None).unwrap();
         assert_eq!(encoding, TextEncoding::Windows1252);
         assert_eq!(sheet.rows[1].cells, ["José", "München"]);
-        let err = read_csv_as(bytes, Some(TextEncoding::Utf8)).unwrap_err();
+        let err = read_csv_as(bytes, Some(TextEncoding::Utf8), None).unwrap_err();
         assert_eq!(err, ReadError::InvalidUtf8 { row: 2, column: 1 });
         assert!(err.to_string().starts_with("Row 2, column B"));
     }
@@ -291,7 +286,7 @@ mod tests {
     #[test]
     fn utf16_files_are_read() {
         let bytes: Vec<u8> = "\u{FEFF}email\tcity\r\nanna@example.org\tRīga\r\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
-        let (sheet, encoding) = read_csv_as(&bytes, None).unwrap();
+        let (sheet, encoding) = read_csv_as(&bytes, None, None).unwrap();
         assert_eq!(encoding, TextEncoding::Utf16Le);
         assert_eq!(sheet.rows[0].cells, ["anna@example.org", "Rīga"]);
     }

@@ -32,20 +32,22 @@ pub struct ReadOptions {
     pub encoding: Option<TextEncoding>,
     /// Read this sheet of a workbook instead of the first with data.
     pub sheet: Option<String>,
+    /// Take this spreadsheet row as the header instead of the detected one.
+    pub header_row: Option<usize>,
 }
 
 /// Reads any supported file: Excel / OpenDocument workbooks (by their signature), JSON
 /// arrays of objects (`.json`, or text starting with `[`), else delimited text.
 pub fn read_file(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<(Sheet, FileKind), ReadError> {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0") {
-        let (sheet, book) = read_workbook(bytes, options.sheet.as_deref())?;
+        let (sheet, book) = read_workbook(bytes, options.sheet.as_deref(), options.header_row)?;
         return Ok((sheet, FileKind::Workbook(book)));
     }
     let start = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes).iter().find(|b| !b.is_ascii_whitespace());
     if name.to_ascii_lowercase().ends_with(".json") || start == Some(&b'[') {
         return read_json(bytes).map(|s| (s, FileKind::Json));
     }
-    let (sheet, encoding) = read_csv_as(bytes, options.encoding)?;
+    let (sheet, encoding) = read_csv_as(bytes, options.encoding, options.header_row)?;
     Ok((sheet, FileKind::Text(encoding)))
 }
 
@@ -98,6 +100,35 @@ impl Sheet {
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.headers.iter().position(|h| h == name)
     }
+}
+
+/// Builds a sheet from the non-blank rows of a file: the header is row `header_row` (a
+/// spreadsheet row number) or, when not given, the first of the first ten rows that is not
+/// a title line (one or two cells, less than half as wide as the rows below it).
+/// Rows above the header are left out; text beyond the header's width gets new columns.
+pub(crate) fn build_sheet(mut rows: Vec<Row>, header_row: Option<usize>) -> Result<Sheet, ReadError> {
+    if rows.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    let width = |r: &Row| r.cells.iter().filter(|c| !c.is_empty()).count();
+    let index = match header_row {
+        Some(n) => rows.iter().position(|r| r.number == n).unwrap_or(0),
+        None => {
+            let widest_below = |i: usize| rows[i + 1..].iter().take(20).map(width).max().unwrap_or(0);
+            // A title line (one or two cells above a wider table) is not the header.
+            let is_title = |i: usize| width(&rows[i]) <= 2 && width(&rows[i]) * 2 < widest_below(i);
+            (0..rows.len().min(10)).find(|&i| !is_title(i)).unwrap_or(0)
+        }
+    };
+    let raw = rows[index].cells.clone();
+    let mut data: Vec<Row> = rows.drain(index + 1..).collect();
+    let span = data.iter().filter_map(|r| r.cells.iter().rposition(|c| !c.is_empty())).max().map_or(0, |p| p + 1).max(raw.len());
+    let mut raw = raw;
+    raw.resize(span, String::new());
+    for row in &mut data {
+        row.cells.resize(span, String::new());
+    }
+    Ok(Sheet { headers: tidy_headers(raw.clone()), rows: data }.drop_empty_columns(&raw))
 }
 
 /// Makes header names unique and non-empty: a blank header becomes `Column C`, a second

@@ -8,7 +8,7 @@ use std::io::{Cursor, Read, Seek};
 
 use calamine::{open_workbook_auto_from_rs, Data, Reader};
 
-use super::{tidy_headers, ReadError, Row, Sheet};
+use super::{build_sheet, ReadError, Row, Sheet};
 use crate::datetime::civil_from_days;
 
 /// A workbook's sheets, and which one was read.
@@ -26,7 +26,8 @@ const MAX_UNPACKED: u64 = 1024 * 1024 * 1024;
 const MAX_RATIO: u64 = 100;
 
 /// Reads sheet `sheet` (or the first one with data) of a workbook.
-pub fn read_workbook(bytes: &[u8], sheet: Option<&str>) -> Result<(Sheet, Workbook), ReadError> {
+/// `header_row` (a spreadsheet row number) overrides the detected header row.
+pub fn read_workbook(bytes: &[u8], sheet: Option<&str>, header_row: Option<usize>) -> Result<(Sheet, Workbook), ReadError> {
     if bytes.starts_with(b"PK\x03\x04") {
         check_unpacked_size(Cursor::new(bytes), bytes.len() as u64)?;
     }
@@ -51,31 +52,15 @@ pub fn read_workbook(bytes: &[u8], sheet: Option<&str>) -> Result<(Sheet, Workbo
     };
     let range = book.worksheet_range(&chosen).map_err(fail)?;
     let (first_row, first_col) = range.start().unwrap_or((0, 0));
-    let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     for (i, cells) in range.rows().enumerate() {
         let mut texts: Vec<String> = std::iter::repeat_n(String::new(), first_col as usize).collect();
         texts.extend(cells.iter().map(cell_text));
-        if texts.iter().all(|c| c.is_empty()) {
-            continue;
-        }
-        let number = first_row as usize + i + 1;
-        match &headers {
-            None => headers = Some(texts),
-            Some(h) => {
-                let mut texts = texts;
-                texts.resize(h.len().max(texts.len()), String::new());
-                rows.push(Row { number, cells: texts });
-            }
+        if texts.iter().any(|c| !c.is_empty()) {
+            rows.push(Row { number: first_row as usize + i + 1, cells: texts });
         }
     }
-    let mut headers = headers.ok_or(ReadError::Empty)?;
-    let width = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0).max(headers.len());
-    headers.resize(width, String::new());
-    for r in &mut rows {
-        r.cells.resize(width, String::new());
-    }
-    let sheet = Sheet { headers: tidy_headers(headers.clone()), rows }.drop_empty_columns(&headers);
+    let sheet = build_sheet(rows, header_row)?;
     Ok((sheet, Workbook { sheets, chosen }))
 }
 
@@ -167,10 +152,10 @@ mod tests {
 
     #[test]
     fn xlsx_dates_long_numbers_and_leading_zeros() {
-        let (sheet, book) = read_workbook(&sample(), None).unwrap();
+        let (sheet, book) = read_workbook(&sample(), None, None).unwrap();
         assert_eq!(book.sheets, ["Notes", "Participants"]);
         assert_eq!(book.chosen, "Notes", "the first sheet with data");
-        let (sheet2, _) = read_workbook(&sample(), Some("Participants")).unwrap();
+        let (sheet2, _) = read_workbook(&sample(), Some("Participants"), None).unwrap();
         assert_eq!(sheet2.headers, ["Participant ID", "Phone", "Visit date", "Visit time", "Score", "Zip"]);
         assert_eq!(sheet2.rows[0].cells, ["LV-001", "37122222222", "2024-09-01", "2024-09-01 10:10:00", "0.3", "00123"]);
         assert_eq!(sheet2.rows[0].number, 3, "spreadsheet row numbers");
@@ -187,7 +172,7 @@ mod tests {
             std::fs::write(&path, sample()).unwrap();
         }
         let bytes = std::fs::read(&path).unwrap();
-        let (sheet, _) = read_workbook(&bytes, Some("Participants")).unwrap();
+        let (sheet, _) = read_workbook(&bytes, Some("Participants"), None).unwrap();
         assert_eq!(sheet.rows[0].cells[1], "37122222222");
     }
 
@@ -214,7 +199,7 @@ mod tests {
         }
         let bytes = buffer.into_inner();
         assert!(bytes.len() < 1024 * 1024);
-        assert!(matches!(read_workbook(&bytes, None), Err(ReadError::TooLarge { .. })));
-        assert!(matches!(read_workbook(b"PK\x03\x04 not really", None), Err(ReadError::Workbook { .. })));
+        assert!(matches!(read_workbook(&bytes, None, None), Err(ReadError::TooLarge { .. })));
+        assert!(matches!(read_workbook(b"PK\x03\x04 not really", None, None), Err(ReadError::Workbook { .. })));
     }
 }
