@@ -15,6 +15,7 @@ pub fn BulkFixes() -> impl IntoView {
     let state = expect_context::<AppState>();
     let country = RwSignal::new("371".to_string());
     let message = RwSignal::new(None::<String>);
+    let split_from = RwSignal::new(None::<usize>);
     // (label, column, kind) of every mapped column with a kind that has a fix.
     let columns = move || {
         let fields = state.fields();
@@ -87,6 +88,31 @@ pub fn BulkFixes() -> impl IntoView {
                     <button type="button" on:click=move |_| apply("Rows removed".into(), Box::new(move |s| fixes::remove_duplicates(s, column, false)))>"Drop every repeated one"</button>
                 </div>
             })}
+            <Show when=move || state.fields().iter().any(|f| f.key == "participant.given_name")>
+                <div class="actions">
+                    <label for="split-name">"Split full names from"</label>
+                    <select id="split-name" on:change=move |ev| split_from.set(event_target_value(&ev).parse().ok())>
+                        <option value="">"— choose a column —"</option>
+                        {move || state.sheet.with(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default()).into_iter().enumerate().map(|(i, h)| view! { <option value=i.to_string()>{h}</option> }).collect::<Vec<_>>()}
+                    </select>
+                    <button type="button" id="split-name-button" disabled=move || split_from.get().is_none() on:click=move |_| {
+                        let Some(column) = split_from.get_untracked() else { return };
+                        let mut new_columns = None;
+                        state.sheet.update(|s| {
+                            if let Some(s) = s {
+                                new_columns = Some(fixes::split_full_name(s, column));
+                            }
+                        });
+                        if let Some((given, family)) = new_columns {
+                            state.mapping.update(|m| {
+                                m.set("participant.given_name", Some(Source::Column(given)));
+                                m.set("participant.family_name", Some(Source::Column(family)));
+                            });
+                            message.set(Some("Full names split into given and family names, and mapped.".into()));
+                        }
+                    }>"Split into given and family name"</button>
+                </div>
+            </Show>
             {move || message.get().map(|m| view! { <p class="notice ok" role="status">{m}</p> })}
         </details>
     }
