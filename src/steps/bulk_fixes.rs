@@ -2,12 +2,10 @@
 
 use ferry_core::fixes::{self, DateOrder};
 use ferry_core::mapping::{FieldKind, Source};
+use ferry_core::vendors::IDENTIFIER_FIELDS;
 use leptos::prelude::*;
 
 use crate::app::AppState;
-
-/// Fields that identify a row, in order of preference, across the vendors.
-const IDENTIFIERS: [&str; 5] = ["participant.participant_id", "participant.email", "username", "email", "participant_id"];
 
 /// Buttons for the fixes that fit the current mapping.
 #[component]
@@ -34,7 +32,7 @@ pub fn BulkFixes() -> impl IntoView {
         })
     };
     let identifier = move || {
-        state.mapping.with(|m| IDENTIFIERS.iter().find_map(|k| m.column(k))).map(|c| {
+        state.mapping.with(|m| IDENTIFIER_FIELDS.iter().find_map(|k| m.column(k))).map(|c| {
             let name = state.sheet.with(|s| s.as_ref().and_then(|s| s.headers.get(c).cloned()).unwrap_or_default());
             let repeated = state.sheet.with(|s| s.as_ref().map_or(0, |s| fixes::duplicates(s, c).len()));
             (c, name, repeated)

@@ -81,12 +81,7 @@ pub fn LumiSayLists() -> impl IntoView {
                     Answer::Ok { message, .. } => ListResult { ok: true, message, rows: vec![] },
                     Answer::Error(message) => {
                         let rows = lumi_say::named_respondents(&message).into_iter().map(|u| { let r = row_of(&u); (u, r) }).collect();
-                        let hint = if message.starts_with("The following respondents could not be deleted") {
-                            " Respondents have to belong to one list at least: copy them to another list first."
-                        } else {
-                            ""
-                        };
-                        ListResult { ok: false, message: format!("{message}{hint}"), rows }
+                        ListResult { ok: false, message: lumi_say::explain(&message), rows }
                     }
                     Answer::Http { message, .. } => ListResult { ok: false, message, rows: vec![] },
                 },

@@ -133,7 +133,7 @@ fn IssueRow(issue: Issue) -> impl IntoView {
 #[component]
 fn EnReviewTools() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let risky = move || state.prepared.with(|p| p.as_ref().map_or(0, |p| p.issues.iter().filter(|i| i.message.contains("reported to break Engaging Networks uploads")).count()));
+    let risky = move || state.prepared.with(|p| p.as_ref().map_or(0, |p| p.issues.iter().filter(|i| i.message.contains(engaging_networks::RISKY_MARKER)).count()));
     let replace = move |_| {
         let columns: Vec<usize> = state.mapping.with_untracked(|m| m.fields.iter().filter_map(|(_, s)| match s {
             ferry_core::mapping::Source::Column(c) => Some(*c),

@@ -41,6 +41,8 @@ pub const TRANSACTIONS_FORMAT: &str = "importTransactions";
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
 /// Prefix of mapping keys: `column.<format column>`.
 pub const COLUMN_PREFIX: &str = "column.";
+/// Words every risky-character issue carries (so the page can count and fix them).
+pub const RISKY_MARKER: &str = "reported to break Engaging Networks uploads";
 /// Characters reported to break dashboard uploads, with what Ferry replaces them by.
 pub const RISKY_CHARACTERS: [(char, &str); 4] = [('|', "/"), ('"', "'"), ('\\', "/"), ('!', ".")];
 
@@ -270,7 +272,7 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
             if let Some((c, with)) = RISKY_CHARACTERS.iter().find(|(c, _)| text.contains(*c)) {
                 issues.push(issue(
                     Severity::Error,
-                    format!("\"{text}\" contains {c:?}, which is reported to break Engaging Networks uploads: replace it (\"Replace them\" turns it into \"{with}\")."),
+                    format!("\"{text}\" contains {c:?}, which is {RISKY_MARKER}: replace it (\"Replace them\" turns it into \"{with}\")."),
                 ));
             }
             let transactions = settings.kind == ImportKind::Transactions;

@@ -370,6 +370,15 @@ pub fn read_answer(response: &HttpResponse) -> Answer {
     }
 }
 
+/// A list call's error with what to do about it, where the document says why.
+pub fn explain(message: &str) -> String {
+    if message.starts_with("The following respondents could not be deleted") {
+        format!("{message} Respondents have to belong to one list at least: copy them to another list first.")
+    } else {
+        message.to_string()
+    }
+}
+
 /// Usernames a message names: `Respondent(s) does not exist! (r1, r2)` or
 /// `could not be deleted from the list: [r1,r2]`.
 pub fn named_respondents(message: &str) -> Vec<String> {

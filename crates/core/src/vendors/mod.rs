@@ -93,6 +93,10 @@ pub struct Vendor {
     pub dynamic_name: &'static str,
 }
 
+/// Fields that identify a row, across the vendors, in order of preference (for finding
+/// repeated rows).
+pub const IDENTIFIER_FIELDS: [&str; 5] = ["participant.participant_id", "participant.email", "username", "email", "participant_id"];
+
 /// A secret token (Engaging Networks' private token, Participant Kit's OAuth2 token).
 /// Lives in memory only; its `Debug` shows nothing.
 #[derive(Clone, PartialEq, Eq, Default)]

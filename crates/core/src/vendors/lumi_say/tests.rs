@@ -85,6 +85,8 @@ fn answers_and_callbacks_are_read() {
     assert_eq!(failed.summary(), "The import stopped: Could not overwrite respondent r7, import stopped.");
     assert_eq!(named_respondents("Could not validate respondents. Respondent(s) does not exist! (r1, r2)"), ["r1", "r2"]);
     assert_eq!(named_respondents("The following respondents could not be deleted from the list: [r1,r2]"), ["r1", "r2"]);
+    assert!(explain("The following respondents could not be deleted from the list: [r1]").ends_with("Respondents have to belong to one list at least: copy them to another list first."));
+    assert_eq!(explain("Respondents copied to list 7"), "Respondents copied to list 7");
 }
 
 #[test]
