@@ -154,9 +154,11 @@ fn serve() -> Result {
         .await?;
         println!();
         println!("  Ferry is running: open {}", stack.page_url);
-        println!("  Sandbox (emulated Engage): {}", stack.sandbox_url);
+        println!("  Sandbox (the four platforms, emulated): {}", stack.sandbox_url);
         println!("  Proxy: {}", stack.proxy_url);
-        println!("  Sandbox login: coordinator@example.org / sandbox-password, client demo-org / sandbox-secret");
+        println!("  Engage: coordinator@example.org / sandbox-password, client demo-org / sandbox-secret");
+        println!("  Lumi Say: coordinator / sandbox-password   Participant Kit: token sandbox-pk-token");
+        println!("  Engaging Networks: token sandbox-en-token");
         println!("  Press Ctrl-C to stop.");
         println!();
         let ctrl_c = tokio::signal::ctrl_c();
