@@ -116,7 +116,10 @@ impl Journal {
         self.rows
             .iter()
             .filter_map(|(&row, entry)| match entry {
-                Entry::Sent { id } => Some((row, Outcome::Sent { id: id.clone() })),
+                Entry::Sent { id } => {
+                    let note = id.as_ref().map_or_else(|| "sent in an earlier session".to_string(), |id| format!("{id} (sent in an earlier session)"));
+                    Some((row, Outcome::Sent { id: Some(note) }))
+                }
                 Entry::Pending if resend_unknown => None,
                 Entry::Pending => Some((row, Outcome::NotSent {
                     reason: "This row was being sent when the page closed: the vendor may already have it. Check there before sending it again.".into(),
@@ -163,6 +166,8 @@ mod tests {
         let settled = j.settled(false);
         assert_eq!(settled.len(), 3);
         assert_eq!(settled[&5].label(), "not sent");
+        assert_eq!(settled[&2], Outcome::Sent { id: Some("sent in an earlier session".into()) });
+        assert_eq!(settled[&3], Outcome::Sent { id: Some("P-123456 (sent in an earlier session)".into()) });
         assert_eq!(j.settled(true).len(), 2, "unknown rows go again when asked");
         assert_eq!(Journal::from_json("garbage"), Journal::default());
     }

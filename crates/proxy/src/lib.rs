@@ -55,7 +55,7 @@ pub fn app(config: Config) -> Router {
         Router::new()
             .route("/_relay", post(relay::open))
             .route("/_relay/{id}", post(relay::deliver).get(relay::collect))
-            .with_state(Arc::new(relay::Relay::new(&public)))
+            .with_state(Arc::new(relay::Relay::new(&public, &config.allowed_origins)))
     });
     let state = Arc::new(Proxy { config, client });
     let mut router = Router::new()

@@ -30,13 +30,19 @@ struct Slot {
 /// The relay's memory.
 pub struct Relay {
     public_url: String,
+    allowed_origins: Vec<String>,
     slots: Mutex<HashMap<String, Slot>>,
 }
 
 impl Relay {
     /// A relay whose callback URLs start with `public_url` (how vendors reach this proxy).
-    pub fn new(public_url: &str) -> Relay {
-        Relay { public_url: public_url.trim_end_matches('/').to_string(), slots: Mutex::new(HashMap::new()) }
+    /// Only pages from `allowed_origins` may open a slot.
+    pub fn new(public_url: &str, allowed_origins: &[String]) -> Relay {
+        Relay {
+            public_url: public_url.trim_end_matches('/').to_string(),
+            allowed_origins: allowed_origins.iter().map(|o| o.trim_end_matches('/').to_string()).collect(),
+            slots: Mutex::new(HashMap::new()),
+        }
     }
 
     fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
@@ -58,8 +64,13 @@ fn reason(status: StatusCode, text: &str) -> Response {
     response
 }
 
-/// `POST /_relay`: opens a slot; answers `{"id", "callback_url", "expires_in"}`.
-pub async fn open(State(relay): State<std::sync::Arc<Relay>>) -> Response {
+/// `POST /_relay`: opens a slot for an allowed page; answers `{"id", "callback_url", "expires_in"}`.
+pub async fn open(State(relay): State<std::sync::Arc<Relay>>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(origin) = headers.get(axum::http::header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        if !relay.allowed_origins.iter().any(|a| a == origin) {
+            return reason(StatusCode::FORBIDDEN, &format!("origin {origin} may not open a relay on this proxy"));
+        }
+    }
     let mut slots = relay.slots();
     if slots.len() >= MAX_SLOTS {
         return reason(StatusCode::SERVICE_UNAVAILABLE, "the relay is full; try again in a few minutes");

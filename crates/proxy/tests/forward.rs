@@ -158,4 +158,6 @@ async fn the_relay_hands_a_callback_to_the_page_once() {
     assert_eq!(got["callbacks"][0], callback);
     assert_eq!(send(&router, Request::get(&path).body(Body::empty()).unwrap()).await.0, StatusCode::NO_CONTENT, "handed over once");
     assert_eq!(send(&router, Request::post("/_relay/0000").body(Body::from("x")).unwrap()).await.0, StatusCode::NOT_FOUND);
+    let foreign = Request::post("/_relay").header(header::ORIGIN, "https://attacker.example").body(Body::empty()).unwrap();
+    assert_eq!(send(&router, foreign).await.0, StatusCode::FORBIDDEN);
 }
