@@ -35,6 +35,11 @@ pub trait Protocol {
     fn row_of(&self, record: usize) -> (usize, String);
     /// The vendor's name, for messages.
     fn vendor(&self) -> &str;
+    /// Whether a request that got no answer may be sent again. False for uploads the
+    /// vendor may have taken already (sending again would duplicate them).
+    fn retry_unanswered(&self) -> bool {
+        true
+    }
 }
 
 /// How the prerequisite went, when it did not fail for good.
@@ -259,7 +264,15 @@ impl<P: Protocol> Engine<P> {
     fn take_batch(&mut self, mut work: Work, answer: Result<HttpResponse, TransportError>, now_ms: f64) {
         let verdict = match answer {
             Ok(response) => self.protocol.read_answer(&work.records, &response, now_ms),
-            Err(TransportError(e)) => Verdict::Retry { after_ms: None, reason: format!("no answer: {e}") },
+            Err(TransportError(e)) if self.protocol.retry_unanswered() => Verdict::Retry { after_ms: None, reason: format!("no answer: {e}") },
+            Err(TransportError(e)) => Verdict::Judged {
+                outcomes: work
+                    .records
+                    .iter()
+                    .map(|&r| (r, Outcome::NotSent { reason: format!("No answer from {} ({e}): it may or may not have taken this row. Check there before sending it again.", self.protocol.vendor()) }))
+                    .collect(),
+                resend: vec![],
+            },
         };
         match verdict {
             Verdict::Judged { outcomes, resend } => {

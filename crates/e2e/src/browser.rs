@@ -113,13 +113,13 @@ impl Browser {
         Err(format!("{css} never contained {needle:?}; last text: {last:?}"))
     }
 
-    /// Clicks the button whose text contains `label`.
+    /// Clicks the button whose text contains `label` (waiting up to 60 s for it).
     pub async fn click_button(&self, label: &str) -> Result<(), String> {
         let xpath = format!("//button[contains(normalize-space(.), {})]", xpath_literal(label));
         let button = self
             .client
             .wait()
-            .at_most(Duration::from_secs(20))
+            .at_most(Duration::from_secs(60))
             .for_element(Locator::XPath(&xpath))
             .await
             .map_err(|e| format!("no button {label:?}: {e}"))?;

@@ -86,7 +86,7 @@ impl Stack {
 
         let config_path = workdir.path().join("proxy.toml");
         let mut config = format!(
-            "listen = \"127.0.0.1:{}\"\nallowed_origins = [\"http://{page_addr}\"]\nupstreams = [\"auth.longenesis.com\", \"engage-openapi.longenesis.com\", \"us.engagingnetworks.app\", \"ca.engagingnetworks.app\", \"{sandbox_url}\"]\nrelay = true\n",
+            "listen = \"127.0.0.1:{}\"\nallowed_origins = [\"http://{page_addr}\"]\nupstreams = [\"auth.longenesis.com\", \"engage-openapi.longenesis.com\", \"us.engagingnetworks.app\", \"ca.engagingnetworks.app\", \"{sandbox_url}\"]\nrelay = true\nupstream_timeout_secs = 300\n",
             options.ports.proxy
         );
         if let Some(secs) = lifetime {

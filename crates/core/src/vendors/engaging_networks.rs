@@ -489,6 +489,11 @@ impl Protocol for EngagingNetworksProtocol {
     fn vendor(&self) -> &str {
         "Engaging Networks"
     }
+
+    /// An upload that got no answer may have become a job already: never sent twice.
+    fn retry_unanswered(&self) -> bool {
+        false
+    }
 }
 
 /// A send engine over `prepared`, one upload per planned file.

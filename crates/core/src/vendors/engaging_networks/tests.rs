@@ -148,3 +148,13 @@ fn suggestions_match_names_then_roles() {
     assert_eq!(m.column("column.Transaction Time"), Some(3));
     assert_eq!(m.column("column.Amount"), Some(4));
 }
+
+#[test]
+fn an_upload_without_an_answer_is_not_sent_again() {
+    let (_, p) = prepared("First Name,Last Name,Email Address,PostCode\nSam,One,sam@example.org,1\n", &supporters());
+    let mut e = engine(supporters(), Credentials { token: "t".into() }, &p, Policy::default(), &BTreeMap::new(), 1);
+    let (t, _) = e.poll(0.0).pop().unwrap();
+    e.handle(t, Err(crate::http::TransportError("timed out".into())), 1.0);
+    assert!(e.poll(1_000_000.0).is_empty(), "no second upload");
+    assert!(e.report().rows[0].outcome.message().contains("may or may not have taken this row"));
+}
