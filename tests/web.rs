@@ -224,3 +224,54 @@ async fn saved_mappings_keep_column_names_only_and_are_offered_again() {
     storage.remove_item(STORAGE_KEY).unwrap();
     drop(handle);
 }
+
+/// The grid renders only the rows in view, scrolls through 100,000 rows, filters to rows
+/// with problems and edits cells in place.
+#[wasm_bindgen_test]
+async fn the_grid_is_virtualised_filters_and_edits() {
+    use ferry::components::data_grid::{DataGrid, ROW_HEIGHT};
+    let mut csv = String::from("Participant ID,E-mail\n");
+    for i in 0..100_000 {
+        if i % 1000 == 0 {
+            csv.push_str(&format!("P-{i},not-an-email\n"));
+        } else {
+            csv.push_str(&format!("P-{i},p{i}@example.org\n"));
+        }
+    }
+    let el = host();
+    let slot = std::rc::Rc::new(std::cell::Cell::new(None::<AppState>));
+    let keep = slot.clone();
+    let handle = leptos::mount::mount_to(el.clone(), move || {
+        let state = AppState::new();
+        state.load("big.csv".into(), "f".into(), read_csv(csv.as_bytes()).unwrap());
+        keep.set(Some(state));
+        provide_context(state);
+        view! { <DataGrid/> }
+    });
+    settle().await;
+    let state = slot.take().unwrap();
+    let rendered = || el.query_selector_all("#data-grid tbody tr").unwrap().length();
+    assert!(rendered() > 5 && rendered() < 40, "only the rows in view: {}", rendered());
+    let grid: web_sys::HtmlElement = el.query_selector("#data-grid").unwrap().unwrap().unchecked_into();
+    grid.set_scroll_top((50_000 * ROW_HEIGHT) as i32);
+    grid.dispatch_event(&web_sys::Event::new("scroll").unwrap()).unwrap();
+    settle().await;
+    let first = el.query_selector("#data-grid tbody tr").unwrap().unwrap().get_attribute("data-row").unwrap();
+    let first: usize = first.parse().unwrap();
+    assert!((49_990..=50_002).contains(&first), "scrolled to row {first}");
+    assert!(rendered() < 40);
+
+    let only: web_sys::HtmlInputElement = el.query_selector("#grid-only-issues").unwrap().unwrap().unchecked_into();
+    only.set_checked(true);
+    only.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    settle().await;
+    assert_eq!(el.query_selector("#grid-count").unwrap().unwrap().text_content().unwrap(), "100 rows");
+    let bad = el.query_selector("#data-grid td.cell.error input").unwrap().expect("a highlighted cell");
+    let bad: web_sys::HtmlInputElement = bad.unchecked_into();
+    bad.set_value("fixed@example.org");
+    bad.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    settle().await;
+    assert_eq!(state.sheet.with_untracked(|s| s.as_ref().unwrap().rows[0].cells[1].clone()), "fixed@example.org");
+    assert_eq!(el.query_selector("#grid-count").unwrap().unwrap().text_content().unwrap(), "99 rows", "re-checked at once");
+    drop(handle);
+}

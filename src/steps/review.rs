@@ -5,6 +5,7 @@ use ferry_core::vendors::{engage, engaging_networks, lumi_say, PreparedRecord, T
 use leptos::prelude::*;
 
 use crate::app::{AppState, Step};
+use crate::components::data_grid::DataGrid;
 use crate::components::download::download_text;
 use crate::steps::bulk_fixes::BulkFixes;
 
@@ -68,6 +69,8 @@ pub fn ReviewStep() -> impl IntoView {
                 }
                 .into_any()
             }}
+            <h3>"All rows"</h3>
+            <DataGrid/>
             <BulkFixes/>
             <Show when=move || state.target.get() == Target::EngagingNetworks>
                 <EnReviewTools/>

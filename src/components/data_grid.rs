@@ -1,0 +1,120 @@
+//! A virtualised grid of the whole sheet: only the rows in view are in the page, so a
+//! million rows scroll as smoothly as ten. Cells with issues are highlighted (the message
+//! is the cell's title) and every cell can be edited in place.
+
+use std::collections::HashMap;
+
+use ferry_core::issue::{Issue, Severity};
+use leptos::prelude::*;
+
+use crate::app::AppState;
+
+/// Height of one row, in CSS pixels (fixed, so positions are computed, not measured).
+pub const ROW_HEIGHT: usize = 34;
+/// Height of the scrolling area, in CSS pixels.
+const VIEW_HEIGHT: usize = 420;
+/// Rows rendered above and below the visible ones.
+const OVERSCAN: usize = 6;
+
+/// The grid, over the shared sheet, with the issues of the current target.
+#[component]
+pub fn DataGrid() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let only_issues = RwSignal::new(false);
+    let scroll_top = RwSignal::new(0usize);
+    // (row number, column) → (severity, message), for highlighting.
+    let marks = Memo::new(move |_| {
+        state.prepared.with(|p| {
+            let mut map: HashMap<(usize, usize), (Severity, String)> = HashMap::new();
+            for Issue { row, column, severity, message, .. } in p.as_ref().map(|p| p.issues.clone()).unwrap_or_default() {
+                if let Some(c) = column {
+                    map.entry((row, c)).or_insert((severity, message));
+                }
+            }
+            map
+        })
+    });
+    let problem_rows = Memo::new(move |_| state.prepared.with(|p| p.as_ref().map(|p| p.issues.iter().map(|i| i.row).collect::<std::collections::BTreeSet<_>>()).unwrap_or_default()));
+    // Indices into the sheet's rows that the grid shows.
+    let shown = Memo::new(move |_| {
+        let filter = only_issues.get();
+        problem_rows.with(|problems| {
+            state.sheet.with(|s| {
+                s.as_ref().map_or_else(Vec::new, |s| (0..s.rows.len()).filter(|&i| !filter || problems.contains(&s.rows[i].number)).collect::<Vec<usize>>())
+            })
+        })
+    });
+    let window = move || {
+        let first = (scroll_top.get() / ROW_HEIGHT).saturating_sub(OVERSCAN);
+        let count = VIEW_HEIGHT / ROW_HEIGHT + 2 * OVERSCAN;
+        shown.with(|rows| (first, rows.iter().skip(first).take(count).copied().collect::<Vec<_>>()))
+    };
+    let headers = move || state.sheet.with(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default());
+    let edit = move |index: usize, column: usize, value: String| {
+        state.sheet.update(|s| {
+            if let Some(cell) = s.as_mut().and_then(|s| s.rows.get_mut(index)).and_then(|r| r.cells.get_mut(column)) {
+                *cell = value.trim().to_string();
+            }
+        });
+    };
+    view! {
+        <div class="grid-tools">
+            <label class="check">
+                <input type="checkbox" id="grid-only-issues" prop:checked=only_issues on:change=move |ev| {
+                    only_issues.set(event_target_checked(&ev));
+                    scroll_top.set(0);
+                }/>
+                "Only rows with problems"
+            </label>
+            <span class="hint" id="grid-count">{move || format!("{} rows", ferry_core::text::thousands(shown.with(Vec::len)))}</span>
+        </div>
+        <div
+            class="data-grid"
+            id="data-grid"
+            role="grid"
+            aria-label="All rows of the file"
+            tabindex="0"
+            style=format!("height: {VIEW_HEIGHT}px; overflow: auto")
+            on:scroll=move |ev| {
+                let el: web_sys::Element = event_target(&ev);
+                scroll_top.set(el.scroll_top().max(0) as usize);
+            }
+        >
+            <div style=move || format!("height: {}px; position: relative", (shown.with(Vec::len) + 1) * ROW_HEIGHT)>
+                <table style=move || format!("position: absolute; top: 0; transform: translateY({}px)", window().0 * ROW_HEIGHT)>
+                    <thead><tr><th scope="col">"Row"</th>{move || headers().into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect::<Vec<_>>()}</tr></thead>
+                    <tbody>
+                        {move || {
+                            marks.track();
+                            let (_, rows) = window();
+                            rows.into_iter().map(|index| {
+                                let (number, cells) = state.sheet.with_untracked(|s| s.as_ref().and_then(|s| s.rows.get(index)).map(|r| (r.number, r.cells.clone())).unwrap_or_default());
+                                let tds = cells.into_iter().enumerate().map(|(column, value)| {
+                                    let mark = marks.with_untracked(|m| m.get(&(number, column)).cloned());
+                                    let class = match &mark {
+                                        Some((Severity::Error, _)) => "cell error",
+                                        Some((Severity::Warning, _)) => "cell warn",
+                                        None => "cell",
+                                    };
+                                    let title = mark.map(|(_, m)| m).unwrap_or_default();
+                                    view! {
+                                        <td class=class title=title.clone()>
+                                            <input
+                                                type="text"
+                                                aria-label=format!("Row {number}, column {}", ferry_core::text::column_letter(column))
+                                                aria-invalid=(!title.is_empty()).to_string()
+                                                value=value
+                                                on:change=move |ev| edit(index, column, event_target_value(&ev))
+                                            />
+                                        </td>
+                                    }
+                                }).collect::<Vec<_>>();
+                                view! { <tr data-row=number style=format!("height: {ROW_HEIGHT}px")><td class="num">{number}</td>{tds}</tr> }
+                            }).collect::<Vec<_>>()
+                        }}
+                    </tbody>
+                </table>
+            </div>
+        </div>
+    }
+}
