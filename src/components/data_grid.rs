@@ -74,7 +74,7 @@ pub fn DataGrid() -> impl IntoView {
             role="grid"
             aria-label="All rows of the file"
             tabindex="0"
-            style=format!("height: {VIEW_HEIGHT}px; overflow: auto")
+            style=move || format!("height: {}px; overflow: auto", VIEW_HEIGHT.min((shown.with(Vec::len) + 1) * ROW_HEIGHT + 24))
             on:scroll=move |ev| {
                 let el: web_sys::Element = event_target(&ev);
                 scroll_top.set(el.scroll_top().max(0) as usize);
