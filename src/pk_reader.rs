@@ -22,13 +22,11 @@ pub async fn read_all(
             return Err(format!("Cancelled after {} objects.", pager.items().len()));
         }
         match transport::perform(&request, route).await {
-            Ok(response) if response.status == 429 || response.status >= 500 => {
-                let wait = response.retry_after_ms(js_sys::Date::now()).unwrap_or(1000.0).min(30_000.0);
-                crate::send_driver::sleep_ms(wait as i32).await;
-                continue;
-            }
-            Ok(response) => pager.handle(&response),
+            Ok(response) => pager.handle(&response, js_sys::Date::now()),
             Err(e) => return Err(format!("Participant Kit could not be reached: {e}")),
+        }
+        if let Some(wait) = pager.take_wait() {
+            crate::send_driver::sleep_ms(wait as i32).await;
         }
         progress.set(pager.items().len());
     }

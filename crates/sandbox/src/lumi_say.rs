@@ -267,8 +267,10 @@ fn usernames(doc: &Value) -> Option<Vec<String>> {
     (!names.is_empty()).then_some(names)
 }
 
-/// The usernames and list of a copy/remove call, once every username is known.
-fn existing_respondents(shared: &Shared, project: &str, doc: &Value) -> Result<(Vec<String>, String), Response> {
+/// A copy/remove call, logged in, with every username known: its usernames and list.
+fn list_call(shared: &Shared, project: &str, headers: &HeaderMap, body: &Bytes) -> Result<(Vec<String>, String), Response> {
+    let (_, doc) = login(shared, project, headers, body)?;
+    let doc = &doc;
     let Some(names) = usernames(doc) else {
         return Err(error("Could not parse json parameter as a JSONObject. No respondents found!"));
     };
@@ -284,11 +286,7 @@ fn existing_respondents(shared: &Shared, project: &str, doc: &Value) -> Result<(
 
 /// `POST …/api/copy_respondents_to_list`.
 pub async fn copy_to_list(State(shared): State<Shared>, Path(project): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
-    let (_, doc) = match login(&shared, &project, &headers, &body) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let (names, group) = match existing_respondents(&shared, &project, &doc) {
+    let (names, group) = match list_call(&shared, &project, &headers, &body) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -313,11 +311,7 @@ pub async fn copy_to_list(State(shared): State<Shared>, Path(project): Path<Stri
 
 /// `POST …/api/remove_respondents_from_list`.
 pub async fn remove_from_list(State(shared): State<Shared>, Path(project): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
-    let (_, doc) = match login(&shared, &project, &headers, &body) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let (names, group) = match existing_respondents(&shared, &project, &doc) {
+    let (names, group) = match list_call(&shared, &project, &headers, &body) {
         Ok(v) => v,
         Err(r) => return r,
     };

@@ -204,7 +204,12 @@ pub struct Pager {
     items: Vec<Value>,
     done: bool,
     error: Option<String>,
+    wait_ms: Option<f64>,
+    retries: u32,
 }
+
+/// Times one page may be asked again after 429 / 5xx before reading stops.
+const MAX_PAGE_RETRIES: u32 = 10;
 
 /// Pages read at most (100 000 objects), so a vendor that never ends a list cannot loop forever.
 pub const MAX_PAGES: u32 = 1000;
@@ -212,7 +217,7 @@ pub const MAX_PAGES: u32 = 1000;
 impl Pager {
     /// A reader of `resource` with extra query pairs (`include`, `status`).
     pub fn new(resource: Resource, query: &[(&str, &str)]) -> Pager {
-        Pager { resource, query: query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), page: 1, items: vec![], done: false, error: None }
+        Pager { resource, query: query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), page: 1, items: vec![], done: false, error: None, wait_ms: None, retries: 0 }
     }
 
     /// The next page's request, or `None` when the list is read (or failed).
@@ -224,8 +229,20 @@ impl Pager {
         Some(list_request(settings, credentials, &self.resource, self.page, &query))
     }
 
-    /// Takes a page's answer.
-    pub fn handle(&mut self, response: &HttpResponse) {
+    /// Takes a page's answer at `now_ms`. A 429 / 5xx asks for the same page again after
+    /// [`Pager::take_wait`] (the vendor's `Retry-After`, else a second).
+    pub fn handle(&mut self, response: &HttpResponse, now_ms: f64) {
+        if response.status == 429 || response.status >= 500 {
+            self.retries += 1;
+            if self.retries > MAX_PAGE_RETRIES {
+                self.done = true;
+                self.error = Some(format!("{} (page {}, after {MAX_PAGE_RETRIES} tries).", error_text(response), self.page));
+            } else {
+                self.wait_ms = Some(response.retry_after_ms(now_ms).unwrap_or(1000.0).min(30_000.0));
+            }
+            return;
+        }
+        self.retries = 0;
         match read_page(response) {
             Ok(page) if page.is_empty() => self.done = true,
             Ok(page) => {
@@ -241,6 +258,11 @@ impl Pager {
                 self.error = Some(e);
             }
         }
+    }
+
+    /// How long to wait before asking for the next page, once (after a 429 / 5xx).
+    pub fn take_wait(&mut self) -> Option<f64> {
+        self.wait_ms.take()
     }
 
     /// Objects read so far.

@@ -23,16 +23,19 @@ fn list_requests_page_with_the_documented_parameters() {
 fn the_pager_reads_until_an_empty_page_and_stops_on_errors() {
     let mut pager = Pager::new(Resource::Studies, &[]);
     assert!(pager.next_request(&settings(), &token()).unwrap().url.contains("page=1"));
-    pager.handle(&HttpResponse::new(200, r#"{"data":[{"id":"stu_1"},{"id":"stu_2"}]}"#));
+    pager.handle(&HttpResponse::new(503, "busy"), 0.0);
+    assert_eq!(pager.take_wait(), Some(1000.0), "a 5xx asks for the same page again later");
+    assert!(pager.next_request(&settings(), &token()).unwrap().url.contains("page=1"));
+    pager.handle(&HttpResponse::new(200, r#"{"data":[{"id":"stu_1"},{"id":"stu_2"}]}"#), 0.0);
     assert!(pager.next_request(&settings(), &token()).unwrap().url.contains("page=2"));
-    pager.handle(&HttpResponse::new(200, r#"{"data":[]}"#));
+    pager.handle(&HttpResponse::new(200, r#"{"data":[]}"#), 0.0);
     assert!(pager.is_done() && pager.next_request(&settings(), &token()).is_none());
     assert_eq!(pager.items().len(), 2);
     let mut failing = Pager::new(Resource::Studies, &[]);
-    failing.handle(&HttpResponse::new(401, r#"{"error":{"message":"Invalid token"}}"#));
+    failing.handle(&HttpResponse::new(401, r#"{"error":{"message":"Invalid token"}}"#), 0.0);
     assert_eq!(failing.error(), Some("Participant Kit rejected the token (401): check it or get a new one: Invalid token"));
     let mut garbage = Pager::new(Resource::Studies, &[]);
-    garbage.handle(&HttpResponse::new(200, "<html>"));
+    garbage.handle(&HttpResponse::new(200, "<html>"), 0.0);
     assert!(garbage.error().unwrap().contains("no data array"));
 }
 
