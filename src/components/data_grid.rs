@@ -40,7 +40,7 @@ pub fn DataGrid() -> impl IntoView {
         let filter = only_issues.get();
         problem_rows.with(|problems| {
             state.sheet.with(|s| {
-                s.as_ref().map_or_else(Vec::new, |s| (0..s.rows.len()).filter(|&i| !filter || problems.contains(&s.rows[i].number)).collect::<Vec<usize>>())
+                s.as_ref().map_or_else(Vec::new, |s| (0..s.len()).filter(|&i| !filter || problems.contains(&s.number(i))).collect::<Vec<usize>>())
             })
         })
     });
@@ -52,8 +52,8 @@ pub fn DataGrid() -> impl IntoView {
     let headers = move || state.sheet.with(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default());
     let edit = move |index: usize, column: usize, value: String| {
         state.sheet.update(|s| {
-            if let Some(cell) = s.as_mut().and_then(|s| s.rows.get_mut(index)).and_then(|r| r.cells.get_mut(column)) {
-                *cell = value.trim().to_string();
+            if let Some(s) = s.as_mut() {
+                s.set_cell(index, column, value.trim());
             }
         });
     };
@@ -88,7 +88,7 @@ pub fn DataGrid() -> impl IntoView {
                             marks.track();
                             let (_, rows) = window();
                             rows.into_iter().map(|index| {
-                                let (number, cells) = state.sheet.with_untracked(|s| s.as_ref().and_then(|s| s.rows.get(index)).map(|r| (r.number, r.cells.clone())).unwrap_or_default());
+                                let (number, cells) = state.sheet.with_untracked(|s| s.as_ref().filter(|s| index < s.len()).map(|s| (s.number(index), s.row(index).into_iter().map(str::to_string).collect::<Vec<_>>())).unwrap_or_default());
                                 let tds = cells.into_iter().enumerate().map(|(column, value)| {
                                     let mark = marks.with_untracked(|m| m.get(&(number, column)).cloned());
                                     let class = match &mark {

@@ -17,13 +17,10 @@ pub fn SheetPreview(
         sheet.with(|s| {
             s.as_ref().map(|s| {
                 let head = s.headers.iter().map(|h| view! { <th scope="col">{h.clone()}</th> }).collect::<Vec<_>>();
-                let body = s
-                    .rows
-                    .iter()
-                    .take(rows)
+                let body = (0..s.len().min(rows))
                     .map(|r| {
-                        let cells = r.cells.iter().map(|c| view! { <td>{ferry_core::text::excerpt(c, 120)}</td> }).collect::<Vec<_>>();
-                        view! { <tr><td class="num">{r.number}</td>{cells}</tr> }
+                        let cells = s.row(r).into_iter().map(|c| view! { <td>{ferry_core::text::excerpt(c, 120)}</td> }).collect::<Vec<_>>();
+                        view! { <tr><td class="num">{s.number(r)}</td>{cells}</tr> }
                     })
                     .collect::<Vec<_>>();
                 view! {

@@ -54,7 +54,7 @@ pub fn LumiSayLists() -> impl IntoView {
                 r.as_ref().map(|r| r.rows.iter().filter(|l| l.outcome.label() == "sent" && !l.identifier.is_empty()).map(|l| l.identifier.clone()).collect()).unwrap_or_default()
             }),
             Some(column) => state.sheet.with(|s| {
-                let mut names: Vec<String> = s.as_ref().map(|s| s.rows.iter().map(|r| r.cells.get(column).cloned().unwrap_or_default()).filter(|v| !v.is_empty()).collect()).unwrap_or_default();
+                let mut names: Vec<String> = s.as_ref().map(|s| (0..s.len()).map(|r| s.cell(r, column).to_string()).filter(|v| !v.is_empty()).collect()).unwrap_or_default();
                 names.dedup();
                 names
             }),
@@ -65,7 +65,7 @@ pub fn LumiSayLists() -> impl IntoView {
             Some(Source::Column(c)) => Some(*c),
             _ => None,
         })?;
-        state.sheet.with_untracked(|s| s.as_ref()?.rows.iter().find(|r| r.cells.get(column).map(String::as_str) == Some(username)).map(|r| r.number))
+        state.sheet.with_untracked(|s| s.as_ref().and_then(|s| (0..s.len()).find(|&r| s.cell(r, column) == username).map(|r| s.number(r))))
     };
     let submit = move |_| {
         let names = usernames();

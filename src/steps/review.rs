@@ -98,8 +98,7 @@ fn IssueRow(issue: Issue) -> impl IntoView {
         let row = issue.row;
         let current = state.sheet.with_untracked(|s| {
             s.as_ref()
-                .and_then(|s| s.rows.iter().find(|r| r.number == row))
-                .and_then(|r| r.cells.get(column).cloned())
+                .and_then(|s| s.index_of(row).map(|i| s.cell(i, column).to_string()))
                 .unwrap_or_default()
         });
         let label = format!("New value for row {row}, column {}", issue.column_name.clone().unwrap_or_default());
@@ -111,9 +110,9 @@ fn IssueRow(issue: Issue) -> impl IntoView {
                 on:change=move |ev| {
                     let value = event_target_value(&ev);
                     state.sheet.update(|s| {
-                        if let Some(r) = s.as_mut().and_then(|s| s.rows.iter_mut().find(|r| r.number == row)) {
-                            if let Some(cell) = r.cells.get_mut(column) {
-                                *cell = value.trim().to_string();
+                        if let Some(s) = s.as_mut() {
+                            if let Some(i) = s.index_of(row) {
+                                s.set_cell(i, column, value.trim());
                             }
                         }
                     });
@@ -144,12 +143,8 @@ fn EnReviewTools() -> impl IntoView {
         }).collect());
         state.sheet.update(|s| {
             if let Some(s) = s {
-                for row in &mut s.rows {
-                    for &c in &columns {
-                        if let Some(cell) = row.cells.get_mut(c) {
-                            *cell = engaging_networks::replace_risky(cell);
-                        }
-                    }
+                for &c in &columns {
+                    s.update_column(c, |cell| Some(engaging_networks::replace_risky(cell)));
                 }
             }
         });

@@ -22,7 +22,7 @@ fn take_file(state: AppState, error: RwSignal<Option<String>>, name: String, byt
 fn read_into(state: AppState, error: RwSignal<Option<String>>, name: String, bytes: Arc<Vec<u8>>, options: &ReadOptions) {
     let shown = ferry_core::text::excerpt(&name, 80);
     match read_file(&name, &bytes, options) {
-        Ok((sheet, _)) if sheet.rows.is_empty() => {
+        Ok((sheet, _)) if sheet.is_empty() => {
             error.set(Some(format!("{shown} has a header row but no participants below it. Choose a file (or sheet) with at least one data row.")));
         }
         Ok((sheet, kind)) => {
@@ -47,7 +47,7 @@ fn ReadChoices(error: RwSignal<Option<String>>) -> impl IntoView {
         }
     };
     let header_row = move || {
-        let first = state.sheet.with(|s| s.as_ref().and_then(|s| s.rows.first()).map(|r| r.number.saturating_sub(1)).unwrap_or(1));
+        let first = state.sheet.with(|s| s.as_ref().filter(|s| !s.is_empty()).map(|s| s.number(0).saturating_sub(1)).unwrap_or(1));
         view! {
             <div class="field read-choice">
                 <label for="read-header-row">"Header row"</label>
@@ -123,7 +123,7 @@ pub fn UploadStep() -> impl IntoView {
             <Show when=loaded>
                 <h3>
                     {move || {
-                        let rows = state.sheet.with(|s| s.as_ref().map_or(0, |s| s.rows.len()));
+                        let rows = state.sheet.with(|s| s.as_ref().map_or(0, |s| s.len()));
                         let name = state.file_name.get().map(|n| ferry_core::text::excerpt(&n, 80)).unwrap_or_default();
                         format!("{name}: {rows} rows")
                     }}

@@ -37,11 +37,12 @@ pub fn parse_datetime(text: &str) -> Option<DateTime> {
         Some((d, t)) => (d, Some(t.trim())),
         None => (text, None),
     };
-    let parts: Vec<&str> = date.split(['-', '/', '.']).collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+    let mut split = date.split(['-', '/', '.']);
+    let parts = [split.next()?, split.next()?, split.next()?];
+    if split.next().is_some() || parts.iter().any(|p| p.is_empty() || p.len() > 9 || !p.bytes().all(|b| b.is_ascii_digit())) {
         return None;
     }
-    let nums: Vec<u32> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let nums = parts.map(|p| p.bytes().fold(0u32, |n, b| n * 10 + (b - b'0') as u32));
     let (year, month, day) = if parts[0].len() == 4 {
         (nums[0], nums[1], nums[2])
     } else if parts[2].len() == 4 {
@@ -68,13 +69,14 @@ fn parse_time(t: &str) -> Option<(u8, u8, u8)> {
     let t = t.trim_end_matches('Z');
     let t = t.split(['+', '-']).next()?;
     let t = t.split('.').next()?;
-    let parts: Vec<&str> = t.split(':').collect();
-    if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty() || p.len() > 2 || !p.bytes().all(|b| b.is_ascii_digit())) {
+    let mut split = t.split(':');
+    let parts = [split.next(), split.next(), split.next()];
+    let ok = |p: &str| !p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit());
+    if split.next().is_some() || !parts[0].is_some_and(ok) || !parts[1].is_some_and(ok) || parts[2].is_some_and(|p| !ok(p)) {
         return None;
     }
-    let h: u8 = parts[0].parse().ok()?;
-    let m: u8 = parts[1].parse().ok()?;
-    let s: u8 = parts.get(2).map_or(Some(0), |s| s.parse().ok())?;
+    let num = |p: Option<&str>| p.map_or(0, |p| p.bytes().fold(0u8, |n, b| n * 10 + (b - b'0')));
+    let (h, m, s) = (num(parts[0]), num(parts[1]), num(parts[2]));
     (h < 24 && m < 60 && s < 60).then_some((h, m, s))
 }
 

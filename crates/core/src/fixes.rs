@@ -89,19 +89,18 @@ pub fn split_full_name(sheet: &mut Sheet, column: usize) -> (usize, usize) {
     let source = sheet.headers.get(column).cloned().unwrap_or_default();
     let given = format!("Given name (from {source})");
     let family = format!("Family name (from {source})");
-    sheet.headers.push(given);
-    sheet.headers.push(family);
-    for row in &mut sheet.rows {
-        let full = row.cells.get(column).cloned().unwrap_or_default();
-        let words: Vec<&str> = full.split_whitespace().collect();
-        let (g, f) = match words.as_slice() {
-            [] => (String::new(), String::new()),
-            [one] => (one.to_string(), String::new()),
-            [first @ .., last] => (first.join(" "), last.to_string()),
-        };
-        row.cells.push(g);
-        row.cells.push(f);
-    }
+    sheet.add_columns(
+        vec![given, family],
+        |full, _| {
+            let words: Vec<&str> = full.split_whitespace().collect();
+            match words.as_slice() {
+                [] => vec![],
+                [one] => vec![one.to_string()],
+                [first @ .., last] => vec![first.join(" "), last.to_string()],
+            }
+        },
+        column,
+    );
     let n = sheet.headers.len();
     (n - 2, n - 1)
 }
@@ -109,7 +108,7 @@ pub fn split_full_name(sheet: &mut Sheet, column: usize) -> (usize, usize) {
 /// Rows (indices) whose `column` repeats a value seen on an earlier row (case-blind).
 pub fn duplicates(sheet: &Sheet, column: usize) -> Vec<usize> {
     let mut seen = std::collections::HashSet::new();
-    (0..sheet.rows.len())
+    (0..sheet.len())
         .filter(|&i| {
             let v = sheet.cell(i, column).trim().to_lowercase();
             !v.is_empty() && !seen.insert(v)
@@ -126,28 +125,15 @@ pub fn remove_duplicates(sheet: &mut Sheet, column: usize, keep_first: bool) -> 
     } else {
         repeated.iter().map(|&i| sheet.cell(i, column).trim().to_lowercase()).collect()
     };
-    let before = sheet.rows.len();
-    let mut index = 0;
-    sheet.rows.retain(|r| {
-        let i = index;
-        index += 1;
-        let value = r.cells.get(column).map(|v| v.trim().to_lowercase()).unwrap_or_default();
-        !(repeated.contains(&i) || doomed.contains(&value))
-    });
-    before - sheet.rows.len()
+    let before = sheet.len();
+    let repeated: std::collections::HashSet<usize> = repeated.into_iter().collect();
+    let values: Vec<bool> = (0..sheet.len()).map(|i| doomed.contains(&sheet.cell(i, column).trim().to_lowercase())).collect();
+    sheet.retain_rows(|i| !(repeated.contains(&i) || values[i]));
+    before - sheet.len()
 }
 
 fn map_column(sheet: &mut Sheet, column: usize, f: impl Fn(&str) -> Option<String>) -> usize {
-    let mut changed = 0;
-    for row in &mut sheet.rows {
-        if let Some(cell) = row.cells.get_mut(column) {
-            if let Some(new) = f(cell).filter(|n| n != cell) {
-                *cell = new;
-                changed += 1;
-            }
-        }
-    }
-    changed
+    sheet.update_column(column, f)
 }
 
 #[cfg(test)]
@@ -171,7 +157,7 @@ mod tests {
         assert_eq!(lowercase(&mut sheet, 1), 1);
         assert_eq!(phones_to_e164(&mut sheet, 2, "+371"), 1, "too short to be a phone stays");
         assert_eq!(dates_to_iso(&mut sheet, 3, DateOrder::MonthFirst), 1);
-        assert_eq!(sheet.rows[0].cells[1..], ["anna@example.org", "+37122222222", "2024-01-02"]);
+        assert_eq!(sheet.row(0)[1..], ["anna@example.org", "+37122222222", "2024-01-02"]);
         let (g, f) = split_full_name(&mut sheet, 0);
         assert_eq!((sheet.cell(0, g), sheet.cell(0, f)), ("Anna Marija", "Bērziņa"));
         assert_eq!(sheet.headers[g], "Given name (from name)");
@@ -183,9 +169,9 @@ mod tests {
         let mut keep = read_csv(csv.as_bytes()).unwrap();
         assert_eq!(duplicates(&keep, 0), [2]);
         assert_eq!(remove_duplicates(&mut keep, 0, true), 1);
-        assert_eq!(keep.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [2, 3, 5]);
+        assert_eq!(keep.numbers().collect::<Vec<_>>(), [2, 3, 5]);
         let mut drop = read_csv(csv.as_bytes()).unwrap();
         assert_eq!(remove_duplicates(&mut drop, 0, false), 2);
-        assert_eq!(drop.rows.iter().map(|r| r.number).collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(drop.numbers().collect::<Vec<_>>(), [3, 5]);
     }
 }

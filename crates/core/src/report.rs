@@ -108,10 +108,10 @@ impl Report {
     pub fn errors_only_csv(&self, sheet: &crate::sheet::Sheet) -> String {
         let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
         let _ = w.write_record(&sheet.headers);
-        for row in &sheet.rows {
-            let failed = self.rows.iter().any(|r| r.row == row.number && !matches!(r.outcome, Outcome::Sent { .. }));
-            if failed {
-                let _ = w.write_record(&row.cells);
+        let failed: std::collections::HashSet<usize> = self.rows.iter().filter(|r| !matches!(r.outcome, Outcome::Sent { .. })).map(|r| r.row).collect();
+        for i in 0..sheet.len() {
+            if failed.contains(&sheet.number(i)) {
+                let _ = w.write_record(sheet.row(i));
             }
         }
         let bytes = w.into_inner().unwrap_or_default();

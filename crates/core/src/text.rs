@@ -59,17 +59,44 @@ pub fn is_valid_email(s: &str) -> bool {
     }) && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..");
-    let labels: Vec<&str> = domain.split('.').collect();
-    let domain_ok = labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
-        && labels.last().is_some_and(|tld| tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic));
+    let mut labels = 0;
+    let mut last = "";
+    let labels_ok = domain.split('.').all(|l| {
+        labels += 1;
+        last = l;
+        !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    });
+    let domain_ok = labels_ok && labels >= 2 && last.chars().count() >= 2 && last.chars().all(char::is_alphabetic);
     local_ok && domain_ok
 }
+
+/// A fast, non-cryptographic hasher (the Fx hash used inside rustc) for maps keyed by
+/// cell text, where the default SipHash costs more than the rest of a check.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+            self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+        }
+        for &b in chunks.remainder() {
+            self.hash = (self.hash.rotate_left(5) ^ b as u64).wrapping_mul(SEED);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// Builds [`FxHasher`]s.
+pub type BuildFxHasher = std::hash::BuildHasherDefault<FxHasher>;
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,8 @@
 //! Reading CSV (and other delimited text) into a [`Sheet`].
 
 use super::decode::{decode, detect, TextEncoding};
-use super::{build_sheet, ReadError, Row, Sheet};
+use super::table::RawRows;
+use super::{build_sheet, ReadError, Sheet};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -18,14 +19,18 @@ pub fn read_csv(bytes: &[u8]) -> Result<Sheet, ReadError> {
 /// `header_row` (a spreadsheet row number) overrides the detected header row.
 pub fn read_csv_as(bytes: &[u8], encoding: Option<TextEncoding>, header_row: Option<usize>) -> Result<(Sheet, TextEncoding), ReadError> {
     let encoding = encoding.unwrap_or_else(|| detect(bytes));
-    let utf16 = matches!(encoding, TextEncoding::Utf16Le | TextEncoding::Utf16Be);
-    if !utf16 {
-        if let Some(what) = binary_kind(bytes) {
-            return Err(ReadError::NotText { what });
-        }
+    check_text(bytes, encoding)?;
+    if encoding == TextEncoding::Utf8 {
+        // UTF-8 is read in place: each record is checked as it is read.
+        let mut stream = CsvStream::new(sniff_delimiter(bytes));
+        stream.feed(bytes)?;
+        return Ok((stream.finish(header_row)?, encoding));
     }
     let (text, had_errors) = decode(bytes, encoding);
-    let sheet = read_text(text.as_bytes(), header_row)?;
+    let mut stream = CsvStream::new(sniff_delimiter(text.as_bytes()));
+    stream.feed(text.as_bytes())?;
+    drop(text);
+    let sheet = stream.finish(header_row)?;
     if had_errors {
         if let Some((row, column)) = first_undecodable(&sheet) {
             return Err(ReadError::InvalidUtf8 { row, column });
@@ -34,68 +39,186 @@ pub fn read_csv_as(bytes: &[u8], encoding: Option<TextEncoding>, header_row: Opt
     Ok((sheet, encoding))
 }
 
+/// Refuses binary files (by their first bytes) before reading them as text.
+pub fn check_text(head: &[u8], encoding: TextEncoding) -> Result<(), ReadError> {
+    let utf16 = matches!(encoding, TextEncoding::Utf16Le | TextEncoding::Utf16Be);
+    match binary_kind(head) {
+        Some(what) if !utf16 => Err(ReadError::NotText { what }),
+        _ => Ok(()),
+    }
+}
+
 /// Where the first character that could not be decoded (U+FFFD) sits.
 fn first_undecodable(sheet: &Sheet) -> Option<(usize, usize)> {
     if let Some(c) = sheet.headers.iter().position(|h| h.contains('\u{FFFD}')) {
         return Some((1, c));
     }
-    sheet.rows.iter().find_map(|r| r.cells.iter().position(|c| c.contains('\u{FFFD}')).map(|c| (r.number, c)))
+    (0..sheet.len()).find_map(|r| (0..sheet.width()).position(|c| sheet.cell(r, c).contains('\u{FFFD}')).map(|c| (sheet.number(r), c)))
 }
 
-fn read_text(bytes: &[u8], header_row: Option<usize>) -> Result<Sheet, ReadError> {
-    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
-    let delimiter = sniff_delimiter(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
+/// A CSV reader fed in pieces (a file read chunk by chunk, with progress between them).
+/// UTF-8 only: each record is checked as it is read; cells go straight into the sheet's
+/// buffer, trimmed, with no allocation per cell.
+pub struct CsvStream {
+    core: csv_core::Reader,
+    raw: RawRows,
+    /// Bytes of `raw.text` in use; the rest is room for the reader to write into.
+    used: usize,
+    /// Where the record being read begins in `raw.text`.
+    record_start: usize,
+    /// Field ends of the record being read, relative to `record_start`.
+    ends: Vec<usize>,
+    fields: usize,
+    /// Line breaks consumed while reading this record (blank lines before it included).
+    newlines: usize,
+    /// The last record ended on `\r`, so a `\n` right after belongs to it.
+    after_cr: bool,
+    last_byte: u8,
+    row: usize,
+    bytes: u64,
+    at_end: bool,
+    /// The first bytes, held back until it is known whether they are a BOM.
+    head: Option<Vec<u8>>,
+}
 
-    let mut rows = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    // Spreadsheet row bookkeeping: csv skips blank lines, a spreadsheet counts them.
-    let mut previous: Option<(u64, usize, usize)> = None; // (start byte, row number, newlines inside fields)
-    loop {
-        let row_number_hint = previous.map_or(1, |(_, n, _)| n + 1);
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                return Err(ReadError::Malformed { row: row_number_hint, detail: e.to_string() });
-            }
-        }
-        // The reader reports where it began reading, before the blank lines it skipped.
-        let mut start = record.position().map_or(0, |p| p.byte());
-        while matches!(bytes.get(start as usize), Some(b'\r' | b'\n')) {
-            start += 1;
-        }
-        let row_number = match previous {
-            None => 1 + count_newlines(&bytes[..start as usize]),
-            Some((prev_start, prev_number, inner)) => {
-                let span = count_newlines(&bytes[prev_start as usize..start as usize]);
-                prev_number + span.saturating_sub(inner).max(1)
-            }
-        };
-        let inner_newlines = record.iter().map(count_newlines).sum();
-        previous = Some((start, row_number, inner_newlines));
-
-        let mut cells: Vec<String> = Vec::with_capacity(record.len());
-        for (column, field) in record.iter().enumerate() {
-            match std::str::from_utf8(field) {
-                Ok(text) => cells.push(text.trim().to_string()),
-                Err(_) => return Err(ReadError::InvalidUtf8 { row: row_number, column }),
-            }
-        }
-        if cells.iter().all(|c| c.is_empty()) {
-            continue;
-        }
-        rows.push(Row { number: row_number, cells });
+impl CsvStream {
+    /// A reader for text separated by `delimiter`.
+    pub fn new(delimiter: u8) -> CsvStream {
+        let core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+        CsvStream { core, raw: RawRows::default(), used: 0, record_start: 0, ends: vec![0; 64], fields: 0, newlines: 0, after_cr: false, last_byte: 0, row: 0, bytes: 0, at_end: false, head: Some(Vec::new()) }
     }
-    build_sheet(rows, header_row)
-}
 
-fn count_newlines(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'\n').count()
+    /// Sets aside room for about `bytes` of text (the file's size), so the buffer need not
+    /// grow (and be copied) while reading.
+    pub fn reserve(&mut self, bytes: usize) {
+        self.raw.text.reserve(bytes.saturating_sub(self.raw.text.len()));
+    }
+
+    /// Rows read so far (blank ones included).
+    pub fn rows_read(&self) -> usize {
+        self.row
+    }
+
+    /// Reads the next piece of the file.
+    pub fn feed(&mut self, input: &[u8]) -> Result<(), ReadError> {
+        self.bytes += input.len() as u64;
+        if self.bytes > u32::MAX as u64 {
+            return Err(ReadError::TooLarge { unpacked: self.bytes });
+        }
+        if let Some(mut head) = self.head.take() {
+            let take = (3 - head.len()).min(input.len());
+            head.extend_from_slice(&input[..take]);
+            if head.len() < 3 {
+                self.head = Some(head);
+                return Ok(());
+            }
+            let rest = &input[take..];
+            self.read_all(head.strip_prefix(UTF8_BOM).unwrap_or(&head))?;
+            return self.read_all(rest);
+        }
+        self.read_all(input)
+    }
+
+    fn read_all(&mut self, mut input: &[u8]) -> Result<(), ReadError> {
+        while !input.is_empty() {
+            input = &input[self.step(input)?..];
+        }
+        Ok(())
+    }
+
+    /// Reads the end of the file and builds the sheet; `header_row` (a spreadsheet row
+    /// number) overrides the detected header.
+    pub fn finish(mut self, header_row: Option<usize>) -> Result<Sheet, ReadError> {
+        if let Some(head) = self.head.take() {
+            self.read_all(head.strip_prefix(UTF8_BOM).unwrap_or(&head))?;
+        }
+        while !self.at_end {
+            self.step(&[])?;
+        }
+        self.raw.text.truncate(self.used);
+        build_sheet(self.raw, header_row)
+    }
+
+    /// One call of the reader: returns the input bytes consumed.
+    fn step(&mut self, input: &[u8]) -> Result<usize, ReadError> {
+        if self.raw.text.len() < self.used + 4096 {
+            let grow = (self.raw.text.len() / 8).max(1 << 16);
+            self.raw.text.resize(self.used + grow, 0);
+        }
+        let (result, nin, nout, nend) = self.core.read_record(input, &mut self.raw.text[self.used..], &mut self.ends[self.fields..]);
+        let consumed = &input[..nin];
+        let mut newlines = consumed.iter().filter(|&&b| b == b'\n').count();
+        if self.after_cr && nin > 0 {
+            if consumed[0] == b'\n' {
+                newlines -= 1;
+            }
+            self.after_cr = false;
+        }
+        self.newlines += newlines;
+        if let Some(&b) = consumed.last() {
+            self.last_byte = b;
+        }
+        self.used += nout;
+        self.fields += nend;
+        match result {
+            csv_core::ReadRecordResult::InputEmpty => {}
+            csv_core::ReadRecordResult::OutputFull => {}
+            csv_core::ReadRecordResult::OutputEndsFull => {
+                let len = self.ends.len();
+                self.ends.resize(len * 2, 0);
+            }
+            csv_core::ReadRecordResult::Record => self.end_record()?,
+            csv_core::ReadRecordResult::End => self.at_end = true,
+        }
+        Ok(nin)
+    }
+
+    /// Checks, trims and keeps the record just read.
+    fn end_record(&mut self) -> Result<(), ReadError> {
+        let start = self.record_start;
+        let record = &self.raw.text[start..self.used];
+        let inner = record.iter().filter(|&&b| b == b'\n').count();
+        let terminated = usize::from(self.last_byte == b'\n');
+        self.after_cr = self.last_byte == b'\r';
+        let blank_lines = self.newlines.saturating_sub(inner + terminated);
+        self.row += 1 + blank_lines;
+        self.newlines = 0;
+        let fields = std::mem::replace(&mut self.fields, 0);
+        if let Err(e) = std::str::from_utf8(record) {
+            let column = self.ends[..fields].iter().position(|&end| end > e.valid_up_to()).unwrap_or(0);
+            return Err(ReadError::InvalidUtf8 { row: self.row, column });
+        }
+        // Trim each field and move it down over the space the trimming freed.
+        let mut write = start;
+        let mut field_start = 0;
+        let mut any_text = false;
+        let first_end = self.raw.ends.len();
+        for i in 0..fields {
+            let end = self.ends[i];
+            let text = &self.raw.text[start + field_start..start + end];
+            // SAFETY: the whole record was checked as UTF-8 just above and fields end on
+            // delimiter or quote bytes (ASCII), so each field is UTF-8 too.
+            let field = unsafe { std::str::from_utf8_unchecked(text) };
+            let trimmed = field.trim();
+            let from = start + field_start + (trimmed.as_ptr() as usize - field.as_ptr() as usize);
+            let len = trimmed.len();
+            self.raw.text.copy_within(from..from + len, write);
+            write += len;
+            any_text |= len > 0;
+            self.raw.ends.push(write as u32);
+            field_start = end;
+        }
+        if any_text {
+            self.raw.row_ends.push(self.raw.ends.len() as u32);
+            self.raw.numbers.push(self.row as u32);
+            self.used = write;
+        } else {
+            self.raw.ends.truncate(first_end);
+            self.used = start;
+        }
+        self.record_start = self.used;
+        Ok(())
+    }
 }
 
 /// Names what a non-text file looks like, from its first bytes.
@@ -189,16 +312,16 @@ mod tests {
     fn quoted_fields_with_commas_quotes_and_newlines() {
         let sheet = read("name,note,email\n\"Bērziņa, Anna\",\"said \"\"hi\"\"\nthen left\",a@b.lv\nJo,x,j@b.lv\n");
         assert_eq!(sheet.headers, ["name", "note", "email"]);
-        assert_eq!(sheet.rows[0].cells, ["Bērziņa, Anna", "said \"hi\"\nthen left", "a@b.lv"]);
-        assert_eq!(sheet.rows[0].number, 2);
-        assert_eq!(sheet.rows[1].number, 3, "a record spanning two lines is still one spreadsheet row");
+        assert_eq!(sheet.row(0), ["Bērziņa, Anna", "said \"hi\"\nthen left", "a@b.lv"]);
+        assert_eq!(sheet.number(0), 2);
+        assert_eq!(sheet.number(1), 3, "a record spanning two lines is still one spreadsheet row");
     }
 
     #[test]
     fn bom_is_stripped_and_semicolons_sniffed() {
         let sheet = read("\u{FEFF}email;given_name\r\nanna@example.org;Anna\r\n");
         assert_eq!(sheet.headers, ["email", "given_name"]);
-        assert_eq!(sheet.rows[0].cells, ["anna@example.org", "Anna"]);
+        assert_eq!(sheet.row(0), ["anna@example.org", "Anna"]);
     }
 
     #[test]
@@ -211,13 +334,13 @@ mod tests {
     fn comma_inside_quotes_does_not_win_over_semicolon() {
         let sheet = read("name;city\n\"Doe, John\";Rīga\n\"Roe, Jane\";Cēsis\n");
         assert_eq!(sheet.headers, ["name", "city"]);
-        assert_eq!(sheet.rows[1].cells, ["Roe, Jane", "Cēsis"]);
+        assert_eq!(sheet.row(1), ["Roe, Jane", "Cēsis"]);
     }
 
     #[test]
     fn blank_and_empty_rows_are_skipped_but_counted() {
         let sheet = read("email\n\na@b.lv\n,\nc@d.lv\n\n\n");
-        let numbers: Vec<usize> = sheet.rows.iter().map(|r| r.number).collect();
+        let numbers: Vec<usize> = sheet.numbers().collect();
         assert_eq!(numbers, [3, 5]);
     }
 
@@ -225,8 +348,8 @@ mod tests {
     fn ragged_rows_are_padded_and_extra_text_kept() {
         let sheet = read("a,b\n1\n2,3,4\n");
         assert_eq!(sheet.headers, ["a", "b", "Column C"]);
-        assert_eq!(sheet.rows[0].cells, ["1", "", ""]);
-        assert_eq!(sheet.rows[1].cells, ["2", "3", "4"]);
+        assert_eq!(sheet.row(0), ["1", "", ""]);
+        assert_eq!(sheet.row(1), ["2", "3", "4"]);
     }
 
     #[test]
@@ -234,29 +357,29 @@ mod tests {
         let text = "Participant export,,\nCreated 2024-09-01,,\n\nemail,name,city\na@b.lv,Anna,Riga\nc@d.lv,Jan,Cesis\n";
         let sheet = read(text);
         assert_eq!(sheet.headers, ["email", "name", "city"]);
-        assert_eq!(sheet.rows[0].number, 5);
+        assert_eq!(sheet.number(0), 5);
         let (chosen, _) = read_csv_as(text.as_bytes(), None, Some(5)).unwrap();
         assert_eq!(chosen.headers, ["a@b.lv", "Anna", "Riga"]);
-        assert_eq!(chosen.rows.len(), 1);
+        assert_eq!(chosen.len(), 1);
     }
 
     #[test]
     fn empty_columns_are_dropped() {
         let sheet = read("a,,b,\n1,,2,\n3,,,\n");
         assert_eq!(sheet.headers, ["a", "b"]);
-        assert_eq!(sheet.rows[0].cells, ["1", "2"]);
+        assert_eq!(sheet.row(0), ["1", "2"]);
     }
 
     #[test]
     fn a_huge_cell_and_thousands_of_columns_are_read() {
         let big = "x".repeat(10 * 1024 * 1024);
         let sheet = read(&format!("note,email\n\"{big}\",a@b.lv\n"));
-        assert_eq!(sheet.rows[0].cells[0].len(), big.len());
+        assert_eq!(sheet.cell(0, 0).len(), big.len());
         let header: Vec<String> = (0..5000).map(|i| format!("c{i}")).collect();
         let row: Vec<String> = (0..5000).map(|i| i.to_string()).collect();
         let wide = read(&format!("{}\n{}\n", header.join(","), row.join(",")));
         assert_eq!(wide.headers.len(), 5000);
-        assert_eq!(wide.rows[0].cells[4999], "4999");
+        assert_eq!(wide.cell(0, 4999), "4999");
     }
 
     #[test]
@@ -277,7 +400,7 @@ mod tests {
         let bytes = b"name;city\nAnna;R\xEEga\nJos\xe9;M\xfcnchen\n";
         let (sheet, encoding) = read_csv_as(bytes, None, None).unwrap();
         assert_eq!(encoding, TextEncoding::Windows1252);
-        assert_eq!(sheet.rows[1].cells, ["José", "München"]);
+        assert_eq!(sheet.row(1), ["José", "München"]);
         let err = read_csv_as(bytes, Some(TextEncoding::Utf8), None).unwrap_err();
         assert_eq!(err, ReadError::InvalidUtf8 { row: 2, column: 1 });
         assert!(err.to_string().starts_with("Row 2, column B"));
@@ -288,7 +411,25 @@ mod tests {
         let bytes: Vec<u8> = "\u{FEFF}email\tcity\r\nanna@example.org\tRīga\r\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
         let (sheet, encoding) = read_csv_as(&bytes, None, None).unwrap();
         assert_eq!(encoding, TextEncoding::Utf16Le);
-        assert_eq!(sheet.rows[0].cells, ["anna@example.org", "Rīga"]);
+        assert_eq!(sheet.row(0), ["anna@example.org", "Rīga"]);
+    }
+
+    #[test]
+    fn fed_in_pieces_it_reads_the_same_with_any_line_ends() {
+        let text = "\u{FEFF}id;note\r\n\r\n1;\"a\r\nb\"\r\n2; x \r\n\r\n;\r\n3;\"q \"\"z\"\"\"";
+        let whole = read(text);
+        assert_eq!(whole.numbers().collect::<Vec<_>>(), [3, 4, 7]);
+        assert_eq!(whole.row(0), ["1", "a\r\nb"]);
+        assert_eq!(whole.row(2), ["3", "q \"z\""]);
+        for size in [1, 2, 3, 7] {
+            let mut stream = CsvStream::new(b';');
+            for piece in text.as_bytes().chunks(size) {
+                stream.feed(piece).unwrap();
+            }
+            assert_eq!(stream.finish(None).unwrap(), whole, "pieces of {size}");
+        }
+        let lf = read(&text.replace("\r\n", "\n"));
+        assert_eq!(lf.numbers().collect::<Vec<_>>(), [3, 4, 7]);
     }
 
     #[test]
@@ -296,6 +437,6 @@ mod tests {
         assert_eq!(read_csv(b""), Err(ReadError::Empty));
         assert_eq!(read_csv(b"\n\n ,\n"), Err(ReadError::Empty));
         let header_only = read("email\n");
-        assert!(header_only.rows.is_empty());
+        assert!(header_only.is_empty());
     }
 }

@@ -39,7 +39,7 @@ pub fn read_json(bytes: &[u8]) -> Result<Sheet, ReadError> {
             rows.push(Row { number: i + 2, cells });
         }
     }
-    Ok(Sheet { headers: tidy_headers(keys), rows })
+    Ok(Sheet::from_rows(tidy_headers(keys), rows))
 }
 
 fn text(v: &Value) -> String {
@@ -60,8 +60,8 @@ mod tests {
     fn arrays_of_objects_become_rows() {
         let sheet = read_json(br#"[{"email":"a@b.lv","age":34,"ok":true},{"email":"c@d.lv","phone":"+371 2","tags":["x"]}]"#).unwrap();
         assert_eq!(sheet.headers, ["email", "age", "ok", "phone", "tags"]);
-        assert_eq!(sheet.rows[1].cells, ["c@d.lv", "", "", "+371 2", "[\"x\"]"]);
-        assert_eq!(read_json(br#"{"data":[{"a":1}]}"#).unwrap().rows[0].cells, ["1"]);
+        assert_eq!(sheet.row(1), ["c@d.lv", "", "", "+371 2", "[\"x\"]"]);
+        assert_eq!(read_json(br#"{"data":[{"a":1}]}"#).unwrap().row(0), ["1"]);
     }
 
     #[test]

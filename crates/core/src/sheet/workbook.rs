@@ -8,7 +8,7 @@ use std::io::{Cursor, Read, Seek};
 
 use calamine::{open_workbook_auto_from_rs, Data, Reader};
 
-use super::{build_sheet, ReadError, Row, Sheet};
+use super::{build_sheet, RawRows, ReadError, Row, Sheet};
 use crate::datetime::civil_from_days;
 
 /// A workbook's sheets, and which one was read.
@@ -60,7 +60,7 @@ pub fn read_workbook(bytes: &[u8], sheet: Option<&str>, header_row: Option<usize
             rows.push(Row { number: first_row as usize + i + 1, cells: texts });
         }
     }
-    let sheet = build_sheet(rows, header_row)?;
+    let sheet = build_sheet(RawRows::from_rows(rows), header_row)?;
     Ok((sheet, Workbook { sheets, chosen }))
 }
 
@@ -157,10 +157,10 @@ mod tests {
         assert_eq!(book.chosen, "Notes", "the first sheet with data");
         let (sheet2, _) = read_workbook(&sample(), Some("Participants"), None).unwrap();
         assert_eq!(sheet2.headers, ["Participant ID", "Phone", "Visit date", "Visit time", "Score", "Zip"]);
-        assert_eq!(sheet2.rows[0].cells, ["LV-001", "37122222222", "2024-09-01", "2024-09-01 10:10:00", "0.3", "00123"]);
-        assert_eq!(sheet2.rows[0].number, 3, "spreadsheet row numbers");
-        assert_eq!(sheet2.rows[1].number, 5);
-        assert_eq!(sheet.rows.len(), 0);
+        assert_eq!(sheet2.row(0), ["LV-001", "37122222222", "2024-09-01", "2024-09-01 10:10:00", "0.3", "00123"]);
+        assert_eq!(sheet2.number(0), 3, "spreadsheet row numbers");
+        assert_eq!(sheet2.number(1), 5);
+        assert_eq!(sheet.len(), 0);
     }
 
     /// The sample the browser tests read (`tests/samples/participants.xlsx`): rewritten
@@ -173,7 +173,7 @@ mod tests {
         }
         let bytes = std::fs::read(&path).unwrap();
         let (sheet, _) = read_workbook(&bytes, Some("Participants"), None).unwrap();
-        assert_eq!(sheet.rows[0].cells[1], "37122222222");
+        assert_eq!(sheet.cell(0, 1), "37122222222");
     }
 
     #[test]

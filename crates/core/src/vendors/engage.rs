@@ -14,12 +14,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::datetime::parse_datetime;
 use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
 use crate::issue::{Issue, Severity};
-use crate::mapping::{FieldKind, FieldSpec, Mapping};
+use crate::mapping::{FieldKind, FieldSpec, Mapping, Source};
+use crate::text::BuildFxHasher;
 use crate::report::Outcome;
 use crate::send::{Engine, Policy, Prerequisite, Protocol, Verdict};
 use crate::sheet::Sheet;
@@ -199,65 +200,95 @@ pub fn mapping_problems(mapping: &Mapping) -> Vec<String> {
     out
 }
 
-/// Checks every row and builds the records of the rows that Engage would accept.
-pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
-    let mut prepared = Prepared::default();
-    let mut partner_items: HashMap<String, usize> = HashMap::new();
-    for index in 0..sheet.rows.len() {
-        let row_number = sheet.rows[index].number;
-        let mut issues = Vec::new();
+/// The rows Engage would accept and the issues found: what review shows, computed without
+/// building any record (a million rows are checked in one pass, with no allocation for a
+/// row that has no issue).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Checked {
+    /// Every issue, in row order.
+    pub issues: Vec<Issue>,
+    /// Rows not sent because of errors: spreadsheet row number and identifier.
+    pub skipped: Vec<(usize, String)>,
+    /// Sheet indices of the rows without errors, in order.
+    pub valid: Vec<usize>,
+}
+
+/// The mapping resolved once for a pass over the rows.
+struct Plan<'a> {
+    /// `(field, source)` in [`FIELDS`] order, mapped ones only.
+    fields: Vec<(&'static FieldSpec, &'a Source)>,
+    /// `(field, source, name in its object)` of the participant and submission objects.
+    participant: Vec<(&'static FieldSpec, &'a Source, &'static str)>,
+    submission: Vec<(&'static FieldSpec, &'a Source, &'static str)>,
+    identifiers: Vec<&'a Source>,
+    partner_item: Option<&'a Source>,
+    /// `(question id, source)`.
+    answers: Vec<(&'a str, &'a Source)>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(mapping: &'a Mapping) -> Plan<'a> {
+        let fields: Vec<(&'static FieldSpec, &'a Source)> = FIELDS.iter().filter_map(|f| mapping.get(f.key).map(|s| (f, s))).collect();
+        let part = |prefix: &str| fields.iter().filter_map(|(f, s)| f.key.strip_prefix(prefix).map(|name| (*f, *s, name))).collect();
+        Plan {
+            participant: part("participant."),
+            submission: part("submission."),
+            fields,
+            identifiers: IDENTIFIERS.iter().filter_map(|k| mapping.get(k)).collect(),
+            partner_item: mapping.get("submission.partner_item_id"),
+            answers: mapping.fields.iter().filter_map(|(k, s)| k.strip_prefix(ANSWERS_PREFIX).map(|q| (q.trim(), s))).collect(),
+        }
+    }
+}
+
+/// The trimmed text of `source` on row `row`; `None` when blank.
+fn text_of<'s>(sheet: &'s Sheet, row: usize, source: &'s Source) -> Option<&'s str> {
+    let text = match source {
+        Source::Column(c) => sheet.cell(row, *c),
+        Source::Constant(s) => s.as_str(),
+    }
+    ;
+    // Cells are stored trimmed; only look further when an end is white space.
+    let text = match (text.as_bytes().first(), text.as_bytes().last()) {
+        (None, _) => return None,
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => text,
+        _ => text.trim(),
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+/// Checks every row against Engage's rules (identifier, e-mail, dates, booleans; a
+/// repeated partner item ID is a warning).
+pub fn check(sheet: &Sheet, mapping: &Mapping) -> Checked {
+    let plan = Plan::new(mapping);
+    let mut checked = Checked::default();
+    let mut partner_items: HashMap<&str, usize, BuildFxHasher> = HashMap::default();
+    for index in 0..sheet.len() {
+        let row_number = sheet.number(index);
+        let first_issue = checked.issues.len();
         let issue = |key: &str, severity: Severity, message: String| {
             let column = mapping.column(key);
-            Issue {
-                row: row_number,
-                column,
-                column_name: column.and_then(|c| sheet.headers.get(c).cloned()),
-                field: key.to_string(),
-                severity,
-                message,
-            }
+            Issue { row: row_number, column, column_name: column.and_then(|c| sheet.headers.get(c).cloned()), field: key.to_string(), severity, message }
         };
-        let value = |key: &str| mapping.value(sheet, index, key);
-
-        let mut participant = Map::new();
-        let mut submission = Map::new();
-        for field in FIELDS {
-            let Some(text) = value(field.key) else { continue };
-            let (object, name) = match field.key.split_once('.') {
-                Some(("participant", name)) => (&mut participant, name),
-                Some((_, name)) => (&mut submission, name),
-                None => continue,
-            };
-            match field.kind {
-                FieldKind::Email if !is_valid_email(text) => issues.push(issue(
-                    field.key,
-                    Severity::Error,
-                    format!("\"{text}\" is not a valid e-mail address: correct it, or clear the cell if the row has a participant ID or national ID."),
-                )),
-                FieldKind::Boolean => match parse_bool(text) {
-                    Some(b) => {
-                        object.insert(name.into(), Value::Bool(b));
-                    }
-                    None => issues.push(issue(field.key, Severity::Error, format!("\"{text}\" is not true or false: write true, false, yes or no."))),
-                },
-                FieldKind::DateTime => match parse_datetime(text) {
-                    Some(dt) => {
-                        object.insert(name.into(), Value::String(dt.to_canonical()));
-                    }
-                    None => issues.push(issue(
-                        field.key,
-                        Severity::Error,
-                        format!("\"{text}\" is not a date and time Ferry can read: write it as YYYY-MM-DD HH:MM, e.g. 2024-09-01 10:10."),
-                    )),
-                },
-                _ => {
-                    object.insert(name.into(), Value::String(text.to_string()));
+        for (field, source) in &plan.fields {
+            let Some(text) = text_of(sheet, index, source) else { continue };
+            let problem = match field.kind {
+                FieldKind::Email if !is_valid_email(text) => {
+                    Some(format!("\"{text}\" is not a valid e-mail address: correct it, or clear the cell if the row has a participant ID or national ID."))
                 }
+                FieldKind::Boolean if parse_bool(text).is_none() => Some(format!("\"{text}\" is not true or false: write true, false, yes or no.")),
+                FieldKind::DateTime if parse_datetime(text).is_none() => {
+                    Some(format!("\"{text}\" is not a date and time Ferry can read: write it as YYYY-MM-DD HH:MM, e.g. 2024-09-01 10:10."))
+                }
+                _ => None,
+            };
+            if let Some(message) = problem {
+                checked.issues.push(issue(field.key, Severity::Error, message));
             }
         }
-        let has_identifier = IDENTIFIERS.iter().any(|k| value(k).is_some());
-        if !has_identifier {
-            issues.push(Issue {
+        let identifier = plan.identifiers.iter().find_map(|s| text_of(sheet, index, s));
+        if identifier.is_none() {
+            checked.issues.push(Issue {
                 row: row_number,
                 column: None,
                 column_name: None,
@@ -266,46 +297,119 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
                 message: "No participant ID, national ID or email: Engage needs at least one of them to identify the participant. Fill one in.".into(),
             });
         }
-        if let Some(item) = value("submission.partner_item_id") {
+        if let Some(item) = plan.partner_item.and_then(|s| text_of(sheet, index, s)) {
             if let Some(first) = partner_items.get(item) {
-                issues.push(issue(
+                checked.issues.push(issue(
                     "submission.partner_item_id",
                     Severity::Warning,
                     format!("Partner item ID \"{item}\" is also on row {first}: Engage will store this row as a new version of that submission."),
                 ));
             } else {
-                partner_items.insert(item.to_string(), row_number);
+                partner_items.insert(item, row_number);
             }
         }
-        let mut answers = Map::new();
-        for key in mapping.keys_with_prefix(ANSWERS_PREFIX) {
-            if let Some(text) = value(key) {
-                answers.insert(key[ANSWERS_PREFIX.len()..].trim().to_string(), Value::String(text.to_string()));
-            }
-        }
-        let mut submission_json = Map::new();
-        submission_json.insert("activity_slug".into(), Value::String(settings.activity_slug.trim().to_string()));
-        submission_json.extend(submission);
-        submission_json.insert("answers".into(), Value::Object(answers));
-
-        let identifier = IDENTIFIERS
-            .iter()
-            .find_map(|k| value(k))
-            .unwrap_or("")
-            .to_string();
-        let blocked = issues.iter().any(|i| i.severity == Severity::Error);
-        prepared.issues.extend(issues);
-        if blocked {
-            prepared.skipped.push((row_number, identifier));
+        if checked.issues[first_issue..].iter().any(|i| i.severity == Severity::Error) {
+            checked.skipped.push((row_number, identifier.unwrap_or("").to_string()));
         } else {
-            prepared.records.push(PreparedRecord {
-                row: row_number,
-                identifier,
-                json: json!({ "participant": participant, "submission": submission_json }),
-            });
+            checked.valid.push(index);
         }
     }
-    prepared
+    checked
+}
+
+/// The identifier Engage will know row `index` by (participant ID, national ID or e-mail).
+pub fn identifier(sheet: &Sheet, mapping: &Mapping, index: usize) -> String {
+    IDENTIFIERS.iter().find_map(|k| mapping.get(k).and_then(|s| text_of(sheet, index, s))).unwrap_or("").to_string()
+}
+
+/// Writes the record of row `index` (a row [`check`] found valid) as Engage's JSON:
+/// `{"participant": {...}, "submission": {"activity_slug": ..., ..., "answers": {...}}}`.
+pub fn write_record(out: &mut Vec<u8>, sheet: &Sheet, mapping: &Mapping, settings: &Settings, index: usize) {
+    write_planned(out, sheet, &Plan::new(mapping), settings.activity_slug.trim(), index);
+}
+
+fn write_planned(out: &mut Vec<u8>, sheet: &Sheet, plan: &Plan, activity: &str, index: usize) {
+    let string = |out: &mut Vec<u8>, s: &str| serde_json::to_writer(&mut *out, s).expect("writing to memory");
+    let object = |out: &mut Vec<u8>, fields: &[(&FieldSpec, &Source, &str)], first: &mut bool| {
+        for (field, source, name) in fields {
+            let Some(text) = text_of(sheet, index, source) else { continue };
+            if !std::mem::take(first) {
+                out.push(b',');
+            }
+            string(out, name);
+            out.push(b':');
+            match field.kind {
+                FieldKind::Boolean => out.extend_from_slice(if parse_bool(text) == Some(true) { b"true" } else { b"false" }),
+                FieldKind::DateTime => string(out, &parse_datetime(text).map(|d| d.to_canonical()).unwrap_or_default()),
+                _ => string(out, text),
+            }
+        }
+    };
+    out.extend_from_slice(b"{\"participant\":{");
+    object(out, &plan.participant, &mut true);
+    out.extend_from_slice(b"},\"submission\":{\"activity_slug\":");
+    string(out, activity);
+    object(out, &plan.submission, &mut false);
+    out.extend_from_slice(b",\"answers\":{");
+    let mut first = true;
+    for (question, source) in &plan.answers {
+        let Some(text) = text_of(sheet, index, source) else { continue };
+        if !std::mem::take(&mut first) {
+            out.push(b',');
+        }
+        string(out, question);
+        out.push(b':');
+        string(out, text);
+    }
+    out.extend_from_slice(b"}}}");
+}
+
+/// The body of one `bulk_post` request for these rows (sheet indices of valid rows):
+/// `{"records": [...]}`, as UTF-8 JSON.
+pub fn batch_body(sheet: &Sheet, mapping: &Mapping, settings: &Settings, rows: &[usize]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rows.len() * 256);
+    write_batch(&mut out, sheet, &Plan::new(mapping), settings.activity_slug.trim(), rows);
+    out
+}
+
+fn write_batch(out: &mut Vec<u8>, sheet: &Sheet, plan: &Plan, activity: &str, rows: &[usize]) {
+    out.extend_from_slice(b"{\"records\":[");
+    for (n, &index) in rows.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        write_planned(out, sheet, plan, activity, index);
+    }
+    out.extend_from_slice(b"]}");
+}
+
+/// Calls `each` with the body of every batch of `checked.valid` rows, in order (what a
+/// send would post, cut in `settings.batch_size`): for measuring and for downloads.
+pub fn each_batch_body(sheet: &Sheet, mapping: &Mapping, settings: &Settings, checked: &Checked, mut each: impl FnMut(&[u8])) {
+    let plan = Plan::new(mapping);
+    let mut out = Vec::new();
+    for rows in checked.valid.chunks(settings.batch_size.max(1)) {
+        out.clear();
+        write_batch(&mut out, sheet, &plan, settings.activity_slug.trim(), rows);
+        each(&out);
+    }
+}
+
+/// Checks every row and builds the records of the rows that Engage would accept.
+pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
+    let checked = check(sheet, mapping);
+    let plan = Plan::new(mapping);
+    let mut out = Vec::new();
+    let records = checked
+        .valid
+        .iter()
+        .map(|&index| {
+            out.clear();
+            write_planned(&mut out, sheet, &plan, settings.activity_slug.trim(), index);
+            PreparedRecord { row: sheet.number(index), identifier: identifier(sheet, mapping, index), json: serde_json::from_slice(&out).expect("Ferry writes valid JSON") }
+        })
+        .collect();
+    Prepared { records, issues: checked.issues, skipped: checked.skipped }
 }
 
 fn parse_bool(text: &str) -> Option<bool> {

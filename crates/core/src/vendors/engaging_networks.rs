@@ -251,8 +251,8 @@ pub fn replace_risky(text: &str) -> String {
 /// Checks every row and writes each as the format's cells, converted where the format asks.
 pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
     let mut prepared = Prepared::default();
-    for index in 0..sheet.rows.len() {
-        let row = sheet.rows[index].number;
+    for index in 0..sheet.len() {
+        let row = sheet.number(index);
         let mut issues = Vec::new();
         let mut cells = Vec::with_capacity(settings.columns.len());
         let mut email = None;

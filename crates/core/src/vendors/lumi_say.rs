@@ -206,8 +206,8 @@ fn username_ok(s: &str) -> bool {
 pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
     let mut prepared = Prepared::default();
     let mut usernames: HashMap<String, usize> = HashMap::new();
-    for index in 0..sheet.rows.len() {
-        let row = sheet.rows[index].number;
+    for index in 0..sheet.len() {
+        let row = sheet.number(index);
         let issue = |key: &str, severity: Severity, message: String| {
             let column = mapping.column(key);
             Issue { row, column, column_name: column.and_then(|c| sheet.headers.get(c).cloned()), field: key.to_string(), severity, message }

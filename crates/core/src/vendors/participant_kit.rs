@@ -382,8 +382,8 @@ pub fn mapping_problems(mapping: &Mapping, settings: &Settings) -> Vec<String> {
 pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
     let mut prepared = Prepared::default();
     let mut emails: BTreeSet<String> = BTreeSet::new();
-    for index in 0..sheet.rows.len() {
-        let row = sheet.rows[index].number;
+    for index in 0..sheet.len() {
+        let row = sheet.number(index);
         let value = |key: &str| mapping.value(sheet, index, key);
         let issue = |key: &str, severity: Severity, message: String| {
             let column = mapping.column(key);

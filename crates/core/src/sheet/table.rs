@@ -1,0 +1,428 @@
+//! [`Sheet`]: a table of text held compactly, so a million-row file fits in little more
+//! than its own size.
+//!
+//! Every cell's text sits in one buffer, row after row; a second buffer holds where each
+//! cell begins and ends (4 bytes a cell). There is no allocation per cell or per row.
+
+use serde::{Deserialize, Serialize};
+
+/// One data row, as readers and tests hand it over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Row {
+    /// The row number a spreadsheet program shows for it (the header row is 1).
+    pub number: usize,
+    /// One cell per header, already trimmed of surrounding white space.
+    pub cells: Vec<String>,
+}
+
+/// A table read from a file: unique column names and rows of text.
+///
+/// Invariants: `bounds.len() == rows * width + 1`, bounds never decrease, every bound is
+/// a char boundary of `text`, and `text` is UTF-8 (it is only ever extended with `&str`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Sheet {
+    /// Column names, unique and non-empty (blank ones are named after their letter).
+    pub headers: Vec<String>,
+    text: Vec<u8>,
+    bounds: Vec<u32>,
+    numbers: Vec<u32>,
+}
+
+/// The parts of a sheet, for moving it between threads as plain buffers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SheetParts {
+    /// Column names.
+    pub headers: Vec<String>,
+    /// Every cell's text, row after row (UTF-8).
+    pub text: Vec<u8>,
+    /// Where each cell begins, plus where the last one ends.
+    pub bounds: Vec<u32>,
+    /// Spreadsheet row number of each row.
+    pub numbers: Vec<u32>,
+}
+
+/// Why [`SheetParts`] do not make a sheet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadParts;
+
+impl Sheet {
+    /// A sheet with these columns and no rows.
+    pub fn new(headers: Vec<String>) -> Sheet {
+        Sheet { headers, text: Vec::new(), bounds: vec![0], numbers: Vec::new() }
+    }
+
+    /// A sheet of these rows; each row is cut or padded to the headers' width.
+    pub fn from_rows(headers: Vec<String>, rows: Vec<Row>) -> Sheet {
+        let mut sheet = Sheet::new(headers);
+        let width = sheet.width();
+        for row in rows {
+            let cells = row.cells.iter().map(String::as_str).chain(std::iter::repeat("")).take(width);
+            sheet.push_row(row.number, cells);
+        }
+        sheet
+    }
+
+    /// Rebuilds a sheet from its parts, checking the invariants.
+    pub fn from_parts(parts: SheetParts) -> Result<Sheet, BadParts> {
+        let SheetParts { headers, text, bounds, numbers } = parts;
+        let cells = numbers.len() * headers.len();
+        let ordered = bounds.windows(2).all(|w| w[0] <= w[1]);
+        let Ok(as_str) = std::str::from_utf8(&text) else { return Err(BadParts) };
+        if bounds.len() != cells + 1 || !ordered || bounds.last().is_some_and(|&b| b as usize > text.len()) || !bounds.iter().all(|&b| as_str.is_char_boundary(b as usize)) {
+            return Err(BadParts);
+        }
+        Ok(Sheet { headers, text, bounds, numbers })
+    }
+
+    /// The sheet's buffers (see [`Sheet::from_parts`]).
+    pub fn into_parts(self) -> SheetParts {
+        SheetParts { headers: self.headers, text: self.text, bounds: self.bounds, numbers: self.numbers }
+    }
+
+    /// Bytes held for cells (text and positions), for progress and memory figures.
+    pub fn heap_bytes(&self) -> usize {
+        self.text.len() + self.bounds.len() * 4 + self.numbers.len() * 4
+    }
+
+    /// Number of data rows.
+    pub fn len(&self) -> usize {
+        self.numbers.len()
+    }
+
+    /// Whether the sheet has no data rows.
+    pub fn is_empty(&self) -> bool {
+        self.numbers.is_empty()
+    }
+
+    /// Number of columns.
+    pub fn width(&self) -> usize {
+        self.headers.len()
+    }
+
+    /// The spreadsheet row number of data row `row` (0 when out of range).
+    pub fn number(&self, row: usize) -> usize {
+        self.numbers.get(row).map_or(0, |&n| n as usize)
+    }
+
+    /// Every row's spreadsheet number, in order.
+    pub fn numbers(&self) -> impl Iterator<Item = usize> + '_ {
+        self.numbers.iter().map(|&n| n as usize)
+    }
+
+    /// The index of the data row with spreadsheet number `number`.
+    pub fn index_of(&self, number: usize) -> Option<usize> {
+        let n = u32::try_from(number).ok()?;
+        self.numbers.binary_search(&n).ok().or_else(|| self.numbers.iter().position(|&x| x == n))
+    }
+
+    /// The index of the column named `name`, exactly.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// The text of `column` in `row` (empty when out of range).
+    pub fn cell(&self, row: usize, column: usize) -> &str {
+        let width = self.width();
+        if row >= self.len() || column >= width {
+            return "";
+        }
+        let i = row * width + column;
+        self.slice(self.bounds[i], self.bounds[i + 1])
+    }
+
+    /// The cells of `row`, in column order.
+    pub fn row(&self, row: usize) -> Vec<&str> {
+        (0..self.width()).map(|c| self.cell(row, c)).collect()
+    }
+
+    fn slice(&self, start: u32, end: u32) -> &str {
+        let bytes = &self.text[start as usize..end as usize];
+        // SAFETY: `text` is only ever extended with whole `&str`s and bounds sit on the
+        // boundaries between them (see the type's invariants), so every slice is UTF-8.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+
+    /// Appends a row (of exactly `width` cells; missing ones are empty, extra ones dropped).
+    pub fn push_row<'a>(&mut self, number: usize, cells: impl IntoIterator<Item = &'a str>) {
+        let mut count = 0;
+        for cell in cells.into_iter().take(self.width()) {
+            self.text.extend_from_slice(cell.as_bytes());
+            self.bounds.push(self.text.len() as u32);
+            count += 1;
+        }
+        for _ in count..self.width() {
+            self.bounds.push(self.text.len() as u32);
+        }
+        self.numbers.push(number as u32);
+    }
+
+    /// Replaces one cell's text (the rows after it shift in place).
+    pub fn set_cell(&mut self, row: usize, column: usize, value: &str) {
+        let width = self.width();
+        if row >= self.len() || column >= width {
+            return;
+        }
+        let i = row * width + column;
+        let (start, end) = (self.bounds[i] as usize, self.bounds[i + 1] as usize);
+        self.text.splice(start..end, value.bytes());
+        let delta = value.len() as i64 - (end - start) as i64;
+        if delta != 0 {
+            for b in &mut self.bounds[i + 1..] {
+                *b = (*b as i64 + delta) as u32;
+            }
+        }
+    }
+
+    /// Rewrites the cells of `column` for which `f` gives new text. Returns how many changed.
+    pub fn update_column(&mut self, column: usize, mut f: impl FnMut(&str) -> Option<String>) -> usize {
+        if column >= self.width() {
+            return 0;
+        }
+        let changes: Vec<(usize, String)> = (0..self.len()).filter_map(|r| f(self.cell(r, column)).filter(|n| n != self.cell(r, column)).map(|n| (r, n))).collect();
+        if changes.is_empty() {
+            return 0;
+        }
+        let count = changes.len();
+        let mut changes = changes.into_iter().peekable();
+        self.rebuild(|sheet, r, out| {
+            for c in 0..sheet.width() {
+                match changes.peek() {
+                    Some((row, _)) if *row == r && c == column => {
+                        let (_, text) = changes.next().expect("peeked");
+                        out.push_cell(&text);
+                    }
+                    _ => out.push_cell(sheet.cell(r, c)),
+                }
+            }
+            true
+        });
+        count
+    }
+
+    /// Keeps the rows (by index) for which `keep` is true.
+    pub fn retain_rows(&mut self, mut keep: impl FnMut(usize) -> bool) {
+        self.rebuild(|sheet, r, out| {
+            if !keep(r) {
+                return false;
+            }
+            for c in 0..sheet.width() {
+                out.push_cell(sheet.cell(r, c));
+            }
+            true
+        });
+    }
+
+    /// Adds columns named `names`, their cells given by `cells` for each row index.
+    pub fn add_columns(&mut self, names: Vec<String>, mut cells: impl FnMut(&str, usize) -> Vec<String>, source: usize) {
+        let added = names.len();
+        let old_width = self.width();
+        self.headers.extend(names);
+        let mut new = Sheet::new(self.headers.clone());
+        new.text.reserve(self.text.len());
+        new.bounds.reserve(self.len() * self.width() + 1);
+        for r in 0..self.len() {
+            let extra = if source < old_width { cells(self.cell_at(r, source, old_width), r) } else { Vec::new() };
+            let own = (0..old_width).map(|c| self.cell_at(r, c, old_width));
+            let more = extra.iter().map(String::as_str).chain(std::iter::repeat("")).take(added);
+            new.push_row(self.number(r), own.chain(more));
+        }
+        *self = new;
+    }
+
+    fn cell_at(&self, row: usize, column: usize, width: usize) -> &str {
+        let i = row * width + column;
+        self.slice(self.bounds[i], self.bounds[i + 1])
+    }
+
+    /// Builds the sheet again, row by row: `row` writes the cells of row `r` into the new
+    /// sheet and says whether to keep it.
+    fn rebuild(&mut self, mut row: impl FnMut(&Sheet, usize, &mut RowWriter) -> bool) {
+        let mut new = Sheet::new(self.headers.clone());
+        new.text.reserve(self.text.len());
+        new.bounds.reserve(self.bounds.len());
+        for r in 0..self.len() {
+            let mark = (new.text.len(), new.bounds.len());
+            let mut writer = RowWriter { sheet: &mut new };
+            if row(self, r, &mut writer) {
+                new.numbers.push(self.numbers[r]);
+            } else {
+                new.text.truncate(mark.0);
+                new.bounds.truncate(mark.1);
+            }
+        }
+        *self = new;
+    }
+
+    /// Removes the columns whose `keep` entry is false.
+    pub fn keep_columns(&mut self, keep: &[bool]) {
+        let width = self.width();
+        let headers = self.headers.iter().zip(keep).filter(|(_, k)| **k).map(|(h, _)| h.clone()).collect();
+        let mut new = Sheet::new(headers);
+        new.text.reserve(self.text.len());
+        for r in 0..self.len() {
+            let cells = (0..width).filter(|&c| keep.get(c).copied().unwrap_or(true)).map(|c| self.cell_at(r, c, width));
+            new.push_row(self.number(r), cells);
+        }
+        *self = new;
+    }
+}
+
+/// Writes one row's cells during [`Sheet::rebuild`].
+struct RowWriter<'a> {
+    sheet: &'a mut Sheet,
+}
+
+impl RowWriter<'_> {
+    fn push_cell(&mut self, text: &str) {
+        self.sheet.text.extend_from_slice(text.as_bytes());
+        self.sheet.bounds.push(self.sheet.text.len() as u32);
+    }
+}
+
+/// Rows as a reader meets them: any number of cells each, before the header is known.
+/// Text goes straight into one buffer that later becomes the sheet's.
+#[derive(Debug, Default)]
+pub(crate) struct RawRows {
+    pub(crate) text: Vec<u8>,
+    /// End of every cell, row after row.
+    pub(crate) ends: Vec<u32>,
+    /// Index into `ends` one past each row's last cell.
+    pub(crate) row_ends: Vec<u32>,
+    pub(crate) numbers: Vec<u32>,
+    /// Where the text of the first row begins.
+    pub(crate) start: u32,
+}
+
+impl RawRows {
+    /// Rows of these cells (tests, small readers).
+    pub(crate) fn from_rows(rows: Vec<Row>) -> RawRows {
+        let mut raw = RawRows::default();
+        for row in rows {
+            for cell in &row.cells {
+                raw.text.extend_from_slice(cell.as_bytes());
+                raw.ends.push(raw.text.len() as u32);
+            }
+            raw.row_ends.push(raw.ends.len() as u32);
+            raw.numbers.push(row.number as u32);
+        }
+        raw
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.numbers.len()
+    }
+
+    fn cell_range(&self, row: usize) -> std::ops::Range<usize> {
+        let first = if row == 0 { 0 } else { self.row_ends[row - 1] as usize };
+        first..self.row_ends[row] as usize
+    }
+
+    /// How many cells row `row` has.
+    pub(crate) fn cells_in(&self, row: usize) -> usize {
+        self.cell_range(row).len()
+    }
+
+    /// The text of cell `column` of row `row` ("" beyond its end).
+    pub(crate) fn cell(&self, row: usize, column: usize) -> &str {
+        let range = self.cell_range(row);
+        if column >= range.len() {
+            return "";
+        }
+        let i = range.start + column;
+        let start = if i == 0 { self.start } else { self.ends[i - 1] };
+        let bytes = &self.text[start as usize..self.ends[i] as usize];
+        // SAFETY: readers push whole `&str` cells only (see `RawRows` users).
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+
+    /// Cells with text in row `row`.
+    pub(crate) fn filled(&self, row: usize) -> usize {
+        (0..self.cells_in(row)).filter(|&c| !self.cell(row, c).is_empty()).count()
+    }
+
+    /// The sheet of the rows after `header` (an index), `width` cells wide. Reuses the
+    /// text buffer; rows of other widths are padded with empty cells.
+    pub(crate) fn into_sheet(self, headers: Vec<String>, header: usize) -> Sheet {
+        let width = headers.len();
+        let first = self.row_ends[header] as usize;
+        let start = if first == 0 { self.start } else { self.ends[first - 1] };
+        let uniform = (header + 1..self.len()).all(|r| self.cells_in(r) == width);
+        let mut bounds;
+        if uniform {
+            let mut ends = self.ends;
+            ends.drain(..first);
+            bounds = Vec::with_capacity(ends.len() + 1);
+            bounds.push(start);
+            bounds.extend_from_slice(&ends);
+        } else {
+            bounds = Vec::with_capacity((self.len() - header - 1) * width + 1);
+            bounds.push(start);
+            for r in header + 1..self.len() {
+                let range = self.cell_range(r);
+                let n = range.len().min(width);
+                bounds.extend_from_slice(&self.ends[range.start..range.start + n]);
+                let last = *bounds.last().expect("has the first bound");
+                bounds.extend(std::iter::repeat_n(last, width - n));
+                // Cells beyond the width would be lost; callers make `width` the widest row.
+            }
+        }
+        let numbers = self.numbers[header + 1..].to_vec();
+        Sheet { headers, text: self.text, bounds, numbers }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheet() -> Sheet {
+        Sheet::from_rows(
+            vec!["a".into(), "b".into()],
+            vec![Row { number: 2, cells: vec!["1".into(), "Rīga".into()] }, Row { number: 4, cells: vec!["3".into()] }],
+        )
+    }
+
+    #[test]
+    fn cells_rows_and_numbers() {
+        let s = sheet();
+        assert_eq!((s.len(), s.width()), (2, 2));
+        assert_eq!(s.row(0), ["1", "Rīga"]);
+        assert_eq!(s.row(1), ["3", ""]);
+        assert_eq!(s.number(1), 4);
+        assert_eq!(s.index_of(4), Some(1));
+        assert_eq!(s.cell(9, 9), "");
+    }
+
+    #[test]
+    fn edits_shift_the_rest() {
+        let mut s = sheet();
+        s.set_cell(0, 0, "one hundred");
+        s.set_cell(0, 1, "");
+        assert_eq!(s.row(0), ["one hundred", ""]);
+        assert_eq!(s.row(1), ["3", ""]);
+        assert_eq!(s.update_column(0, |v| Some(v.to_uppercase())), 1);
+        assert_eq!(s.row(0), ["ONE HUNDRED", ""]);
+        s.retain_rows(|r| r == 1);
+        assert_eq!((s.len(), s.row(0)), (1, vec!["3", ""]));
+    }
+
+    #[test]
+    fn columns_are_added_and_dropped() {
+        let mut s = sheet();
+        s.add_columns(vec!["c".into()], |v, _| vec![format!("{v}!")], 1);
+        assert_eq!(s.row(0), ["1", "Rīga", "Rīga!"]);
+        s.keep_columns(&[false, true, true]);
+        assert_eq!(s.headers, ["b", "c"]);
+        assert_eq!(s.row(1), ["", "!"]);
+    }
+
+    #[test]
+    fn parts_round_trip_and_are_checked() {
+        let s = sheet();
+        assert_eq!(Sheet::from_parts(s.clone().into_parts()), Ok(s.clone()));
+        let mut broken = s.into_parts();
+        broken.bounds[1] = 3; // inside "ī"
+        broken.bounds[2] = 3;
+        assert_eq!(Sheet::from_parts(broken), Err(BadParts));
+    }
+}
