@@ -12,6 +12,9 @@ use std::time::Duration;
 
 use ferry_e2e::{workspace_root, Ports, Stack, StackOptions};
 
+#[allow(dead_code)] // used by `cargo xtask bench`
+mod bench_data;
+
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
 const CHROMIUM: &str = "/usr/bin/chromium";
