@@ -4,6 +4,7 @@
 pub mod app;
 pub mod browse;
 pub mod components;
+pub mod import;
 pub mod journal_store;
 pub mod page_config;
 pub mod pk_reader;
@@ -11,6 +12,7 @@ pub mod relay;
 pub mod send_driver;
 pub mod steps;
 pub mod transport;
+pub mod worker;
 
 /// Installs the panic hook and mounts the app on `<body>`.
 pub fn start() {

@@ -12,8 +12,8 @@ pub const MAX_FILE_BYTES: f64 = 512.0 * 1024.0 * 1024.0;
 /// Calls `on_file` with the file's name and bytes, or `on_error` with a message.
 #[component]
 pub fn FileDrop(
-    /// Gets `(file name, bytes)` once a file is read.
-    on_file: impl Fn(String, Vec<u8>) + 'static,
+    /// Gets `(file name, bytes)` once the browser has the file's bytes.
+    on_file: impl Fn(String, js_sys::ArrayBuffer) + 'static,
     /// Gets a message when the file cannot be read at all.
     on_error: impl Fn(String) + 'static,
 ) -> impl IntoView {
@@ -30,7 +30,7 @@ pub fn FileDrop(
             }
             leptos::task::spawn_local(async move {
                 match JsFuture::from(file.array_buffer()).await {
-                    Ok(buffer) => on_file(file.name(), js_sys::Uint8Array::new(&buffer).to_vec()),
+                    Ok(buffer) => on_file(file.name(), wasm_bindgen::JsCast::unchecked_into(buffer)),
                     Err(_) => on_error("The browser could not read this file. Check that it is not open and locked by another program, then choose it again.".into()),
                 }
             });

@@ -1,49 +1,106 @@
 //! Step 1: choose a file, see its first rows.
 
-use std::sync::Arc;
+use std::rc::Rc;
 
 use ferry_core::sheet::TextEncoding;
-use ferry_core::{read_file, FileKind, ReadOptions};
+use ferry_core::{FileKind, ReadOptions};
+use js_sys::{ArrayBuffer, Uint8Array};
 use leptos::prelude::*;
 
 use crate::app::{AppState, Step};
 use crate::components::file_drop::FileDrop;
 use crate::components::sheet_preview::SheetPreview;
+use crate::import::ImportJob;
 
 /// The example file shipped in `public/` (synthetic people).
 pub const EXAMPLE_FILE: &str = "public/example-participants.csv";
 
-/// Reads `bytes` into the shared state, or says why it cannot.
-fn take_file(state: AppState, error: RwSignal<Option<String>>, name: String, bytes: Vec<u8>) {
-    read_into(state, error, name, Arc::new(bytes), &ReadOptions::default());
+/// A file being read: how far, and how to stop it.
+#[derive(Clone, Copy)]
+struct Reading {
+    /// `(bytes read, bytes in all)`.
+    progress: RwSignal<Option<(f64, f64)>>,
+    /// The job, to cancel it.
+    job: StoredValue<Option<Rc<ImportJob>>, LocalStorage>,
 }
 
-/// Reads (or reads again, with other choices) the file into the shared state.
-fn read_into(state: AppState, error: RwSignal<Option<String>>, name: String, bytes: Arc<Vec<u8>>, options: &ReadOptions) {
+/// Reads a newly chosen file into the shared state, or says why it cannot.
+fn take_file(state: AppState, error: RwSignal<Option<String>>, reading: Reading, name: String, buffer: ArrayBuffer) {
+    read_into(state, error, reading, name, buffer, &ReadOptions::default());
+}
+
+/// Reads (or reads again, with other choices) the file into the shared state, in the
+/// import worker, showing progress; a cancelled or failed read keeps what was there.
+fn read_into(state: AppState, error: RwSignal<Option<String>>, reading: Reading, name: String, buffer: ArrayBuffer, options: &ReadOptions) {
+    if let Some(previous) = reading.job.get_value() {
+        previous.cancel();
+    }
     let shown = ferry_core::text::excerpt(&name, 80);
-    match read_file(&name, &bytes, options) {
-        Ok((sheet, _)) if sheet.is_empty() => {
-            error.set(Some(format!("{shown} has a header row but no participants below it. Choose a file (or sheet) with at least one data row.")));
+    let progress = reading.progress;
+    progress.set(Some((0.0, buffer.byte_length() as f64)));
+    let job = Rc::new(ImportJob::start(buffer, &name, options, false, move |done, total| progress.set(Some((done, total)))));
+    reading.job.set_value(Some(job.clone()));
+    leptos::task::spawn_local(async move {
+        let result = job.finish().await;
+        if reading.job.with_value(|j| j.as_ref().is_some_and(|j| Rc::ptr_eq(j, &job))) {
+            reading.job.set_value(None);
+            progress.set(None);
         }
-        Ok((sheet, kind)) => {
-            error.set(None);
-            state.load(name, ferry_core::journal::file_fingerprint(&bytes), sheet);
-            state.file_kind.set(Some(kind));
-            state.file_bytes.set(Some(bytes));
+        match result {
+            Ok(imported) if imported.sheet.is_empty() => {
+                state.file_bytes.set(Some(imported.buffer));
+                error.set(Some(format!("{shown} has a header row but no participants below it. Choose a file (or sheet) with at least one data row.")));
+            }
+            Ok(imported) => {
+                error.set(None);
+                state.load(name, imported.fingerprint, imported.sheet);
+                state.file_kind.set(Some(imported.kind));
+                state.file_bytes.set(Some(imported.buffer));
+            }
+            Err(e) if e == "Reading was cancelled." => {}
+            Err(e) => error.set(Some(format!("{shown}: {e}"))),
         }
-        Err(e) => error.set(Some(format!("{shown}: {e}"))),
+    });
+}
+
+/// Progress of the file being read, with a way to stop.
+#[component]
+fn ReadingProgress(reading: Reading) -> impl IntoView {
+    move || {
+        reading.progress.get().map(|(done, total)| {
+            let percent = if total > 0.0 { (done / total * 100.0).round() } else { 0.0 };
+            let megabytes = |b: f64| format!("{:.1}", b / 1_048_576.0);
+            view! {
+                <div class="reading" role="status" id="read-progress">
+                    <progress max="100" value=percent aria-label="Reading the file"></progress>
+                    <span>{if done < total || total == 0.0 {
+                        format!("Reading the file: {} of {} MB ({percent}%)", megabytes(done), megabytes(total))
+                    } else {
+                        format!("Read {} MB; laying out the rows…", megabytes(total))
+                    }}</span>
+                    <button type="button" id="read-cancel" on:click=move |_| {
+                        if let Some(job) = reading.job.get_value() {
+                            job.cancel();
+                        }
+                        reading.job.set_value(None);
+                        reading.progress.set(None);
+                    }>"Cancel"</button>
+                </div>
+            }
+        })
     }
 }
 
 /// How the file was read, with the choice to read it another way.
 #[component]
-fn ReadChoices(error: RwSignal<Option<String>>) -> impl IntoView {
+fn ReadChoices(error: RwSignal<Option<String>>, reading: Reading) -> impl IntoView {
     let state = expect_context::<AppState>();
     let options = RwSignal::new(ReadOptions::default());
     let again = move |change: Box<dyn FnOnce(&mut ReadOptions)>| {
         options.update(|o| change(o));
-        if let (Some(bytes), Some(name)) = (state.file_bytes.get_untracked(), state.file_name.get_untracked()) {
-            read_into(state, error, name, bytes, &options.get_untracked());
+        if let (Some(buffer), Some(name)) = (state.file_bytes.get_untracked(), state.file_name.get_untracked()) {
+            // The worker reads a copy: the file stays here whatever happens to the reading.
+            read_into(state, error, reading, name, buffer.slice(0), &options.get_untracked());
         }
     };
     let header_row = move || {
@@ -96,6 +153,7 @@ fn ReadChoices(error: RwSignal<Option<String>>) -> impl IntoView {
 pub fn UploadStep() -> impl IntoView {
     let state = expect_context::<AppState>();
     let error = RwSignal::new(None::<String>);
+    let reading = Reading { progress: RwSignal::new(None), job: StoredValue::new_local(None) };
     let example = move |_| {
         leptos::task::spawn_local(async move {
             let fetched = async {
@@ -104,7 +162,7 @@ pub fn UploadStep() -> impl IntoView {
                 response.binary().await.ok()
             };
             match fetched.await {
-                Some(bytes) => take_file(state, error, "example-participants.csv".into(), bytes),
+                Some(bytes) => take_file(state, error, reading, "example-participants.csv".into(), Uint8Array::from(bytes.as_slice()).buffer()),
                 None => error.set(Some("The example file could not be loaded from this site.".into())),
             }
         });
@@ -115,10 +173,11 @@ pub fn UploadStep() -> impl IntoView {
             <h2 id="upload-title">"Choose your file"</h2>
             <p class="lead">"One participant per row, with a header row: CSV, Excel (.xlsx, .xls), OpenDocument (.ods) or JSON. The file is read here, in your browser."</p>
             <FileDrop
-                on_file=move |name, bytes| take_file(state, error, name, bytes)
+                on_file=move |name, buffer| take_file(state, error, reading, name, buffer)
                 on_error=move |message| error.set(Some(message))
             />
             <p><button class="link" type="button" on:click=example>"No file at hand? Try the example file"</button></p>
+            <ReadingProgress reading=reading/>
             {move || error.get().map(|e| view! { <div class="notice error" role="alert" id="read-error">{e}</div> })}
             <Show when=loaded>
                 <h3>
@@ -128,7 +187,7 @@ pub fn UploadStep() -> impl IntoView {
                         format!("{name}: {rows} rows")
                     }}
                 </h3>
-                <ReadChoices error=error/>
+                <ReadChoices error=error reading=reading/>
                 <SheetPreview sheet=state.sheet/>
                 <div class="actions">
                     <span class="spacer"></span>

@@ -15,6 +15,22 @@ pub fn file_fingerprint(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// [`file_fingerprint`] of a file read in pieces.
+#[derive(Default)]
+pub struct Fingerprinter(Sha256);
+
+impl Fingerprinter {
+    /// Takes the next piece of the file.
+    pub fn update(&mut self, piece: &[u8]) {
+        self.0.update(piece);
+    }
+
+    /// The fingerprint of all pieces.
+    pub fn finish(self) -> String {
+        hex(&self.0.finalize())
+    }
+}
+
 /// The journal's key: a hash of the file's fingerprint, the target, the mapping (by
 /// column name) and the destination (`where_to`, e.g. API URL + organisation).
 pub fn journal_key(fingerprint: &str, target: &str, headers: &[String], mapping: &Mapping, where_to: &str) -> String {

@@ -433,6 +433,27 @@ mod tests {
     }
 
     #[test]
+    fn files_read_in_pieces_match_files_read_whole() {
+        use crate::sheet::{read_in_pieces, FileKind, ReadOptions};
+        let text = format!("email;note\n{}", (0..3000).map(|i| format!("p{i}@example.org;\"x, {i}\"\n")).collect::<String>()).repeat(200);
+        let bytes = text.as_bytes();
+        let fill = |at: usize, buf: &mut [u8]| buf.copy_from_slice(&bytes[at..at + buf.len()]);
+        let mut seen = Vec::new();
+        let (sheet, kind, fingerprint) = read_in_pieces("a.csv", bytes.len(), &ReadOptions::default(), fill, |n| seen.push(n)).unwrap();
+        assert_eq!(sheet, read(&text));
+        assert_eq!(kind, FileKind::Text(TextEncoding::Utf8));
+        assert_eq!(fingerprint, crate::journal::file_fingerprint(bytes));
+        assert!(seen.len() > 5 && seen.last() == Some(&bytes.len()), "progress after each piece");
+        // Windows-1252 beyond the first piece: read again as such.
+        let mut latin = text.clone().into_bytes();
+        latin.extend_from_slice(b"jos\xe9@example.org;M\xfcnchen\n");
+        let fill = |at: usize, buf: &mut [u8]| buf.copy_from_slice(&latin[at..at + buf.len()]);
+        let (sheet, kind, _) = read_in_pieces("a.csv", latin.len(), &ReadOptions::default(), fill, |_| {}).unwrap();
+        assert_eq!(kind, FileKind::Text(TextEncoding::Windows1252));
+        assert_eq!(sheet.row(sheet.len() - 1), ["josé@example.org", "München"]);
+    }
+
+    #[test]
     fn empty_files() {
         assert_eq!(read_csv(b""), Err(ReadError::Empty));
         assert_eq!(read_csv(b"\n\n ,\n"), Err(ReadError::Empty));

@@ -62,7 +62,8 @@ pub fn detect(bytes: &[u8]) -> TextEncoding {
     if half > 0 && even_nuls * 3 > half && odd_nuls * 10 < half {
         return TextEncoding::Utf16Be;
     }
-    if std::str::from_utf8(bytes).is_ok() {
+    // A piece cut from a longer file may end inside a character: that is still UTF-8.
+    if std::str::from_utf8(bytes).map_or_else(|e| e.error_len().is_none(), |_| true) {
         TextEncoding::Utf8
     } else {
         TextEncoding::Windows1252

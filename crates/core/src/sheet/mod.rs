@@ -8,6 +8,8 @@ mod table;
 mod workbook;
 
 pub use csv_reader::{check_text, read_csv, read_csv_as, sniff_delimiter, CsvStream};
+#[doc(hidden)]
+pub use decode::detect;
 pub use table::{BadParts, Row, Sheet, SheetParts};
 pub(crate) use table::RawRows;
 pub use decode::TextEncoding;
@@ -17,7 +19,7 @@ pub use error::ReadError;
 
 
 /// How a file was read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FileKind {
     /// Delimited text, in this encoding.
     Text(TextEncoding),
@@ -38,6 +40,13 @@ pub struct ReadOptions {
     pub header_row: Option<usize>,
 }
 
+/// Whether `read_file` would read these first bytes as delimited text (not a workbook,
+/// not JSON).
+pub fn is_delimited_text(name: &str, head: &[u8]) -> bool {
+    let start = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head).iter().find(|b| !b.is_ascii_whitespace());
+    !(head.starts_with(b"PK\x03\x04") || head.starts_with(b"\xD0\xCF\x11\xE0") || name.to_ascii_lowercase().ends_with(".json") || start == Some(&b'['))
+}
+
 /// Reads any supported file: Excel / OpenDocument workbooks (by their signature), JSON
 /// arrays of objects (`.json`, or text starting with `[`), else delimited text.
 pub fn read_file(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<(Sheet, FileKind), ReadError> {
@@ -51,6 +60,56 @@ pub fn read_file(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<(She
     }
     let (sheet, encoding) = read_csv_as(bytes, options.encoding, options.header_row)?;
     Ok((sheet, FileKind::Text(encoding)))
+}
+
+/// Size of the pieces [`read_in_pieces`] reads.
+pub const PIECE: usize = 1 << 20;
+
+/// Reads a file of `size` bytes handed over in pieces (`fill(offset, buffer)` copies the
+/// bytes at `offset` into `buffer`), so a large file is never held twice: UTF-8 delimited
+/// text is read piece by piece with `progress(bytes read)` after each; other files are
+/// read whole. Returns the sheet, how it was read, and the file's fingerprint (SHA-256).
+/// A file that looked like UTF-8 but is not is read again as Windows-1252.
+pub fn read_in_pieces(name: &str, size: usize, options: &ReadOptions, mut fill: impl FnMut(usize, &mut [u8]), mut progress: impl FnMut(usize)) -> Result<(Sheet, FileKind, String), ReadError> {
+    let mut head = vec![0; size.min(64 * 1024)];
+    fill(0, &mut head);
+    let encoding = options.encoding.unwrap_or_else(|| decode::detect(&head));
+    if is_delimited_text(name, &head) && encoding == TextEncoding::Utf8 {
+        check_text(&head, encoding)?;
+        let mut stream = CsvStream::new(sniff_delimiter(&head));
+        stream.reserve(size);
+        let mut fingerprint = crate::journal::Fingerprinter::default();
+        let mut buffer = vec![0; PIECE.min(size)];
+        let mut done = 0;
+        while done < size {
+            let n = PIECE.min(size - done);
+            fill(done, &mut buffer[..n]);
+            fingerprint.update(&buffer[..n]);
+            match stream.feed(&buffer[..n]) {
+                Err(ReadError::InvalidUtf8 { .. }) if options.encoding.is_none() => {
+                    drop(stream);
+                    let retry = ReadOptions { encoding: Some(TextEncoding::Windows1252), ..options.clone() };
+                    return read_whole(name, size, &retry, fill);
+                }
+                Err(e) => return Err(e),
+                Ok(()) => {}
+            }
+            done += n;
+            progress(done);
+        }
+        let sheet = stream.finish(options.header_row)?;
+        return Ok((sheet, FileKind::Text(TextEncoding::Utf8), fingerprint.finish()));
+    }
+    let read = read_whole(name, size, options, fill);
+    progress(size);
+    read
+}
+
+fn read_whole(name: &str, size: usize, options: &ReadOptions, mut fill: impl FnMut(usize, &mut [u8])) -> Result<(Sheet, FileKind, String), ReadError> {
+    let mut bytes = vec![0; size];
+    fill(0, &mut bytes);
+    let (sheet, kind) = read_file(name, &bytes, options)?;
+    Ok((sheet, kind, crate::journal::file_fingerprint(&bytes)))
 }
 
 /// Builds a sheet from the non-blank rows of a file: the header is row `header_row` (a

@@ -12,7 +12,7 @@ use super::{build_sheet, RawRows, ReadError, Row, Sheet};
 use crate::datetime::civil_from_days;
 
 /// A workbook's sheets, and which one was read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Workbook {
     /// Every sheet's name, in order.
     pub sheets: Vec<String>,

@@ -1,0 +1,69 @@
+//! A large file is read in the import worker: the page shows progress while it reads, a
+//! read can be cancelled (the page keeps what it had), and every row arrives.
+
+mod common;
+
+use common::{close_without_errors, screenshot, stack};
+use ferry_e2e::browser::Browser;
+use ferry_e2e::TempDir;
+use std::time::Duration;
+
+/// About 40 MB of quoted CSV, `rows` participants.
+fn large_csv(rows: usize) -> Vec<u8> {
+    let mut out = String::from("\"Participant ID\",\"Email\",\"Note\"\n");
+    for i in 1..=rows {
+        out.push_str(&format!("\"P{i:07}\",\"person{i}@example.org\",\"said, \"\"hello\"\" on a long line of notes {i}\"\n"));
+    }
+    out.into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_file_is_read_with_progress_and_can_be_cancelled() {
+    let stack = stack().await;
+    let browser = Browser::start().await.expect("chromium starts");
+    browser.open(&stack.page_url).await.unwrap();
+    let dir = TempDir::new("ferry-e2e-large").unwrap();
+    let big = dir.path().join("participants-large.csv");
+    let rows = 500_000;
+    std::fs::write(&big, large_csv(rows)).unwrap();
+
+    // The first read is cancelled while in progress: nothing is loaded, no error shown.
+    browser.choose_file(&big).await.unwrap();
+    let status = browser.wait_for_text("#read-progress", "Reading the file").await.unwrap();
+    assert!(status.contains("MB"), "{status}");
+    screenshot(&browser, "large-0-reading").await;
+    browser.client.find(fantoccini::Locator::Css("#read-cancel")).await.unwrap().click().await.unwrap();
+    for _ in 0..50 {
+        if browser.client.find_all(fantoccini::Locator::Css("#read-progress")).await.unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(browser.client.find_all(fantoccini::Locator::Css("#read-progress")).await.unwrap().is_empty(), "progress gone after cancel");
+    assert!(browser.client.find_all(fantoccini::Locator::Css("#read-error")).await.unwrap().is_empty(), "a cancel is not an error");
+
+    // Read again, to the end: progress moves, then every row is there.
+    browser.choose_file(&big).await.unwrap();
+    let mut seen_partial = false;
+    for _ in 0..600 {
+        let status = browser.client.find_all(fantoccini::Locator::Css("#read-progress")).await.unwrap();
+        if let Some(el) = status.first() {
+            let text = el.text().await.unwrap_or_default();
+            seen_partial |= !text.contains("(0%)") && !text.contains("(100%)");
+        }
+        let heading = browser.client.find_all(fantoccini::Locator::Css("main h3")).await.unwrap();
+        if let Some(h) = heading.first() {
+            if h.text().await.unwrap_or_default().contains("rows") {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(seen_partial, "the page showed progress between the start and the end (it kept answering)");
+    let heading = browser.wait_for_text("main h3", "rows").await.unwrap();
+    assert!(heading.contains(&format!("{rows} rows")), "{heading}");
+    let table = browser.wait_for_text("main table", "P0000001").await.unwrap();
+    assert!(table.contains("said, \"hello\" on a long line of notes 1"), "{table}");
+    screenshot(&browser, "large-1-read").await;
+    close_without_errors(browser).await;
+}

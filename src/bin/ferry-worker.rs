@@ -1,0 +1,5 @@
+//! The import worker's entry point (built by trunk as a `data-type="worker"` binary).
+
+fn main() {
+    ferry::worker::start();
+}

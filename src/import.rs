@@ -1,0 +1,187 @@
+//! Reading a file in the import worker (see [`crate::worker`]), from the page: progress,
+//! cancel, and the sheet rebuilt here piece by piece, each piece its own short task, so
+//! the page never stops answering. Where no worker can start (a host that blocks them,
+//! the unit-test runner), the file is read on the page instead.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ferry_core::sheet::{read_in_pieces, FileKind, ReadOptions, Sheet, SheetParts};
+use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Reflect, Uint32Array, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MessageEvent, Worker};
+
+/// Where trunk puts the worker's loader, next to the page.
+pub const WORKER_URL: &str = "./ferry-worker_loader.js";
+
+/// A file read into a sheet.
+pub struct Imported {
+    /// The sheet.
+    pub sheet: Sheet,
+    /// How the file was read.
+    pub kind: FileKind,
+    /// SHA-256 of the file's bytes.
+    pub fingerprint: String,
+    /// The file's bytes, handed back by the worker (for reading again with other choices).
+    pub buffer: ArrayBuffer,
+    /// Milliseconds the worker spent reading.
+    pub read_ms: f64,
+    /// The benchmark's totals (JSON) and milliseconds, when asked for.
+    pub bench: Option<(String, f64)>,
+}
+
+#[derive(Default)]
+struct Assembly {
+    text: Vec<u8>,
+    bounds: Vec<u32>,
+    numbers: Vec<u32>,
+    result: Option<Result<Imported, String>>,
+    settle: Option<(Function, Function)>,
+}
+
+/// One file being read; dropping it does not stop it, [`ImportJob::cancel`] does.
+pub struct ImportJob {
+    worker: Option<Worker>,
+    state: Rc<RefCell<Assembly>>,
+    done: Promise,
+}
+
+fn field(message: &JsValue, name: &str) -> JsValue {
+    Reflect::get(message, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+impl ImportJob {
+    /// Starts reading `buffer` (the file `name`) with `options`; `on_progress(done, total)`
+    /// is called as bytes are read. `bench` also runs the benchmark's pipeline in the worker.
+    pub fn start(buffer: ArrayBuffer, name: &str, options: &ReadOptions, bench: bool, on_progress: impl Fn(f64, f64) + 'static) -> ImportJob {
+        let state = Rc::new(RefCell::new(Assembly::default()));
+        let settle_into = state.clone();
+        let done = Promise::new(&mut |resolve, reject| settle_into.borrow_mut().settle = Some((resolve, reject)));
+        let request = Object::new();
+        for (key, value) in [
+            ("kind", JsValue::from_str("read")),
+            ("name", JsValue::from_str(name)),
+            ("encoding", options.encoding.map_or(JsValue::UNDEFINED, |e| JsValue::from_str(e.label()))),
+            ("sheet", options.sheet.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str)),
+            ("header_row", options.header_row.map_or(JsValue::UNDEFINED, |n| JsValue::from_f64(n as f64))),
+            ("bench", JsValue::from_bool(bench)),
+            ("buffer", buffer.clone().into()),
+        ] {
+            let _ = Reflect::set(&request, &JsValue::from_str(key), &value);
+        }
+        let worker = Worker::new(WORKER_URL).ok();
+        let job = ImportJob { worker: worker.clone(), state: state.clone(), done };
+        let Some(worker) = worker else {
+            read_here(&state, buffer, name, options);
+            return job;
+        };
+        let on_progress = Rc::new(on_progress);
+        let (fallback_state, fallback_name, fallback_options, fallback_buffer) = (state.clone(), name.to_string(), options.clone(), buffer.clone());
+        let started = Rc::new(RefCell::new(false));
+        let started_here = started.clone();
+        let this_worker = worker.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let data = event.data();
+            let kind = field(&data, "kind").as_string().unwrap_or_default();
+            let mut s = state.borrow_mut();
+            match kind.as_str() {
+                "ready" => {
+                    *started_here.borrow_mut() = true;
+                    let _ = this_worker.post_message_with_transfer(&request, &Array::of1(&field(&request, "buffer")));
+                }
+                "progress" => on_progress(field(&data, "done").as_f64().unwrap_or(0.0), field(&data, "total").as_f64().unwrap_or(0.0)),
+                "sizes" => {
+                    let size = |n: &str| field(&data, n).as_f64().unwrap_or(0.0) as usize;
+                    s.text.reserve_exact(size("text"));
+                    s.bounds.reserve_exact(size("bounds"));
+                    s.numbers.reserve_exact(size("numbers"));
+                }
+                "text" => {
+                    let chunk: Uint8Array = field(&data, "chunk").unchecked_into();
+                    let at = s.text.len();
+                    s.text.resize(at + chunk.length() as usize, 0);
+                    chunk.copy_to(&mut s.text[at..]);
+                }
+                "bounds" | "numbers" => {
+                    let chunk: Uint32Array = field(&data, "chunk").unchecked_into();
+                    let target = if kind == "bounds" { &mut s.bounds } else { &mut s.numbers };
+                    let at = target.len();
+                    target.resize(at + chunk.length() as usize, 0);
+                    chunk.copy_to(&mut target[at..]);
+                }
+                "done" => {
+                    this_worker.terminate();
+                    let headers: Vec<String> = serde_json::from_str(&field(&data, "headers").as_string().unwrap_or_default()).unwrap_or_default();
+                    let kind: Option<FileKind> = serde_json::from_str(&field(&data, "file_kind").as_string().unwrap_or_default()).ok();
+                    let parts = SheetParts { headers, text: std::mem::take(&mut s.text), bounds: std::mem::take(&mut s.bounds), numbers: std::mem::take(&mut s.numbers) };
+                    let result = match (Sheet::from_parts(parts), kind) {
+                        (Ok(sheet), Some(kind)) => Ok(Imported {
+                            sheet,
+                            kind,
+                            fingerprint: field(&data, "fingerprint").as_string().unwrap_or_default(),
+                            buffer: field(&data, "buffer").unchecked_into(),
+                            read_ms: field(&data, "read_ms").as_f64().unwrap_or(0.0),
+                            bench: field(&data, "bench").as_string().map(|t| (t, field(&data, "bench_ms").as_f64().unwrap_or(0.0))),
+                        }),
+                        _ => Err("Ferry's reader sent back a sheet that does not fit together. Choose the file again.".to_string()),
+                    };
+                    drop(s);
+                    settle(&state, result);
+                }
+                "error" => {
+                    this_worker.terminate();
+                    drop(s);
+                    settle(&state, Err(field(&data, "message").as_string().unwrap_or_default()));
+                }
+                _ => {}
+            }
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            if *started.borrow() {
+                settle(&fallback_state, Err("Ferry's reader stopped unexpectedly (the file may be too large for this browser's memory).".into()));
+            } else {
+                // No worker here: read on the page.
+                read_here(&fallback_state, fallback_buffer.clone(), &fallback_name, &fallback_options);
+            }
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        job
+    }
+
+    /// Waits for the sheet (or the reason there is none).
+    pub async fn finish(&self) -> Result<Imported, String> {
+        let _ = JsFuture::from(self.done.clone()).await;
+        self.state.borrow_mut().result.take().unwrap_or_else(|| Err("Reading was cancelled.".into()))
+    }
+
+    /// Stops reading at once; [`ImportJob::finish`] then says it was cancelled.
+    pub fn cancel(&self) {
+        if let Some(worker) = &self.worker {
+            worker.terminate();
+        }
+        settle(&self.state, Err("Reading was cancelled.".into()));
+    }
+}
+
+fn settle(state: &Rc<RefCell<Assembly>>, result: Result<Imported, String>) {
+    let mut s = state.borrow_mut();
+    if let Some((resolve, _)) = s.settle.take() {
+        s.result = Some(result);
+        drop(s);
+        let _ = resolve.call0(&JsValue::NULL);
+    }
+}
+
+/// Reads on the page itself (no worker available).
+fn read_here(state: &Rc<RefCell<Assembly>>, buffer: ArrayBuffer, name: &str, options: &ReadOptions) {
+    let bytes = Uint8Array::new(&buffer);
+    let fill = |at: usize, out: &mut [u8]| bytes.subarray(at as u32, (at + out.len()) as u32).copy_to(out);
+    let result = read_in_pieces(name, bytes.length() as usize, options, fill, |_| {})
+        .map(|(sheet, kind, fingerprint)| Imported { sheet, kind, fingerprint, buffer: buffer.clone(), read_ms: 0.0, bench: None })
+        .map_err(|e| e.to_string());
+    settle(state, result);
+}
