@@ -5,6 +5,7 @@
 //!   (npm, into `.tools/`), Debian's chromium and chromium-driver.
 //! - `serve` builds the page in release mode and runs sandbox + proxy + page on loopback.
 //! - `test` runs every test: native, wasm-bindgen-test in headless Chromium, end-to-end.
+//! - `bench` measures Ferry's import against JavaScript peers and native (see `bench.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use ferry_e2e::{workspace_root, Ports, Stack, StackOptions};
 
-#[allow(dead_code)] // used by `cargo xtask bench`
+mod bench;
 mod bench_data;
 
 const TRUNK_VERSION: &str = "0.21.14";
@@ -26,7 +27,8 @@ fn main() -> ExitCode {
         Some("setup") => setup(),
         Some("serve") => serve(),
         Some("test") => test(),
-        _ => Err("usage: cargo xtask setup | serve | test".into()),
+        Some("bench") => setup().and_then(|()| bench::bench()),
+        _ => Err("usage: cargo xtask setup | serve | test | bench".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -37,14 +39,14 @@ fn main() -> ExitCode {
     }
 }
 
-type Result<T = ()> = std::result::Result<T, String>;
+pub(crate) type Result<T = ()> = std::result::Result<T, String>;
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     workspace_root()
 }
 
 /// Runs a command in the workspace root, failing with its name when it fails.
-fn run(command: &mut Command) -> Result {
+pub(crate) fn run(command: &mut Command) -> Result {
     eprintln!("xtask: running {command:?}");
     let status = command.current_dir(root()).status().map_err(|e| format!("cannot run {command:?}: {e}"))?;
     if status.success() {
@@ -65,7 +67,7 @@ fn tools_bin() -> PathBuf {
 }
 
 /// PATH with the project's tools first, so trunk finds binaryen 132.
-fn tool_path() -> String {
+pub(crate) fn tool_path() -> String {
     let existing = std::env::var("PATH").unwrap_or_default();
     let cargo_bin = std::env::var("CARGO_HOME").map(|h| PathBuf::from(h).join("bin")).unwrap_or_else(|_| {
         PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo/bin")
@@ -94,9 +96,13 @@ fn setup() -> Result {
 
     let wasm_opt = tools_bin().join("wasm-opt");
     let version = output_of(&wasm_opt.display().to_string(), &["--version"]).unwrap_or_default();
-    if !version.contains(&format!("version {BINARYEN_VERSION}")) {
+    let peers_missing = bench::PEERS.iter().any(|(_, path, _)| !root().join(".tools/node_modules").join(path).exists());
+    if !version.contains(&format!("version {BINARYEN_VERSION}")) || peers_missing {
+        // binaryen for trunk; the benchmark's JavaScript peers (pinned) for `bench`.
         std::fs::create_dir_all(root().join(".tools")).map_err(|e| e.to_string())?;
-        run(Command::new("npm").args(["install", "--prefix", ".tools", "--no-audit", "--no-fund", &format!("binaryen@{BINARYEN_VERSION}")]))?;
+        let mut packages = vec![format!("binaryen@{BINARYEN_VERSION}")];
+        packages.extend(bench::PEERS.iter().map(|(package, _, _)| package.to_string()));
+        run(Command::new("npm").args(["install", "--prefix", ".tools", "--no-audit", "--no-fund"]).args(&packages))?;
     }
 
     if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {

@@ -16,6 +16,33 @@ use axum::Router;
 use serde_json::json;
 use tower_http::services::ServeDir;
 
+/// A folder served over HTTP on loopback (the benchmark's page and files); stops on drop
+/// or after `lifetime`.
+pub struct StaticSite {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl StaticSite {
+    /// Serves `dir` on a free loopback port.
+    pub async fn start(dir: &Path, lifetime: Duration) -> Result<StaticSite, String> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| e.to_string())?;
+        let url = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+        let router = Router::new().fallback_service(ServeDir::new(dir));
+        let server = tokio::spawn(async move {
+            let _ = tokio::time::timeout(lifetime, axum::serve(listener, router)).await;
+        });
+        Ok(StaticSite { url, server })
+    }
+}
+
+impl Drop for StaticSite {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
 /// Where the pieces listen; port 0 picks a free one.
 #[derive(Debug, Clone)]
 pub struct Ports {

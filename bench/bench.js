@@ -1,0 +1,79 @@
+/*
+ * Ferry benchmark, page side. `cargo xtask bench` calls these over WebDriver:
+ *   benchLoad(url)        fetch a file; keeps one copy for Ferry and one for a peer
+ *   benchFerry(url, name) Ferry's import (window.ferryImport, from the ferry-bench wasm)
+ *                         while measuring the longest main-thread task
+ *   benchPeer(peer, url)  one JavaScript peer pipeline, in a worker (peer-worker.js)
+ * Each returns a Promise of a plain object.
+ */
+(function () {
+  var files = {};
+
+  window.benchLoad = async function (url) {
+    var response = await fetch(url);
+    var buffer = await response.arrayBuffer();
+    files[url] = { ferry: buffer, peer: buffer.slice(0) };
+    return { bytes: buffer.byteLength };
+  };
+
+  // The longest stretch the main thread could not answer: a message loop that notes the
+  // time between turns, plus the Long Tasks API (which reports tasks over 50 ms).
+  function watchMainThread() {
+    var channel = new MessageChannel();
+    var last = performance.now();
+    var longest = 0;
+    var running = true;
+    var longTasks = 0;
+    var observer = null;
+    try {
+      observer = new PerformanceObserver(function (list) {
+        list.getEntries().forEach(function (e) { longTasks = Math.max(longTasks, e.duration); });
+      });
+      observer.observe({ type: 'longtask', buffered: false });
+    } catch (e) { observer = null; }
+    channel.port1.onmessage = function () {
+      var now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+      if (running) channel.port2.postMessage(0);
+    };
+    channel.port2.postMessage(0);
+    return function stop() {
+      running = false;
+      if (observer) observer.disconnect();
+      return { longest_gap_ms: longest, longest_longtask_ms: longTasks };
+    };
+  }
+
+  window.benchFerry = async function (url, name) {
+    while (!window.ferryReady) await new Promise(function (r) { setTimeout(r, 20); });
+    var buffer = files[url].ferry;
+    var bytes = buffer.byteLength;
+    var stop = watchMainThread();
+    var start = performance.now();
+    var answer = JSON.parse(await window.ferryImport(buffer, name));
+    answer.ms = performance.now() - start;
+    var watched = stop();
+    answer.longest_gap_ms = watched.longest_gap_ms;
+    answer.longest_longtask_ms = watched.longest_longtask_ms;
+    answer.bytes = bytes;
+    return answer;
+  };
+
+  window.benchPeer = function (peer, url) {
+    var buffer = files[url].peer;
+    files[url].peer = null;
+    return new Promise(function (resolve) {
+      var worker = new Worker('peer-worker.js');
+      worker.onmessage = function (event) {
+        worker.terminate();
+        resolve(event.data);
+      };
+      worker.onerror = function (event) {
+        worker.terminate();
+        resolve({ peer: peer, error: String(event.message || event) });
+      };
+      worker.postMessage({ peer: peer, buffer: buffer }, [buffer]);
+    });
+  };
+})();

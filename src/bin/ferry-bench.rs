@@ -1,0 +1,31 @@
+//! The benchmark page's entry point (`cargo xtask bench` builds it from bench/index.html):
+//! puts `window.ferryImport(buffer, name)` on the page, which reads the file the way the
+//! app does (in the import worker, sheet rebuilt on the page) and also runs the
+//! benchmark's Engage check and payload in the worker. Resolves to a JSON string.
+
+use ferry::import::ImportJob;
+use ferry_core::sheet::ReadOptions;
+use wasm_bindgen::prelude::*;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    let import = Closure::<dyn Fn(js_sys::ArrayBuffer, String) -> js_sys::Promise>::new(|buffer: js_sys::ArrayBuffer, name: String| {
+        wasm_bindgen_futures::future_to_promise(async move {
+            let job = ImportJob::start(buffer, &name, &ReadOptions::default(), true, |_, _| {});
+            let imported = job.finish().await.map_err(|e| JsValue::from_str(&e))?;
+            let (totals, check_ms) = imported.bench.unwrap_or_default();
+            let answer = serde_json::json!({
+                "rows": imported.sheet.len(),
+                "sheet_bytes": imported.sheet.heap_bytes(),
+                "read_ms": imported.read_ms,
+                "check_ms": check_ms,
+                "totals": serde_json::from_str::<serde_json::Value>(&totals).unwrap_or_default(),
+            });
+            Ok(JsValue::from_str(&answer.to_string()))
+        })
+    });
+    let window = web_sys::window().expect("a page");
+    let _ = js_sys::Reflect::set(&window, &"ferryImport".into(), import.as_ref());
+    import.forget();
+    let _ = js_sys::Reflect::set(&window, &"ferryReady".into(), &JsValue::TRUE);
+}

@@ -1,0 +1,226 @@
+//! `cargo xtask bench`: Ferry's import (file → validated Engage payload) in headless
+//! Chromium against JavaScript peers from npm and against Ferry's own core built natively,
+//! on generated files. Prints figures and, last, the summary lines scripts read.
+//!
+//! What is timed:
+//! - Ferry in the browser: from handing the file to the import worker until the sheet is
+//!   rebuilt on the page, with the Engage check and every `bulk_post` body written in the
+//!   worker on the way (worker start-up included).
+//! - Each peer: its whole pipeline (decode, parse, the same checks, the same JSON bodies)
+//!   inside a worker, start-up excluded.
+//! - Native: the same core functions in a release binary.
+//! - Longest main-thread task: the longest gap a message loop on the page saw during
+//!   Ferry's CSV import (and the Long Tasks API's longest entry, if any).
+//! - Peak memory: the largest rise in the renderer process's peak resident memory (Linux
+//!   `VmHWM`, reset before the import) over its resident memory just before, divided by
+//!   the file's size. The file itself was already in memory before (as when a user picks it).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use ferry_e2e::browser::Browser;
+use ferry_e2e::StaticSite;
+use serde_json::Value;
+
+use crate::bench_data;
+use crate::{root, run, Result};
+
+/// Rows of the CSV and of the workbook.
+const CSV_ROWS: usize = 1_000_000;
+const XLSX_ROWS: usize = 100_000;
+
+/// npm packages the page loads, and where they land in the page's `vendor/`.
+pub const PEERS: &[(&str, &str, &str)] = &[
+    ("papaparse@5.5.3", "papaparse/papaparse.min.js", "papaparse.min.js"),
+    ("udsv@0.7.3", "udsv/dist/uDSV.iife.min.js", "udsv.js"),
+    ("xlsx@0.18.5", "xlsx/dist/xlsx.full.min.js", "xlsx.full.min.js"),
+];
+
+pub fn bench() -> Result {
+    eprintln!("xtask: building the benchmark page (release)");
+    let dist = root().join("target/bench/dist");
+    run(Command::new("trunk")
+        .args(["build", "bench/index.html", "--release", "--dist"])
+        .arg(&dist)
+        .env("PATH", crate::tool_path()))?;
+    std::fs::create_dir_all(dist.join("vendor")).map_err(|e| e.to_string())?;
+    for (_, from, to) in PEERS {
+        std::fs::copy(root().join(".tools/node_modules").join(from), dist.join("vendor").join(to)).map_err(|e| format!("{from}: {e}"))?;
+    }
+
+    // Generated after the build (trunk empties its folder), next to the page.
+    let data = dist.join("data");
+    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+    let csv = data.join("participants-1m.csv");
+    let xlsx = data.join("participants-100k.xlsx");
+    eprintln!("xtask: generating {CSV_ROWS} rows of CSV and {XLSX_ROWS} rows of XLSX");
+    let csv_bytes = bench_data::write_csv(&csv, CSV_ROWS).map_err(|e| e.to_string())?;
+    let xlsx_bytes = bench_data::write_xlsx(&xlsx, XLSX_ROWS)?;
+
+    eprintln!("xtask: native run (release)");
+    run(Command::new("cargo").args(["build", "--release", "-p", "ferry-core", "--example", "engage_pipeline"]))?;
+    let native_csv = native(&csv)?;
+    let native_xlsx = native(&xlsx)?;
+
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let browser_figures = runtime.block_on(in_browser(&dist))?;
+    report(csv_bytes, xlsx_bytes, &native_csv, &native_xlsx, &browser_figures)
+}
+
+/// The native pipeline's answer for `file`.
+fn native(file: &Path) -> Result<Value> {
+    let out = Command::new(root().join("target/release/examples/engage_pipeline")).arg(file).output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
+}
+
+/// Every figure measured in the browser.
+struct BrowserFigures {
+    ferry_csv: Value,
+    ferry_xlsx: Value,
+    papaparse: Value,
+    udsv: Value,
+    sheetjs: Value,
+    peak_rise: u64,
+}
+
+async fn in_browser(dist: &Path) -> Result<BrowserFigures> {
+    let site = StaticSite::start(dist, Duration::from_secs(3600)).await?;
+    let before: Vec<u32> = renderers();
+    let browser = Browser::start().await?;
+    browser.open(&format!("{}/index.html", site.url)).await?;
+    let ours: Vec<u32> = renderers().into_iter().filter(|p| !before.contains(p)).collect();
+    if ours.is_empty() {
+        eprintln!("xtask: no renderer process found; peak memory will read 0");
+    }
+
+    call(&browser, "benchLoad('data/participants-1m.csv')").await?;
+    let baseline: Vec<(u32, u64)> = ours.iter().map(|&p| (p, reset_peak(p))).collect();
+    eprintln!("xtask: Ferry, CSV");
+    let ferry_csv = call(&browser, "benchFerry('data/participants-1m.csv', 'participants-1m.csv')").await?;
+    let peak_rise = baseline.iter().map(|&(p, rss)| peak(p).saturating_sub(rss)).max().unwrap_or(0);
+    eprintln!("xtask: PapaParse");
+    let papaparse = call(&browser, "benchPeer('papaparse', 'data/participants-1m.csv')").await?;
+    // uDSV gets a fresh copy (each peer takes its copy into its worker).
+    call(&browser, "benchLoad('data/participants-1m.csv')").await?;
+    eprintln!("xtask: uDSV");
+    let udsv = call(&browser, "benchPeer('udsv', 'data/participants-1m.csv')").await?;
+    call(&browser, "benchLoad('data/participants-100k.xlsx')").await?;
+    eprintln!("xtask: Ferry, XLSX");
+    let ferry_xlsx = call(&browser, "benchFerry('data/participants-100k.xlsx', 'participants-100k.xlsx')").await?;
+    eprintln!("xtask: SheetJS");
+    let sheetjs = call(&browser, "benchPeer('sheetjs', 'data/participants-100k.xlsx')").await?;
+    let errors = browser.errors().await;
+    browser.close().await;
+    if !errors.is_empty() {
+        return Err(format!("the benchmark page reported errors: {errors:?}"));
+    }
+    Ok(BrowserFigures { ferry_csv, ferry_xlsx, papaparse, udsv, sheetjs, peak_rise })
+}
+
+/// Runs `expression` (a Promise) on the page and waits for its value, polling so that no
+/// WebDriver script timeout applies.
+async fn call(browser: &Browser, expression: &str) -> Result<Value> {
+    let start = format!(
+        "window.__bench = undefined; Promise.resolve({expression}).then(v => window.__bench = {{ok: v}}, e => window.__bench = {{error: String(e)}});"
+    );
+    browser.client.execute(&start, vec![]).await.map_err(|e| e.to_string())?;
+    for _ in 0..3600 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let value = browser.client.execute("return window.__bench === undefined ? null : window.__bench", vec![]).await.map_err(|e| e.to_string())?;
+        if let Some(error) = value.get("error") {
+            return Err(format!("{expression}: {error}"));
+        }
+        if let Some(ok) = value.get("ok") {
+            if let Some(error) = ok.get("error") {
+                return Err(format!("{expression}: {error}"));
+            }
+            return Ok(ok.clone());
+        }
+    }
+    Err(format!("{expression}: no answer within 15 minutes"))
+}
+
+/// Chromium renderer processes on this machine.
+fn renderers() -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return vec![] };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.windows(15).any(|w| w == b"--type=renderer")))
+        .collect()
+}
+
+fn status_kb(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status.lines().find_map(|l| l.strip_prefix(field)).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
+}
+
+/// Resets the process's peak resident memory to its current one; returns that, in bytes.
+fn reset_peak(pid: u32) -> u64 {
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+    status_kb(pid, "VmRSS:") * 1024
+}
+
+/// The process's peak resident memory since the reset, in bytes.
+fn peak(pid: u32) -> u64 {
+    status_kb(pid, "VmHWM:") * 1024
+}
+
+fn number(v: &Value, path: &[&str]) -> f64 {
+    path.iter().fold(Some(v), |v, k| v.and_then(|v| v.get(k))).and_then(Value::as_f64).unwrap_or(f64::NAN)
+}
+
+fn totals(v: &Value) -> String {
+    let t = v.get("totals").or_else(|| v.get("result")).cloned().unwrap_or_default();
+    format!("{} rows, {} valid, {} skipped, {} warnings, {} payload bytes", t["rows"], t["valid"], t["skipped"], t["warnings"], t["payload_bytes"])
+}
+
+fn report(csv_bytes: u64, xlsx_bytes: u64, native_csv: &Value, native_xlsx: &Value, b: &BrowserFigures) -> Result {
+    let mb = |bytes: u64| bytes as f64 / 1_000_000.0;
+    let rate = |bytes: u64, ms: f64| format!("{:.1} MB/s", mb(bytes) / (ms / 1000.0));
+    let ferry_csv_ms = number(&b.ferry_csv, &["ms"]);
+    let ferry_csv_worker_ms = number(&b.ferry_csv, &["read_ms"]) + number(&b.ferry_csv, &["check_ms"]);
+    let ferry_xlsx_ms = number(&b.ferry_xlsx, &["ms"]);
+    let papa_ms = number(&b.papaparse, &["ms"]);
+    let udsv_ms = number(&b.udsv, &["ms"]);
+    let sheetjs_ms = number(&b.sheetjs, &["ms"]);
+    let native_ms = number(native_csv, &["ms"]);
+    println!();
+    println!("Ferry benchmark: file -> validated Engage payload (check + every bulk_post body)");
+    println!("  CSV  {CSV_ROWS} rows x 10 columns, quoted: {:.1} MB", mb(csv_bytes));
+    println!("  XLSX {XLSX_ROWS} rows x 10 columns: {:.1} MB", mb(xlsx_bytes));
+    println!();
+    println!("  Ferry (wasm, import worker -> page) CSV : {ferry_csv_ms:>8.0} ms  {}", rate(csv_bytes, ferry_csv_ms));
+    println!("    of which in the worker: read {:.0} ms, check + payload {:.0} ms", number(&b.ferry_csv, &["read_ms"]), number(&b.ferry_csv, &["check_ms"]));
+    println!("  Ferry native (release) CSV            : {native_ms:>8.0} ms  {}", rate(csv_bytes, native_ms));
+    println!("  PapaParse {:<6} + JS checks, CSV      : {papa_ms:>8.0} ms  {}", "5.5.3", rate(csv_bytes, papa_ms));
+    println!("  uDSV {:<6} + JS checks, CSV           : {udsv_ms:>8.0} ms  {}", "0.7.3", rate(csv_bytes, udsv_ms));
+    println!("  Ferry (wasm) XLSX                      : {ferry_xlsx_ms:>8.0} ms  {}", rate(xlsx_bytes, ferry_xlsx_ms));
+    println!("  Ferry native (release) XLSX           : {:>8.0} ms", number(native_xlsx, &["ms"]));
+    println!("  SheetJS {:<6} + JS checks, XLSX       : {sheetjs_ms:>8.0} ms  {}", "0.18.5", rate(xlsx_bytes, sheetjs_ms));
+    println!();
+    println!("  Same work? Ferry CSV  : {}", totals(&b.ferry_csv));
+    println!("             native CSV : {}", totals(native_csv));
+    println!("             PapaParse  : {}", totals(&b.papaparse));
+    println!("             uDSV       : {}", totals(&b.udsv));
+    println!("             Ferry XLSX : {}", totals(&b.ferry_xlsx));
+    println!("             SheetJS    : {}", totals(&b.sheetjs));
+    println!(
+        "  Main thread during Ferry's CSV import: longest gap {:.0} ms, longest Long Task entry {:.0} ms",
+        number(&b.ferry_csv, &["longest_gap_ms"]),
+        number(&b.ferry_csv, &["longest_longtask_ms"])
+    );
+    println!("  Peak memory rise during Ferry's CSV import: {:.1} MB (sheet itself: {:.1} MB)", mb(b.peak_rise), number(&b.ferry_csv, &["sheet_bytes"]) / 1e6);
+    println!();
+    let longest = number(&b.ferry_csv, &["longest_gap_ms"]).max(number(&b.ferry_csv, &["longest_longtask_ms"]).max(0.0));
+    println!("speedup vs papaparse pipeline: {:.1}x", papa_ms / ferry_csv_ms);
+    println!("speedup vs udsv pipeline: {:.1}x", udsv_ms / ferry_csv_ms);
+    println!("wasm vs native: {:.1}x", ferry_csv_worker_ms / native_ms);
+    println!("speedup vs sheetjs xlsx: {:.1}x", sheetjs_ms / ferry_xlsx_ms);
+    println!("longest main-thread task: {longest:.0} ms");
+    println!("peak memory / file size: {:.1}x", b.peak_rise as f64 / csv_bytes as f64);
+    Ok(())
+}
