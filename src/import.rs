@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ferry_core::sheet::{read_in_pieces, FileKind, ReadOptions, Sheet, SheetParts};
+use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, FileKind, ReadOptions, Sheet, SheetAssembler};
 use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -21,23 +21,23 @@ pub struct Imported {
     pub sheet: Sheet,
     /// How the file was read.
     pub kind: FileKind,
-    /// SHA-256 of the file's bytes.
-    pub fingerprint: String,
-    /// The file's bytes, handed back by the worker (for reading again with other choices).
-    pub buffer: ArrayBuffer,
     /// Milliseconds the worker spent reading.
     pub read_ms: f64,
     /// The benchmark's totals (JSON) and milliseconds, when asked for.
     pub bench: Option<(String, f64)>,
 }
 
+/// The file's SHA-256 (for the resume journal) and its bytes, handed back by the worker
+/// (for reading again with other choices).
+pub type Fingerprinted = (String, ArrayBuffer);
+
 #[derive(Default)]
 struct Assembly {
-    text: Vec<u8>,
-    bounds: Vec<u32>,
-    numbers: Vec<u32>,
+    sheet: SheetAssembler,
     result: Option<Result<Imported, String>>,
     settle: Option<(Function, Function)>,
+    fingerprinted: Option<Fingerprinted>,
+    settle_fingerprint: Option<Function>,
 }
 
 /// One file being read; dropping it does not stop it, [`ImportJob::cancel`] does.
@@ -45,6 +45,7 @@ pub struct ImportJob {
     worker: Option<Worker>,
     state: Rc<RefCell<Assembly>>,
     done: Promise,
+    fingerprinted: Promise,
 }
 
 fn field(message: &JsValue, name: &str) -> JsValue {
@@ -58,6 +59,7 @@ impl ImportJob {
         let state = Rc::new(RefCell::new(Assembly::default()));
         let settle_into = state.clone();
         let done = Promise::new(&mut |resolve, reject| settle_into.borrow_mut().settle = Some((resolve, reject)));
+        let fingerprinted = Promise::new(&mut |resolve, _| settle_into.borrow_mut().settle_fingerprint = Some(resolve));
         let request = Object::new();
         for (key, value) in [
             ("kind", JsValue::from_str("read")),
@@ -71,7 +73,7 @@ impl ImportJob {
             let _ = Reflect::set(&request, &JsValue::from_str(key), &value);
         }
         let worker = Worker::new(WORKER_URL).ok();
-        let job = ImportJob { worker: worker.clone(), state: state.clone(), done };
+        let job = ImportJob { worker: worker.clone(), state: state.clone(), done, fingerprinted };
         let Some(worker) = worker else {
             read_here(&state, buffer, name, options);
             return job;
@@ -93,34 +95,29 @@ impl ImportJob {
                 "progress" => on_progress(field(&data, "done").as_f64().unwrap_or(0.0), field(&data, "total").as_f64().unwrap_or(0.0)),
                 "sizes" => {
                     let size = |n: &str| field(&data, n).as_f64().unwrap_or(0.0) as usize;
-                    s.text.reserve_exact(size("text"));
-                    s.bounds.reserve_exact(size("bounds"));
-                    s.numbers.reserve_exact(size("numbers"));
+                    s.sheet.reserve(size("text"), size("bounds"), size("numbers"));
                 }
-                "text" => {
-                    let chunk: Uint8Array = field(&data, "chunk").unchecked_into();
-                    let at = s.text.len();
-                    s.text.resize(at + chunk.length() as usize, 0);
-                    chunk.copy_to(&mut s.text[at..]);
-                }
-                "bounds" | "numbers" => {
-                    let chunk: Uint32Array = field(&data, "chunk").unchecked_into();
-                    let target = if kind == "bounds" { &mut s.bounds } else { &mut s.numbers };
-                    let at = target.len();
-                    target.resize(at + chunk.length() as usize, 0);
-                    chunk.copy_to(&mut target[at..]);
+                "piece" => {
+                    let carrier: ArrayBuffer = field(&data, "carrier").unchecked_into();
+                    let len = field(&data, "len").as_f64().unwrap_or(0.0) as u32;
+                    match field(&data, "part").as_string().as_deref() {
+                        Some("text") => s.sheet.push_text(len as usize, |t| Uint8Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(t)),
+                        Some("bounds") => s.sheet.push_bounds(len as usize, |b| Uint32Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(b)),
+                        _ => s.sheet.push_numbers(len as usize, |n| Uint32Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(n)),
+                    }
+                    let next = Object::new();
+                    let _ = Reflect::set(&next, &"kind".into(), &"next".into());
+                    let _ = Reflect::set(&next, &"carrier".into(), &carrier);
+                    let _ = this_worker.post_message_with_transfer(&next, &Array::of1(&carrier));
                 }
                 "done" => {
-                    this_worker.terminate();
                     let headers: Vec<String> = serde_json::from_str(&field(&data, "headers").as_string().unwrap_or_default()).unwrap_or_default();
                     let kind: Option<FileKind> = serde_json::from_str(&field(&data, "file_kind").as_string().unwrap_or_default()).ok();
-                    let parts = SheetParts { headers, text: std::mem::take(&mut s.text), bounds: std::mem::take(&mut s.bounds), numbers: std::mem::take(&mut s.numbers) };
-                    let result = match (Sheet::from_parts(parts), kind) {
+                    let assembled = std::mem::take(&mut s.sheet).finish(headers);
+                    let result = match (assembled, kind) {
                         (Ok(sheet), Some(kind)) => Ok(Imported {
                             sheet,
                             kind,
-                            fingerprint: field(&data, "fingerprint").as_string().unwrap_or_default(),
-                            buffer: field(&data, "buffer").unchecked_into(),
                             read_ms: field(&data, "read_ms").as_f64().unwrap_or(0.0),
                             bench: field(&data, "bench").as_string().map(|t| (t, field(&data, "bench_ms").as_f64().unwrap_or(0.0))),
                         }),
@@ -128,6 +125,14 @@ impl ImportJob {
                     };
                     drop(s);
                     settle(&state, result);
+                }
+                "fingerprint" => {
+                    this_worker.terminate();
+                    let fingerprint = field(&data, "fingerprint").as_string().unwrap_or_default();
+                    drop(s);
+                    if let Ok(buffer) = field(&data, "buffer").dyn_into::<ArrayBuffer>() {
+                        settle_fingerprint(&state, (fingerprint, buffer));
+                    }
                 }
                 "error" => {
                     this_worker.terminate();
@@ -158,6 +163,15 @@ impl ImportJob {
         self.state.borrow_mut().result.take().unwrap_or_else(|| Err("Reading was cancelled.".into()))
     }
 
+    /// Waits for the file's fingerprint and its bytes (they follow the sheet); `None` when
+    /// the reading failed or was cancelled.
+    pub async fn fingerprinted(&self) -> Option<Fingerprinted> {
+        if self.state.borrow().settle_fingerprint.is_some() || self.state.borrow().fingerprinted.is_some() {
+            let _ = JsFuture::from(self.fingerprinted.clone()).await;
+        }
+        self.state.borrow_mut().fingerprinted.take()
+    }
+
     /// Stops reading at once; [`ImportJob::finish`] then says it was cancelled.
     pub fn cancel(&self) {
         if let Some(worker) = &self.worker {
@@ -169,8 +183,26 @@ impl ImportJob {
 
 fn settle(state: &Rc<RefCell<Assembly>>, result: Result<Imported, String>) {
     let mut s = state.borrow_mut();
+    let failed = result.is_err();
     if let Some((resolve, _)) = s.settle.take() {
         s.result = Some(result);
+        drop(s);
+        let _ = resolve.call0(&JsValue::NULL);
+    } else {
+        drop(s);
+    }
+    if failed {
+        // No fingerprint will follow a failed or cancelled read.
+        if let Some(resolve) = state.borrow_mut().settle_fingerprint.take() {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    }
+}
+
+fn settle_fingerprint(state: &Rc<RefCell<Assembly>>, fingerprinted: Fingerprinted) {
+    let mut s = state.borrow_mut();
+    if let Some(resolve) = s.settle_fingerprint.take() {
+        s.fingerprinted = Some(fingerprinted);
         drop(s);
         let _ = resolve.call0(&JsValue::NULL);
     }
@@ -180,8 +212,11 @@ fn settle(state: &Rc<RefCell<Assembly>>, result: Result<Imported, String>) {
 fn read_here(state: &Rc<RefCell<Assembly>>, buffer: ArrayBuffer, name: &str, options: &ReadOptions) {
     let bytes = Uint8Array::new(&buffer);
     let fill = |at: usize, out: &mut [u8]| bytes.subarray(at as u32, (at + out.len()) as u32).copy_to(out);
-    let result = read_in_pieces(name, bytes.length() as usize, options, fill, |_| {})
-        .map(|(sheet, kind, fingerprint)| Imported { sheet, kind, fingerprint, buffer: buffer.clone(), read_ms: 0.0, bench: None })
-        .map_err(|e| e.to_string());
+    let size = bytes.length() as usize;
+    let result = read_in_pieces(name, size, options, fill, |_| {}).map(|(sheet, kind)| Imported { sheet, kind, read_ms: 0.0, bench: None }).map_err(|e| e.to_string());
+    let ok = result.is_ok();
     settle(state, result);
+    if ok {
+        settle_fingerprint(state, (fingerprint_in_pieces(size, fill), buffer));
+    }
 }

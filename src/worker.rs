@@ -2,19 +2,41 @@
 //! thread, with progress, and hands the sheet back as plain buffers.
 //!
 //! Messages in: `{kind: "read", name, buffer: ArrayBuffer, encoding?, sheet?, header_row?,
-//! bench?}`. Messages out: `ready`; `progress {done, total}`; `sizes {text, bounds, numbers}`;
-//! `text|bounds|numbers {chunk}` (transferred, so nothing is held twice for long);
-//! `done {headers, file_kind, fingerprint, read_ms, bench?, buffer}`; `error {message,
-//! buffer}` (the file's bytes go back to the page either way).
+//! bench?}`, then `{kind: "next", carrier}` for each piece the page has taken.
+//! Messages out: `ready`; `progress {done, total}`; `sizes {text, bounds, numbers}`;
+//! `piece {part: "text"|"bounds"|"numbers", carrier, len}` (two carrier buffers go back and
+//! forth, so the sheet is never held a third time and the page piles up no garbage);
+//! `done {headers, file_kind, read_ms, bench?, bench_ms?}`; then `fingerprint {fingerprint,
+//! buffer}` (SHA-256 for the resume journal, after the sheet so it never delays it);
+//! `error {message, buffer}` (the file's bytes go back to the page either way).
 //! Cancelling is the page terminating the worker.
 
-use ferry_core::sheet::{read_in_pieces, ReadOptions, TextEncoding};
+use std::cell::RefCell;
+
+use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, ReadOptions, TextEncoding};
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-/// Bytes per message when the sheet goes back to the page.
-const CHUNK: usize = 8 << 20;
+/// Bytes per piece when the sheet goes back to the page.
+const CHUNK: usize = 4 << 20;
+
+/// A sheet on its way to the page.
+struct Outgoing {
+    text: Vec<u8>,
+    bounds: Vec<u32>,
+    numbers: Vec<u32>,
+    /// Bytes of text, then elements of bounds, then of numbers, already sent.
+    sent: [usize; 3],
+    /// The fields of the `done` message.
+    done: Vec<(&'static str, JsValue)>,
+    /// The file, for its fingerprint, then back to the page.
+    file: ArrayBuffer,
+}
+
+thread_local! {
+    static OUTGOING: RefCell<Option<Outgoing>> = const { RefCell::new(None) };
+}
 
 /// Starts listening for work (the worker binary's `main`).
 pub fn start() {
@@ -23,7 +45,15 @@ pub fn start() {
     let replies = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let data = event.data();
-        if let Err(message) = handle(&replies, &data) {
+        let outcome = match field(&data, "kind").as_string().as_deref() {
+            Some("read") => read(&replies, &data),
+            Some("next") => {
+                send_next(&replies, field(&data, "carrier").unchecked_into());
+                Ok(())
+            }
+            _ => Err("Ferry's reader got a message it does not know.".into()),
+        };
+        if let Err(message) = outcome {
             // The file goes back with the message, so the page still has it.
             let buffer = field(&data, "buffer");
             let transfer = buffer.is_instance_of::<ArrayBuffer>().then_some(&buffer);
@@ -51,10 +81,7 @@ fn post(scope: &DedicatedWorkerGlobalScope, kind: &str, fields: &[(&str, JsValue
     };
 }
 
-fn handle(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), String> {
-    if field(message, "kind").as_string().as_deref() != Some("read") {
-        return Err("Ferry's reader got a message it does not know.".into());
-    }
+fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), String> {
     let name = field(message, "name").as_string().unwrap_or_default();
     let buffer: ArrayBuffer = field(message, "buffer").dyn_into().map_err(|_| "Ferry's reader got no file.".to_string())?;
     let options = ReadOptions {
@@ -67,40 +94,65 @@ fn handle(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), S
     let started = js_sys::Date::now();
     let fill = |at: usize, out: &mut [u8]| bytes.subarray(at as u32, (at + out.len()) as u32).copy_to(out);
     let progress = |done: usize| post(scope, "progress", &[("done", (done as f64).into()), ("total", (total as f64).into())], None);
-    let (sheet, kind, fingerprint) = read_in_pieces(&name, total, &options, fill, progress).map_err(|e| e.to_string())?;
+    let (sheet, kind) = read_in_pieces(&name, total, &options, fill, progress).map_err(|e| e.to_string())?;
     let read_ms = js_sys::Date::now() - started;
+    let mut done = vec![("read_ms", JsValue::from_f64(read_ms))];
     // The benchmark's pipeline: check for Engage and write every batch body, here.
-    let bench = field(message, "bench").is_truthy().then(|| {
+    if field(message, "bench").is_truthy() {
         let started = js_sys::Date::now();
         let totals = ferry_core::bench_fixture::run(&sheet);
-        (serde_json::to_string(&totals).unwrap_or_default(), js_sys::Date::now() - started)
-    });
-    let headers = serde_json::to_string(&sheet.headers).unwrap_or_default();
+        done.push(("bench", JsValue::from_str(&serde_json::to_string(&totals).unwrap_or_default())));
+        done.push(("bench_ms", JsValue::from_f64(js_sys::Date::now() - started)));
+    }
+    done.push(("headers", JsValue::from_str(&serde_json::to_string(&sheet.headers).unwrap_or_default())));
+    done.push(("file_kind", JsValue::from_str(&serde_json::to_string(&kind).unwrap_or_default())));
     let parts = sheet.into_parts();
     let sizes = [("text", parts.text.len()), ("bounds", parts.bounds.len()), ("numbers", parts.numbers.len())];
     post(scope, "sizes", &sizes.map(|(n, len)| (n, JsValue::from_f64(len as f64))), None);
-    for piece in parts.text.chunks(CHUNK) {
-        let chunk = Uint8Array::from(piece);
-        post(scope, "text", &[("chunk", chunk.clone().into())], Some(&chunk.buffer()));
-    }
-    drop(parts.text);
-    for (kind, values) in [("bounds", &parts.bounds), ("numbers", &parts.numbers)] {
-        for piece in values.chunks(CHUNK / 4) {
-            let chunk = Uint32Array::from(piece);
-            post(scope, kind, &[("chunk", chunk.clone().into())], Some(&chunk.buffer()));
+    OUTGOING.with(|o| *o.borrow_mut() = Some(Outgoing { text: parts.text, bounds: parts.bounds, numbers: parts.numbers, sent: [0; 3], done, file: buffer }));
+    send_next(scope, ArrayBuffer::new(CHUNK as u32));
+    send_next(scope, ArrayBuffer::new(CHUNK as u32));
+    Ok(())
+}
+
+/// Fills `carrier` with the next piece of the sheet and sends it; after the last piece,
+/// says `done`, then works out the file's fingerprint.
+fn send_next(scope: &DedicatedWorkerGlobalScope, carrier: ArrayBuffer) {
+    let Some(mut out) = OUTGOING.with(|o| o.borrow_mut().take()) else { return };
+    let room = carrier.byte_length() as usize;
+    let piece = if out.sent[0] < out.text.len() {
+        let n = room.min(out.text.len() - out.sent[0]);
+        Uint8Array::new_with_byte_offset_and_length(&carrier, 0, n as u32).copy_from(&out.text[out.sent[0]..out.sent[0] + n]);
+        out.sent[0] += n;
+        Some(("text", n))
+    } else {
+        let mut piece = None;
+        for (i, part, values) in [(1, "bounds", &out.bounds), (2, "numbers", &out.numbers)] {
+            if out.sent[i] < values.len() {
+                let n = (room / 4).min(values.len() - out.sent[i]);
+                Uint32Array::new_with_byte_offset_and_length(&carrier, 0, n as u32).copy_from(&values[out.sent[i]..out.sent[i] + n]);
+                out.sent[i] += n;
+                piece = Some((part, n));
+                break;
+            }
+        }
+        piece
+    };
+    match piece {
+        Some((part, len)) => {
+            let carrier_value: JsValue = carrier.into();
+            post(scope, "piece", &[("part", part.into()), ("len", JsValue::from_f64(len as f64)), ("carrier", carrier_value.clone())], Some(&carrier_value));
+            OUTGOING.with(|o| *o.borrow_mut() = Some(out));
+        }
+        None => {
+            let Outgoing { text, bounds, numbers, done, file, .. } = out;
+            drop((text, bounds, numbers));
+            post(scope, "done", &done, None);
+            let bytes = Uint8Array::new(&file);
+            let fingerprint = fingerprint_in_pieces(bytes.length() as usize, |at, buf| bytes.subarray(at as u32, (at + buf.len()) as u32).copy_to(buf));
+            let file: JsValue = file.into();
+            post(scope, "fingerprint", &[("fingerprint", JsValue::from_str(&fingerprint)), ("buffer", file.clone())], Some(&file));
+            // The other carrier, when it comes back, finds nothing left to send.
         }
     }
-    let mut done = vec![
-        ("headers", JsValue::from_str(&headers)),
-        ("file_kind", JsValue::from_str(&serde_json::to_string(&kind).unwrap_or_default())),
-        ("fingerprint", JsValue::from_str(&fingerprint)),
-        ("read_ms", JsValue::from_f64(read_ms)),
-    ];
-    if let Some((totals, ms)) = bench {
-        done.push(("bench", JsValue::from_str(&totals)));
-        done.push(("bench_ms", JsValue::from_f64(ms)));
-    }
-    done.push(("buffer", buffer.clone().into()));
-    post(scope, "done", &done, Some(&buffer));
-    Ok(())
 }

@@ -48,14 +48,18 @@ fn read_into(state: AppState, error: RwSignal<Option<String>>, reading: Reading,
         }
         match result {
             Ok(imported) if imported.sheet.is_empty() => {
-                state.file_bytes.set(Some(imported.buffer));
                 error.set(Some(format!("{shown} has a header row but no participants below it. Choose a file (or sheet) with at least one data row.")));
             }
             Ok(imported) => {
                 error.set(None);
-                state.load(name, imported.fingerprint, imported.sheet);
+                state.load(name, String::new(), imported.sheet);
+                // The fingerprint (resume journal) and the file's bytes follow the sheet.
+                state.fingerprint.set(None);
                 state.file_kind.set(Some(imported.kind));
-                state.file_bytes.set(Some(imported.buffer));
+                if let Some((fingerprint, buffer)) = job.fingerprinted().await {
+                    state.fingerprint.set(Some(fingerprint));
+                    state.file_bytes.set(Some(buffer));
+                }
             }
             Err(e) if e == "Reading was cancelled." => {}
             Err(e) => error.set(Some(format!("{shown}: {e}"))),

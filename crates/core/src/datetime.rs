@@ -18,7 +18,18 @@ pub struct DateTime {
 }
 
 impl DateTime {
-    /// `YYYY-MM-DD HH:MM:SS`.
+    /// Appends the canonical text, `YYYY-MM-DD HH:MM:SS`, to `out`.
+    pub fn write_canonical(&self, out: &mut Vec<u8>) {
+        let two = |out: &mut Vec<u8>, n: u8| out.extend_from_slice(&[b'0' + n / 10 % 10, b'0' + n % 10]);
+        let year = self.year;
+        out.extend_from_slice(&[b'0' + (year / 1000 % 10) as u8, b'0' + (year / 100 % 10) as u8, b'0' + (year / 10 % 10) as u8, b'0' + (year % 10) as u8]);
+        for (sep, n) in [(b'-', self.month), (b'-', self.day), (b' ', self.hour), (b':', self.minute), (b':', self.second)] {
+            out.push(sep);
+            two(out, n);
+        }
+    }
+
+    /// The canonical text, `YYYY-MM-DD HH:MM:SS`.
     pub fn to_canonical(&self) -> String {
         format!(
             "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",

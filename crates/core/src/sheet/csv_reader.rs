@@ -94,6 +94,17 @@ impl CsvStream {
         self.raw.text.reserve(bytes.saturating_sub(self.raw.text.len()));
     }
 
+    /// Once some of a file of `total` bytes has been read, sets aside room for the cell
+    /// bounds of the whole file (estimated from the part read), so they need not grow.
+    pub fn reserve_cells_for(&mut self, total: usize) {
+        if self.bytes > 0 {
+            let estimate = (self.raw.ends.len() as f64 / self.bytes as f64 * total as f64 * 1.05) as usize + 1024;
+            self.raw.ends.reserve(estimate.saturating_sub(self.raw.ends.len()));
+            self.raw.row_ends.reserve((self.raw.row_ends.len() as f64 / self.bytes as f64 * total as f64 * 1.05) as usize);
+            self.raw.numbers.reserve((self.raw.numbers.len() as f64 / self.bytes as f64 * total as f64 * 1.05) as usize);
+        }
+    }
+
     /// Rows read so far (blank ones included).
     pub fn rows_read(&self) -> usize {
         self.row
@@ -209,7 +220,7 @@ impl CsvStream {
             field_start = end;
         }
         if any_text {
-            self.raw.row_ends.push(self.raw.ends.len() as u32);
+            self.raw.row_ends.push(self.raw.ends.len() as u32 - 1);
             self.raw.numbers.push(self.row as u32);
             self.used = write;
         } else {
@@ -434,12 +445,13 @@ mod tests {
 
     #[test]
     fn files_read_in_pieces_match_files_read_whole() {
-        use crate::sheet::{read_in_pieces, FileKind, ReadOptions};
+        use crate::sheet::{fingerprint_in_pieces, read_in_pieces, FileKind, ReadOptions};
         let text = format!("email;note\n{}", (0..3000).map(|i| format!("p{i}@example.org;\"x, {i}\"\n")).collect::<String>()).repeat(200);
         let bytes = text.as_bytes();
         let fill = |at: usize, buf: &mut [u8]| buf.copy_from_slice(&bytes[at..at + buf.len()]);
         let mut seen = Vec::new();
-        let (sheet, kind, fingerprint) = read_in_pieces("a.csv", bytes.len(), &ReadOptions::default(), fill, |n| seen.push(n)).unwrap();
+        let (sheet, kind) = read_in_pieces("a.csv", bytes.len(), &ReadOptions::default(), fill, |n| seen.push(n)).unwrap();
+        let fingerprint = fingerprint_in_pieces(bytes.len(), fill);
         assert_eq!(sheet, read(&text));
         assert_eq!(kind, FileKind::Text(TextEncoding::Utf8));
         assert_eq!(fingerprint, crate::journal::file_fingerprint(bytes));
@@ -448,7 +460,7 @@ mod tests {
         let mut latin = text.clone().into_bytes();
         latin.extend_from_slice(b"jos\xe9@example.org;M\xfcnchen\n");
         let fill = |at: usize, buf: &mut [u8]| buf.copy_from_slice(&latin[at..at + buf.len()]);
-        let (sheet, kind, _) = read_in_pieces("a.csv", latin.len(), &ReadOptions::default(), fill, |_| {}).unwrap();
+        let (sheet, kind) = read_in_pieces("a.csv", latin.len(), &ReadOptions::default(), fill, |_| {}).unwrap();
         assert_eq!(kind, FileKind::Text(TextEncoding::Windows1252));
         assert_eq!(sheet.row(sheet.len() - 1), ["josé@example.org", "München"]);
     }

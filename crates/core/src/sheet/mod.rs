@@ -10,7 +10,7 @@ mod workbook;
 pub use csv_reader::{check_text, read_csv, read_csv_as, sniff_delimiter, CsvStream};
 #[doc(hidden)]
 pub use decode::detect;
-pub use table::{BadParts, Row, Sheet, SheetParts};
+pub use table::{BadParts, Row, Sheet, SheetAssembler, SheetParts};
 pub(crate) use table::RawRows;
 pub use decode::TextEncoding;
 pub use json_reader::read_json;
@@ -68,9 +68,9 @@ pub const PIECE: usize = 1 << 20;
 /// Reads a file of `size` bytes handed over in pieces (`fill(offset, buffer)` copies the
 /// bytes at `offset` into `buffer`), so a large file is never held twice: UTF-8 delimited
 /// text is read piece by piece with `progress(bytes read)` after each; other files are
-/// read whole. Returns the sheet, how it was read, and the file's fingerprint (SHA-256).
-/// A file that looked like UTF-8 but is not is read again as Windows-1252.
-pub fn read_in_pieces(name: &str, size: usize, options: &ReadOptions, mut fill: impl FnMut(usize, &mut [u8]), mut progress: impl FnMut(usize)) -> Result<(Sheet, FileKind, String), ReadError> {
+/// read whole. Returns the sheet and how it was read. A file that looked like UTF-8 but
+/// is not is read again as Windows-1252.
+pub fn read_in_pieces(name: &str, size: usize, options: &ReadOptions, mut fill: impl FnMut(usize, &mut [u8]), mut progress: impl FnMut(usize)) -> Result<(Sheet, FileKind), ReadError> {
     let mut head = vec![0; size.min(64 * 1024)];
     fill(0, &mut head);
     let encoding = options.encoding.unwrap_or_else(|| decode::detect(&head));
@@ -78,13 +78,11 @@ pub fn read_in_pieces(name: &str, size: usize, options: &ReadOptions, mut fill: 
         check_text(&head, encoding)?;
         let mut stream = CsvStream::new(sniff_delimiter(&head));
         stream.reserve(size);
-        let mut fingerprint = crate::journal::Fingerprinter::default();
         let mut buffer = vec![0; PIECE.min(size)];
         let mut done = 0;
         while done < size {
             let n = PIECE.min(size - done);
             fill(done, &mut buffer[..n]);
-            fingerprint.update(&buffer[..n]);
             match stream.feed(&buffer[..n]) {
                 Err(ReadError::InvalidUtf8 { .. }) if options.encoding.is_none() => {
                     drop(stream);
@@ -94,22 +92,39 @@ pub fn read_in_pieces(name: &str, size: usize, options: &ReadOptions, mut fill: 
                 Err(e) => return Err(e),
                 Ok(()) => {}
             }
+            if done == 0 {
+                stream.reserve_cells_for(size);
+            }
             done += n;
             progress(done);
         }
         let sheet = stream.finish(options.header_row)?;
-        return Ok((sheet, FileKind::Text(TextEncoding::Utf8), fingerprint.finish()));
+        return Ok((sheet, FileKind::Text(TextEncoding::Utf8)));
     }
     let read = read_whole(name, size, options, fill);
     progress(size);
     read
 }
 
-fn read_whole(name: &str, size: usize, options: &ReadOptions, mut fill: impl FnMut(usize, &mut [u8])) -> Result<(Sheet, FileKind, String), ReadError> {
+fn read_whole(name: &str, size: usize, options: &ReadOptions, mut fill: impl FnMut(usize, &mut [u8])) -> Result<(Sheet, FileKind), ReadError> {
     let mut bytes = vec![0; size];
     fill(0, &mut bytes);
-    let (sheet, kind) = read_file(name, &bytes, options)?;
-    Ok((sheet, kind, crate::journal::file_fingerprint(&bytes)))
+    read_file(name, &bytes, options)
+}
+
+/// The fingerprint (SHA-256, as [`crate::journal::file_fingerprint`]) of a file of `size`
+/// bytes handed over in pieces, as in [`read_in_pieces`].
+pub fn fingerprint_in_pieces(size: usize, mut fill: impl FnMut(usize, &mut [u8])) -> String {
+    let mut fingerprint = crate::journal::Fingerprinter::default();
+    let mut buffer = vec![0; PIECE.min(size)];
+    let mut done = 0;
+    while done < size {
+        let n = PIECE.min(size - done);
+        fill(done, &mut buffer[..n]);
+        fingerprint.update(&buffer[..n]);
+        done += n;
+    }
+    fingerprint.finish()
 }
 
 /// Builds a sheet from the non-blank rows of a file: the header is row `header_row` (a

@@ -33,7 +33,7 @@ pub struct Sheet {
 pub struct SheetParts {
     /// Column names.
     pub headers: Vec<String>,
-    /// Every cell's text, row after row (UTF-8; a cell that is not reads as empty).
+    /// Every cell's text, row after row (UTF-8).
     pub text: Vec<u8>,
     /// Where each cell begins, plus where the last one ends.
     pub bounds: Vec<u32>,
@@ -67,7 +67,8 @@ impl Sheet {
         let SheetParts { headers, text, bounds, numbers } = parts;
         let cells = numbers.len() * headers.len();
         let ordered = bounds.windows(2).all(|w| w[0] <= w[1]);
-        if bounds.len() != cells + 1 || !ordered || bounds.last().is_some_and(|&b| b as usize > text.len()) {
+        let utf8 = std::str::from_utf8(&text).is_ok();
+        if bounds.len() != cells + 1 || !ordered || !utf8 || !bounds.iter().all(|&b| is_boundary(&text, b)) {
             return Err(BadParts);
         }
         Ok(Sheet { headers, text, bounds, numbers })
@@ -135,9 +136,11 @@ impl Sheet {
     }
 
     fn slice(&self, start: u32, end: u32) -> &str {
-        // Always UTF-8 by the type's invariants; checked anyway (short cells, cheap), so a
-        // sheet rebuilt from parts can never show broken text.
-        std::str::from_utf8(&self.text[start as usize..end as usize]).unwrap_or("")
+        let bytes = &self.text[start as usize..end as usize];
+        // SAFETY: every constructor keeps the invariants (text is UTF-8, every bound is a
+        // char boundary): readers and edits append whole `&str`s, and `from_parts` /
+        // `SheetAssembler` check buffers that come from elsewhere.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
     }
 
     /// Appends a row (of exactly `width` cells; missing ones are empty, extra ones dropped).
@@ -265,6 +268,70 @@ impl Sheet {
     }
 }
 
+fn is_boundary(text: &[u8], bound: u32) -> bool {
+    let b = bound as usize;
+    b == text.len() || text.get(b).is_some_and(|&byte| (byte as i8) >= -0x40)
+}
+
+/// Rebuilds a sheet from buffers that arrive in pieces (from the import worker), checking
+/// each piece as it comes, so no single step has to look at the whole sheet.
+#[derive(Debug, Default)]
+pub struct SheetAssembler {
+    text: Vec<u8>,
+    bounds: Vec<u32>,
+    numbers: Vec<u32>,
+    /// Bytes at the end of `text` not yet checked (a character cut between pieces).
+    unchecked_from: usize,
+    bad: bool,
+}
+
+impl SheetAssembler {
+    /// Sets aside room for buffers of these lengths.
+    pub fn reserve(&mut self, text: usize, bounds: usize, numbers: usize) {
+        self.text.reserve_exact(text);
+        self.bounds.reserve_exact(bounds);
+        self.numbers.reserve_exact(numbers);
+    }
+
+    /// The next piece of text; `fill` copies `len` bytes into the slice it is given.
+    pub fn push_text(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) {
+        let at = self.text.len();
+        self.text.resize(at + len, 0);
+        fill(&mut self.text[at..]);
+        match std::str::from_utf8(&self.text[self.unchecked_from..]) {
+            Ok(_) => self.unchecked_from = self.text.len(),
+            Err(e) if e.error_len().is_none() => self.unchecked_from += e.valid_up_to(),
+            Err(_) => self.bad = true,
+        }
+    }
+
+    /// The next piece of cell bounds (after all the text).
+    pub fn push_bounds(&mut self, len: usize, fill: impl FnOnce(&mut [u32])) {
+        let at = self.bounds.len();
+        self.bounds.resize(at + len, 0);
+        fill(&mut self.bounds[at..]);
+        let from = at.saturating_sub(1);
+        let text = &self.text;
+        self.bad |= !self.bounds[from..].windows(2).all(|w| w[0] <= w[1]) || !self.bounds[at..].iter().all(|&b| is_boundary(text, b));
+    }
+
+    /// The next piece of row numbers.
+    pub fn push_numbers(&mut self, len: usize, fill: impl FnOnce(&mut [u32])) {
+        let at = self.numbers.len();
+        self.numbers.resize(at + len, 0);
+        fill(&mut self.numbers[at..]);
+    }
+
+    /// The sheet, when every piece fitted.
+    pub fn finish(self, headers: Vec<String>) -> Result<Sheet, BadParts> {
+        let cells = self.numbers.len() * headers.len();
+        if self.bad || self.unchecked_from != self.text.len() || self.bounds.len() != cells + 1 {
+            return Err(BadParts);
+        }
+        Ok(Sheet { headers, text: self.text, bounds: self.bounds, numbers: self.numbers })
+    }
+}
+
 /// Writes one row's cells during [`Sheet::rebuild`].
 struct RowWriter<'a> {
     sheet: &'a mut Sheet,
@@ -278,17 +345,22 @@ impl RowWriter<'_> {
 }
 
 /// Rows as a reader meets them: any number of cells each, before the header is known.
-/// Text goes straight into one buffer that later becomes the sheet's.
-#[derive(Debug, Default)]
+/// Text goes straight into one buffer that later becomes the sheet's, and so do the cell
+/// bounds (no copy of either when the sheet is made).
+#[derive(Debug)]
 pub(crate) struct RawRows {
     pub(crate) text: Vec<u8>,
-    /// End of every cell, row after row.
+    /// Where the first cell begins (0), then the end of every cell, row after row.
     pub(crate) ends: Vec<u32>,
-    /// Index into `ends` one past each row's last cell.
+    /// Number of cells up to and including each row.
     pub(crate) row_ends: Vec<u32>,
     pub(crate) numbers: Vec<u32>,
-    /// Where the text of the first row begins.
-    pub(crate) start: u32,
+}
+
+impl Default for RawRows {
+    fn default() -> Self {
+        RawRows { text: Vec::new(), ends: vec![0], row_ends: Vec::new(), numbers: Vec::new() }
+    }
 }
 
 impl RawRows {
@@ -300,7 +372,7 @@ impl RawRows {
                 raw.text.extend_from_slice(cell.as_bytes());
                 raw.ends.push(raw.text.len() as u32);
             }
-            raw.row_ends.push(raw.ends.len() as u32);
+            raw.row_ends.push(raw.ends.len() as u32 - 1);
             raw.numbers.push(row.number as u32);
         }
         raw
@@ -327,8 +399,7 @@ impl RawRows {
             return "";
         }
         let i = range.start + column;
-        let start = if i == 0 { self.start } else { self.ends[i - 1] };
-        let bytes = &self.text[start as usize..self.ends[i] as usize];
+        let bytes = &self.text[self.ends[i] as usize..self.ends[i + 1] as usize];
         // SAFETY: readers push whole `&str` cells only (see `RawRows` users).
         unsafe { std::str::from_utf8_unchecked(bytes) }
     }
@@ -343,22 +414,19 @@ impl RawRows {
     pub(crate) fn into_sheet(self, headers: Vec<String>, header: usize) -> Sheet {
         let width = headers.len();
         let first = self.row_ends[header] as usize;
-        let start = if first == 0 { self.start } else { self.ends[first - 1] };
         let uniform = (header + 1..self.len()).all(|r| self.cells_in(r) == width);
         let mut bounds;
         if uniform {
-            let mut ends = self.ends;
-            ends.drain(..first);
-            bounds = Vec::with_capacity(ends.len() + 1);
-            bounds.push(start);
-            bounds.extend_from_slice(&ends);
+            // The bounds of the data rows are already in place: drop the ones above.
+            bounds = self.ends;
+            bounds.drain(..first);
         } else {
             bounds = Vec::with_capacity((self.len() - header - 1) * width + 1);
-            bounds.push(start);
+            bounds.push(self.ends[first]);
             for r in header + 1..self.len() {
                 let range = self.cell_range(r);
                 let n = range.len().min(width);
-                bounds.extend_from_slice(&self.ends[range.start..range.start + n]);
+                bounds.extend_from_slice(&self.ends[range.start + 1..range.start + 1 + n]);
                 let last = *bounds.last().expect("has the first bound");
                 bounds.extend(std::iter::repeat_n(last, width - n));
                 // Cells beyond the width would be lost; callers make `width` the widest row.
@@ -419,11 +487,28 @@ mod tests {
         let s = sheet();
         assert_eq!(Sheet::from_parts(s.clone().into_parts()), Ok(s.clone()));
         let mut broken = s.into_parts();
-        broken.bounds[1] = 3; // inside "ī": the cell reads as empty, never as broken text
+        broken.bounds[1] = 3; // inside "ī"
         broken.bounds[2] = 3;
-        let odd = Sheet::from_parts(broken.clone()).unwrap();
-        assert_eq!(odd.cell(0, 1), "");
+        assert_eq!(Sheet::from_parts(broken.clone()), Err(BadParts));
         broken.bounds[2] = 99;
         assert_eq!(Sheet::from_parts(broken), Err(BadParts));
+    }
+
+    #[test]
+    fn an_assembler_takes_pieces_cut_anywhere() {
+        let s = sheet();
+        let parts = s.clone().into_parts();
+        for cut in 0..parts.text.len() {
+            let mut a = SheetAssembler::default();
+            a.push_text(cut, |t| t.copy_from_slice(&parts.text[..cut]));
+            a.push_text(parts.text.len() - cut, |t| t.copy_from_slice(&parts.text[cut..]));
+            a.push_bounds(2, |b| b.copy_from_slice(&parts.bounds[..2]));
+            a.push_bounds(parts.bounds.len() - 2, |b| b.copy_from_slice(&parts.bounds[2..]));
+            a.push_numbers(2, |n| n.copy_from_slice(&parts.numbers));
+            assert_eq!(a.finish(s.headers.clone()), Ok(s.clone()), "cut at {cut}");
+        }
+        let mut bad = SheetAssembler::default();
+        bad.push_text(3, |t| t.copy_from_slice(b"a\xffb"));
+        assert_eq!(bad.finish(vec![]), Err(BadParts));
     }
 }

@@ -37,20 +37,29 @@ pub fn read_workbook(bytes: &[u8], sheet: Option<&str>, header_row: Option<usize
     if sheets.is_empty() {
         return Err(ReadError::Empty);
     }
-    let chosen = match sheet {
-        Some(name) => sheets.iter().find(|s| s.as_str() == name).cloned().ok_or_else(|| ReadError::Workbook { detail: format!("there is no sheet named \"{name}\"") })?,
+    // The first sheet with data, unless one is named; its cells are read once.
+    let (chosen, range) = match sheet {
+        Some(name) => {
+            let name = sheets.iter().find(|s| s.as_str() == name).cloned().ok_or_else(|| ReadError::Workbook { detail: format!("there is no sheet named \"{name}\"") })?;
+            let range = book.worksheet_range(&name).map_err(fail)?;
+            (name, range)
+        }
         None => {
             let mut first_with_data = None;
             for name in &sheets {
-                if book.worksheet_range(name).map(|r| !r.is_empty()).unwrap_or(false) {
-                    first_with_data = Some(name.clone());
-                    break;
+                if let Ok(range) = book.worksheet_range(name) {
+                    if !range.is_empty() {
+                        first_with_data = Some((name.clone(), range));
+                        break;
+                    }
                 }
             }
-            first_with_data.unwrap_or_else(|| sheets[0].clone())
+            match first_with_data {
+                Some(found) => found,
+                None => (sheets[0].clone(), book.worksheet_range(&sheets[0]).map_err(fail)?),
+            }
         }
     };
-    let range = book.worksheet_range(&chosen).map_err(fail)?;
     let (first_row, first_col) = range.start().unwrap_or((0, 0));
     let mut rows = Vec::new();
     for (i, cells) in range.rows().enumerate() {

@@ -262,7 +262,8 @@ fn text_of<'s>(sheet: &'s Sheet, row: usize, source: &'s Source) -> Option<&'s s
 pub fn check(sheet: &Sheet, mapping: &Mapping) -> Checked {
     let plan = Plan::new(mapping);
     let mut checked = Checked::default();
-    let mut partner_items: HashMap<&str, usize, BuildFxHasher> = HashMap::default();
+    let expected = if plan.partner_item.is_some() { sheet.len() } else { 0 };
+    let mut partner_items: HashMap<&str, usize, BuildFxHasher> = HashMap::with_capacity_and_hasher(expected, BuildFxHasher::default());
     for index in 0..sheet.len() {
         let row_number = sheet.number(index);
         let first_issue = checked.issues.len();
@@ -340,7 +341,13 @@ fn write_planned(out: &mut Vec<u8>, sheet: &Sheet, plan: &Plan, activity: &str, 
             out.push(b':');
             match field.kind {
                 FieldKind::Boolean => out.extend_from_slice(if parse_bool(text) == Some(true) { b"true" } else { b"false" }),
-                FieldKind::DateTime => string(out, &parse_datetime(text).map(|d| d.to_canonical()).unwrap_or_default()),
+                FieldKind::DateTime => {
+                    out.push(b'"');
+                    if let Some(d) = parse_datetime(text) {
+                        d.write_canonical(out);
+                    }
+                    out.push(b'"');
+                }
                 _ => string(out, text),
             }
         }
