@@ -364,22 +364,26 @@ impl Default for RawRows {
 }
 
 impl RawRows {
-    /// Rows of these cells (tests, small readers).
-    pub(crate) fn from_rows(rows: Vec<Row>) -> RawRows {
-        let mut raw = RawRows::default();
-        for row in rows {
-            for cell in &row.cells {
-                raw.text.extend_from_slice(cell.as_bytes());
-                raw.ends.push(raw.text.len() as u32);
-            }
-            raw.row_ends.push(raw.ends.len() as u32 - 1);
-            raw.numbers.push(row.number as u32);
-        }
-        raw
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.numbers.len()
+    }
+
+    /// Appends a cell to the row being built.
+    pub(crate) fn push_cell(&mut self, text: &str) {
+        self.text.extend_from_slice(text.as_bytes());
+        self.ends.push(self.text.len() as u32);
+    }
+
+    /// Ends the row being built: kept as row `number` when `keep`, else taken back.
+    pub(crate) fn end_row(&mut self, number: usize, keep: bool) {
+        let kept_cells = self.row_ends.last().map_or(0, |&n| n as usize);
+        if keep {
+            self.row_ends.push(self.ends.len() as u32 - 1);
+            self.numbers.push(number as u32);
+        } else {
+            self.ends.truncate(kept_cells + 1);
+            self.text.truncate(self.ends[kept_cells] as usize);
+        }
     }
 
     fn cell_range(&self, row: usize) -> std::ops::Range<usize> {

@@ -8,7 +8,7 @@ use std::io::{Cursor, Read, Seek};
 
 use calamine::{open_workbook_auto_from_rs, Data, Reader};
 
-use super::{build_sheet, RawRows, ReadError, Row, Sheet};
+use super::{build_sheet, RawRows, ReadError, Sheet};
 use crate::datetime::civil_from_days;
 
 /// A workbook's sheets, and which one was read.
@@ -37,10 +37,31 @@ pub fn read_workbook(bytes: &[u8], sheet: Option<&str>, header_row: Option<usize
     if sheets.is_empty() {
         return Err(ReadError::Empty);
     }
-    // The first sheet with data, unless one is named; its cells are read once.
+    // An .xlsx is read with its shared strings borrowed, not copied into every cell.
+    if let calamine::Sheets::Xlsx(xlsx) = &mut book {
+        let names = match sheet {
+            Some(name) => vec![sheets.iter().find(|s| s.as_str() == name).cloned().ok_or_else(|| no_sheet(name))?],
+            None => sheets.clone(),
+        };
+        let mut found = None;
+        for name in &names {
+            let range = calamine::ReaderRef::worksheet_range_ref(xlsx, name).map_err(|e| ReadError::Workbook { detail: e.to_string() })?;
+            if !range.is_empty() || sheet.is_some() {
+                found = Some((name.clone(), raw_rows(&range, |c, out| ref_text(c, out))));
+                break;
+            }
+        }
+        let (chosen, raw) = match found {
+            Some(found) => found,
+            None => (sheets[0].clone(), RawRows::default()),
+        };
+        let sheet = build_sheet(raw, header_row)?;
+        return Ok((sheet, Workbook { sheets, chosen }));
+    }
+    // Other workbooks: the first sheet with data, unless one is named; read once.
     let (chosen, range) = match sheet {
         Some(name) => {
-            let name = sheets.iter().find(|s| s.as_str() == name).cloned().ok_or_else(|| ReadError::Workbook { detail: format!("there is no sheet named \"{name}\"") })?;
+            let name = sheets.iter().find(|s| s.as_str() == name).cloned().ok_or_else(|| no_sheet(name))?;
             let range = book.worksheet_range(&name).map_err(fail)?;
             (name, range)
         }
@@ -60,16 +81,7 @@ pub fn read_workbook(bytes: &[u8], sheet: Option<&str>, header_row: Option<usize
             }
         }
     };
-    let (first_row, first_col) = range.start().unwrap_or((0, 0));
-    let mut rows = Vec::new();
-    for (i, cells) in range.rows().enumerate() {
-        let mut texts: Vec<String> = std::iter::repeat_n(String::new(), first_col as usize).collect();
-        texts.extend(cells.iter().map(cell_text));
-        if texts.iter().any(|c| !c.is_empty()) {
-            rows.push(Row { number: first_row as usize + i + 1, cells: texts });
-        }
-    }
-    let sheet = build_sheet(RawRows::from_rows(rows), header_row)?;
+    let sheet = build_sheet(raw_rows(&range, |c, out| out.push_str(&cell_text(c))), header_row)?;
     Ok((sheet, Workbook { sheets, chosen }))
 }
 
@@ -86,6 +98,49 @@ fn check_unpacked_size<R: Read + Seek>(reader: R, packed: u64) -> Result<(), Rea
         return Err(ReadError::TooLarge { unpacked });
     }
     Ok(())
+}
+
+fn no_sheet(name: &str) -> ReadError {
+    ReadError::Workbook { detail: format!("there is no sheet named \"{name}\"") }
+}
+
+/// The non-blank rows of `range`, with their spreadsheet row numbers, each cell's text
+/// written by `text` straight into the sheet's buffer.
+fn raw_rows<T: calamine::CellType>(range: &calamine::Range<T>, mut text: impl FnMut(&T, &mut String)) -> RawRows {
+    let (first_row, first_col) = range.start().unwrap_or((0, 0));
+    let mut raw = RawRows::default();
+    let mut cell = String::new();
+    for (i, cells) in range.rows().enumerate() {
+        let mut filled = false;
+        for _ in 0..first_col {
+            raw.push_cell("");
+        }
+        for c in cells {
+            cell.clear();
+            text(c, &mut cell);
+            let trimmed = cell.trim();
+            filled |= !trimmed.is_empty();
+            raw.push_cell(trimmed);
+        }
+        raw.end_row(first_row as usize + i + 1, filled);
+    }
+    raw
+}
+
+/// A borrowed cell's text (see [`cell_text`]).
+fn ref_text(cell: &calamine::DataRef<'_>, out: &mut String) {
+    use calamine::DataRef;
+    match cell {
+        DataRef::SharedString(s) => out.push_str(s),
+        DataRef::String(s) => out.push_str(s),
+        DataRef::Empty => {}
+        DataRef::Int(i) => out.push_str(&i.to_string()),
+        DataRef::Float(f) => out.push_str(&number_text(*f)),
+        DataRef::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
+        DataRef::DateTime(dt) => out.push_str(&if dt.is_duration() { number_text(dt.as_f64()) } else { serial_date_text(dt.as_f64()) }),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => out.push_str(&s.replace('T', " ")),
+        DataRef::Error(e) => out.push_str(&format!("#{e:?}")),
+    }
 }
 
 fn cell_text(cell: &Data) -> String {
