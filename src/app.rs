@@ -3,10 +3,13 @@
 use ferry_core::mapping::{suggest, Mapping};
 use ferry_core::report::{Receipt, Report};
 use ferry_core::sheet::Sheet;
-use ferry_core::vendors::{engage, engaging_networks, lumi_say, participant_kit, Prepared, Target};
+use std::rc::Rc;
+
+use ferry_core::vendors::{engage, engaging_networks, lumi_say, participant_kit, find, Findings, Prepared, Target};
 use leptos::prelude::*;
 
 use crate::browse::Browse;
+use crate::check_job::{CheckJob, CheckRequest};
 use crate::components::step_indicator::StepIndicator;
 use crate::steps::{map::MapStep, report::ReportStep, review::ReviewStep, send::SendStep, upload::UploadStep};
 use crate::transport::Route;
@@ -101,9 +104,42 @@ pub struct AppState {
     pub relay: RwSignal<Option<String>>,
     /// Import results that came back from Lumi Say through the callback.
     pub callbacks: RwSignal<Vec<lumi_say::Callback>>,
-    /// Records and issues for the current sheet, mapping and settings.
+    /// Records and issues for the current sheet, mapping and settings (worked out when
+    /// read: review reads [`AppState::findings`], the send step this).
     pub prepared: Memo<Option<Prepared>>,
+    /// Issues and counts for review: worked out here for small sheets, in the import
+    /// worker for large ones (`None` while that runs).
+    pub findings: Memo<Option<Findings>>,
+    /// A large sheet is being checked in the worker.
+    pub checking: RwSignal<bool>,
 }
+
+/// The signals that decide what a row becomes.
+#[derive(Clone, Copy)]
+struct Settings {
+    target: RwSignal<Target>,
+    mapping: RwSignal<Mapping>,
+    engage: RwSignal<engage::Settings>,
+    lumi: RwSignal<lumi_say::Settings>,
+    en: RwSignal<engaging_networks::Settings>,
+    pk: RwSignal<participant_kit::Settings>,
+}
+
+impl Settings {
+    /// The records and issues of `s` for the current target, mapping and settings.
+    fn prepare(&self, s: &Sheet) -> Prepared {
+        self.mapping.with(|m| match self.target.get() {
+            Target::Engage => self.engage.with(|st| engage::prepare(s, m, st)),
+            Target::LumiSay => self.lumi.with(|st| lumi_say::prepare(s, m, st)),
+            Target::EngagingNetworks => self.en.with(|st| engaging_networks::prepare(s, m, st)),
+            Target::ParticipantKit => self.pk.with(|st| participant_kit::prepare(s, m, st)),
+        })
+    }
+}
+
+/// Sheets of at least this many rows are checked in the worker, so edits and mapping
+/// changes never hold up the page.
+pub const LARGE_SHEET: usize = 50_000;
 
 impl AppState {
     /// Fresh state with Engage's documented defaults.
@@ -115,17 +151,56 @@ impl AppState {
         let lumi = RwSignal::new(lumi_say::Settings::default());
         let en = RwSignal::new(engaging_networks::Settings::default());
         let pk = RwSignal::new(participant_kit::Settings::default());
-        let prepared = Memo::new(move |_| {
-            sheet.with(|s| {
-                s.as_ref().map(|s| {
-                    mapping.with(|m| match target.get() {
-                        Target::Engage => engage.with(|st| engage::prepare(s, m, st)),
-                        Target::LumiSay => lumi.with(|st| lumi_say::prepare(s, m, st)),
-                        Target::EngagingNetworks => en.with(|st| engaging_networks::prepare(s, m, st)),
-                        Target::ParticipantKit => pk.with(|st| participant_kit::prepare(s, m, st)),
-                    })
-                })
-            })
+        let settings = Settings { target, mapping, engage, lumi, en, pk };
+        let prepared = Memo::new(move |_| sheet.with(|s| s.as_ref().map(|s| settings.prepare(s))));
+        let from_worker = RwSignal::new(None::<Findings>);
+        let checking = RwSignal::new(false);
+        let rows = Memo::new(move |_| sheet.with(|s| s.as_ref().map(Sheet::len)));
+        let findings = Memo::new(move |_| match rows.get() {
+            None => None,
+            Some(n) if n < LARGE_SHEET => prepared.with(|p| p.as_ref().map(Findings::from)),
+            Some(_) => from_worker.get(),
+        });
+        let job = StoredValue::new_local(None::<Rc<CheckJob>>);
+        Effect::new(move |_| {
+            let large = rows.get().is_some_and(|n| n >= LARGE_SHEET);
+            sheet.track();
+            let request = large.then(|| {
+                let target = target.get();
+                let settings = match target {
+                    Target::Engage => engage.with(serde_json::to_string),
+                    Target::LumiSay => lumi.with(serde_json::to_string),
+                    Target::EngagingNetworks => en.with(serde_json::to_string),
+                    Target::ParticipantKit => pk.with(serde_json::to_string),
+                };
+                CheckRequest { target, mapping: mapping.get(), settings: settings.unwrap_or_default() }
+            });
+            if let Some(previous) = job.get_value() {
+                previous.cancel();
+            }
+            let Some(request) = request else {
+                job.set_value(None);
+                checking.set(false);
+                return;
+            };
+            from_worker.set(None);
+            checking.set(true);
+            let this = Rc::new(CheckJob::start(sheet, request.clone()));
+            job.set_value(Some(this.clone()));
+            leptos::task::spawn_local(async move {
+                let result = this.finish().await;
+                if !job.with_value(|j| j.as_ref().is_some_and(|j| Rc::ptr_eq(j, &this))) {
+                    return; // a newer check took over
+                }
+                job.set_value(None);
+                checking.set(false);
+                let findings = match result {
+                    Ok(findings) => Some(findings),
+                    // The worker failed: check here rather than show nothing.
+                    Err(_) => sheet.with_untracked(|s| s.as_ref().and_then(|s| find(request.target, s, &request.mapping, &request.settings).ok())),
+                };
+                from_worker.set(findings);
+            });
         });
         AppState {
             step: RwSignal::new(Step::Upload),
@@ -152,7 +227,15 @@ impl AppState {
             relay: RwSignal::new(None),
             callbacks: RwSignal::new(Vec::new()),
             prepared,
+            findings,
+            checking,
         }
+    }
+
+    /// The records and issues of `sheet` (e.g. a preview's first rows) for the current
+    /// target, mapping and settings.
+    pub fn prepare(&self, sheet: &Sheet) -> Prepared {
+        Settings { target: self.target, mapping: self.mapping, engage: self.engage, lumi: self.lumi, en: self.en, pk: self.pk }.prepare(sheet)
     }
 
     /// Takes a freshly read file: suggests a mapping and forgets the previous report.

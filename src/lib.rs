@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod browse;
+pub mod check_job;
 pub mod components;
 pub mod import;
 pub mod journal_store;

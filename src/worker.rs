@@ -9,11 +9,17 @@
 //! `done {headers, file_kind, read_ms, bench?, bench_ms?}`; then `fingerprint {fingerprint,
 //! buffer}` (SHA-256 for the resume journal, after the sheet so it never delays it);
 //! `error {message, buffer}` (the file's bytes go back to the page either way).
+//!
+//! Checking a sheet for review (the page sends it back the same way): `{kind: "check",
+//! target, mapping, settings, headers, text, bounds, numbers}` (sizes), then `piece {part,
+//! carrier, len}` messages answered `next {carrier}`, then `pieces-done`; the answer is
+//! `findings {findings}` (JSON: issues and counts) or `error {message}`.
 //! Cancelling is the page terminating the worker.
 
 use std::cell::RefCell;
 
-use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, ReadOptions, TextEncoding};
+use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, ReadOptions, SheetAssembler, TextEncoding};
+use ferry_core::vendors::{find, Target};
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -34,8 +40,18 @@ struct Outgoing {
     file: ArrayBuffer,
 }
 
+/// A sheet arriving from the page, to be checked.
+struct Incoming {
+    sheet: SheetAssembler,
+    headers: Vec<String>,
+    target: Target,
+    mapping: ferry_core::Mapping,
+    settings: String,
+}
+
 thread_local! {
     static OUTGOING: RefCell<Option<Outgoing>> = const { RefCell::new(None) };
+    static INCOMING: RefCell<Option<Incoming>> = const { RefCell::new(None) };
 }
 
 /// Starts listening for work (the worker binary's `main`).
@@ -51,6 +67,14 @@ pub fn start() {
                 send_next(&replies, field(&data, "carrier").unchecked_into());
                 Ok(())
             }
+            Some("check") => begin_check(&data),
+            Some("piece") => {
+                take_piece(&data);
+                let carrier = field(&data, "carrier");
+                post(&replies, "next", &[("carrier", carrier.clone())], Some(&carrier));
+                Ok(())
+            }
+            Some("pieces-done") => finish_check(&replies),
             _ => Err("Ferry's reader got a message it does not know.".into()),
         };
         if let Err(message) = outcome {
@@ -79,6 +103,41 @@ fn post(scope: &DedicatedWorkerGlobalScope, kind: &str, fields: &[(&str, JsValue
         Some(buffer) => scope.post_message_with_transfer(&message, &Array::of1(buffer)),
         None => scope.post_message(&message),
     };
+}
+
+fn begin_check(message: &JsValue) -> Result<(), String> {
+    let json = |name: &str| field(message, name).as_string().unwrap_or_default();
+    let target = serde_json::from_str(&json("target")).map_err(|e| format!("target: {e}"))?;
+    let mapping = serde_json::from_str(&json("mapping")).map_err(|e| format!("mapping: {e}"))?;
+    let headers = serde_json::from_str(&json("headers")).map_err(|e| format!("headers: {e}"))?;
+    let size = |name: &str| field(message, name).as_f64().unwrap_or(0.0) as usize;
+    let mut sheet = SheetAssembler::default();
+    sheet.reserve(size("text"), size("bounds"), size("numbers"));
+    INCOMING.with(|i| *i.borrow_mut() = Some(Incoming { sheet, headers, target, mapping, settings: json("settings") }));
+    Ok(())
+}
+
+fn take_piece(message: &JsValue) {
+    let carrier: ArrayBuffer = field(message, "carrier").unchecked_into();
+    let len = field(message, "len").as_f64().unwrap_or(0.0) as u32;
+    INCOMING.with(|i| {
+        if let Some(incoming) = i.borrow_mut().as_mut() {
+            let sheet = &mut incoming.sheet;
+            match field(message, "part").as_string().as_deref() {
+                Some("text") => sheet.push_text(len as usize, |t| Uint8Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(t)),
+                Some("bounds") => sheet.push_bounds(len as usize, |b| Uint32Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(b)),
+                _ => sheet.push_numbers(len as usize, |n| Uint32Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(n)),
+            }
+        }
+    });
+}
+
+fn finish_check(scope: &DedicatedWorkerGlobalScope) -> Result<(), String> {
+    let incoming = INCOMING.with(|i| i.borrow_mut().take()).ok_or("Ferry's checker got no sheet.")?;
+    let sheet = incoming.sheet.finish(incoming.headers).map_err(|_| "The sheet did not arrive whole. Ferry checks it again on the next change.".to_string())?;
+    let findings = find(incoming.target, &sheet, &incoming.mapping, &incoming.settings)?;
+    post(scope, "findings", &[("findings", JsValue::from_str(&serde_json::to_string(&findings).unwrap_or_default()))], None);
+    Ok(())
 }
 
 fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), String> {

@@ -24,17 +24,17 @@ pub fn DataGrid() -> impl IntoView {
     let scroll_top = RwSignal::new(0usize);
     // (row number, column) → (severity, message), for highlighting.
     let marks = Memo::new(move |_| {
-        state.prepared.with(|p| {
+        state.findings.with(|f| {
             let mut map: HashMap<(usize, usize), (Severity, String)> = HashMap::new();
-            for Issue { row, column, severity, message, .. } in p.as_ref().map(|p| p.issues.clone()).unwrap_or_default() {
+            for Issue { row, column, severity, message, .. } in f.iter().flat_map(|f| f.issues.iter()) {
                 if let Some(c) = column {
-                    map.entry((row, c)).or_insert((severity, message));
+                    map.entry((*row, *c)).or_insert((*severity, message.clone()));
                 }
             }
             map
         })
     });
-    let problem_rows = Memo::new(move |_| state.prepared.with(|p| p.as_ref().map(|p| p.issues.iter().map(|i| i.row).collect::<std::collections::BTreeSet<_>>()).unwrap_or_default()));
+    let problem_rows = Memo::new(move |_| state.findings.with(|f| f.as_ref().map(|f| f.issues.iter().map(|i| i.row).collect::<std::collections::BTreeSet<_>>()).unwrap_or_default()));
     // Indices into the sheet's rows that the grid shows.
     let shown = Memo::new(move |_| {
         let filter = only_issues.get();

@@ -4,7 +4,7 @@ use ferry_core::issue::{Issue, Severity};
 use ferry_core::vendors::{engage, engaging_networks, lumi_say, PreparedRecord, Target};
 use leptos::prelude::*;
 
-use crate::app::{AppState, Step};
+use crate::app::{AppState, Step, LARGE_SHEET};
 use crate::components::data_grid::DataGrid;
 use crate::components::download::download_text;
 use crate::steps::bulk_fixes::BulkFixes;
@@ -17,16 +17,26 @@ const LISTED: usize = 200;
 pub fn ReviewStep() -> impl IntoView {
     let state = expect_context::<AppState>();
     let counts = move || {
-        state.prepared.with(|p| {
-            p.as_ref().map_or((0, 0, 0), |p| {
-                let warnings = p.issues.iter().filter(|i| i.severity == Severity::Warning).count();
-                (p.records.len(), p.skipped.len(), warnings)
+        state.findings.with(|f| {
+            f.as_ref().map_or((0, 0, 0), |f| {
+                let warnings = f.issues.iter().filter(|i| i.severity == Severity::Warning).count();
+                (f.ready, f.held, warnings)
             })
         })
     };
-    let issues = move || state.prepared.with(|p| p.as_ref().map(|p| p.issues.clone()).unwrap_or_default());
+    let issues = move || state.findings.with(|f| f.as_ref().map(|f| f.issues.clone()).unwrap_or_default());
+    // The payload preview: from every row for small sheets, from the first rows of a large
+    // one (so it never needs the records of a million rows).
+    let preview_source = Memo::new(move |_| {
+        let large = state.sheet.with(|s| s.as_ref().is_some_and(|s| s.len() >= LARGE_SHEET));
+        if large {
+            state.sheet.with(|s| s.as_ref().map(|s| state.prepare(&s.head(200))))
+        } else {
+            state.prepared.get()
+        }
+    });
     let preview = move || {
-        state.prepared.with(|p| {
+        preview_source.with(|p| {
             p.as_ref().map_or(String::new(), |p| {
                 let first: Vec<&PreparedRecord> = p.records.iter().take(2).collect();
                 let document = match state.target.get() {
@@ -47,6 +57,10 @@ pub fn ReviewStep() -> impl IntoView {
         <section class="step" aria-labelledby="review-title">
             <h2 id="review-title">"Review the rows"</h2>
             <p class="lead">"Rows with a problem are not sent until fixed. Fix a cell here, or fix the file and choose it again."</p>
+            {move || state.checking.get().then(|| {
+                let rows = state.sheet.with(|s| s.as_ref().map_or(0, |s| s.len()));
+                view! { <p class="notice" role="status" id="review-checking">{format!("Checking {} rows in the background; the page stays usable.", ferry_core::text::thousands(rows))}</p> }
+            })}
             <div class="summary" id="review-summary">
                 <div><strong>{move || ferry_core::text::thousands(counts().0)}</strong>"ready to send"</div>
                 <div><strong>{move || counts().1}</strong>"with problems, not sent"</div>

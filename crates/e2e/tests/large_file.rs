@@ -65,5 +65,21 @@ async fn a_large_file_is_read_with_progress_and_can_be_cancelled() {
     let table = browser.wait_for_text("main table", "P0000001").await.unwrap();
     assert!(table.contains("said, \"hello\" on a long line of notes 1"), "{table}");
     screenshot(&browser, "large-1-read").await;
+
+    // Review: half a million rows are checked in the worker, then checked again after an
+    // edit in the grid, with the page usable throughout.
+    browser.click_button("Next: choose columns").await.unwrap();
+    browser.wait_for("#map-participant-email").await.unwrap();
+    browser.click_button("Next: review the rows").await.unwrap();
+    let summary = browser.wait_for_text_within("#review-summary", "500,000", Duration::from_secs(120)).await.unwrap();
+    assert!(summary.contains("500,000\nready to send"), "{summary}");
+    screenshot(&browser, "large-2-review").await;
+    let cell = browser.wait_for("#data-grid input[aria-label='Row 2, column B']").await.unwrap();
+    cell.clear().await.unwrap();
+    cell.send_keys("not-an-email\u{E007}").await.unwrap();
+    let summary = browser.wait_for_text_within("#review-summary", "499,999", Duration::from_secs(120)).await.unwrap();
+    assert!(summary.contains("1\nwith problems"), "{summary}");
+    let issues = browser.wait_for_text("#issues", "not-an-email").await.unwrap();
+    assert!(issues.contains("is not a valid e-mail address"), "{issues}");
     close_without_errors(browser).await;
 }

@@ -79,6 +79,20 @@ impl Sheet {
         SheetParts { headers: self.headers, text: self.text, bounds: self.bounds, numbers: self.numbers }
     }
 
+    /// The sheet's buffers, borrowed (to copy them elsewhere piece by piece).
+    pub fn parts_ref(&self) -> (&[u8], &[u32], &[u32]) {
+        (&self.text, &self.bounds, &self.numbers)
+    }
+
+    /// A sheet of the first `rows` rows (a preview).
+    pub fn head(&self, rows: usize) -> Sheet {
+        let mut head = Sheet::new(self.headers.clone());
+        for r in 0..rows.min(self.len()) {
+            head.push_row(self.number(r), self.row(r));
+        }
+        head
+    }
+
     /// Bytes held for cells (text and positions), for progress and memory figures.
     pub fn heap_bytes(&self) -> usize {
         self.text.len() + self.bounds.len() * 4 + self.numbers.len() * 4

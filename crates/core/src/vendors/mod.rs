@@ -74,6 +74,38 @@ impl Prepared {
     }
 }
 
+/// What review shows for a target: every issue and how many rows would go, without the
+/// records themselves (so it can be worked out in the import worker and sent back small).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct Findings {
+    /// Every issue, in row order.
+    pub issues: Vec<Issue>,
+    /// Rows that would be sent.
+    pub ready: usize,
+    /// Rows held back for errors.
+    pub held: usize,
+}
+
+impl From<&Prepared> for Findings {
+    fn from(p: &Prepared) -> Findings {
+        Findings { issues: p.issues.clone(), ready: p.records.len(), held: p.skipped.len() }
+    }
+}
+
+/// Checks every row of `sheet` for `target`; `settings` is that target's settings as JSON.
+pub fn find(target: Target, sheet: &crate::sheet::Sheet, mapping: &crate::mapping::Mapping, settings: &str) -> Result<Findings, String> {
+    let bad = |e: serde_json::Error| format!("settings: {e}");
+    Ok(match target {
+        Target::Engage => {
+            let checked = engage::check(sheet, mapping);
+            Findings { ready: checked.valid.len(), held: checked.skipped.len(), issues: checked.issues }
+        }
+        Target::LumiSay => Findings::from(&lumi_say::prepare(sheet, mapping, &serde_json::from_str(settings).map_err(bad)?)),
+        Target::ParticipantKit => Findings::from(&participant_kit::prepare(sheet, mapping, &serde_json::from_str(settings).map_err(bad)?)),
+        Target::EngagingNetworks => Findings::from(&engaging_networks::prepare(sheet, mapping, &serde_json::from_str(settings).map_err(bad)?)),
+    })
+}
+
 /// What the page needs to know about a target before choosing it.
 #[derive(Debug, Clone, Copy)]
 pub struct Vendor {
@@ -155,5 +187,33 @@ impl Target {
     /// The target whose id is `id`.
     pub fn from_id(id: &str) -> Option<Target> {
         Target::ALL.into_iter().find(|t| t.vendor().id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::{suggest, Mapping};
+    use crate::sheet::read_csv;
+
+    #[test]
+    fn findings_match_what_prepare_finds_for_every_target() {
+        let sheet = read_csv(b"participant id,email,username,first name\nP-1,anna@example.org,anna,Anna\n,not-an-email,,Jo\nP-1,b@example.org,bea,Bea\n").unwrap();
+        for target in Target::ALL {
+            let vendor = target.vendor();
+            let mapping = suggest(&sheet.headers, vendor.fields, vendor.dynamic_prefix);
+            let (expected, settings) = match target {
+                Target::Engage => (Findings::from(&engage::prepare(&sheet, &mapping, &Default::default())), serde_json::to_string(&engage::Settings::default())),
+                Target::LumiSay => (Findings::from(&lumi_say::prepare(&sheet, &mapping, &Default::default())), serde_json::to_string(&lumi_say::Settings::default())),
+                Target::ParticipantKit => (Findings::from(&participant_kit::prepare(&sheet, &mapping, &Default::default())), serde_json::to_string(&participant_kit::Settings::default())),
+                Target::EngagingNetworks => (Findings::from(&engaging_networks::prepare(&sheet, &mapping, &Default::default())), serde_json::to_string(&engaging_networks::Settings::default())),
+            };
+            let found = find(target, &sheet, &mapping, &settings.unwrap()).unwrap();
+            assert_eq!(found, expected, "{target:?}");
+            if target == Target::Engage {
+                assert!(found.issues.iter().any(|i| i.row == 3), "the bad e-mail is found");
+            }
+        }
+        assert!(find(Target::LumiSay, &sheet, &Mapping::default(), "not json").unwrap_err().starts_with("settings"));
     }
 }

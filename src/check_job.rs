@@ -1,0 +1,203 @@
+//! Checking a large sheet for review in the import worker (see [`crate::worker`]), so an
+//! edit to a million-row file never stops the page: the sheet goes over in pieces (two
+//! carrier buffers going back and forth, each piece its own short task), the worker checks
+//! every row for the target and sends back the findings (issues and counts, small).
+//! Where no worker can start, the check runs on the page instead.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ferry_core::vendors::{find, Findings, Target};
+use ferry_core::{Mapping, Sheet};
+use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Reflect, Uint32Array, Uint8Array};
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MessageEvent, Worker};
+
+use crate::import::WORKER_URL;
+
+/// Bytes per piece.
+const CHUNK: u32 = 4 << 20;
+
+/// What to check.
+#[derive(Clone)]
+pub struct CheckRequest {
+    /// The target.
+    pub target: Target,
+    /// The mapping.
+    pub mapping: Mapping,
+    /// The target's settings, as JSON.
+    pub settings: String,
+}
+
+#[derive(Default)]
+struct Progress {
+    /// Bytes of text, then elements of bounds and numbers, already sent.
+    sent: [usize; 3],
+    finished_sending: bool,
+    result: Option<Result<Findings, String>>,
+    settle: Option<Function>,
+}
+
+/// One check under way; [`CheckJob::cancel`] stops it.
+pub struct CheckJob {
+    worker: Option<Worker>,
+    state: Rc<RefCell<Progress>>,
+    done: Promise,
+}
+
+fn field(message: &JsValue, name: &str) -> JsValue {
+    Reflect::get(message, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn message(kind: &str, fields: &[(&str, JsValue)]) -> Object {
+    let m = Object::new();
+    let _ = Reflect::set(&m, &"kind".into(), &kind.into());
+    for (k, v) in fields {
+        let _ = Reflect::set(&m, &JsValue::from_str(k), v);
+    }
+    m
+}
+
+impl CheckJob {
+    /// Starts checking the sheet held in `sheet` (it must not change while this runs: a
+    /// change cancels this job and starts another).
+    pub fn start(sheet: RwSignal<Option<Sheet>>, request: CheckRequest) -> CheckJob {
+        let state = Rc::new(RefCell::new(Progress::default()));
+        let settle_into = state.clone();
+        let done = Promise::new(&mut |resolve, _| settle_into.borrow_mut().settle = Some(resolve));
+        let worker = Worker::new(WORKER_URL).ok();
+        let job = CheckJob { worker: worker.clone(), state: state.clone(), done };
+        let Some(worker) = worker else {
+            check_here(&state, sheet, &request);
+            return job;
+        };
+        let started = Rc::new(RefCell::new(false));
+        let (this_worker, started_here, request_here) = (worker.clone(), started.clone(), request.clone());
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let data = event.data();
+            match field(&data, "kind").as_string().as_deref() {
+                Some("ready") => {
+                    *started_here.borrow_mut() = true;
+                    let begin = sheet.with_untracked(|s| {
+                        let s = s.as_ref()?;
+                        let (text, bounds, numbers) = s.parts_ref();
+                        Some(message(
+                            "check",
+                            &[
+                                ("target", serde_json::to_string(&request_here.target).unwrap_or_default().into()),
+                                ("mapping", serde_json::to_string(&request_here.mapping).unwrap_or_default().into()),
+                                ("settings", request_here.settings.clone().into()),
+                                ("headers", serde_json::to_string(&s.headers).unwrap_or_default().into()),
+                                ("text", (text.len() as f64).into()),
+                                ("bounds", (bounds.len() as f64).into()),
+                                ("numbers", (numbers.len() as f64).into()),
+                            ],
+                        ))
+                    });
+                    match begin {
+                        Some(begin) => {
+                            let _ = this_worker.post_message(&begin);
+                            send_next(&this_worker, &state, sheet, ArrayBuffer::new(CHUNK));
+                            send_next(&this_worker, &state, sheet, ArrayBuffer::new(CHUNK));
+                        }
+                        None => settle(&state, Err("There is no sheet to check.".into())),
+                    }
+                }
+                Some("next") => send_next(&this_worker, &state, sheet, field(&data, "carrier").unchecked_into()),
+                Some("findings") => {
+                    this_worker.terminate();
+                    let findings = serde_json::from_str(&field(&data, "findings").as_string().unwrap_or_default()).map_err(|e| e.to_string());
+                    settle(&state, findings);
+                }
+                Some("error") => {
+                    this_worker.terminate();
+                    settle(&state, Err(field(&data, "message").as_string().unwrap_or_default()));
+                }
+                _ => {}
+            }
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        let fallback = job.state.clone();
+        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            if *started.borrow() {
+                settle(&fallback, Err("Ferry's checker stopped unexpectedly (the file may be too large for this browser's memory).".into()));
+            } else {
+                check_here(&fallback, sheet, &request);
+            }
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        job
+    }
+
+    /// Waits for the findings (or why there are none).
+    pub async fn finish(&self) -> Result<Findings, String> {
+        let _ = JsFuture::from(self.done.clone()).await;
+        self.state.borrow_mut().result.take().unwrap_or_else(|| Err("The check was cancelled.".into()))
+    }
+
+    /// Stops the check at once.
+    pub fn cancel(&self) {
+        if let Some(worker) = &self.worker {
+            worker.terminate();
+        }
+        settle(&self.state, Err("The check was cancelled.".into()));
+    }
+}
+
+/// Fills `carrier` with the next piece of the sheet and sends it; once everything is sent,
+/// says so (once).
+fn send_next(worker: &Worker, state: &Rc<RefCell<Progress>>, sheet: RwSignal<Option<Sheet>>, carrier: ArrayBuffer) {
+    let mut p = state.borrow_mut();
+    let piece = sheet.with_untracked(|s| {
+        let (text, bounds, numbers) = s.as_ref()?.parts_ref();
+        if p.sent[0] < text.len() {
+            let n = (CHUNK as usize).min(text.len() - p.sent[0]);
+            Uint8Array::new_with_byte_offset_and_length(&carrier, 0, n as u32).copy_from(&text[p.sent[0]..p.sent[0] + n]);
+            p.sent[0] += n;
+            return Some(("text", n));
+        }
+        for (i, part, values) in [(1, "bounds", bounds), (2, "numbers", numbers)] {
+            if p.sent[i] < values.len() {
+                let n = (CHUNK as usize / 4).min(values.len() - p.sent[i]);
+                Uint32Array::new_with_byte_offset_and_length(&carrier, 0, n as u32).copy_from(&values[p.sent[i]..p.sent[i] + n]);
+                p.sent[i] += n;
+                return Some((part, n));
+            }
+        }
+        None
+    });
+    match piece {
+        Some((part, len)) => {
+            let carrier: JsValue = carrier.into();
+            let m = message("piece", &[("part", part.into()), ("len", (len as f64).into()), ("carrier", carrier.clone())]);
+            let _ = worker.post_message_with_transfer(&m, &Array::of1(&carrier));
+        }
+        None if !p.finished_sending => {
+            p.finished_sending = true;
+            let _ = worker.post_message(&message("pieces-done", &[]));
+        }
+        None => {}
+    }
+}
+
+fn settle(state: &Rc<RefCell<Progress>>, result: Result<Findings, String>) {
+    let mut p = state.borrow_mut();
+    if let Some(resolve) = p.settle.take() {
+        p.result = Some(result);
+        drop(p);
+        let _ = resolve.call0(&JsValue::NULL);
+    }
+}
+
+/// Checks on the page itself (no worker available).
+fn check_here(state: &Rc<RefCell<Progress>>, sheet: RwSignal<Option<Sheet>>, request: &CheckRequest) {
+    let result = sheet.with_untracked(|s| match s {
+        Some(s) => find(request.target, s, &request.mapping, &request.settings),
+        None => Err("There is no sheet to check.".into()),
+    });
+    settle(state, result);
+}
