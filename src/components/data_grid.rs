@@ -15,6 +15,22 @@ pub const ROW_HEIGHT: usize = 34;
 const VIEW_HEIGHT: usize = 420;
 /// Rows rendered above and below the visible ones.
 const OVERSCAN: usize = 6;
+/// Tallest scrolling area made, in CSS pixels: browsers stop laying out far beyond this
+/// (Firefox near 17.9 million, Chromium near 33.5 million pixels), and a million rows of
+/// 34 px would need 34 million. Beyond it, scrolling is scaled.
+const MAX_SPACER: usize = 8_000_000;
+
+/// The scrolling area's height for `rows` rows, and where (in unscaled pixels) the view
+/// starts when scrolled to `scroll_top`.
+fn scaled(rows: usize, scroll_top: usize) -> (usize, usize) {
+    let total = (rows + 1) * ROW_HEIGHT;
+    let spacer = total.min(MAX_SPACER);
+    if spacer == total || spacer <= VIEW_HEIGHT {
+        return (spacer, scroll_top);
+    }
+    let (room, true_room) = (spacer - VIEW_HEIGHT, total - VIEW_HEIGHT);
+    (spacer, (scroll_top.min(room) as f64 * true_room as f64 / room as f64) as usize)
+}
 
 /// The grid, over the shared sheet, with the issues of the current target.
 #[component]
@@ -44,10 +60,16 @@ pub fn DataGrid() -> impl IntoView {
             })
         })
     });
+    // (where the table sits in the scrolling area, the rows it shows)
     let window = move || {
-        let first = (scroll_top.get() / ROW_HEIGHT).saturating_sub(OVERSCAN);
-        let count = VIEW_HEIGHT / ROW_HEIGHT + 2 * OVERSCAN;
-        shown.with(|rows| (first, rows.iter().skip(first).take(count).copied().collect::<Vec<_>>()))
+        let top = scroll_top.get();
+        shown.with(|rows| {
+            let (_, view_px) = scaled(rows.len(), top);
+            let first = (view_px / ROW_HEIGHT).saturating_sub(OVERSCAN);
+            let count = VIEW_HEIGHT / ROW_HEIGHT + 2 * OVERSCAN;
+            let at = (top + first * ROW_HEIGHT).saturating_sub(view_px);
+            (at, rows.iter().skip(first).take(count).copied().collect::<Vec<_>>())
+        })
     };
     let headers = move || state.sheet.with(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default());
     let edit = move |index: usize, column: usize, value: String| {
@@ -80,8 +102,11 @@ pub fn DataGrid() -> impl IntoView {
                 scroll_top.set(el.scroll_top().max(0) as usize);
             }
         >
-            <div style=move || format!("height: {}px; position: relative", (shown.with(Vec::len) + 1) * ROW_HEIGHT)>
-                <table style=move || format!("position: absolute; top: 0; transform: translateY({}px)", window().0 * ROW_HEIGHT)>
+            // `overflow: clip`: near the end of a scaled area the table may reach past it; clip
+            // it without making a scroll container (the header row stays sticky).
+            <div style=move || format!("height: {}px; position: relative; overflow: clip", scaled(shown.with(Vec::len), 0).0)>
+                // Placed with `top`, not a transform, so the sticky header row follows it.
+                <table style=move || format!("position: absolute; top: {}px", window().0)>
                     <thead><tr><th scope="col">"Row"</th>{move || headers().into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect::<Vec<_>>()}</tr></thead>
                     <tbody>
                         {move || {
