@@ -54,9 +54,15 @@ pub fn is_valid_email(s: &str) -> bool {
     if local.is_empty() || local.len() > 64 || domain.len() > 253 {
         return false;
     }
-    let local_ok = local.chars().all(|c| {
-        c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c)
-    }) && !local.starts_with('.')
+    // ASCII is decided byte by byte (the common case, and the hot loop of a large check);
+    // other characters by their Unicode class.
+    let local_char = |c: char| match c {
+        'a'..='z' | 'A'..='Z' | '0'..='9' => true,
+        '!' | '#' | '$' | '%' | '&' | '\'' | '*' | '+' | '/' | '=' | '?' | '^' | '_' | '`' | '{' | '|' | '}' | '~' | '.' | '-' => true,
+        c => !c.is_ascii() && c.is_alphanumeric(),
+    };
+    let label_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && c.is_alphanumeric());
+    let local_ok = local.chars().all(local_char) && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..");
     let mut labels = 0;
@@ -64,7 +70,7 @@ pub fn is_valid_email(s: &str) -> bool {
     let labels_ok = domain.split('.').all(|l| {
         labels += 1;
         last = l;
-        !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(label_char)
     });
     let domain_ok = labels_ok && labels >= 2 && last.chars().count() >= 2 && last.chars().all(char::is_alphabetic);
     local_ok && domain_ok
