@@ -25,6 +25,8 @@ pub struct Imported {
     pub read_ms: f64,
     /// The benchmark's totals (JSON) and milliseconds, when asked for.
     pub bench: Option<(String, f64)>,
+    /// Size of the worker's wasm memory when it finished reading (0 when read here).
+    pub worker_wasm_bytes: f64,
 }
 
 /// The file's SHA-256 (for the resume journal) and its bytes, handed back by the worker
@@ -120,6 +122,7 @@ impl ImportJob {
                             kind,
                             read_ms: field(&data, "read_ms").as_f64().unwrap_or(0.0),
                             bench: field(&data, "bench").as_string().map(|t| (t, field(&data, "bench_ms").as_f64().unwrap_or(0.0))),
+                            worker_wasm_bytes: field(&data, "wasm_bytes").as_f64().unwrap_or(0.0),
                         }),
                         _ => Err("Ferry's reader sent back a sheet that does not fit together. Choose the file again.".to_string()),
                     };
@@ -213,7 +216,7 @@ fn read_here(state: &Rc<RefCell<Assembly>>, buffer: ArrayBuffer, name: &str, opt
     let bytes = Uint8Array::new(&buffer);
     let fill = |at: usize, out: &mut [u8]| bytes.subarray(at as u32, (at + out.len()) as u32).copy_to(out);
     let size = bytes.length() as usize;
-    let result = read_in_pieces(name, size, options, fill, |_| {}).map(|(sheet, kind)| Imported { sheet, kind, read_ms: 0.0, bench: None }).map_err(|e| e.to_string());
+    let result = read_in_pieces(name, size, options, fill, |_| {}).map(|(sheet, kind)| Imported { sheet, kind, read_ms: 0.0, bench: None, worker_wasm_bytes: 0.0 }).map_err(|e| e.to_string());
     let ok = result.is_ok();
     settle(state, result);
     if ok {

@@ -89,6 +89,11 @@ pub fn start() {
     post(&scope, "ready", &[], None);
 }
 
+/// The size of this worker's wasm memory (it only grows): for the benchmark's memory figures.
+fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<ArrayBuffer>().byte_length() as f64
+}
+
 fn field(message: &JsValue, name: &str) -> JsValue {
     Reflect::get(message, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
@@ -164,6 +169,7 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
         done.push(("bench_ms", JsValue::from_f64(js_sys::Date::now() - started)));
     }
     done.push(("headers", JsValue::from_str(&serde_json::to_string(&sheet.headers).unwrap_or_default())));
+    done.push(("wasm_bytes", JsValue::from_f64(wasm_memory_bytes())));
     done.push(("file_kind", JsValue::from_str(&serde_json::to_string(&kind).unwrap_or_default())));
     let parts = sheet.into_parts();
     let sizes = [("text", parts.text.len()), ("bounds", parts.bounds.len()), ("numbers", parts.numbers.len())];

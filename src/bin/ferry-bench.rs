@@ -21,6 +21,8 @@ fn main() {
                 "rows": imported.sheet.len(),
                 "sheet_ready_at": sheet_ready_ms,
                 "sheet_bytes": imported.sheet.heap_bytes(),
+                "worker_wasm_bytes": imported.worker_wasm_bytes,
+                "page_wasm_bytes": wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length(),
                 "read_ms": imported.read_ms,
                 "check_ms": check_ms,
                 "totals": serde_json::from_str::<serde_json::Value>(&totals).unwrap_or_default(),

@@ -242,7 +242,13 @@ fn report(csv_bytes: u64, xlsx_bytes: u64, native_csv: &Value, native_xlsx: &Val
         number(&b.ferry_csv, &["longest_gap_ms"]),
         number(&b.ferry_csv, &["longest_longtask_ms"])
     );
-    println!("  Peak memory rise during Ferry's CSV import: {:.1} MB (sheet itself: {:.1} MB)", mb(b.peak_rise), number(&b.ferry_csv, &["sheet_bytes"]) / 1e6);
+    println!(
+        "  Peak memory rise during Ferry's CSV import: {:.1} MB (sheet itself: {:.1} MB; wasm memory: worker {:.1} MB, page {:.1} MB)",
+        mb(b.peak_rise),
+        number(&b.ferry_csv, &["sheet_bytes"]) / 1e6,
+        number(&b.ferry_csv, &["worker_wasm_bytes"]) / 1e6,
+        number(&b.ferry_csv, &["page_wasm_bytes"]) / 1e6
+    );
     println!();
     let longest = b.longest_gap;
     println!("speedup vs papaparse pipeline: {:.1}x", papa_ms / ferry_csv_ms);
