@@ -9,16 +9,15 @@ use std::rc::Rc;
 
 use ferry_core::vendors::{find, Findings, Target};
 use ferry_core::{Mapping, Sheet};
-use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Reflect, Uint32Array, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Function, Promise};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker};
 
 use crate::import::WORKER_URL;
+use crate::worker_protocol::{field, fill_carrier, message, piece_message, CHUNK};
 
-/// Bytes per piece.
-const CHUNK: u32 = 4 << 20;
 
 /// What to check.
 #[derive(Clone)]
@@ -45,19 +44,6 @@ pub struct CheckJob {
     worker: Option<Worker>,
     state: Rc<RefCell<Progress>>,
     done: Promise,
-}
-
-fn field(message: &JsValue, name: &str) -> JsValue {
-    Reflect::get(message, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn message(kind: &str, fields: &[(&str, JsValue)]) -> Object {
-    let m = Object::new();
-    let _ = Reflect::set(&m, &"kind".into(), &kind.into());
-    for (k, v) in fields {
-        let _ = Reflect::set(&m, &JsValue::from_str(k), v);
-    }
-    m
 }
 
 impl CheckJob {
@@ -152,29 +138,12 @@ impl CheckJob {
 /// says so (once).
 fn send_next(worker: &Worker, state: &Rc<RefCell<Progress>>, sheet: RwSignal<Option<Sheet>>, carrier: ArrayBuffer) {
     let mut p = state.borrow_mut();
-    let piece = sheet.with_untracked(|s| {
-        let (text, bounds, numbers) = s.as_ref()?.parts_ref();
-        if p.sent[0] < text.len() {
-            let n = (CHUNK as usize).min(text.len() - p.sent[0]);
-            Uint8Array::new_with_byte_offset_and_length(&carrier, 0, n as u32).copy_from(&text[p.sent[0]..p.sent[0] + n]);
-            p.sent[0] += n;
-            return Some(("text", n));
-        }
-        for (i, part, values) in [(1, "bounds", bounds), (2, "numbers", numbers)] {
-            if p.sent[i] < values.len() {
-                let n = (CHUNK as usize / 4).min(values.len() - p.sent[i]);
-                Uint32Array::new_with_byte_offset_and_length(&carrier, 0, n as u32).copy_from(&values[p.sent[i]..p.sent[i] + n]);
-                p.sent[i] += n;
-                return Some((part, n));
-            }
-        }
-        None
-    });
+    let sent = &mut p.sent;
+    let piece = sheet.with_untracked(|s| fill_carrier(&carrier, sent, s.as_ref()?.parts_ref()));
     match piece {
         Some((part, len)) => {
             let carrier: JsValue = carrier.into();
-            let m = message("piece", &[("part", part.into()), ("len", (len as f64).into()), ("carrier", carrier.clone())]);
-            let _ = worker.post_message_with_transfer(&m, &Array::of1(&carrier));
+            let _ = worker.post_message_with_transfer(&piece_message(part, len, &carrier), &Array::of1(&carrier));
         }
         None if !p.finished_sending => {
             p.finished_sending = true;

@@ -7,10 +7,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, FileKind, ReadOptions, Sheet, SheetAssembler};
-use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Reflect, Uint32Array, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker};
+
+use crate::worker_protocol::{field, message, take_piece};
 
 /// Where trunk puts the worker's loader, next to the page.
 pub const WORKER_URL: &str = "./ferry-worker_loader.js";
@@ -50,10 +52,6 @@ pub struct ImportJob {
     fingerprinted: Promise,
 }
 
-fn field(message: &JsValue, name: &str) -> JsValue {
-    Reflect::get(message, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
-}
-
 impl ImportJob {
     /// Starts reading `buffer` (the file `name`) with `options`; `on_progress(done, total)`
     /// is called as bytes are read. `bench` also runs the benchmark's pipeline in the worker.
@@ -62,18 +60,17 @@ impl ImportJob {
         let settle_into = state.clone();
         let done = Promise::new(&mut |resolve, reject| settle_into.borrow_mut().settle = Some((resolve, reject)));
         let fingerprinted = Promise::new(&mut |resolve, _| settle_into.borrow_mut().settle_fingerprint = Some(resolve));
-        let request = Object::new();
-        for (key, value) in [
-            ("kind", JsValue::from_str("read")),
-            ("name", JsValue::from_str(name)),
-            ("encoding", options.encoding.map_or(JsValue::UNDEFINED, |e| JsValue::from_str(e.label()))),
-            ("sheet", options.sheet.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str)),
-            ("header_row", options.header_row.map_or(JsValue::UNDEFINED, |n| JsValue::from_f64(n as f64))),
-            ("bench", JsValue::from_bool(bench)),
-            ("buffer", buffer.clone().into()),
-        ] {
-            let _ = Reflect::set(&request, &JsValue::from_str(key), &value);
-        }
+        let request = message(
+            "read",
+            &[
+                ("name", JsValue::from_str(name)),
+                ("encoding", options.encoding.map_or(JsValue::UNDEFINED, |e| JsValue::from_str(e.label()))),
+                ("sheet", options.sheet.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str)),
+                ("header_row", options.header_row.map_or(JsValue::UNDEFINED, |n| JsValue::from_f64(n as f64))),
+                ("bench", JsValue::from_bool(bench)),
+                ("buffer", buffer.clone().into()),
+            ],
+        );
         let worker = Worker::new(WORKER_URL).ok();
         let job = ImportJob { worker: worker.clone(), state: state.clone(), done, fingerprinted };
         let Some(worker) = worker else {
@@ -100,17 +97,9 @@ impl ImportJob {
                     s.sheet.reserve(size("text"), size("bounds"), size("numbers"));
                 }
                 "piece" => {
-                    let carrier: ArrayBuffer = field(&data, "carrier").unchecked_into();
-                    let len = field(&data, "len").as_f64().unwrap_or(0.0) as u32;
-                    match field(&data, "part").as_string().as_deref() {
-                        Some("text") => s.sheet.push_text(len as usize, |t| Uint8Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(t)),
-                        Some("bounds") => s.sheet.push_bounds(len as usize, |b| Uint32Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(b)),
-                        _ => s.sheet.push_numbers(len as usize, |n| Uint32Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(n)),
-                    }
-                    let next = Object::new();
-                    let _ = Reflect::set(&next, &"kind".into(), &"next".into());
-                    let _ = Reflect::set(&next, &"carrier".into(), &carrier);
-                    let _ = this_worker.post_message_with_transfer(&next, &Array::of1(&carrier));
+                    take_piece(&mut s.sheet, &data);
+                    let carrier = field(&data, "carrier");
+                    let _ = this_worker.post_message_with_transfer(&message("next", &[("carrier", carrier.clone())]), &Array::of1(&carrier));
                 }
                 "done" => {
                     let headers: Vec<String> = serde_json::from_str(&field(&data, "headers").as_string().unwrap_or_default()).unwrap_or_default();

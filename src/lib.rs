@@ -14,6 +14,7 @@ pub mod send_driver;
 pub mod steps;
 pub mod transport;
 pub mod worker;
+pub mod worker_protocol;
 
 /// Installs the panic hook and mounts the app on `<body>`.
 pub fn start() {

@@ -20,12 +20,12 @@ use std::cell::RefCell;
 
 use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, ReadOptions, SheetAssembler, TextEncoding};
 use ferry_core::vendors::{find, Target};
-use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint32Array, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-/// Bytes per piece when the sheet goes back to the page.
-const CHUNK: usize = 4 << 20;
+use crate::worker_protocol::{field, fill_carrier, message, piece_message, take_piece, CHUNK};
+
 
 /// A sheet on its way to the page.
 struct Outgoing {
@@ -69,7 +69,7 @@ pub fn start() {
             }
             Some("check") => begin_check(&data),
             Some("piece") => {
-                take_piece(&data);
+                take_incoming_piece(&data);
                 let carrier = field(&data, "carrier");
                 post(&replies, "next", &[("carrier", carrier.clone())], Some(&carrier));
                 Ok(())
@@ -94,16 +94,8 @@ fn wasm_memory_bytes() -> f64 {
     wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<ArrayBuffer>().byte_length() as f64
 }
 
-fn field(message: &JsValue, name: &str) -> JsValue {
-    Reflect::get(message, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
-}
-
 fn post(scope: &DedicatedWorkerGlobalScope, kind: &str, fields: &[(&str, JsValue)], transfer: Option<&JsValue>) {
-    let message = Object::new();
-    let _ = Reflect::set(&message, &"kind".into(), &kind.into());
-    for (name, value) in fields {
-        let _ = Reflect::set(&message, &JsValue::from_str(name), value);
-    }
+    let message = message(kind, fields);
     let _ = match transfer {
         Some(buffer) => scope.post_message_with_transfer(&message, &Array::of1(buffer)),
         None => scope.post_message(&message),
@@ -122,17 +114,10 @@ fn begin_check(message: &JsValue) -> Result<(), String> {
     Ok(())
 }
 
-fn take_piece(message: &JsValue) {
-    let carrier: ArrayBuffer = field(message, "carrier").unchecked_into();
-    let len = field(message, "len").as_f64().unwrap_or(0.0) as u32;
+fn take_incoming_piece(message: &JsValue) {
     INCOMING.with(|i| {
         if let Some(incoming) = i.borrow_mut().as_mut() {
-            let sheet = &mut incoming.sheet;
-            match field(message, "part").as_string().as_deref() {
-                Some("text") => sheet.push_text(len as usize, |t| Uint8Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(t)),
-                Some("bounds") => sheet.push_bounds(len as usize, |b| Uint32Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(b)),
-                _ => sheet.push_numbers(len as usize, |n| Uint32Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(n)),
-            }
+            take_piece(&mut incoming.sheet, message);
         }
     });
 }
@@ -175,8 +160,8 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
     let sizes = [("text", parts.text.len()), ("bounds", parts.bounds.len()), ("numbers", parts.numbers.len())];
     post(scope, "sizes", &sizes.map(|(n, len)| (n, JsValue::from_f64(len as f64))), None);
     OUTGOING.with(|o| *o.borrow_mut() = Some(Outgoing { text: parts.text, bounds: parts.bounds, numbers: parts.numbers, sent: [0; 3], done, file: buffer }));
-    send_next(scope, ArrayBuffer::new(CHUNK as u32));
-    send_next(scope, ArrayBuffer::new(CHUNK as u32));
+    send_next(scope, ArrayBuffer::new(CHUNK));
+    send_next(scope, ArrayBuffer::new(CHUNK));
     Ok(())
 }
 
@@ -184,29 +169,11 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
 /// says `done`, then works out the file's fingerprint.
 fn send_next(scope: &DedicatedWorkerGlobalScope, carrier: ArrayBuffer) {
     let Some(mut out) = OUTGOING.with(|o| o.borrow_mut().take()) else { return };
-    let room = carrier.byte_length() as usize;
-    let piece = if out.sent[0] < out.text.len() {
-        let n = room.min(out.text.len() - out.sent[0]);
-        Uint8Array::new_with_byte_offset_and_length(&carrier, 0, n as u32).copy_from(&out.text[out.sent[0]..out.sent[0] + n]);
-        out.sent[0] += n;
-        Some(("text", n))
-    } else {
-        let mut piece = None;
-        for (i, part, values) in [(1, "bounds", &out.bounds), (2, "numbers", &out.numbers)] {
-            if out.sent[i] < values.len() {
-                let n = (room / 4).min(values.len() - out.sent[i]);
-                Uint32Array::new_with_byte_offset_and_length(&carrier, 0, n as u32).copy_from(&values[out.sent[i]..out.sent[i] + n]);
-                out.sent[i] += n;
-                piece = Some((part, n));
-                break;
-            }
-        }
-        piece
-    };
+    let piece = fill_carrier(&carrier, &mut out.sent, (&out.text, &out.bounds, &out.numbers));
     match piece {
         Some((part, len)) => {
-            let carrier_value: JsValue = carrier.into();
-            post(scope, "piece", &[("part", part.into()), ("len", JsValue::from_f64(len as f64)), ("carrier", carrier_value.clone())], Some(&carrier_value));
+            let carrier: JsValue = carrier.into();
+            let _ = scope.post_message_with_transfer(&piece_message(part, len, &carrier), &Array::of1(&carrier));
             OUTGOING.with(|o| *o.borrow_mut() = Some(out));
         }
         None => {
