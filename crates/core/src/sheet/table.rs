@@ -19,7 +19,9 @@ pub struct Row {
 ///
 /// Invariants: `bounds.len() == rows * width + 1`, bounds never decrease, every bound is
 /// a char boundary of `text`, and `text` is UTF-8 (it is only ever extended with `&str`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// Not (de)serialisable on purpose: buffers from elsewhere come in through the checked
+/// [`Sheet::from_parts`] and [`SheetAssembler`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Sheet {
     /// Column names, unique and non-empty (blank ones are named after their letter).
     pub headers: Vec<String>,
