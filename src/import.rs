@@ -39,7 +39,7 @@ pub type Fingerprinted = (String, ArrayBuffer);
 struct Assembly {
     sheet: SheetAssembler,
     result: Option<Result<Imported, String>>,
-    settle: Option<(Function, Function)>,
+    settle: Option<Function>,
     fingerprinted: Option<Fingerprinted>,
     settle_fingerprint: Option<Function>,
 }
@@ -58,7 +58,7 @@ impl ImportJob {
     pub fn start(buffer: ArrayBuffer, name: &str, options: &ReadOptions, bench: bool, on_progress: impl Fn(f64, f64) + 'static) -> ImportJob {
         let state = Rc::new(RefCell::new(Assembly::default()));
         let settle_into = state.clone();
-        let done = Promise::new(&mut |resolve, reject| settle_into.borrow_mut().settle = Some((resolve, reject)));
+        let done = Promise::new(&mut |resolve, _| settle_into.borrow_mut().settle = Some(resolve));
         let fingerprinted = Promise::new(&mut |resolve, _| settle_into.borrow_mut().settle_fingerprint = Some(resolve));
         let request = message(
             "read",
@@ -176,7 +176,7 @@ impl ImportJob {
 fn settle(state: &Rc<RefCell<Assembly>>, result: Result<Imported, String>) {
     let mut s = state.borrow_mut();
     let failed = result.is_err();
-    if let Some((resolve, _)) = s.settle.take() {
+    if let Some(resolve) = s.settle.take() {
         s.result = Some(result);
         drop(s);
         let _ = resolve.call0(&JsValue::NULL);

@@ -130,6 +130,18 @@ struct Row {
 }
 
 /// Appends `n` in decimal, zero-padded to `width` digits.
+/// `2024-MM-DD` + `separator` + `HH:MM`.
+fn push_iso(out: &mut Vec<u8>, (month, day): (u64, u64), separator: u8, (hour, minute): (u64, u64)) {
+    out.extend_from_slice(b"2024-");
+    push_num(out, month, 2);
+    out.push(b'-');
+    push_num(out, day, 2);
+    out.push(separator);
+    push_num(out, hour, 2);
+    out.push(b':');
+    push_num(out, minute, 2);
+}
+
 fn push_num(out: &mut Vec<u8>, mut n: u64, width: usize) {
     let mut digits = [0u8; 20];
     let mut len = 0;
@@ -259,14 +271,7 @@ impl Generator {
                 }
                 1150..=1649 => {
                     // 2024-09-01T10:10:05
-                    row.created.extend_from_slice(b"2024-");
-                    push_num(&mut row.created, month, 2);
-                    row.created.push(b'-');
-                    push_num(&mut row.created, day, 2);
-                    row.created.push(b'T');
-                    push_num(&mut row.created, hour, 2);
-                    row.created.push(b':');
-                    push_num(&mut row.created, minute, 2);
+                    push_iso(&mut row.created, (month, day), b'T', (hour, minute));
                     row.created.push(b':');
                     push_num(&mut row.created, rng.below(60), 2);
                 }
@@ -279,14 +284,7 @@ impl Generator {
                 }
                 _ => {
                     // 2024-09-01 10:10
-                    row.created.extend_from_slice(b"2024-");
-                    push_num(&mut row.created, month, 2);
-                    row.created.push(b'-');
-                    push_num(&mut row.created, day, 2);
-                    row.created.push(b' ');
-                    push_num(&mut row.created, hour, 2);
-                    row.created.push(b':');
-                    push_num(&mut row.created, minute, 2);
+                    push_iso(&mut row.created, (month, day), b' ', (hour, minute));
                 }
             }
         } // 50..150: blank (Engage uses the time of the upload)
