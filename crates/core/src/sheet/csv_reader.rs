@@ -2,7 +2,7 @@
 
 use super::decode::{decode, detect, TextEncoding};
 use super::table::RawRows;
-use super::{build_sheet, ReadError, Sheet};
+use super::{build_sheet, ReadError, RowsPiece, Sheet};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -150,6 +150,33 @@ impl CsvStream {
         build_sheet(self.raw, header_row)
     }
 
+    /// Takes out the rows finished so far (the record being read stays), so a large file
+    /// can go on its way piece by piece instead of being held whole.
+    pub fn take_rows(&mut self) -> RowsPiece {
+        let start = self.record_start;
+        let raw = RawRows {
+            text: self.raw.text[..start].to_vec(),
+            ends: std::mem::replace(&mut self.raw.ends, vec![0]),
+            row_ends: std::mem::take(&mut self.raw.row_ends),
+            numbers: std::mem::take(&mut self.raw.numbers),
+        };
+        self.raw.text.copy_within(start..self.used, 0);
+        self.used -= start;
+        self.record_start = 0;
+        RowsPiece::from_raw(raw)
+    }
+
+    /// Reads the end of the file and takes out the last rows (see [`CsvStream::take_rows`]).
+    pub fn finish_rows(&mut self) -> Result<RowsPiece, ReadError> {
+        if let Some(head) = self.head.take() {
+            self.read_all(head.strip_prefix(UTF8_BOM).unwrap_or(&head))?;
+        }
+        while !self.at_end {
+            self.step(&[])?;
+        }
+        Ok(self.take_rows())
+    }
+
     /// One call of the reader: returns the input bytes consumed.
     fn step(&mut self, input: &[u8]) -> Result<usize, ReadError> {
         if self.raw.text.len() < self.used + 4096 {
@@ -259,10 +286,14 @@ fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
 
 /// Picks the delimiter of delimited text: of `,` `;` tab and `|`, the one that appears
 /// (outside quotes) on the header line and the same number of times on most of the
-/// following lines. A file with none of them is one column, read with `,`.
+/// following lines. Title lines above the header with none of them are passed over.
+/// A file with none of them is one column, read with `,`.
 pub fn sniff_delimiter(bytes: &[u8]) -> u8 {
     const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
-    let lines = logical_lines(bytes, 30);
+    let mut lines = logical_lines(bytes, 30);
+    if let Some(header) = lines.iter().take(10).position(|l| l.iter().any(|b| CANDIDATES.contains(b))) {
+        lines.drain(..header);
+    }
     let Some(first) = lines.first() else { return b',' };
     let mut best = (b',', 0usize, 0usize); // (delimiter, consistent lines, header count)
     for &d in &CANDIDATES {
@@ -333,6 +364,14 @@ mod tests {
         let sheet = read("\u{FEFF}email;given_name\r\nanna@example.org;Anna\r\n");
         assert_eq!(sheet.headers, ["email", "given_name"]);
         assert_eq!(sheet.row(0), ["anna@example.org", "Anna"]);
+    }
+
+    #[test]
+    fn a_title_line_above_the_header_does_not_hide_the_delimiter() {
+        let text = "Participants export\r\n\r\nName;Email;Note\r\nAnna;anna@example.com;\"a, b\"\r\n";
+        assert_eq!(sniff_delimiter(text.as_bytes()), b';');
+        let sheet = read_csv(text.as_bytes()).unwrap();
+        assert_eq!((sheet.headers.len(), sheet.cell(0, 2)), (3, "a, b"));
     }
 
     #[test]

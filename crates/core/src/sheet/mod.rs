@@ -4,12 +4,14 @@ mod csv_reader;
 pub mod decode;
 mod error;
 mod json_reader;
+mod rows;
 mod table;
 mod workbook;
 
 pub use csv_reader::{check_text, read_csv, read_csv_as, sniff_delimiter, CsvStream};
 #[doc(hidden)]
 pub use decode::detect;
+pub use rows::{Below, Cells, RowsAssembler, RowsPiece};
 pub use table::{BadParts, Row, Sheet, SheetAssembler, SheetParts};
 pub(crate) use table::RawRows;
 pub use decode::TextEncoding;
@@ -135,15 +137,7 @@ pub(crate) fn build_sheet(raw: RawRows, header_row: Option<usize>) -> Result<She
     if raw.len() == 0 {
         return Err(ReadError::Empty);
     }
-    let index = match header_row {
-        Some(n) => raw.numbers.iter().position(|&r| r as usize == n).unwrap_or(0),
-        None => {
-            let widest_below = |i: usize| (i + 1..raw.len()).take(20).map(|r| raw.filled(r)).max().unwrap_or(0);
-            // A title line (one or two cells above a wider table) is not the header.
-            let is_title = |i: usize| raw.filled(i) <= 2 && raw.filled(i) * 2 < widest_below(i);
-            (0..raw.len().min(10)).find(|&i| !is_title(i)).unwrap_or(0)
-        }
-    };
+    let index = header_index(&raw, header_row);
     let span = (index + 1..raw.len())
         .filter_map(|r| (0..raw.cells_in(r)).rposition(|c| !raw.cell(r, c).is_empty()))
         .max()
@@ -158,6 +152,21 @@ pub(crate) fn build_sheet(raw: RawRows, header_row: Option<usize>) -> Result<She
         sheet.keep_columns(&keep);
     }
     Ok(sheet)
+}
+
+/// The index of the header among `raw`'s rows: row `header_row` (a spreadsheet row
+/// number), or the first of the first ten rows that is not a title line. Looks at no more
+/// than the first 30 rows.
+pub(crate) fn header_index(raw: &RawRows, header_row: Option<usize>) -> usize {
+    match header_row {
+        Some(n) => raw.numbers.iter().position(|&r| r as usize == n).unwrap_or(0),
+        None => {
+            let widest_below = |i: usize| (i + 1..raw.len()).take(20).map(|r| raw.filled(r)).max().unwrap_or(0);
+            // A title line (one or two cells above a wider table) is not the header.
+            let is_title = |i: usize| raw.filled(i) <= 2 && raw.filled(i) * 2 < widest_below(i);
+            (0..raw.len().min(10)).find(|&i| !is_title(i)).unwrap_or(0)
+        }
+    }
 }
 
 /// Makes header names unique and non-empty: a blank header becomes `Column C`, a second

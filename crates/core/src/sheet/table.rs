@@ -284,7 +284,7 @@ impl Sheet {
     }
 }
 
-fn is_boundary(text: &[u8], bound: u32) -> bool {
+pub(crate) fn is_boundary(text: &[u8], bound: u32) -> bool {
     let b = bound as usize;
     b == text.len() || text.get(b).is_some_and(|&byte| (byte as i8) >= -0x40)
 }
@@ -363,7 +363,7 @@ impl RowWriter<'_> {
 /// Rows as a reader meets them: any number of cells each, before the header is known.
 /// Text goes straight into one buffer that later becomes the sheet's, and so do the cell
 /// bounds (no copy of either when the sheet is made).
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RawRows {
     pub(crate) text: Vec<u8>,
     /// Where the first cell begins (0), then the end of every cell, row after row.
@@ -427,6 +427,16 @@ impl RawRows {
     /// Cells with text in row `row`.
     pub(crate) fn filled(&self, row: usize) -> usize {
         (0..self.cells_in(row)).filter(|&c| !self.cell(row, c).is_empty()).count()
+    }
+
+    /// Appends `other`'s rows after these.
+    pub(crate) fn append(&mut self, other: &RawRows) {
+        let text_at = self.text.len() as u32;
+        let ends_at = self.ends.len() as u32 - 1;
+        self.text.extend_from_slice(&other.text);
+        self.ends.extend(other.ends[1..].iter().map(|&e| e + text_at));
+        self.row_ends.extend(other.row_ends.iter().map(|&r| r + ends_at));
+        self.numbers.extend_from_slice(&other.numbers);
     }
 
     /// The sheet of the rows after `header` (an index), `width` cells wide. Reuses the

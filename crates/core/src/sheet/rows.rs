@@ -1,0 +1,263 @@
+//! Rows that arrive in pieces: a reader hands out the rows it has finished
+//! ([`RowsPiece`], from [`super::CsvStream::take_rows`]), a check can look at each piece as
+//! it passes ([`Cells`]), and [`RowsAssembler`] puts the pieces together into the sheet
+//! on the other side, so a large file is never held whole twice.
+
+use super::table::{is_boundary, RawRows};
+use super::{build_sheet, header_index, tidy_headers, BadParts, ReadError, Sheet};
+
+/// Rows of cells a check can read: a whole sheet, or a piece of one on its way.
+pub trait Cells {
+    /// Number of rows.
+    fn len(&self) -> usize;
+    /// Whether there are no rows.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The spreadsheet row number of row `row`.
+    fn number(&self, row: usize) -> usize;
+    /// The text of cell `column` of row `row` ("" beyond the row's end).
+    fn cell(&self, row: usize, column: usize) -> &str;
+}
+
+impl Cells for Sheet {
+    fn len(&self) -> usize {
+        Sheet::len(self)
+    }
+    fn number(&self, row: usize) -> usize {
+        Sheet::number(self, row)
+    }
+    fn cell(&self, row: usize, column: usize) -> &str {
+        Sheet::cell(self, row, column)
+    }
+}
+
+/// The rows after the first `skip` of some other rows (the data below a header row).
+pub struct Below<'a, C: ?Sized> {
+    /// The rows.
+    pub rows: &'a C,
+    /// How many rows at the top are left out.
+    pub skip: usize,
+}
+
+impl<C: Cells + ?Sized> Cells for Below<'_, C> {
+    fn len(&self) -> usize {
+        self.rows.len().saturating_sub(self.skip)
+    }
+    fn number(&self, row: usize) -> usize {
+        self.rows.number(row + self.skip)
+    }
+    fn cell(&self, row: usize, column: usize) -> &str {
+        self.rows.cell(row + self.skip, column)
+    }
+}
+
+/// Consecutive rows of a file as the reader met them (any number of cells each; the
+/// header row, when in this piece, among them).
+///
+/// Invariants (checked by [`RowsPiece::from_parts`]): `text` is UTF-8; `ends` starts at 0,
+/// never decreases, and every end is a char boundary of `text`; `row_ends` (the index in
+/// `ends` of each row's last end) never decreases and its last is the last of `ends`;
+/// there is one row number per row, and they increase.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RowsPiece {
+    raw: RawRows,
+}
+
+impl RowsPiece {
+    pub(crate) fn from_raw(raw: RawRows) -> RowsPiece {
+        RowsPiece { raw }
+    }
+
+    /// A piece from plain buffers (as they crossed from another thread), when they fit
+    /// together: `ends` here leaves out the leading 0 (see [`RowsPiece::parts`]).
+    pub fn from_parts(text: Vec<u8>, ends: &[u32], row_ends: Vec<u32>, numbers: Vec<u32>) -> Result<RowsPiece, BadParts> {
+        let text_ok = std::str::from_utf8(&text).is_ok();
+        let ends_ok = ends.first().is_none_or(|&e| is_boundary(&text, e))
+            && ends.windows(2).all(|w| w[0] <= w[1] && is_boundary(&text, w[1]))
+            && ends.last().is_none_or(|&e| e as usize <= text.len());
+        let rows_ok = row_ends.windows(2).all(|w| w[0] <= w[1])
+            && row_ends.last().map_or(ends.is_empty(), |&r| r as usize == ends.len())
+            && numbers.len() == row_ends.len()
+            && numbers.windows(2).all(|w| w[0] < w[1]);
+        if !(text_ok && ends_ok && rows_ok) {
+            return Err(BadParts);
+        }
+        let mut all_ends = Vec::with_capacity(ends.len() + 1);
+        all_ends.push(0);
+        all_ends.extend_from_slice(ends);
+        Ok(RowsPiece { raw: RawRows { text, ends: all_ends, row_ends, numbers } })
+    }
+
+    /// The buffers: text, cell ends (without the leading 0), each row's last end (an
+    /// index into the cell ends, counting the leading 0), row numbers.
+    pub fn parts(&self) -> (&[u8], &[u32], &[u32], &[u32]) {
+        (&self.raw.text, &self.raw.ends[1..], &self.raw.row_ends, &self.raw.numbers)
+    }
+
+    /// Number of cells.
+    pub fn cell_count(&self) -> usize {
+        self.raw.ends.len() - 1
+    }
+
+    /// Bytes the piece takes on the wire: its text and its three lists of numbers.
+    pub fn wire_bytes(&self) -> usize {
+        self.raw.text.len().next_multiple_of(4) + 4 * (self.cell_count() + 2 * self.raw.numbers.len())
+    }
+}
+
+impl Cells for RowsPiece {
+    fn len(&self) -> usize {
+        self.raw.len()
+    }
+    fn number(&self, row: usize) -> usize {
+        self.raw.numbers[row] as usize
+    }
+    fn cell(&self, row: usize, column: usize) -> &str {
+        self.raw.cell(row, column)
+    }
+}
+
+/// Puts [`RowsPiece`]s together, in order, and makes the sheet of them.
+#[derive(Debug, Default)]
+pub struct RowsAssembler {
+    raw: RawRows,
+}
+
+impl RowsAssembler {
+    /// Sets aside room for this much text, cells and rows (estimates: more is fine).
+    pub fn reserve(&mut self, text: usize, cells: usize, rows: usize) {
+        self.raw.text.reserve(text.saturating_sub(self.raw.text.len()));
+        self.raw.ends.reserve(cells.saturating_sub(self.raw.ends.len()));
+        self.raw.row_ends.reserve(rows.saturating_sub(self.raw.row_ends.len()));
+        self.raw.numbers.reserve(rows.saturating_sub(self.raw.numbers.len()));
+    }
+
+    /// Adds the next piece; refuses one whose rows do not come after the ones before.
+    pub fn push(&mut self, piece: &RowsPiece) -> Result<(), BadParts> {
+        if let (Some(&last), Some(&first)) = (self.raw.numbers.last(), piece.raw.numbers.first()) {
+            if first <= last {
+                return Err(BadParts);
+            }
+        }
+        let too_big = self.raw.text.len() + piece.raw.text.len() > u32::MAX as usize || self.raw.ends.len() + piece.raw.ends.len() > u32::MAX as usize;
+        if too_big {
+            return Err(BadParts);
+        }
+        self.raw.append(&piece.raw);
+        Ok(())
+    }
+
+    /// Rows so far.
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    /// Whether no rows came yet.
+    pub fn is_empty(&self) -> bool {
+        self.raw.len() == 0
+    }
+
+    /// Where the header is among the rows so far (an index) and its names, tidied as
+    /// the sheet's will be: row `header_row` (a spreadsheet row number) or the detected
+    /// one. Detection looks at the first 30 rows. `None` when there are no rows.
+    pub fn header(&self, header_row: Option<usize>) -> Option<(usize, Vec<String>)> {
+        if self.raw.len() == 0 {
+            return None;
+        }
+        let index = header_index(&self.raw, header_row);
+        let names = (0..self.raw.cells_in(index)).map(|c| self.raw.cell(index, c).to_string()).collect();
+        Some((index, tidy_headers(names)))
+    }
+
+    /// The sheet: header row `header_row` (a spreadsheet row number) or the detected one,
+    /// as [`super::read_csv`] makes it.
+    pub fn finish(self, header_row: Option<usize>) -> Result<Sheet, ReadError> {
+        build_sheet(self.raw, header_row)
+    }
+
+    /// Takes the rows out, as one piece.
+    pub fn into_piece(self) -> RowsPiece {
+        RowsPiece { raw: self.raw }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sheet::{read_csv, sniff_delimiter, CsvStream};
+
+    const MESSY: &str = "\u{FEFF}Participants export\r\nName;Email;Note\r\n\r\nAnna Bērziņa; anna@example.com ;\"two\r\nlines\"\r\nJānis;janis@example.com;\"a;b\";extra\r\n;;\r\nLīga;liga@example.com\r\n";
+
+    /// Reads `text` in pieces of `size` bytes, taking the rows out after each, and puts
+    /// them together again.
+    fn streamed(text: &str, size: usize) -> (Vec<RowsPiece>, Sheet) {
+        let bytes = text.as_bytes();
+        let mut stream = CsvStream::new(sniff_delimiter(bytes));
+        let mut pieces = Vec::new();
+        for chunk in bytes.chunks(size) {
+            stream.feed(chunk).unwrap();
+            pieces.push(stream.take_rows());
+        }
+        pieces.push(stream.finish_rows().unwrap());
+        let mut assembler = RowsAssembler::default();
+        for piece in &pieces {
+            assembler.push(piece).unwrap();
+        }
+        (pieces, assembler.finish(None).unwrap())
+    }
+
+    #[test]
+    fn rows_taken_out_piece_by_piece_make_the_same_sheet() {
+        let whole = read_csv(MESSY.as_bytes()).unwrap();
+        for size in [1, 2, 3, 7, 16, 1000] {
+            let (pieces, sheet) = streamed(MESSY, size);
+            assert_eq!(sheet, whole, "pieces of {size} bytes");
+            assert_eq!(pieces.iter().map(|p| p.len()).sum::<usize>(), 5, "title, header and three data rows");
+        }
+        assert_eq!(whole.headers, ["Name", "Email", "Note", "Column D"]);
+        assert_eq!(whole.cell(0, 2), "two\r\nlines");
+        assert_eq!(whole.number(2), 7, "a quoted line break does not start a new spreadsheet row");
+    }
+
+    #[test]
+    fn pieces_cross_over_as_plain_buffers_and_are_checked() {
+        let (pieces, _) = streamed(MESSY, 16);
+        let mut assembler = RowsAssembler::default();
+        for piece in &pieces {
+            let (text, ends, row_ends, numbers) = piece.parts();
+            let again = RowsPiece::from_parts(text.to_vec(), ends, row_ends.to_vec(), numbers.to_vec()).unwrap();
+            assert_eq!(&again, piece);
+            assembler.push(&again).unwrap();
+        }
+        assert_eq!(assembler.header(None).unwrap(), (1, vec!["Name".to_string(), "Email".into(), "Note".into()]));
+        assert_eq!(assembler.finish(None).unwrap(), read_csv(MESSY.as_bytes()).unwrap());
+
+        let piece = pieces.iter().find(|p| p.len() > 0 && !p.parts().0.is_empty()).unwrap();
+        let (text, ends, row_ends, numbers) = piece.parts();
+        // A cut inside a character, an end beyond the text, a row beyond the cells.
+        let mut bad_text = text.to_vec();
+        bad_text.push(0xC4);
+        assert!(RowsPiece::from_parts(bad_text, ends, row_ends.to_vec(), numbers.to_vec()).is_err());
+        let mut far = ends.to_vec();
+        *far.last_mut().unwrap() += 100;
+        assert!(RowsPiece::from_parts(text.to_vec(), &far, row_ends.to_vec(), numbers.to_vec()).is_err());
+        let mut rows = row_ends.to_vec();
+        *rows.last_mut().unwrap() += 1;
+        assert!(RowsPiece::from_parts(text.to_vec(), ends, rows, numbers.to_vec()).is_err());
+        // Rows that do not come after the ones already there.
+        let mut assembler = RowsAssembler::default();
+        assembler.push(piece).unwrap();
+        assert!(assembler.push(piece).is_err());
+    }
+
+    #[test]
+    fn below_skips_the_rows_above() {
+        let (pieces, _) = streamed(MESSY, 1000);
+        let rows = &pieces[0];
+        let data = Below { rows, skip: 2 };
+        assert_eq!((data.len(), data.number(0), data.cell(0, 0)), (3, 4, "Anna Bērziņa"));
+        assert_eq!(data.cell(1, 3), "extra");
+        assert_eq!(data.cell(2, 2), "");
+    }
+}
