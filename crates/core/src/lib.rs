@@ -7,6 +7,7 @@
 
 pub mod bench_fixture;
 pub mod datetime;
+pub mod first_seen;
 pub mod fixes;
 pub mod http;
 pub mod issue;

@@ -11,7 +11,7 @@
 //! From NOTES: the bulk answer's shape is unknown, so any 2xx accepts the whole batch
 //! unless the body lists per-record errors; any other body is shown verbatim.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -20,10 +20,10 @@ use crate::datetime::parse_datetime;
 use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{FieldKind, FieldSpec, Mapping, Source};
-use crate::text::BuildFxHasher;
 use crate::report::Outcome;
 use crate::send::{Engine, Policy, Prerequisite, Protocol, Verdict};
-use crate::sheet::Sheet;
+use crate::first_seen::FirstSeen;
+use crate::sheet::{Cells, Sheet};
 use crate::text::is_valid_email;
 
 /// Engage in the list of targets.
@@ -242,7 +242,7 @@ impl<'a> Plan<'a> {
 }
 
 /// The trimmed text of `source` on row `row`; `None` when blank.
-fn text_of<'s>(sheet: &'s Sheet, row: usize, source: &'s Source) -> Option<&'s str> {
+fn text_of<'s, C: Cells + ?Sized>(sheet: &'s C, row: usize, source: &'s Source) -> Option<&'s str> {
     let text = match source {
         Source::Column(c) => sheet.cell(row, *c),
         Source::Constant(s) => s.as_str(),
@@ -260,66 +260,114 @@ fn text_of<'s>(sheet: &'s Sheet, row: usize, source: &'s Source) -> Option<&'s s
 /// Checks every row against Engage's rules (identifier, e-mail, dates, booleans; a
 /// repeated partner item ID is a warning).
 pub fn check(sheet: &Sheet, mapping: &Mapping) -> Checked {
-    let plan = Plan::new(mapping);
-    let mut checked = Checked::default();
-    let expected = if plan.partner_item.is_some() { sheet.len() } else { 0 };
-    let mut partner_items: HashMap<&str, usize, BuildFxHasher> = HashMap::with_capacity_and_hasher(expected, BuildFxHasher::default());
-    for index in 0..sheet.len() {
-        let row_number = sheet.number(index);
-        let first_issue = checked.issues.len();
-        let issue = |key: &str, severity: Severity, message: String| {
-            let column = mapping.column(key);
-            Issue { row: row_number, column, column_name: column.and_then(|c| sheet.headers.get(c).cloned()), field: key.to_string(), severity, message }
-        };
-        for (field, source) in &plan.fields {
-            let Some(text) = text_of(sheet, index, source) else { continue };
-            let problem = match field.kind {
-                FieldKind::Email if !is_valid_email(text) => {
-                    Some(format!("\"{text}\" is not a valid e-mail address: correct it, or clear the cell if the row has a participant ID or national ID."))
-                }
-                FieldKind::Boolean if parse_bool(text).is_none() => Some(format!("\"{text}\" is not true or false: write true, false, yes or no.")),
-                FieldKind::DateTime if parse_datetime(text).is_none() => {
-                    Some(format!("\"{text}\" is not a date and time Ferry can read: write it as YYYY-MM-DD HH:MM, e.g. 2024-09-01 10:10."))
-                }
-                _ => None,
-            };
-            if let Some(message) = problem {
-                checked.issues.push(issue(field.key, Severity::Error, message));
-            }
-        }
-        let identifier = plan.identifiers.iter().find_map(|s| text_of(sheet, index, s));
-        if identifier.is_none() {
-            checked.issues.push(Issue {
-                row: row_number,
-                column: None,
-                column_name: None,
-                field: "participant".into(),
-                severity: Severity::Error,
-                message: "No participant ID, national ID or email: Engage needs at least one of them to identify the participant. Fill one in.".into(),
-            });
-        }
-        if let Some(item) = plan.partner_item.and_then(|s| text_of(sheet, index, s)) {
-            if let Some(first) = partner_items.get(item) {
-                checked.issues.push(issue(
-                    "submission.partner_item_id",
-                    Severity::Warning,
-                    format!("Partner item ID \"{item}\" is also on row {first}: Engage will store this row as a new version of that submission."),
-                ));
-            } else {
-                partner_items.insert(item, row_number);
-            }
-        }
-        if checked.issues[first_issue..].iter().any(|i| i.severity == Severity::Error) {
-            checked.skipped.push((row_number, identifier.unwrap_or("").to_string()));
-        } else {
-            checked.valid.push(index);
-        }
+    let mut checker = Checker::new(mapping, &sheet.headers);
+    checker.reserve(sheet.len());
+    checker.check(sheet);
+    checker.finish()
+}
+
+/// Checks rows against Engage's rules as they come, piece after piece in sheet order (a
+/// whole sheet is one piece), remembering what a later row needs (the partner item IDs
+/// seen), so a sheet arriving in pieces is never held whole.
+pub struct Checker {
+    mapping: Mapping,
+    headers: Vec<String>,
+    partner_items: FirstSeen,
+    checked: Checked,
+    /// Rows checked so far: the sheet index of the next row.
+    seen: usize,
+}
+
+impl Checker {
+    /// A checker for sheets with these `headers` (for naming columns in issues).
+    pub fn new(mapping: &Mapping, headers: &[String]) -> Checker {
+        Checker { mapping: mapping.clone(), headers: headers.to_vec(), partner_items: FirstSeen::default(), checked: Checked::default(), seen: 0 }
     }
-    checked
+
+    /// Sets aside room for about `rows` more rows.
+    pub fn reserve(&mut self, rows: usize) {
+        if self.mapping.get("submission.partner_item_id").is_some() {
+            self.partner_items.reserve(rows);
+        }
+        self.checked.valid.reserve(rows);
+    }
+
+    /// Checks the next rows; returns where the ones found valid sit in [`Checker::valid`].
+    pub fn check<C: Cells + ?Sized>(&mut self, rows: &C) -> std::ops::Range<usize> {
+        let plan = Plan::new(&self.mapping);
+        let (mapping, headers, checked) = (&self.mapping, &self.headers, &mut self.checked);
+        let valid_from = checked.valid.len();
+        for row in 0..rows.len() {
+            let row_number = rows.number(row);
+            let first_issue = checked.issues.len();
+            let issue = |key: &str, severity: Severity, message: String| {
+                let column = mapping.column(key);
+                Issue { row: row_number, column, column_name: column.and_then(|c| headers.get(c).cloned()), field: key.to_string(), severity, message }
+            };
+            for (field, source) in &plan.fields {
+                let Some(text) = text_of(rows, row, source) else { continue };
+                let problem = match field.kind {
+                    FieldKind::Email if !is_valid_email(text) => {
+                        Some(format!("\"{text}\" is not a valid e-mail address: correct it, or clear the cell if the row has a participant ID or national ID."))
+                    }
+                    FieldKind::Boolean if parse_bool(text).is_none() => Some(format!("\"{text}\" is not true or false: write true, false, yes or no.")),
+                    FieldKind::DateTime if parse_datetime(text).is_none() => {
+                        Some(format!("\"{text}\" is not a date and time Ferry can read: write it as YYYY-MM-DD HH:MM, e.g. 2024-09-01 10:10."))
+                    }
+                    _ => None,
+                };
+                if let Some(message) = problem {
+                    checked.issues.push(issue(field.key, Severity::Error, message));
+                }
+            }
+            let identifier = plan.identifiers.iter().find_map(|s| text_of(rows, row, s));
+            if identifier.is_none() {
+                checked.issues.push(Issue {
+                    row: row_number,
+                    column: None,
+                    column_name: None,
+                    field: "participant".into(),
+                    severity: Severity::Error,
+                    message: "No participant ID, national ID or email: Engage needs at least one of them to identify the participant. Fill one in.".into(),
+                });
+            }
+            if let Some(item) = plan.partner_item.and_then(|s| text_of(rows, row, s)) {
+                if let Some(first) = self.partner_items.first_or_note(item, row_number) {
+                    checked.issues.push(issue(
+                        "submission.partner_item_id",
+                        Severity::Warning,
+                        format!("Partner item ID \"{item}\" is also on row {first}: Engage will store this row as a new version of that submission."),
+                    ));
+                }
+            }
+            if checked.issues[first_issue..].iter().any(|i| i.severity == Severity::Error) {
+                checked.skipped.push((row_number, identifier.unwrap_or("").to_string()));
+            } else {
+                checked.valid.push(self.seen + row);
+            }
+        }
+        self.seen += rows.len();
+        valid_from..checked.valid.len()
+    }
+
+    /// Sheet indices of the rows found valid so far, in order.
+    pub fn valid(&self) -> &[usize] {
+        &self.checked.valid
+    }
+
+    /// Rows checked so far.
+    pub fn rows(&self) -> usize {
+        self.seen
+    }
+
+    /// What was found.
+    pub fn finish(self) -> Checked {
+        self.checked
+    }
 }
 
 /// The identifier Engage will know row `index` by (participant ID, national ID or e-mail).
-pub fn identifier(sheet: &Sheet, mapping: &Mapping, index: usize) -> String {
+pub fn identifier<C: Cells + ?Sized>(sheet: &C, mapping: &Mapping, index: usize) -> String {
     IDENTIFIERS.iter().find_map(|k| mapping.get(k).and_then(|s| text_of(sheet, index, s))).unwrap_or("").to_string()
 }
 
@@ -329,7 +377,7 @@ pub fn write_record(out: &mut Vec<u8>, sheet: &Sheet, mapping: &Mapping, setting
     write_planned(out, sheet, &Plan::new(mapping), settings.activity_slug.trim(), index);
 }
 
-fn write_planned(out: &mut Vec<u8>, sheet: &Sheet, plan: &Plan, activity: &str, index: usize) {
+fn write_planned<C: Cells + ?Sized>(out: &mut Vec<u8>, sheet: &C, plan: &Plan, activity: &str, index: usize) {
     let string = |out: &mut Vec<u8>, s: &str| serde_json::to_writer(&mut *out, s).expect("writing to memory");
     let object = |out: &mut Vec<u8>, fields: &[(&FieldSpec, &Source, &str)], first: &mut bool| {
         for (field, source, name) in fields {
@@ -393,12 +441,50 @@ fn write_batch(out: &mut Vec<u8>, sheet: &Sheet, plan: &Plan, activity: &str, ro
 /// Calls `each` with the body of every batch of `checked.valid` rows, in order (what a
 /// send would post, cut in `settings.batch_size`): for measuring and for downloads.
 pub fn each_batch_body(sheet: &Sheet, mapping: &Mapping, settings: &Settings, checked: &Checked, mut each: impl FnMut(&[u8])) {
-    let plan = Plan::new(mapping);
-    let mut out = Vec::new();
-    for rows in checked.valid.chunks(settings.batch_size.max(1)) {
-        out.clear();
-        write_batch(&mut out, sheet, &plan, settings.activity_slug.trim(), rows);
-        each(&out);
+    let mut writer = BatchWriter::new(mapping, settings);
+    writer.push_rows(sheet, checked.valid.iter().copied(), &mut each);
+    writer.finish(each);
+}
+
+/// Writes `bulk_post` bodies as valid rows come (piece after piece, as a [`Checker`] finds
+/// them), handing out each body once it holds `settings.batch_size` records.
+pub struct BatchWriter {
+    mapping: Mapping,
+    activity: String,
+    size: usize,
+    out: Vec<u8>,
+    records: usize,
+}
+
+impl BatchWriter {
+    /// A writer for records of `mapping`, in batches of `settings.batch_size`.
+    pub fn new(mapping: &Mapping, settings: &Settings) -> BatchWriter {
+        BatchWriter { mapping: mapping.clone(), activity: settings.activity_slug.trim().to_string(), size: settings.batch_size.max(1), out: Vec::new(), records: 0 }
+    }
+
+    /// Adds the records of rows `indices` of `rows` (valid ones), calling `full` with each
+    /// body that fills up.
+    pub fn push_rows<C: Cells + ?Sized>(&mut self, rows: &C, indices: impl IntoIterator<Item = usize>, mut full: impl FnMut(&[u8])) {
+        let plan = Plan::new(&self.mapping);
+        for index in indices {
+            self.out.extend_from_slice(if self.records == 0 { b"{\"records\":[" } else { b"," });
+            write_planned(&mut self.out, rows, &plan, &self.activity, index);
+            self.records += 1;
+            if self.records == self.size {
+                self.out.extend_from_slice(b"]}");
+                full(&self.out);
+                self.out.clear();
+                self.records = 0;
+            }
+        }
+    }
+
+    /// Hands out the last body, when it has any record.
+    pub fn finish(mut self, mut last: impl FnMut(&[u8])) {
+        if self.records > 0 {
+            self.out.extend_from_slice(b"]}");
+            last(&self.out);
+        }
     }
 }
 
