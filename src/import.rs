@@ -6,13 +6,16 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, FileKind, ReadOptions, Sheet, SheetAssembler};
+use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, FileKind, ReadOptions, RowsAssembler, Sheet, SheetAssembler};
 use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker};
 
-use crate::worker_protocol::{field, message, take_piece};
+use crate::worker_protocol::{field, message, take_piece, take_rows};
+
+/// What the page says when the pieces of a sheet from the worker do not fit together.
+const BAD_PIECES: &str = "Ferry's reader sent back a sheet that does not fit together. Choose the file again.";
 
 /// Where trunk puts the worker's loader, next to the page.
 pub const WORKER_URL: &str = "./ferry-worker_loader.js";
@@ -38,6 +41,10 @@ pub type Fingerprinted = (String, ArrayBuffer);
 #[derive(Default)]
 struct Assembly {
     sheet: SheetAssembler,
+    /// The rows of a CSV file, arriving while it is read (instead of `sheet`).
+    rows: Option<RowsAssembler>,
+    /// A piece of rows did not fit.
+    bad_rows: bool,
     result: Option<Result<Imported, String>>,
     settle: Option<Function>,
     fingerprinted: Option<Fingerprinted>,
@@ -79,6 +86,7 @@ impl ImportJob {
         };
         let on_progress = Rc::new(on_progress);
         let (fallback_state, fallback_name, fallback_options, fallback_buffer) = (state.clone(), name.to_string(), options.clone(), buffer.clone());
+        let header_row = options.header_row;
         let started = Rc::new(RefCell::new(false));
         let started_here = started.clone();
         let this_worker = worker.clone();
@@ -92,6 +100,25 @@ impl ImportJob {
                     let _ = this_worker.post_message_with_transfer(&request, &Array::of1(&field(&request, "buffer")));
                 }
                 "progress" => on_progress(field(&data, "done").as_f64().unwrap_or(0.0), field(&data, "total").as_f64().unwrap_or(0.0)),
+                "rows-begin" => {
+                    s.rows = Some(RowsAssembler::default());
+                    s.bad_rows = false;
+                }
+                "rows-reset" => s.rows = None,
+                "rows" => {
+                    let piece = take_rows(&data);
+                    let size = |n: &str| field(&data, n).as_f64().map(|v| v as usize);
+                    let mut bad = false;
+                    if let Some(rows) = s.rows.as_mut() {
+                        if let (Some(text), Some(cells), Some(count)) = (size("reserve_text"), size("reserve_cells"), size("reserve_rows")) {
+                            rows.reserve(text, cells, count);
+                        }
+                        bad = piece.and_then(|piece| rows.push(&piece)).is_err();
+                    }
+                    s.bad_rows |= bad;
+                    let carrier = field(&data, "carrier");
+                    let _ = this_worker.post_message_with_transfer(&message("next", &[("carrier", carrier.clone())]), &Array::of1(&carrier));
+                }
                 "sizes" => {
                     let size = |n: &str| field(&data, n).as_f64().unwrap_or(0.0) as usize;
                     s.sheet.reserve(size("text"), size("bounds"), size("numbers"));
@@ -104,8 +131,14 @@ impl ImportJob {
                 "done" => {
                     let headers: Vec<String> = serde_json::from_str(&field(&data, "headers").as_string().unwrap_or_default()).unwrap_or_default();
                     let kind: Option<FileKind> = serde_json::from_str(&field(&data, "file_kind").as_string().unwrap_or_default()).ok();
-                    let assembled = std::mem::take(&mut s.sheet).finish(headers);
+                    let assembled = match s.rows.take() {
+                        Some(_) if s.bad_rows => Err(BAD_PIECES.to_string()),
+                        Some(rows) => rows.finish(header_row).map_err(|e| e.to_string()),
+                        None => std::mem::take(&mut s.sheet).finish(headers).map_err(|_| BAD_PIECES.to_string()),
+                    };
                     let result = match (assembled, kind) {
+                        (Err(message), _) => Err(message),
+                        (Ok(_), None) => Err(BAD_PIECES.to_string()),
                         (Ok(sheet), Some(kind)) => Ok(Imported {
                             sheet,
                             kind,
@@ -113,7 +146,6 @@ impl ImportJob {
                             bench: field(&data, "bench").as_string().map(|t| (t, field(&data, "bench_ms").as_f64().unwrap_or(0.0))),
                             worker_wasm_bytes: field(&data, "wasm_bytes").as_f64().unwrap_or(0.0),
                         }),
-                        _ => Err("Ferry's reader sent back a sheet that does not fit together. Choose the file again.".to_string()),
                     };
                     drop(s);
                     settle(&state, result);

@@ -18,13 +18,14 @@
 
 use std::cell::RefCell;
 
-use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, ReadOptions, SheetAssembler, TextEncoding};
+use ferry_core::bench_fixture::StreamedRun;
+use ferry_core::sheet::{detect, fingerprint_in_pieces, is_delimited_text, read_in_pieces, sniff_delimiter, check_text, CsvStream, ReadError, ReadOptions, RowsPiece, SheetAssembler, TextEncoding, PIECE};
 use ferry_core::vendors::{find, Target};
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::worker_protocol::{field, fill_carrier, message, piece_message, take_piece, CHUNK};
+use crate::worker_protocol::{field, fill_carrier, message, piece_message, rows_message, take_piece, CHUNK};
 
 
 /// A sheet on its way to the page.
@@ -49,7 +50,27 @@ struct Incoming {
     settings: String,
 }
 
+/// A UTF-8 delimited text file being read and sent to the page as rows, piece by piece.
+struct Reading {
+    stream: CsvStream,
+    file: ArrayBuffer,
+    name: String,
+    options: ReadOptions,
+    /// Bytes of the file read so far, of `total`.
+    done: usize,
+    total: usize,
+    /// The end of the file was read (the last rows are out).
+    ended: bool,
+    /// Carrier buffers back from the page, ready for the next rows.
+    carriers: Vec<ArrayBuffer>,
+    /// The benchmark's check and payload, run on each piece as it passes.
+    bench: Option<StreamedRun>,
+    read_ms: f64,
+    bench_ms: f64,
+}
+
 thread_local! {
+    static READING: RefCell<Option<Reading>> = const { RefCell::new(None) };
     static OUTGOING: RefCell<Option<Outgoing>> = const { RefCell::new(None) };
     static INCOMING: RefCell<Option<Incoming>> = const { RefCell::new(None) };
 }
@@ -64,8 +85,14 @@ pub fn start() {
         let outcome = match field(&data, "kind").as_string().as_deref() {
             Some("read") => read(&replies, &data),
             Some("next") => {
-                send_next(&replies, field(&data, "carrier").unchecked_into());
-                Ok(())
+                let carrier: ArrayBuffer = field(&data, "carrier").unchecked_into();
+                if READING.with(|r| r.borrow().is_some()) {
+                    READING.with(|r| r.borrow_mut().as_mut().map(|reading| reading.carriers.push(carrier)));
+                    pump(&replies)
+                } else {
+                    send_next(&replies, carrier);
+                    Ok(())
+                }
             }
             Some("check") => begin_check(&data),
             Some("piece") => {
@@ -140,6 +167,105 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
     };
     let bytes = Uint8Array::new(&buffer);
     let total = bytes.length() as usize;
+    let mut head = vec![0; total.min(64 * 1024)];
+    bytes.subarray(0, head.len() as u32).copy_to(&mut head);
+    let encoding = options.encoding.unwrap_or_else(|| detect(&head));
+    if is_delimited_text(&name, &head) && encoding == TextEncoding::Utf8 && total > 0 {
+        check_text(&head, encoding).map_err(|e| e.to_string())?;
+        let bench = field(message, "bench").is_truthy().then(|| StreamedRun::new(0));
+        let stream = CsvStream::new(sniff_delimiter(&head));
+        let reading = Reading { stream, file: buffer, name, options, done: 0, total, ended: false, carriers: vec![ArrayBuffer::new(CHUNK), ArrayBuffer::new(CHUNK)], bench, read_ms: 0.0, bench_ms: 0.0 };
+        READING.with(|r| *r.borrow_mut() = Some(reading));
+        post(scope, "rows-begin", &[("total", (total as f64).into())], None);
+        return pump(scope);
+    }
+    read_sheet(scope, message, name, options, buffer)
+}
+
+/// Reads the next pieces of the file being read, as long as there is a carrier to send
+/// their rows in; after the last, says `done` and works out the file's fingerprint.
+fn pump(scope: &DedicatedWorkerGlobalScope) -> Result<(), String> {
+    loop {
+        let Some(mut reading) = READING.with(|r| r.borrow_mut().take()) else { return Ok(()) };
+        let Some(carrier) = reading.carriers.pop() else {
+            READING.with(|r| *r.borrow_mut() = Some(reading));
+            return Ok(());
+        };
+        let started = js_sys::Date::now();
+        let piece = match next_rows(&mut reading) {
+            Ok(piece) => piece,
+            Err(ReadError::InvalidUtf8 { .. }) if reading.options.encoding.is_none() => {
+                // Not UTF-8 after all: the page drops the rows it has, and the file is read
+                // again, whole, as Windows-1252.
+                post(scope, "rows-reset", &[], None);
+                let retry = ReadOptions { encoding: Some(TextEncoding::Windows1252), ..reading.options.clone() };
+                let request = message("read", &[]);
+                return read_sheet(scope, &request, reading.name, retry, reading.file);
+            }
+            Err(e) => {
+                let file: JsValue = reading.file.into();
+                post(scope, "error", &[("message", JsValue::from_str(&e.to_string())), ("buffer", file.clone())], Some(&file));
+                return Ok(());
+            }
+        };
+        reading.read_ms += js_sys::Date::now() - started;
+        post(scope, "progress", &[("done", (reading.done as f64).into()), ("total", (reading.total as f64).into())], None);
+        if let Some(run) = reading.bench.as_mut() {
+            let started = js_sys::Date::now();
+            run.push(&piece);
+            reading.bench_ms += js_sys::Date::now() - started;
+        }
+        let (carrier, rows) = rows_message(carrier, &piece);
+        if reading.done == PIECE.min(reading.total) && !reading.ended {
+            // After the first piece: how much room the whole sheet will need, roughly.
+            let scale = reading.total as f64 / reading.done as f64 * 1.2;
+            let (text, cells, _, numbers) = piece.parts();
+            let estimate = |n: usize| JsValue::from_f64((n as f64 * scale).ceil() + 1024.0);
+            let _ = js_sys::Reflect::set(&rows, &"reserve_text".into(), &JsValue::from_f64(reading.total.max(text.len()) as f64));
+            let _ = js_sys::Reflect::set(&rows, &"reserve_cells".into(), &estimate(cells.len()));
+            let _ = js_sys::Reflect::set(&rows, &"reserve_rows".into(), &estimate(numbers.len()));
+        }
+        drop(piece);
+        let carrier: JsValue = carrier.into();
+        let _ = scope.post_message_with_transfer(&rows, &Array::of1(&carrier));
+        if !reading.ended {
+            READING.with(|r| *r.borrow_mut() = Some(reading));
+            continue;
+        }
+        let Reading { file, bench, read_ms, bench_ms, .. } = reading;
+        let mut done = vec![("read_ms", JsValue::from_f64(read_ms)), ("wasm_bytes", JsValue::from_f64(wasm_memory_bytes()))];
+        if let Some(run) = bench {
+            let started = js_sys::Date::now();
+            let totals = run.finish();
+            done.push(("bench", JsValue::from_str(&serde_json::to_string(&totals).unwrap_or_default())));
+            done.push(("bench_ms", JsValue::from_f64(bench_ms + js_sys::Date::now() - started)));
+        }
+        done.push(("file_kind", JsValue::from_str(&serde_json::to_string(&ferry_core::sheet::FileKind::Text(TextEncoding::Utf8)).unwrap_or_default())));
+        post(scope, "done", &done, None);
+        send_fingerprint(scope, file);
+        return Ok(());
+    }
+}
+
+/// Reads the next piece of the file (or its end) and takes out the rows finished.
+fn next_rows(reading: &mut Reading) -> Result<RowsPiece, ReadError> {
+    if reading.done == reading.total {
+        reading.ended = true;
+        return reading.stream.finish_rows();
+    }
+    let n = PIECE.min(reading.total - reading.done);
+    let mut piece = vec![0; n];
+    Uint8Array::new_with_byte_offset_and_length(&reading.file, reading.done as u32, n as u32).copy_to(&mut piece);
+    reading.stream.feed(&piece)?;
+    reading.done += n;
+    Ok(reading.stream.take_rows())
+}
+
+/// Reads a file whole into a sheet (a workbook, JSON, text in another encoding) and
+/// starts sending it to the page in carrier buffers.
+fn read_sheet(scope: &DedicatedWorkerGlobalScope, message: &JsValue, name: String, options: ReadOptions, buffer: ArrayBuffer) -> Result<(), String> {
+    let bytes = Uint8Array::new(&buffer);
+    let total = bytes.length() as usize;
     let started = js_sys::Date::now();
     let fill = |at: usize, out: &mut [u8]| bytes.subarray(at as u32, (at + out.len()) as u32).copy_to(out);
     let progress = |done: usize| post(scope, "progress", &[("done", (done as f64).into()), ("total", (total as f64).into())], None);
@@ -180,11 +306,16 @@ fn send_next(scope: &DedicatedWorkerGlobalScope, carrier: ArrayBuffer) {
             let Outgoing { text, bounds, numbers, done, file, .. } = out;
             drop((text, bounds, numbers));
             post(scope, "done", &done, None);
-            let bytes = Uint8Array::new(&file);
-            let fingerprint = fingerprint_in_pieces(bytes.length() as usize, |at, buf| bytes.subarray(at as u32, (at + buf.len()) as u32).copy_to(buf));
-            let file: JsValue = file.into();
-            post(scope, "fingerprint", &[("fingerprint", JsValue::from_str(&fingerprint)), ("buffer", file.clone())], Some(&file));
+            send_fingerprint(scope, file);
             // The other carrier, when it comes back, finds nothing left to send.
         }
     }
+}
+
+/// Works out the file's fingerprint and sends it, with the file, back to the page.
+fn send_fingerprint(scope: &DedicatedWorkerGlobalScope, file: ArrayBuffer) {
+    let bytes = Uint8Array::new(&file);
+    let fingerprint = fingerprint_in_pieces(bytes.length() as usize, |at, buf| bytes.subarray(at as u32, (at + buf.len()) as u32).copy_to(buf));
+    let file: JsValue = file.into();
+    post(scope, "fingerprint", &[("fingerprint", JsValue::from_str(&fingerprint)), ("buffer", file.clone())], Some(&file));
 }

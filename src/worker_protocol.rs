@@ -1,9 +1,10 @@
 //! What the page and the import worker say to each other: message fields, and a sheet
 //! sent in pieces through carrier buffers (two go back and forth, so a sheet crossing over
 //! is never held a third time and no garbage piles up). Both directions use this: the
-//! worker sends a sheet it read, the page sends a sheet to be checked.
+//! worker sends a sheet it read, the page sends a sheet to be checked. A CSV file is not
+//! sent as a sheet but as its rows, piece by piece while it is read ([`rows_message`]).
 
-use ferry_core::sheet::SheetAssembler;
+use ferry_core::sheet::{BadParts, RowsPiece, SheetAssembler};
 use js_sys::{ArrayBuffer, Object, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -80,4 +81,52 @@ pub fn take_piece(sheet: &mut SheetAssembler, piece: &JsValue) {
             Uint32Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(n)
         }),
     }
+}
+
+/// Copies a piece of rows into `carrier` (a bigger one is made when it does not fit):
+/// its text, then (at the next multiple of 4) its cell ends, row ends and row numbers.
+/// Returns the carrier and the `rows {carrier, text, cells, rows}` message to send it in.
+pub fn rows_message(carrier: ArrayBuffer, piece: &RowsPiece) -> (ArrayBuffer, Object) {
+    let (text, ends, row_ends, numbers) = piece.parts();
+    let needed = piece.wire_bytes();
+    let carrier = if (carrier.byte_length() as usize) < needed { ArrayBuffer::new(needed.next_multiple_of(1 << 20) as u32) } else { carrier };
+    Uint8Array::new_with_byte_offset_and_length(&carrier, 0, text.len() as u32).copy_from(text);
+    let mut at = text.len().next_multiple_of(4);
+    for values in [ends, row_ends, numbers] {
+        Uint32Array::new_with_byte_offset_and_length(&carrier, at as u32, values.len() as u32).copy_from(values);
+        at += 4 * values.len();
+    }
+    let message = message(
+        "rows",
+        &[
+            ("carrier", carrier.clone().into()),
+            ("text", (text.len() as f64).into()),
+            ("cells", (ends.len() as f64).into()),
+            ("rows", (numbers.len() as f64).into()),
+        ],
+    );
+    (carrier, message)
+}
+
+/// The piece of rows in a `rows` message (see [`rows_message`]), when it fits together.
+pub fn take_rows(message: &JsValue) -> Result<RowsPiece, BadParts> {
+    let carrier: ArrayBuffer = field(message, "carrier").dyn_into().map_err(|_| BadParts)?;
+    let size = |name: &str| field(message, name).as_f64().unwrap_or(0.0) as usize;
+    let (text_len, cells, rows) = (size("text"), size("cells"), size("rows"));
+    if text_len.next_multiple_of(4) + 4 * (cells + 2 * rows) > carrier.byte_length() as usize {
+        return Err(BadParts);
+    }
+    let mut text = vec![0; text_len];
+    Uint8Array::new_with_byte_offset_and_length(&carrier, 0, text_len as u32).copy_to(&mut text);
+    let mut at = text_len.next_multiple_of(4);
+    let mut numbers_of = |len: usize| {
+        let mut values = vec![0; len];
+        Uint32Array::new_with_byte_offset_and_length(&carrier, at as u32, len as u32).copy_to(&mut values);
+        at += 4 * len;
+        values
+    };
+    let ends = numbers_of(cells);
+    let row_ends = numbers_of(rows);
+    let numbers = numbers_of(rows);
+    RowsPiece::from_parts(text, &ends, row_ends, numbers)
 }

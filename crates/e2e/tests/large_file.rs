@@ -104,3 +104,47 @@ async fn a_large_file_is_read_with_progress_and_can_be_cancelled() {
     assert!(issues.contains("is not a valid e-mail address"), "{issues}");
     close_without_errors(browser).await;
 }
+
+/// A file whose first megabytes are plain ASCII and whose last rows are Windows-1252
+/// (a spreadsheet saved as "CSV" on an older Windows): its rows are already on their way
+/// to the page when the first non-UTF-8 byte turns up, and it is read again, whole,
+/// as Windows-1252, with nothing doubled and the accents right.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_stops_being_utf8_after_a_few_megabytes_is_read_again_as_windows_1252() {
+    let stack = stack().await;
+    let browser = Browser::start().await.expect("chromium starts");
+    browser.open(&stack.page_url).await.unwrap();
+    let dir = TempDir::new("ferry-e2e-late-1252").unwrap();
+    let path = dir.path().join("export-windows.csv");
+    let rows = 30_000;
+    let mut bytes = large_csv(rows - 1);
+    assert!(bytes.len() > 2 << 20, "several pieces go to the page before the odd byte");
+    // "José Müller" in Windows-1252: é is 0xE9, ü is 0xFC (neither is UTF-8 on its own).
+    bytes.extend_from_slice(b"\"P9999999\",\"jos\xe9@example.org\",\"Jos\xe9 M\xfcller\"\n");
+    std::fs::write(&path, bytes).unwrap();
+
+    browser.choose_file(&path).await.unwrap();
+    let heading = browser.wait_for_text_within("main h3", "rows", Duration::from_secs(60)).await.unwrap();
+    assert!(heading.contains(&format!("{rows} rows")), "{heading}");
+    let encoding = browser.wait_for("#read-encoding").await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(encoding, "Windows-1252 / Latin-1");
+    // The last row, at the end of the review grid.
+    browser.click_button("Next: choose columns").await.unwrap();
+    browser.wait_for("#map-participant-email").await.unwrap();
+    browser.click_button("Next: review the rows").await.unwrap();
+    browser.wait_for("#data-grid").await.unwrap();
+    browser
+        .client
+        .execute("const grid = document.querySelector('#data-grid'); grid.scrollTop = grid.scrollHeight; grid.dispatchEvent(new Event('scroll'));", vec![])
+        .await
+        .unwrap();
+    browser.wait_for(&format!("#data-grid tr[data-row='{}']", rows + 1)).await.unwrap();
+    let last = browser
+        .client
+        .execute(&format!("return [...document.querySelectorAll(\"#data-grid tr[data-row='{}'] input\")].map(i => i.value)", rows + 1), vec![])
+        .await
+        .unwrap();
+    assert_eq!(last, serde_json::json!(["P9999999", "josé@example.org", "José Müller"]));
+    screenshot(&browser, "large-4-late-windows-1252").await;
+    close_without_errors(browser).await;
+}
