@@ -1,6 +1,6 @@
 /*
  * Ferry benchmark, page side. `cargo xtask bench` calls these over WebDriver:
- *   benchLoad(url)        fetch a file; keeps one copy for Ferry and one for a peer
+ *   benchLoad(url)        fetch a file; keeps it as a Blob for Ferry and as bytes for a peer
  *   benchFerry(url, name) Ferry's import (window.ferryImport, from the ferry-bench wasm)
  *                         while measuring the longest main-thread task
  *   benchPeer(peer, url)  one JavaScript peer pipeline, in a worker (peer-worker.js)
@@ -9,10 +9,12 @@
 (function () {
   var files = {};
 
+  // Ferry gets the file as a Blob, as a page gets a file the user chose (its bytes stay
+  // with the browser until read); a peer gets its bytes, read whole beforehand (not timed).
   window.benchLoad = async function (url) {
     var response = await fetch(url);
     var buffer = await response.arrayBuffer();
-    files[url] = { ferry: buffer, peer: buffer.slice(0) };
+    files[url] = { ferry: new Blob([buffer]), peer: buffer };
     return { bytes: buffer.byteLength };
   };
 
@@ -47,11 +49,11 @@
 
   window.benchFerry = async function (url, name) {
     while (!window.ferryReady) await new Promise(function (r) { setTimeout(r, 20); });
-    var buffer = files[url].ferry;
-    var bytes = buffer.byteLength;
+    var file = files[url].ferry;
+    var bytes = file.size;
     var stop = watchMainThread();
     var start = performance.now();
-    var answer = JSON.parse(await window.ferryImport(buffer, name));
+    var answer = JSON.parse(await window.ferryImport(file, name));
     // Timed to the moment the sheet was whole on the page (the fingerprint for the resume
     // journal follows it and is not part of the import).
     answer.ms = answer.sheet_ready_at - start;

@@ -84,8 +84,9 @@ pub struct AppState {
     pub report: RwSignal<Option<Report>>,
     /// Where the last send's data went.
     pub receipt: RwSignal<Option<Receipt>>,
-    /// The chosen file's bytes, kept to read it again with other choices (encoding, sheet).
-    pub file_bytes: RwSignal<Option<js_sys::ArrayBuffer>, LocalStorage>,
+    /// The chosen file (a handle: its bytes stay where they are), kept to read it again
+    /// with other choices (encoding, sheet, header row).
+    pub file: RwSignal<Option<web_sys::Blob>, LocalStorage>,
     /// How the file was read (encoding, or workbook and sheet).
     pub file_kind: RwSignal<Option<ferry_core::FileKind>>,
     /// SHA-256 of the chosen file (keys the resume journal).
@@ -217,7 +218,7 @@ impl AppState {
             report: RwSignal::new(None),
             receipt: RwSignal::new(None),
             fingerprint: RwSignal::new(None),
-            file_bytes: RwSignal::new_local(None),
+            file: RwSignal::new_local(None),
             file_kind: RwSignal::new(None),
             engage_login: RwSignal::new(engage::Credentials::default()),
             lumi_login: RwSignal::new(lumi_say::Credentials::default()),

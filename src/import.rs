@@ -7,10 +7,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, FileKind, ReadOptions, RowsAssembler, Sheet, SheetAssembler};
-use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array};
+use js_sys::{Array, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{MessageEvent, Worker};
+use web_sys::{Blob, MessageEvent, Worker};
 
 use crate::worker_protocol::{field, message, take_piece, take_rows};
 
@@ -34,9 +34,8 @@ pub struct Imported {
     pub worker_wasm_bytes: f64,
 }
 
-/// The file's SHA-256 (for the resume journal) and its bytes, handed back by the worker
-/// (for reading again with other choices).
-pub type Fingerprinted = (String, ArrayBuffer);
+/// The file's SHA-256 (for the resume journal).
+pub type Fingerprinted = String;
 
 #[derive(Default)]
 struct Assembly {
@@ -60,9 +59,11 @@ pub struct ImportJob {
 }
 
 impl ImportJob {
-    /// Starts reading `buffer` (the file `name`) with `options`; `on_progress(done, total)`
-    /// is called as bytes are read. `bench` also runs the benchmark's pipeline in the worker.
-    pub fn start(buffer: ArrayBuffer, name: &str, options: &ReadOptions, bench: bool, on_progress: impl Fn(f64, f64) + 'static) -> ImportJob {
+    /// Starts reading `file` (named `name`) with `options`; `on_progress(done, total)` is
+    /// called as bytes are read. The worker reads the file a piece at a time, so a file on
+    /// disk is never held whole in the page. `bench` also runs the benchmark's pipeline
+    /// in the worker.
+    pub fn start(file: Blob, name: &str, options: &ReadOptions, bench: bool, on_progress: impl Fn(f64, f64) + 'static) -> ImportJob {
         let state = Rc::new(RefCell::new(Assembly::default()));
         let settle_into = state.clone();
         let done = Promise::new(&mut |resolve, _| settle_into.borrow_mut().settle = Some(resolve));
@@ -75,17 +76,17 @@ impl ImportJob {
                 ("sheet", options.sheet.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str)),
                 ("header_row", options.header_row.map_or(JsValue::UNDEFINED, |n| JsValue::from_f64(n as f64))),
                 ("bench", JsValue::from_bool(bench)),
-                ("buffer", buffer.clone().into()),
+                ("file", file.clone().into()),
             ],
         );
         let worker = Worker::new(WORKER_URL).ok();
         let job = ImportJob { worker: worker.clone(), state: state.clone(), done, fingerprinted };
         let Some(worker) = worker else {
-            read_here(&state, buffer, name, options);
+            read_here(&state, file, name, options);
             return job;
         };
         let on_progress = Rc::new(on_progress);
-        let (fallback_state, fallback_name, fallback_options, fallback_buffer) = (state.clone(), name.to_string(), options.clone(), buffer.clone());
+        let (fallback_state, fallback_name, fallback_options, fallback_file) = (state.clone(), name.to_string(), options.clone(), file.clone());
         let header_row = options.header_row;
         let started = Rc::new(RefCell::new(false));
         let started_here = started.clone();
@@ -97,7 +98,7 @@ impl ImportJob {
             match kind.as_str() {
                 "ready" => {
                     *started_here.borrow_mut() = true;
-                    let _ = this_worker.post_message_with_transfer(&request, &Array::of1(&field(&request, "buffer")));
+                    let _ = this_worker.post_message(&request);
                 }
                 "progress" => on_progress(field(&data, "done").as_f64().unwrap_or(0.0), field(&data, "total").as_f64().unwrap_or(0.0)),
                 "rows-begin" => {
@@ -152,10 +153,10 @@ impl ImportJob {
                 }
                 "fingerprint" => {
                     this_worker.terminate();
-                    let fingerprint = field(&data, "fingerprint").as_string().unwrap_or_default();
                     drop(s);
-                    if let Ok(buffer) = field(&data, "buffer").dyn_into::<ArrayBuffer>() {
-                        settle_fingerprint(&state, (fingerprint, buffer));
+                    match field(&data, "fingerprint").as_string() {
+                        Some(fingerprint) => settle_fingerprint(&state, fingerprint),
+                        None => settle_no_fingerprint(&state),
                     }
                 }
                 "error" => {
@@ -173,7 +174,7 @@ impl ImportJob {
                 settle(&fallback_state, Err("Ferry's reader stopped unexpectedly (the file may be too large for this browser's memory).".into()));
             } else {
                 // No worker here: read on the page.
-                read_here(&fallback_state, fallback_buffer.clone(), &fallback_name, &fallback_options);
+                read_here(&fallback_state, fallback_file.clone(), &fallback_name, &fallback_options);
             }
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -217,9 +218,14 @@ fn settle(state: &Rc<RefCell<Assembly>>, result: Result<Imported, String>) {
     }
     if failed {
         // No fingerprint will follow a failed or cancelled read.
-        if let Some(resolve) = state.borrow_mut().settle_fingerprint.take() {
-            let _ = resolve.call0(&JsValue::NULL);
-        }
+        settle_no_fingerprint(state);
+    }
+}
+
+fn settle_no_fingerprint(state: &Rc<RefCell<Assembly>>) {
+    let resolve = state.borrow_mut().settle_fingerprint.take();
+    if let Some(resolve) = resolve {
+        let _ = resolve.call0(&JsValue::NULL);
     }
 }
 
@@ -232,15 +238,22 @@ fn settle_fingerprint(state: &Rc<RefCell<Assembly>>, fingerprinted: Fingerprinte
     }
 }
 
-/// Reads on the page itself (no worker available).
-fn read_here(state: &Rc<RefCell<Assembly>>, buffer: ArrayBuffer, name: &str, options: &ReadOptions) {
-    let bytes = Uint8Array::new(&buffer);
-    let fill = |at: usize, out: &mut [u8]| bytes.subarray(at as u32, (at + out.len()) as u32).copy_to(out);
-    let size = bytes.length() as usize;
-    let result = read_in_pieces(name, size, options, fill, |_| {}).map(|(sheet, kind)| Imported { sheet, kind, read_ms: 0.0, bench: None, worker_wasm_bytes: 0.0 }).map_err(|e| e.to_string());
-    let ok = result.is_ok();
-    settle(state, result);
-    if ok {
-        settle_fingerprint(state, (fingerprint_in_pieces(size, fill), buffer));
-    }
+/// Reads on the page itself (no worker available): the whole file at once.
+fn read_here(state: &Rc<RefCell<Assembly>>, file: Blob, name: &str, options: &ReadOptions) {
+    let (state, name, options) = (state.clone(), name.to_string(), options.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        let Ok(buffer) = JsFuture::from(file.array_buffer()).await else {
+            settle(&state, Err("The browser could not read this file. Check that it is not open and locked by another program, then choose it again.".into()));
+            return;
+        };
+        let bytes = Uint8Array::new(&buffer);
+        let fill = |at: usize, out: &mut [u8]| bytes.subarray(at as u32, (at + out.len()) as u32).copy_to(out);
+        let size = bytes.length() as usize;
+        let result = read_in_pieces(&name, size, &options, fill, |_| {}).map(|(sheet, kind)| Imported { sheet, kind, read_ms: 0.0, bench: None, worker_wasm_bytes: 0.0 }).map_err(|e| e.to_string());
+        let ok = result.is_ok();
+        settle(&state, result);
+        if ok {
+            settle_fingerprint(&state, fingerprint_in_pieces(size, fill));
+        }
+    });
 }

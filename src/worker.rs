@@ -1,14 +1,26 @@
 //! The import worker (a Web Worker running `ferry-worker`): reads a file off the page's
 //! thread, with progress, and hands the sheet back as plain buffers.
 //!
-//! Messages in: `{kind: "read", name, buffer: ArrayBuffer, encoding?, sheet?, header_row?,
-//! bench?}`, then `{kind: "next", carrier}` for each piece the page has taken.
+//! Messages in: `{kind: "read", name, file: Blob, encoding?, sheet?, header_row?, bench?}`,
+//! then `{kind: "next", carrier}` for each piece the page has taken. The file is read
+//! here, a piece at a time, from the Blob the page was given (a file on disk stays there:
+//! the page never holds its bytes).
+//!
+//! A UTF-8 CSV file goes to the page as its rows, while it is read, so the sheet is only
+//! ever held once: `rows-begin {total}`, then for each 1 MB piece of the file `progress`
+//! and `rows {carrier, text, cells, rows}` (the first with `reserve_text`,
+//! `reserve_cells`, `reserve_rows`: the room the page should set aside), two carriers
+//! going back and forth (the worker reads ahead one piece at most); then `done` and
+//! `fingerprint` as below. When a later piece turns out not to be UTF-8: `rows-reset`,
+//! and the file is read again as Windows-1252 and sent as a sheet.
+//!
+//! Any other file is read whole and sent as a sheet.
 //! Messages out: `ready`; `progress {done, total}`; `sizes {text, bounds, numbers}`;
 //! `piece {part: "text"|"bounds"|"numbers", carrier, len}` (two carrier buffers go back and
 //! forth, so the sheet is never held a third time and the page piles up no garbage);
-//! `done {headers, file_kind, read_ms, bench?, bench_ms?}`; then `fingerprint {fingerprint,
-//! buffer}` (SHA-256 for the resume journal, after the sheet so it never delays it);
-//! `error {message, buffer}` (the file's bytes go back to the page either way).
+//! `done {headers, file_kind, read_ms, bench?, bench_ms?}`; then `fingerprint {fingerprint}`
+//! (SHA-256 for the resume journal, after the sheet so it never delays it);
+//! `error {message}`.
 //!
 //! Checking a sheet for review (the page sends it back the same way): `{kind: "check",
 //! target, mapping, settings, headers, text, bounds, numbers}` (sizes), then `piece {part,
@@ -23,7 +35,7 @@ use ferry_core::sheet::{detect, fingerprint_in_pieces, is_delimited_text, read_i
 use ferry_core::vendors::{find, Target};
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
 use crate::worker_protocol::{field, fill_carrier, message, piece_message, rows_message, take_piece, CHUNK};
 
@@ -37,8 +49,8 @@ struct Outgoing {
     sent: [usize; 3],
     /// The fields of the `done` message.
     done: Vec<(&'static str, JsValue)>,
-    /// The file, for its fingerprint, then back to the page.
-    file: ArrayBuffer,
+    /// The file, for its fingerprint.
+    file: Blob,
 }
 
 /// A sheet arriving from the page, to be checked.
@@ -53,7 +65,7 @@ struct Incoming {
 /// A UTF-8 delimited text file being read and sent to the page as rows, piece by piece.
 struct Reading {
     stream: CsvStream,
-    file: ArrayBuffer,
+    file: Blob,
     name: String,
     options: ReadOptions,
     /// Bytes of the file read so far, of `total`.
@@ -105,10 +117,7 @@ pub fn start() {
             _ => Err("Ferry's reader got a message it does not know.".into()),
         };
         if let Err(message) = outcome {
-            // The file goes back with the message, so the page still has it.
-            let buffer = field(&data, "buffer");
-            let transfer = buffer.is_instance_of::<ArrayBuffer>().then_some(&buffer);
-            post(&replies, "error", &[("message", JsValue::from_str(&message)), ("buffer", buffer.clone())], transfer);
+            post(&replies, "error", &[("message", JsValue::from_str(&message))], None);
         }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -159,27 +168,41 @@ fn finish_check(scope: &DedicatedWorkerGlobalScope) -> Result<(), String> {
 
 fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), String> {
     let name = field(message, "name").as_string().unwrap_or_default();
-    let buffer: ArrayBuffer = field(message, "buffer").dyn_into().map_err(|_| "Ferry's reader got no file.".to_string())?;
+    let file: Blob = field(message, "file").dyn_into().map_err(|_| "Ferry's reader got no file.".to_string())?;
     let options = ReadOptions {
         encoding: field(message, "encoding").as_string().and_then(|label| TextEncoding::ALL.into_iter().find(|e| e.label() == label)),
         sheet: field(message, "sheet").as_string(),
         header_row: field(message, "header_row").as_f64().map(|n| n as usize),
     };
-    let bytes = Uint8Array::new(&buffer);
-    let total = bytes.length() as usize;
+    let total = file.size() as usize;
     let mut head = vec![0; total.min(64 * 1024)];
-    bytes.subarray(0, head.len() as u32).copy_to(&mut head);
+    read_slice(&file, 0, &mut head)?;
     let encoding = options.encoding.unwrap_or_else(|| detect(&head));
     if is_delimited_text(&name, &head) && encoding == TextEncoding::Utf8 && total > 0 {
         check_text(&head, encoding).map_err(|e| e.to_string())?;
         let bench = field(message, "bench").is_truthy().then(|| StreamedRun::new(0));
         let stream = CsvStream::new(sniff_delimiter(&head));
-        let reading = Reading { stream, file: buffer, name, options, done: 0, total, ended: false, carriers: vec![ArrayBuffer::new(CHUNK), ArrayBuffer::new(CHUNK)], bench, read_ms: 0.0, bench_ms: 0.0 };
+        let reading = Reading { stream, file, name, options, done: 0, total, ended: false, carriers: vec![ArrayBuffer::new(CHUNK), ArrayBuffer::new(CHUNK)], bench, read_ms: 0.0, bench_ms: 0.0 };
         READING.with(|r| *r.borrow_mut() = Some(reading));
         post(scope, "rows-begin", &[("total", (total as f64).into())], None);
         return pump(scope);
     }
-    read_sheet(scope, message, name, options, buffer)
+    read_sheet(scope, message, name, options, file)
+}
+
+/// What the page is told when the browser cannot read the file (moved, deleted, locked).
+const UNREADABLE: &str = "The browser could not read this file. Check that it is not open and locked by another program, then choose it again.";
+
+/// Copies the file's bytes at `at` into `out`.
+fn read_slice(file: &Blob, at: usize, out: &mut [u8]) -> Result<(), String> {
+    let piece = file.slice_with_f64_and_f64(at as f64, (at + out.len()) as f64).map_err(|_| UNREADABLE.to_string())?;
+    let bytes = FileReaderSync::new().and_then(|r| r.read_as_array_buffer(&piece)).map_err(|_| UNREADABLE.to_string())?;
+    let bytes = Uint8Array::new(&bytes);
+    if bytes.length() as usize != out.len() {
+        return Err(UNREADABLE.into());
+    }
+    bytes.copy_to(out);
+    Ok(())
 }
 
 /// Reads the next pieces of the file being read, as long as there is a carrier to send
@@ -194,7 +217,7 @@ fn pump(scope: &DedicatedWorkerGlobalScope) -> Result<(), String> {
         let started = js_sys::Date::now();
         let piece = match next_rows(&mut reading) {
             Ok(piece) => piece,
-            Err(ReadError::InvalidUtf8 { .. }) if reading.options.encoding.is_none() => {
+            Err(Some(ReadError::InvalidUtf8 { .. })) if reading.options.encoding.is_none() => {
                 // Not UTF-8 after all: the page drops the rows it has, and the file is read
                 // again, whole, as Windows-1252.
                 post(scope, "rows-reset", &[], None);
@@ -202,11 +225,7 @@ fn pump(scope: &DedicatedWorkerGlobalScope) -> Result<(), String> {
                 let request = message("read", &[]);
                 return read_sheet(scope, &request, reading.name, retry, reading.file);
             }
-            Err(e) => {
-                let file: JsValue = reading.file.into();
-                post(scope, "error", &[("message", JsValue::from_str(&e.to_string())), ("buffer", file.clone())], Some(&file));
-                return Ok(());
-            }
+            Err(e) => return Err(e.map_or(UNREADABLE.to_string(), |e| e.to_string())),
         };
         reading.read_ms += js_sys::Date::now() - started;
         post(scope, "progress", &[("done", (reading.done as f64).into()), ("total", (reading.total as f64).into())], None);
@@ -217,11 +236,16 @@ fn pump(scope: &DedicatedWorkerGlobalScope) -> Result<(), String> {
         }
         let (carrier, rows) = rows_message(carrier, &piece);
         if reading.done == PIECE.min(reading.total) && !reading.ended {
-            // After the first piece: how much room the whole sheet will need, roughly.
-            let scale = reading.total as f64 / reading.done as f64 * 1.2;
+            // After the first piece: how much room the whole sheet will need, roughly (a
+            // little more than the first piece makes of the file; the page grows it by
+            // small steps past that).
+            let scale = reading.total as f64 / reading.done as f64 * 1.05;
             let (text, cells, _, numbers) = piece.parts();
             let estimate = |n: usize| JsValue::from_f64((n as f64 * scale).ceil() + 1024.0);
-            let _ = js_sys::Reflect::set(&rows, &"reserve_text".into(), &JsValue::from_f64(reading.total.max(text.len()) as f64));
+            if let Some(run) = reading.bench.as_mut() {
+                run.expect((numbers.len() as f64 * scale) as usize);
+            }
+            let _ = js_sys::Reflect::set(&rows, &"reserve_text".into(), &estimate(text.len()));
             let _ = js_sys::Reflect::set(&rows, &"reserve_cells".into(), &estimate(cells.len()));
             let _ = js_sys::Reflect::set(&rows, &"reserve_rows".into(), &estimate(numbers.len()));
         }
@@ -247,15 +271,16 @@ fn pump(scope: &DedicatedWorkerGlobalScope) -> Result<(), String> {
     }
 }
 
-/// Reads the next piece of the file (or its end) and takes out the rows finished.
-fn next_rows(reading: &mut Reading) -> Result<RowsPiece, ReadError> {
+/// Reads the next piece of the file (or its end) and takes out the rows finished; the
+/// error is `None` when the browser could not read the file.
+fn next_rows(reading: &mut Reading) -> Result<RowsPiece, Option<ReadError>> {
     if reading.done == reading.total {
         reading.ended = true;
-        return reading.stream.finish_rows();
+        return reading.stream.finish_rows().map_err(Some);
     }
     let n = PIECE.min(reading.total - reading.done);
     let mut piece = vec![0; n];
-    Uint8Array::new_with_byte_offset_and_length(&reading.file, reading.done as u32, n as u32).copy_to(&mut piece);
+    read_slice(&reading.file, reading.done, &mut piece).map_err(|_| None)?;
     reading.stream.feed(&piece)?;
     reading.done += n;
     Ok(reading.stream.take_rows())
@@ -263,13 +288,17 @@ fn next_rows(reading: &mut Reading) -> Result<RowsPiece, ReadError> {
 
 /// Reads a file whole into a sheet (a workbook, JSON, text in another encoding) and
 /// starts sending it to the page in carrier buffers.
-fn read_sheet(scope: &DedicatedWorkerGlobalScope, message: &JsValue, name: String, options: ReadOptions, buffer: ArrayBuffer) -> Result<(), String> {
-    let bytes = Uint8Array::new(&buffer);
-    let total = bytes.length() as usize;
+fn read_sheet(scope: &DedicatedWorkerGlobalScope, message: &JsValue, name: String, options: ReadOptions, file: Blob) -> Result<(), String> {
+    let total = file.size() as usize;
     let started = js_sys::Date::now();
-    let fill = |at: usize, out: &mut [u8]| bytes.subarray(at as u32, (at + out.len()) as u32).copy_to(out);
+    let unreadable = std::cell::Cell::new(false);
+    let fill = |at: usize, out: &mut [u8]| unreadable.set(unreadable.get() | read_slice(&file, at, out).is_err());
     let progress = |done: usize| post(scope, "progress", &[("done", (done as f64).into()), ("total", (total as f64).into())], None);
-    let (sheet, kind) = read_in_pieces(&name, total, &options, fill, progress).map_err(|e| e.to_string())?;
+    let read = read_in_pieces(&name, total, &options, fill, progress);
+    if unreadable.get() {
+        return Err(UNREADABLE.into());
+    }
+    let (sheet, kind) = read.map_err(|e| e.to_string())?;
     let read_ms = js_sys::Date::now() - started;
     let mut done = vec![("read_ms", JsValue::from_f64(read_ms))];
     // The benchmark's pipeline: check for Engage and write every batch body, here.
@@ -285,7 +314,7 @@ fn read_sheet(scope: &DedicatedWorkerGlobalScope, message: &JsValue, name: Strin
     let parts = sheet.into_parts();
     let sizes = [("text", parts.text.len()), ("bounds", parts.bounds.len()), ("numbers", parts.numbers.len())];
     post(scope, "sizes", &sizes.map(|(n, len)| (n, JsValue::from_f64(len as f64))), None);
-    OUTGOING.with(|o| *o.borrow_mut() = Some(Outgoing { text: parts.text, bounds: parts.bounds, numbers: parts.numbers, sent: [0; 3], done, file: buffer }));
+    OUTGOING.with(|o| *o.borrow_mut() = Some(Outgoing { text: parts.text, bounds: parts.bounds, numbers: parts.numbers, sent: [0; 3], done, file }));
     send_next(scope, ArrayBuffer::new(CHUNK));
     send_next(scope, ArrayBuffer::new(CHUNK));
     Ok(())
@@ -312,10 +341,10 @@ fn send_next(scope: &DedicatedWorkerGlobalScope, carrier: ArrayBuffer) {
     }
 }
 
-/// Works out the file's fingerprint and sends it, with the file, back to the page.
-fn send_fingerprint(scope: &DedicatedWorkerGlobalScope, file: ArrayBuffer) {
-    let bytes = Uint8Array::new(&file);
-    let fingerprint = fingerprint_in_pieces(bytes.length() as usize, |at, buf| bytes.subarray(at as u32, (at + buf.len()) as u32).copy_to(buf));
-    let file: JsValue = file.into();
-    post(scope, "fingerprint", &[("fingerprint", JsValue::from_str(&fingerprint)), ("buffer", file.clone())], Some(&file));
+/// Works out the file's fingerprint and sends it to the page.
+fn send_fingerprint(scope: &DedicatedWorkerGlobalScope, file: Blob) {
+    let mut unreadable = false;
+    let fingerprint = fingerprint_in_pieces(file.size() as usize, |at, buf| unreadable |= read_slice(&file, at, buf).is_err());
+    let fingerprint = if unreadable { JsValue::UNDEFINED } else { JsValue::from_str(&fingerprint) };
+    post(scope, "fingerprint", &[("fingerprint", fingerprint)], None);
 }

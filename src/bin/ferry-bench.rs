@@ -1,5 +1,5 @@
 //! The benchmark page's entry point (`cargo xtask bench` builds it from bench/index.html):
-//! puts `window.ferryImport(buffer, name)` on the page, which reads the file the way the
+//! puts `window.ferryImport(file, name)` on the page (`file` a Blob, as a chosen file is), which reads the file the way the
 //! app does (in the import worker, sheet rebuilt on the page) and also runs the
 //! benchmark's Engage check and payload in the worker. Resolves to a JSON string.
 
@@ -9,9 +9,9 @@ use wasm_bindgen::prelude::*;
 
 fn main() {
     console_error_panic_hook::set_once();
-    let import = Closure::<dyn Fn(js_sys::ArrayBuffer, String) -> js_sys::Promise>::new(|buffer: js_sys::ArrayBuffer, name: String| {
+    let import = Closure::<dyn Fn(web_sys::Blob, String) -> js_sys::Promise>::new(|file: web_sys::Blob, name: String| {
         wasm_bindgen_futures::future_to_promise(async move {
-            let job = ImportJob::start(buffer, &name, &ReadOptions::default(), true, |_, _| {});
+            let job = ImportJob::start(file, &name, &ReadOptions::default(), true, |_, _| {});
             let imported = job.finish().await.map_err(|e| JsValue::from_str(&e))?;
             let sheet_ready_ms = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
             // The page then gets the fingerprint; wait for it so the next run starts clean.

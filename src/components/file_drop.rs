@@ -3,17 +3,17 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 /// Files larger than this are refused before reading (the page would run out of memory).
 pub const MAX_FILE_BYTES: f64 = 512.0 * 1024.0 * 1024.0;
 
 /// A labelled drop zone wrapping a (visually hidden, keyboard reachable) file input.
-/// Calls `on_file` with the file's name and bytes, or `on_error` with a message.
+/// Calls `on_file` with the file's name and the file itself (its bytes are read later, a
+/// piece at a time), or `on_error` with a message.
 #[component]
 pub fn FileDrop(
-    /// Gets `(file name, bytes)` once the browser has the file's bytes.
-    on_file: impl Fn(String, js_sys::ArrayBuffer) + 'static,
+    /// Gets `(file name, file)`.
+    on_file: impl Fn(String, web_sys::Blob) + 'static,
     /// Gets a message when the file cannot be read at all.
     on_error: impl Fn(String) + 'static,
 ) -> impl IntoView {
@@ -28,12 +28,7 @@ pub fn FileDrop(
                 on_error(format!("This file is {} MB; Ferry reads files up to 512 MB. Split it and try again.", (file.size() / 1_048_576.0).round()));
                 return;
             }
-            leptos::task::spawn_local(async move {
-                match JsFuture::from(file.array_buffer()).await {
-                    Ok(buffer) => on_file(file.name(), wasm_bindgen::JsCast::unchecked_into(buffer)),
-                    Err(_) => on_error("The browser could not read this file. Check that it is not open and locked by another program, then choose it again.".into()),
-                }
-            });
+            on_file(file.name(), file.into());
         })
     };
     let take_change = take.clone();

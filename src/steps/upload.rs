@@ -4,7 +4,8 @@ use std::rc::Rc;
 
 use ferry_core::sheet::TextEncoding;
 use ferry_core::{FileKind, ReadOptions};
-use js_sys::{ArrayBuffer, Uint8Array};
+use js_sys::{Array, Uint8Array};
+use web_sys::Blob;
 use leptos::prelude::*;
 
 use crate::app::{AppState, Step};
@@ -24,21 +25,26 @@ struct Reading {
     job: StoredValue<Option<Rc<ImportJob>>, LocalStorage>,
 }
 
+/// A file's worth of `bytes` (the example file, fetched).
+fn blob_of(bytes: &[u8]) -> Option<Blob> {
+    Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(bytes))).ok()
+}
+
 /// Reads a newly chosen file into the shared state, or says why it cannot.
-fn take_file(state: AppState, error: RwSignal<Option<String>>, reading: Reading, name: String, buffer: ArrayBuffer) {
-    read_into(state, error, reading, name, buffer, &ReadOptions::default());
+fn take_file(state: AppState, error: RwSignal<Option<String>>, reading: Reading, name: String, file: Blob) {
+    read_into(state, error, reading, name, file, &ReadOptions::default());
 }
 
 /// Reads (or reads again, with other choices) the file into the shared state, in the
 /// import worker, showing progress; a cancelled or failed read keeps what was there.
-fn read_into(state: AppState, error: RwSignal<Option<String>>, reading: Reading, name: String, buffer: ArrayBuffer, options: &ReadOptions) {
+fn read_into(state: AppState, error: RwSignal<Option<String>>, reading: Reading, name: String, file: Blob, options: &ReadOptions) {
     if let Some(previous) = reading.job.get_value() {
         previous.cancel();
     }
     let shown = ferry_core::text::excerpt(&name, 80);
     let progress = reading.progress;
-    progress.set(Some((0.0, buffer.byte_length() as f64)));
-    let job = Rc::new(ImportJob::start(buffer, &name, options, false, move |done, total| progress.set(Some((done, total)))));
+    progress.set(Some((0.0, file.size())));
+    let job = Rc::new(ImportJob::start(file.clone(), &name, options, false, move |done, total| progress.set(Some((done, total)))));
     reading.job.set_value(Some(job.clone()));
     leptos::task::spawn_local(async move {
         let result = job.finish().await;
@@ -53,12 +59,13 @@ fn read_into(state: AppState, error: RwSignal<Option<String>>, reading: Reading,
             Ok(imported) => {
                 error.set(None);
                 state.load(name, String::new(), imported.sheet);
-                // The fingerprint (resume journal) and the file's bytes follow the sheet.
+                // The file is kept for reading again with other choices; the fingerprint
+                // (resume journal) follows the sheet.
+                state.file.set(Some(file));
                 state.fingerprint.set(None);
                 state.file_kind.set(Some(imported.kind));
-                if let Some((fingerprint, buffer)) = job.fingerprinted().await {
+                if let Some(fingerprint) = job.fingerprinted().await {
                     state.fingerprint.set(Some(fingerprint));
-                    state.file_bytes.set(Some(buffer));
                 }
             }
             Err(e) if e == "Reading was cancelled." => {}
@@ -102,9 +109,8 @@ fn ReadChoices(error: RwSignal<Option<String>>, reading: Reading) -> impl IntoVi
     let options = RwSignal::new(ReadOptions::default());
     let again = move |change: Box<dyn FnOnce(&mut ReadOptions)>| {
         options.update(|o| change(o));
-        if let (Some(buffer), Some(name)) = (state.file_bytes.get_untracked(), state.file_name.get_untracked()) {
-            // The worker reads a copy: the file stays here whatever happens to the reading.
-            read_into(state, error, reading, name, buffer.slice(0), &options.get_untracked());
+        if let (Some(file), Some(name)) = (state.file.get_untracked(), state.file_name.get_untracked()) {
+            read_into(state, error, reading, name, file, &options.get_untracked());
         }
     };
     let header_row = move || {
@@ -166,7 +172,10 @@ pub fn UploadStep() -> impl IntoView {
                 response.binary().await.ok()
             };
             match fetched.await {
-                Some(bytes) => take_file(state, error, reading, "example-participants.csv".into(), Uint8Array::from(bytes.as_slice()).buffer()),
+                Some(bytes) => match blob_of(&bytes) {
+                    Some(file) => take_file(state, error, reading, "example-participants.csv".into(), file),
+                    None => error.set(Some("The example file could not be loaded from this site.".into())),
+                },
                 None => error.set(Some("The example file could not be loaded from this site.".into())),
             }
         });

@@ -14,7 +14,8 @@
 //!   Ferry's CSV import (and the Long Tasks API's longest entry, if any).
 //! - Peak memory: the largest rise in the renderer process's peak resident memory (Linux
 //!   `VmHWM`, reset before the import) over its resident memory just before, divided by
-//!   the file's size. The file itself was already in memory before (as when a user picks it).
+//!   the file's size. Ferry is handed the file as a Blob, as a page is handed a file the
+//!   user chose, and reads it a piece at a time.
 
 use std::path::Path;
 use std::process::Command;
@@ -107,6 +108,9 @@ async fn in_browser(dist: &Path) -> Result<BrowserFigures> {
         eprintln!("xtask: no renderer process found; peak memory will read 0");
     }
 
+    if std::env::var_os("FERRY_BENCH_MEMORY_TRACE").is_some() {
+        return memory_trace(&browser, &ours).await;
+    }
     let mut runs: Vec<[Value; 5]> = Vec::new();
     let mut peak_rise = 0;
     let mut longest_gap = 0f64;
@@ -142,6 +146,36 @@ async fn in_browser(dist: &Path) -> Result<BrowserFigures> {
         return Err(format!("the benchmark page reported errors: {errors:?}"));
     }
     Ok(BrowserFigures { ferry_csv, ferry_xlsx, papaparse, udsv, sheetjs, peak_rise, longest_gap })
+}
+
+/// `FERRY_BENCH_MEMORY_TRACE=1 cargo xtask bench`: one Ferry CSV import only, with the
+/// renderer's resident memory above its level just before, every 50 ms (for finding
+/// where memory goes; prints, then stops the bench).
+async fn memory_trace(browser: &Browser, ours: &[u32]) -> Result<BrowserFigures> {
+    call(browser, "benchLoad('data/participants-1m.csv')").await?;
+    let baseline: Vec<(u32, u64)> = ours.iter().map(|&p| (p, reset_peak(p))).collect();
+    let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampling = running.clone();
+    let sampler = std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        let mut trace = Vec::new();
+        while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+            let rise: i64 = baseline.iter().map(|&(p, rss)| (status_kb(p, "VmRSS:") * 1024) as i64 - rss as i64).sum();
+            trace.push((started.elapsed().as_millis(), rise / 1_000_000));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let peak: u64 = baseline.iter().map(|&(p, rss)| peak(p).saturating_sub(rss)).max().unwrap_or(0);
+        (trace, peak)
+    });
+    let answer = call(browser, "benchFerry('data/participants-1m.csv', 'participants-1m.csv')").await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    running.store(false, std::sync::atomic::Ordering::Relaxed);
+    let (trace, peak) = sampler.join().map_err(|_| "the sampler stopped")?;
+    for (ms, mb) in trace {
+        println!("{ms:>6} ms  {mb:>5} MB");
+    }
+    println!("peak rise {} MB; answer {answer}", peak / 1_000_000);
+    std::process::exit(0);
 }
 
 /// Runs `expression` (a Promise) on the page and waits for its value, polling so that no

@@ -125,12 +125,13 @@ pub struct RowsAssembler {
 }
 
 impl RowsAssembler {
-    /// Sets aside room for this much text, cells and rows (estimates: more is fine).
+    /// Sets aside room for this much text, cells and rows in all (estimates: past them,
+    /// the room grows by an eighth at a time).
     pub fn reserve(&mut self, text: usize, cells: usize, rows: usize) {
-        self.raw.text.reserve(text.saturating_sub(self.raw.text.len()));
-        self.raw.ends.reserve(cells.saturating_sub(self.raw.ends.len()));
-        self.raw.row_ends.reserve(rows.saturating_sub(self.raw.row_ends.len()));
-        self.raw.numbers.reserve(rows.saturating_sub(self.raw.numbers.len()));
+        self.raw.text.reserve_exact(text.saturating_sub(self.raw.text.len()));
+        self.raw.ends.reserve_exact(cells.saturating_sub(self.raw.ends.len()));
+        self.raw.row_ends.reserve_exact(rows.saturating_sub(self.raw.row_ends.len()));
+        self.raw.numbers.reserve_exact(rows.saturating_sub(self.raw.numbers.len()));
     }
 
     /// Adds the next piece; refuses one whose rows do not come after the ones before.
@@ -144,6 +145,15 @@ impl RowsAssembler {
         if too_big {
             return Err(BadParts);
         }
+        // Past the room set aside, grow by an eighth rather than doubling: a sheet's worth
+        // of unused room would stay in the page's memory for good.
+        let grow = |len: usize, more: usize| if more > 0 { more.max(len / 8) } else { 0 };
+        let (text, ends, rows) = (&mut self.raw.text, &mut self.raw.ends, &mut self.raw.row_ends);
+        text.reserve_exact(grow(text.len(), (text.len() + piece.raw.text.len()).saturating_sub(text.capacity())));
+        ends.reserve_exact(grow(ends.len(), (ends.len() + piece.raw.ends.len()).saturating_sub(ends.capacity())));
+        let more_rows = grow(rows.len(), (rows.len() + piece.raw.row_ends.len()).saturating_sub(rows.capacity()));
+        rows.reserve_exact(more_rows);
+        self.raw.numbers.reserve_exact(more_rows);
         self.raw.append(&piece.raw);
         Ok(())
     }
