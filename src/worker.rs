@@ -7,7 +7,7 @@
 //! the page never holds its bytes).
 //!
 //! A UTF-8 CSV file goes to the page as its rows, while it is read, so the sheet is only
-//! ever held once: `rows-begin {total}`, then for each 1 MB piece of the file `progress`
+//! ever held once: `rows-begin {total}`, then for each 4 MB piece of the file `progress`
 //! and `rows {carrier, text, cells, rows}` (the first with `reserve_text`,
 //! `reserve_cells`, `reserve_rows`: the room the page should set aside), two carriers
 //! going back and forth (the worker reads ahead one piece at most); then `done` and
@@ -31,7 +31,7 @@
 use std::cell::RefCell;
 
 use ferry_core::bench_fixture::StreamedRun;
-use ferry_core::sheet::{detect, fingerprint_in_pieces, is_delimited_text, read_in_pieces, sniff_delimiter, check_text, CsvStream, ReadError, ReadOptions, RowsPiece, SheetAssembler, TextEncoding, PIECE};
+use ferry_core::sheet::{detect, fingerprint_in_pieces, is_delimited_text, read_in_pieces, sniff_delimiter, check_text, CsvStream, ReadError, ReadOptions, RowsPiece, SheetAssembler, TextEncoding};
 use ferry_core::vendors::{find, Target};
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -190,6 +190,10 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
     read_sheet(scope, message, name, options, file)
 }
 
+/// Bytes of the file read at a time when its rows are streamed: each read of a Blob is a
+/// round trip to the browser's file store, so fewer, larger reads are faster.
+const READ_PIECE: usize = 4 << 20;
+
 /// What the page is told when the browser cannot read the file (moved, deleted, locked).
 const UNREADABLE: &str = "The browser could not read this file. Check that it is not open and locked by another program, then choose it again.";
 
@@ -235,7 +239,7 @@ fn pump(scope: &DedicatedWorkerGlobalScope) -> Result<(), String> {
             reading.bench_ms += js_sys::Date::now() - started;
         }
         let (carrier, rows) = rows_message(carrier, &piece);
-        if reading.done == PIECE.min(reading.total) && !reading.ended {
+        if reading.done == READ_PIECE.min(reading.total) && !reading.ended {
             // After the first piece: how much room the whole sheet will need, roughly (a
             // little more than the first piece makes of the file; the page grows it by
             // small steps past that).
@@ -278,7 +282,7 @@ fn next_rows(reading: &mut Reading) -> Result<RowsPiece, Option<ReadError>> {
         reading.ended = true;
         return reading.stream.finish_rows().map_err(Some);
     }
-    let n = PIECE.min(reading.total - reading.done);
+    let n = READ_PIECE.min(reading.total - reading.done);
     let mut piece = vec![0; n];
     read_slice(&reading.file, reading.done, &mut piece).map_err(|_| None)?;
     reading.stream.feed(&piece)?;

@@ -117,6 +117,7 @@ async fn in_browser(dist: &Path) -> Result<BrowserFigures> {
     for round in 1..=ROUNDS {
         eprintln!("xtask: round {round} of {ROUNDS}");
         call(&browser, "benchLoad('data/participants-1m.csv')").await?;
+        settle().await;
         let baseline: Vec<(u32, u64)> = ours.iter().map(|&p| (p, reset_peak(p))).collect();
         let ferry_csv = call(&browser, "benchFerry('data/participants-1m.csv', 'participants-1m.csv')").await?;
         if round == 1 {
@@ -153,6 +154,7 @@ async fn in_browser(dist: &Path) -> Result<BrowserFigures> {
 /// where memory goes; prints, then stops the bench).
 async fn memory_trace(browser: &Browser, ours: &[u32]) -> Result<BrowserFigures> {
     call(browser, "benchLoad('data/participants-1m.csv')").await?;
+    settle().await;
     let baseline: Vec<(u32, u64)> = ours.iter().map(|&p| (p, reset_peak(p))).collect();
     let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let sampling = running.clone();
@@ -176,6 +178,12 @@ async fn memory_trace(browser: &Browser, ours: &[u32]) -> Result<BrowserFigures>
     }
     println!("peak rise {} MB; answer {answer}", peak / 1_000_000);
     std::process::exit(0);
+}
+
+/// Waits for the page to settle after loading a file (the browser frees what it used
+/// for loading), so the memory baseline is not taken in the middle of that.
+async fn settle() {
+    tokio::time::sleep(Duration::from_secs(2)).await;
 }
 
 /// Runs `expression` (a Promise) on the page and waits for its value, polling so that no
