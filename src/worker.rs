@@ -73,16 +73,25 @@ struct Reading {
     total: usize,
     /// The end of the file was read (the last rows are out).
     ended: bool,
-    /// Carrier buffers back from the page, ready for the next rows.
-    carriers: Vec<ArrayBuffer>,
+    /// The file's bytes, front to back.
+    pieces: BlobPieces,
     /// The benchmark's check and payload, run on each piece as it passes.
     bench: Option<StreamedRun>,
     read_ms: f64,
     bench_ms: f64,
 }
 
+/// Carrier buffers back from the page while rows are streamed, and the wake-up of the
+/// reading task waiting for one.
+#[derive(Default)]
+struct Carriers {
+    streaming: bool,
+    free: Vec<ArrayBuffer>,
+    wake: Option<js_sys::Function>,
+}
+
 thread_local! {
-    static READING: RefCell<Option<Reading>> = const { RefCell::new(None) };
+    static CARRIERS: RefCell<Carriers> = RefCell::new(Carriers::default());
     static OUTGOING: RefCell<Option<Outgoing>> = const { RefCell::new(None) };
     static INCOMING: RefCell<Option<Incoming>> = const { RefCell::new(None) };
 }
@@ -98,13 +107,20 @@ pub fn start() {
             Some("read") => read(&replies, &data),
             Some("next") => {
                 let carrier: ArrayBuffer = field(&data, "carrier").unchecked_into();
-                if READING.with(|r| r.borrow().is_some()) {
-                    READING.with(|r| r.borrow_mut().as_mut().map(|reading| reading.carriers.push(carrier)));
-                    pump(&replies)
-                } else {
-                    send_next(&replies, carrier);
-                    Ok(())
+                let wake = CARRIERS.with(|c| {
+                    let mut c = c.borrow_mut();
+                    c.streaming.then(|| c.free.push(carrier.clone()))?;
+                    Some(c.wake.take())
+                });
+                match wake {
+                    Some(wake) => {
+                        if let Some(wake) = wake {
+                            let _ = wake.call0(&JsValue::NULL);
+                        }
+                    }
+                    None => send_next(&replies, carrier),
                 }
+                Ok(())
             }
             Some("check") => begin_check(&data),
             Some("piece") => {
@@ -182,10 +198,19 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
         check_text(&head, encoding).map_err(|e| e.to_string())?;
         let bench = field(message, "bench").is_truthy().then(|| StreamedRun::new(0));
         let stream = CsvStream::new(sniff_delimiter(&head));
-        let reading = Reading { stream, file, name, options, done: 0, total, ended: false, carriers: vec![ArrayBuffer::new(CHUNK), ArrayBuffer::new(CHUNK)], bench, read_ms: 0.0, bench_ms: 0.0 };
-        READING.with(|r| *r.borrow_mut() = Some(reading));
+        let pieces = BlobPieces::new(&file)?;
+        let reading = Reading { stream, file, name, options, done: 0, total, ended: false, pieces, bench, read_ms: 0.0, bench_ms: 0.0 };
+        CARRIERS.with(|c| *c.borrow_mut() = Carriers { streaming: true, free: vec![ArrayBuffer::new(CHUNK), ArrayBuffer::new(CHUNK)], wake: None });
         post(scope, "rows-begin", &[("total", (total as f64).into())], None);
-        return pump(scope);
+        let scope = scope.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let outcome = stream_rows(&scope, reading).await;
+            CARRIERS.with(|c| *c.borrow_mut() = Carriers::default());
+            if let Err(message) = outcome {
+                post(&scope, "error", &[("message", JsValue::from_str(&message))], None);
+            }
+        });
+        return Ok(());
     }
     read_sheet(scope, message, name, options, file)
 }
@@ -209,17 +234,25 @@ fn read_slice(file: &Blob, at: usize, out: &mut [u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads the next pieces of the file being read, as long as there is a carrier to send
-/// their rows in; after the last, says `done` and works out the file's fingerprint.
-fn pump(scope: &DedicatedWorkerGlobalScope) -> Result<(), String> {
+/// The next carrier back from the page (waits for one when both are out).
+async fn next_carrier() -> ArrayBuffer {
     loop {
-        let Some(mut reading) = READING.with(|r| r.borrow_mut().take()) else { return Ok(()) };
-        let Some(carrier) = reading.carriers.pop() else {
-            READING.with(|r| *r.borrow_mut() = Some(reading));
-            return Ok(());
-        };
+        if let Some(carrier) = CARRIERS.with(|c| c.borrow_mut().free.pop()) {
+            return carrier;
+        }
+        let back = js_sys::Promise::new(&mut |resolve, _| CARRIERS.with(|c| c.borrow_mut().wake = Some(resolve)));
+        let _ = wasm_bindgen_futures::JsFuture::from(back).await;
+    }
+}
+
+/// Reads the file piece after piece, sending each piece's rows as soon as a carrier is
+/// free (so the worker reads ahead one piece at most); after the last, says `done` and
+/// works out the file's fingerprint.
+async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -> Result<(), String> {
+    loop {
+        let carrier = next_carrier().await;
         let started = js_sys::Date::now();
-        let piece = match next_rows(&mut reading) {
+        let piece = match next_rows(&mut reading).await {
             Ok(piece) => piece,
             Err(Some(ReadError::InvalidUtf8 { .. })) if reading.options.encoding.is_none() => {
                 // Not UTF-8 after all: the page drops the rows it has, and the file is read
@@ -257,7 +290,6 @@ fn pump(scope: &DedicatedWorkerGlobalScope) -> Result<(), String> {
         let carrier: JsValue = carrier.into();
         let _ = scope.post_message_with_transfer(&rows, &Array::of1(&carrier));
         if !reading.ended {
-            READING.with(|r| *r.borrow_mut() = Some(reading));
             continue;
         }
         let Reading { file, bench, read_ms, bench_ms, .. } = reading;
@@ -270,21 +302,81 @@ fn pump(scope: &DedicatedWorkerGlobalScope) -> Result<(), String> {
         }
         done.push(("file_kind", JsValue::from_str(&serde_json::to_string(&ferry_core::sheet::FileKind::Text(TextEncoding::Utf8)).unwrap_or_default())));
         post(scope, "done", &done, None);
-        send_fingerprint(scope, file);
+        let fingerprint = fingerprint_of(&file).await.map_or(JsValue::UNDEFINED, |f| JsValue::from_str(&f));
+        post(scope, "fingerprint", &[("fingerprint", fingerprint)], None);
         return Ok(());
+    }
+}
+
+/// The file's fingerprint (as [`ferry_core::journal::file_fingerprint`]), read through
+/// once more; `None` when the browser could not read it.
+async fn fingerprint_of(file: &Blob) -> Option<String> {
+    let mut pieces = BlobPieces::new(file).ok()?;
+    let mut fingerprint = ferry_core::journal::Fingerprinter::default();
+    let mut buffer = vec![0; READ_PIECE];
+    loop {
+        let n = pieces.read(&mut buffer).await.ok()?;
+        fingerprint.update(&buffer[..n]);
+        if n < buffer.len() {
+            return Some(fingerprint.finish());
+        }
+    }
+}
+
+/// A Blob read front to back through one buffer of ours (a "bring your own buffer"
+/// stream reader: the browser writes into it), so reading a large file leaves no
+/// garbage behind, unlike reading slices, where each read makes a new buffer.
+struct BlobPieces {
+    reader: web_sys::ReadableStreamByobReader,
+    buffer: Option<ArrayBuffer>,
+    ended: bool,
+}
+
+impl BlobPieces {
+    fn new(file: &Blob) -> Result<BlobPieces, String> {
+        let options = web_sys::ReadableStreamGetReaderOptions::new();
+        options.set_mode(web_sys::ReadableStreamReaderMode::Byob);
+        let reader = file.stream().get_reader_with_options(&options).dyn_into().map_err(|_| UNREADABLE.to_string())?;
+        Ok(BlobPieces { reader, buffer: Some(ArrayBuffer::new(1 << 20)), ended: false })
+    }
+
+    /// Fills `out` with the next bytes; fewer only at the end of the file.
+    async fn read(&mut self, out: &mut [u8]) -> Result<usize, String> {
+        let mut filled = 0;
+        while filled < out.len() && !self.ended {
+            let buffer = self.buffer.take().ok_or(UNREADABLE)?;
+            let room = (buffer.byte_length() as usize).min(out.len() - filled) as u32;
+            let view = Uint8Array::new_with_byte_offset_and_length(&buffer, 0, room);
+            let result = wasm_bindgen_futures::JsFuture::from(self.reader.read_with_array_buffer_view(&view)).await.map_err(|_| UNREADABLE.to_string())?;
+            self.ended = field(&result, "done").is_truthy();
+            let value = field(&result, "value");
+            if let Some(value) = value.dyn_ref::<Uint8Array>() {
+                let n = value.length() as usize;
+                value.copy_to(&mut out[filled..filled + n]);
+                filled += n;
+                // The same memory, handed back under a new name.
+                self.buffer = Some(value.buffer());
+            }
+            if self.buffer.is_none() && !self.ended {
+                return Err(UNREADABLE.into());
+            }
+        }
+        Ok(filled)
     }
 }
 
 /// Reads the next piece of the file (or its end) and takes out the rows finished; the
 /// error is `None` when the browser could not read the file.
-fn next_rows(reading: &mut Reading) -> Result<RowsPiece, Option<ReadError>> {
+async fn next_rows(reading: &mut Reading) -> Result<RowsPiece, Option<ReadError>> {
     if reading.done == reading.total {
         reading.ended = true;
         return reading.stream.finish_rows().map_err(Some);
     }
     let n = READ_PIECE.min(reading.total - reading.done);
     let mut piece = vec![0; n];
-    read_slice(&reading.file, reading.done, &mut piece).map_err(|_| None)?;
+    if reading.pieces.read(&mut piece).await.map_err(|_| None)? != n {
+        return Err(None);
+    }
     reading.stream.feed(&piece)?;
     reading.done += n;
     Ok(reading.stream.take_rows())
