@@ -32,6 +32,9 @@ pub struct Imported {
     pub bench: Option<(String, f64)>,
     /// Size of the worker's wasm memory when it finished reading (0 when read here).
     pub worker_wasm_bytes: f64,
+    /// The longest the page spent on one message from the worker, in milliseconds, and
+    /// what that message was (for the benchmark).
+    pub longest_message: (f64, String),
 }
 
 /// The file's SHA-256 (for the resume journal).
@@ -48,6 +51,7 @@ struct Assembly {
     settle: Option<Function>,
     fingerprinted: Option<Fingerprinted>,
     settle_fingerprint: Option<Function>,
+    longest_message: (f64, String),
 }
 
 /// One file being read; dropping it does not stop it, [`ImportJob::cancel`] does.
@@ -91,7 +95,8 @@ impl ImportJob {
         let started = Rc::new(RefCell::new(false));
         let started_here = started.clone();
         let this_worker = worker.clone();
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        let timed_state = state.clone();
+        let handle = move |event: MessageEvent| {
             let data = event.data();
             let kind = field(&data, "kind").as_string().unwrap_or_default();
             let mut s = state.borrow_mut();
@@ -132,11 +137,16 @@ impl ImportJob {
                 "done" => {
                     let headers: Vec<String> = serde_json::from_str(&field(&data, "headers").as_string().unwrap_or_default()).unwrap_or_default();
                     let kind: Option<FileKind> = serde_json::from_str(&field(&data, "file_kind").as_string().unwrap_or_default()).ok();
+                    let started = js_sys::Date::now();
                     let assembled = match s.rows.take() {
                         Some(_) if s.bad_rows => Err(BAD_PIECES.to_string()),
                         Some(rows) => rows.finish(header_row).map_err(|e| e.to_string()),
                         None => std::mem::take(&mut s.sheet).finish(headers).map_err(|_| BAD_PIECES.to_string()),
                     };
+                    let took = js_sys::Date::now() - started;
+                    if took > s.longest_message.0 {
+                        s.longest_message = (took, "done (the sheet made)".into());
+                    }
                     let result = match (assembled, kind) {
                         (Err(message), _) => Err(message),
                         (Ok(_), None) => Err(BAD_PIECES.to_string()),
@@ -146,6 +156,7 @@ impl ImportJob {
                             read_ms: field(&data, "read_ms").as_f64().unwrap_or(0.0),
                             bench: field(&data, "bench").as_string().map(|t| (t, field(&data, "bench_ms").as_f64().unwrap_or(0.0))),
                             worker_wasm_bytes: field(&data, "wasm_bytes").as_f64().unwrap_or(0.0),
+                            longest_message: s.longest_message.clone(),
                         }),
                     };
                     drop(s);
@@ -165,6 +176,16 @@ impl ImportJob {
                     settle(&state, Err(field(&data, "message").as_string().unwrap_or_default()));
                 }
                 _ => {}
+            }
+        };
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let started = js_sys::Date::now();
+            let kind = field(&event.data(), "kind").as_string().unwrap_or_default();
+            handle(event);
+            let took = js_sys::Date::now() - started;
+            let mut s = timed_state.borrow_mut();
+            if took > s.longest_message.0 {
+                s.longest_message = (took, kind);
             }
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -249,7 +270,7 @@ fn read_here(state: &Rc<RefCell<Assembly>>, file: Blob, name: &str, options: &Re
         let bytes = Uint8Array::new(&buffer);
         let fill = |at: usize, out: &mut [u8]| bytes.subarray(at as u32, (at + out.len()) as u32).copy_to(out);
         let size = bytes.length() as usize;
-        let result = read_in_pieces(&name, size, &options, fill, |_| {}).map(|(sheet, kind)| Imported { sheet, kind, read_ms: 0.0, bench: None, worker_wasm_bytes: 0.0 }).map_err(|e| e.to_string());
+        let result = read_in_pieces(&name, size, &options, fill, |_| {}).map(|(sheet, kind)| Imported { sheet, kind, read_ms: 0.0, bench: None, worker_wasm_bytes: 0.0, longest_message: (0.0, String::new()) }).map_err(|e| e.to_string());
         let ok = result.is_ok();
         settle(&state, result);
         if ok {

@@ -24,6 +24,8 @@ fn main() {
                 "worker_wasm_bytes": imported.worker_wasm_bytes,
                 "page_wasm_bytes": wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length(),
                 "read_ms": imported.read_ms,
+                "longest_message_ms": imported.longest_message.0,
+                "longest_message": imported.longest_message.1,
                 "check_ms": check_ms,
                 "totals": serde_json::from_str::<serde_json::Value>(&totals).unwrap_or_default(),
             });
