@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, MessageEvent, Worker};
 
-use crate::worker_protocol::{field, message, take_piece, take_rows};
+use crate::worker_protocol::{field, message, take_piece, take_rows, UNREADABLE};
 
 /// What the page says when the pieces of a sheet from the worker do not fit together.
 const BAD_PIECES: &str = "Ferry's reader sent back a sheet that does not fit together. Choose the file again.";
@@ -264,7 +264,7 @@ fn read_here(state: &Rc<RefCell<Assembly>>, file: Blob, name: &str, options: &Re
     let (state, name, options) = (state.clone(), name.to_string(), options.clone());
     wasm_bindgen_futures::spawn_local(async move {
         let Ok(buffer) = JsFuture::from(file.array_buffer()).await else {
-            settle(&state, Err("The browser could not read this file. Check that it is not open and locked by another program, then choose it again.".into()));
+            settle(&state, Err(UNREADABLE.into()));
             return;
         };
         let bytes = Uint8Array::new(&buffer);

@@ -31,13 +31,13 @@
 use std::cell::RefCell;
 
 use ferry_core::bench_fixture::StreamedRun;
-use ferry_core::sheet::{detect, fingerprint_in_pieces, is_delimited_text, read_in_pieces, sniff_delimiter, check_text, CsvStream, ReadError, ReadOptions, RowsPiece, SheetAssembler, TextEncoding};
+use ferry_core::sheet::{read_in_pieces, utf8_stream_for, CsvStream, ReadError, ReadOptions, RowsPiece, SheetAssembler, TextEncoding, HEAD};
 use ferry_core::vendors::{find, Target};
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
-use crate::worker_protocol::{field, fill_carrier, message, piece_message, rows_message, take_piece, CHUNK};
+use crate::worker_protocol::{field, fill_carrier, message, piece_message, rows_message, take_piece, CHUNK, UNREADABLE};
 
 
 /// A sheet on its way to the page.
@@ -107,18 +107,10 @@ pub fn start() {
             Some("read") => read(&replies, &data),
             Some("next") => {
                 let carrier: ArrayBuffer = field(&data, "carrier").unchecked_into();
-                let wake = CARRIERS.with(|c| {
-                    let mut c = c.borrow_mut();
-                    c.streaming.then(|| c.free.push(carrier.clone()))?;
-                    Some(c.wake.take())
-                });
-                match wake {
-                    Some(wake) => {
-                        if let Some(wake) = wake {
-                            let _ = wake.call0(&JsValue::NULL);
-                        }
-                    }
-                    None => send_next(&replies, carrier),
+                if CARRIERS.with(|c| c.borrow().streaming) {
+                    give_carrier(carrier);
+                } else {
+                    send_next(&replies, carrier);
                 }
                 Ok(())
             }
@@ -191,13 +183,10 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
         header_row: field(message, "header_row").as_f64().map(|n| n as usize),
     };
     let total = file.size() as usize;
-    let mut head = vec![0; total.min(64 * 1024)];
+    let mut head = vec![0; total.min(HEAD)];
     read_slice(&file, 0, &mut head)?;
-    let encoding = options.encoding.unwrap_or_else(|| detect(&head));
-    if is_delimited_text(&name, &head) && encoding == TextEncoding::Utf8 && total > 0 {
-        check_text(&head, encoding).map_err(|e| e.to_string())?;
+    if let Some(stream) = utf8_stream_for(&name, &head, &options).map_err(|e| e.to_string())?.filter(|_| total > 0) {
         let bench = field(message, "bench").is_truthy().then(|| StreamedRun::new(0));
-        let stream = CsvStream::new(sniff_delimiter(&head));
         let pieces = BlobPieces::new(&file)?;
         let reading = Reading { stream, file, name, options, done: 0, total, ended: false, pieces, bench, read_ms: 0.0, bench_ms: 0.0 };
         CARRIERS.with(|c| *c.borrow_mut() = Carriers { streaming: true, free: vec![ArrayBuffer::new(CHUNK), ArrayBuffer::new(CHUNK)], wake: None });
@@ -219,9 +208,6 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
 /// round trip to the browser's file store, so fewer, larger reads are faster.
 const READ_PIECE: usize = 4 << 20;
 
-/// What the page is told when the browser cannot read the file (moved, deleted, locked).
-const UNREADABLE: &str = "The browser could not read this file. Check that it is not open and locked by another program, then choose it again.";
-
 /// Copies the file's bytes at `at` into `out`.
 fn read_slice(file: &Blob, at: usize, out: &mut [u8]) -> Result<(), String> {
     let piece = file.slice_with_f64_and_f64(at as f64, (at + out.len()) as f64).map_err(|_| UNREADABLE.to_string())?;
@@ -232,6 +218,18 @@ fn read_slice(file: &Blob, at: usize, out: &mut [u8]) -> Result<(), String> {
     }
     bytes.copy_to(out);
     Ok(())
+}
+
+/// A carrier back from the page, for the reading task (woken if it waits for one).
+fn give_carrier(carrier: ArrayBuffer) {
+    let wake = CARRIERS.with(|c| {
+        let mut c = c.borrow_mut();
+        c.free.push(carrier);
+        c.wake.take()
+    });
+    if let Some(wake) = wake {
+        let _ = wake.call0(&JsValue::NULL);
+    }
 }
 
 /// The next carrier back from the page (waits for one when both are out).
@@ -302,10 +300,16 @@ async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -
         }
         done.push(("file_kind", JsValue::from_str(&serde_json::to_string(&ferry_core::sheet::FileKind::Text(TextEncoding::Utf8)).unwrap_or_default())));
         post(scope, "done", &done, None);
-        let fingerprint = fingerprint_of(&file).await.map_or(JsValue::UNDEFINED, |f| JsValue::from_str(&f));
-        post(scope, "fingerprint", &[("fingerprint", fingerprint)], None);
+        send_fingerprint(scope, &file).await;
         return Ok(());
     }
+}
+
+/// Works out the file's fingerprint and sends it to the page (undefined when the browser
+/// could not read the file again).
+async fn send_fingerprint(scope: &DedicatedWorkerGlobalScope, file: &Blob) {
+    let fingerprint = fingerprint_of(file).await.map_or(JsValue::UNDEFINED, |f| JsValue::from_str(&f));
+    post(scope, "fingerprint", &[("fingerprint", fingerprint)], None);
 }
 
 /// The file's fingerprint (as [`ferry_core::journal::file_fingerprint`]), read through
@@ -431,16 +435,10 @@ fn send_next(scope: &DedicatedWorkerGlobalScope, carrier: ArrayBuffer) {
             let Outgoing { text, bounds, numbers, done, file, .. } = out;
             drop((text, bounds, numbers));
             post(scope, "done", &done, None);
-            send_fingerprint(scope, file);
+            let scope = scope.clone();
+            wasm_bindgen_futures::spawn_local(async move { send_fingerprint(&scope, &file).await });
             // The other carrier, when it comes back, finds nothing left to send.
         }
     }
 }
 
-/// Works out the file's fingerprint and sends it to the page.
-fn send_fingerprint(scope: &DedicatedWorkerGlobalScope, file: Blob) {
-    let mut unreadable = false;
-    let fingerprint = fingerprint_in_pieces(file.size() as usize, |at, buf| unreadable |= read_slice(&file, at, buf).is_err());
-    let fingerprint = if unreadable { JsValue::UNDEFINED } else { JsValue::from_str(&fingerprint) };
-    post(scope, "fingerprint", &[("fingerprint", fingerprint)], None);
-}

@@ -8,6 +8,10 @@ use ferry_core::sheet::{BadParts, RowsPiece, SheetAssembler};
 use js_sys::{ArrayBuffer, Object, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+/// What the page is told when the browser cannot read the chosen file (moved, deleted,
+/// locked by another program).
+pub const UNREADABLE: &str = "The browser could not read this file. Check that it is not open and locked by another program, then choose it again.";
+
 /// Bytes per piece.
 pub const CHUNK: u32 = 4 << 20;
 
@@ -83,12 +87,18 @@ pub fn take_piece(sheet: &mut SheetAssembler, piece: &JsValue) {
     }
 }
 
+/// Bytes a piece of rows takes in a carrier: its text, padded to 4, then its cell ends,
+/// row ends and row numbers.
+fn rows_bytes(text: usize, cells: usize, rows: usize) -> usize {
+    text.next_multiple_of(4) + 4 * (cells + 2 * rows)
+}
+
 /// Copies a piece of rows into `carrier` (a bigger one is made when it does not fit):
 /// its text, then (at the next multiple of 4) its cell ends, row ends and row numbers.
 /// Returns the carrier and the `rows {carrier, text, cells, rows}` message to send it in.
 pub fn rows_message(carrier: ArrayBuffer, piece: &RowsPiece) -> (ArrayBuffer, Object) {
     let (text, ends, row_ends, numbers) = piece.parts();
-    let needed = piece.wire_bytes();
+    let needed = rows_bytes(text.len(), ends.len(), numbers.len());
     let carrier = if (carrier.byte_length() as usize) < needed { ArrayBuffer::new(needed.next_multiple_of(1 << 20) as u32) } else { carrier };
     Uint8Array::new_with_byte_offset_and_length(&carrier, 0, text.len() as u32).copy_from(text);
     let mut at = text.len().next_multiple_of(4);
@@ -113,7 +123,7 @@ pub fn take_rows(message: &JsValue) -> Result<RowsPiece, BadParts> {
     let carrier: ArrayBuffer = field(message, "carrier").dyn_into().map_err(|_| BadParts)?;
     let size = |name: &str| field(message, name).as_f64().unwrap_or(0.0) as usize;
     let (text_len, cells, rows) = (size("text"), size("cells"), size("rows"));
-    if text_len.next_multiple_of(4) + 4 * (cells + 2 * rows) > carrier.byte_length() as usize {
+    if rows_bytes(text_len, cells, rows) > carrier.byte_length() as usize {
         return Err(BadParts);
     }
     let mut text = vec![0; text_len];

@@ -169,13 +169,10 @@ pub fn UploadStep() -> impl IntoView {
             let fetched = async {
                 let response = gloo_net::http::Request::get(EXAMPLE_FILE).send().await.ok()?;
                 response.ok().then_some(())?;
-                response.binary().await.ok()
+                blob_of(&response.binary().await.ok()?)
             };
             match fetched.await {
-                Some(bytes) => match blob_of(&bytes) {
-                    Some(file) => take_file(state, error, reading, "example-participants.csv".into(), file),
-                    None => error.set(Some("The example file could not be loaded from this site.".into())),
-                },
+                Some(file) => take_file(state, error, reading, "example-participants.csv".into(), file),
                 None => error.set(Some("The example file could not be loaded from this site.".into())),
             }
         });

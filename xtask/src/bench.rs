@@ -109,7 +109,7 @@ async fn in_browser(dist: &Path) -> Result<BrowserFigures> {
     }
 
     if std::env::var_os("FERRY_BENCH_MEMORY_TRACE").is_some() {
-        return memory_trace(&browser, &ours).await;
+        return memory_trace(browser, &ours).await;
     }
     let mut runs: Vec<[Value; 5]> = Vec::new();
     let mut peak_rise = 0;
@@ -152,8 +152,8 @@ async fn in_browser(dist: &Path) -> Result<BrowserFigures> {
 /// `FERRY_BENCH_MEMORY_TRACE=1 cargo xtask bench`: one Ferry CSV import only, with the
 /// renderer's resident memory above its level just before, every 50 ms (for finding
 /// where memory goes; prints, then stops the bench).
-async fn memory_trace(browser: &Browser, ours: &[u32]) -> Result<BrowserFigures> {
-    call(browser, "benchLoad('data/participants-1m.csv')").await?;
+async fn memory_trace(browser: Browser, ours: &[u32]) -> Result<BrowserFigures> {
+    call(&browser, "benchLoad('data/participants-1m.csv')").await?;
     settle().await;
     let baseline: Vec<(u32, u64)> = ours.iter().map(|&p| (p, reset_peak(p))).collect();
     let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
@@ -169,10 +169,11 @@ async fn memory_trace(browser: &Browser, ours: &[u32]) -> Result<BrowserFigures>
         let peak: u64 = baseline.iter().map(|&(p, rss)| peak(p).saturating_sub(rss)).max().unwrap_or(0);
         (trace, peak)
     });
-    let answer = call(browser, "benchFerry('data/participants-1m.csv', 'participants-1m.csv')").await?;
+    let answer = call(&browser, "benchFerry('data/participants-1m.csv', 'participants-1m.csv')").await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     running.store(false, std::sync::atomic::Ordering::Relaxed);
     let (trace, peak) = sampler.join().map_err(|_| "the sampler stopped")?;
+    browser.close().await;
     for (ms, mb) in trace {
         println!("{ms:>6} ms  {mb:>5} MB");
     }

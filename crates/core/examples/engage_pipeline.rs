@@ -5,16 +5,16 @@
 use std::time::Instant;
 
 use ferry_core::bench_fixture;
-use ferry_core::sheet::{detect, is_delimited_text, read_file, sniff_delimiter, CsvStream, ReadOptions, TextEncoding, PIECE};
+use ferry_core::sheet::{read_file, utf8_stream_for, ReadOptions, HEAD, PIECE};
 
 fn main() {
     let path = std::env::args().nth(1).expect("usage: engage_pipeline FILE");
     let bytes = std::fs::read(&path).expect("readable file");
     let start = Instant::now();
-    if is_delimited_text(&path, &bytes) && detect(&bytes) == TextEncoding::Utf8 {
-        // As the import worker does it: 1 MB pieces, each piece's rows checked and their
+    let head = &bytes[..bytes.len().min(HEAD)];
+    if let Ok(Some(mut stream)) = utf8_stream_for(&path, head, &ReadOptions::default()) {
+        // As the import worker does it: pieces, each piece's rows checked and their
         // records written as they pass.
-        let mut stream = CsvStream::new(sniff_delimiter(&bytes[..bytes.len().min(64 << 10)]));
         let mut run = bench_fixture::StreamedRun::new(0);
         for piece in bytes.chunks(PIECE) {
             stream.feed(piece).expect("UTF-8 CSV");

@@ -140,12 +140,7 @@ impl CsvStream {
     /// Reads the end of the file and builds the sheet; `header_row` (a spreadsheet row
     /// number) overrides the detected header.
     pub fn finish(mut self, header_row: Option<usize>) -> Result<Sheet, ReadError> {
-        if let Some(head) = self.head.take() {
-            self.read_all(head.strip_prefix(UTF8_BOM).unwrap_or(&head))?;
-        }
-        while !self.at_end {
-            self.step(&[])?;
-        }
+        self.read_end()?;
         self.raw.text.truncate(self.used);
         build_sheet(self.raw, header_row)
     }
@@ -168,13 +163,19 @@ impl CsvStream {
 
     /// Reads the end of the file and takes out the last rows (see [`CsvStream::take_rows`]).
     pub fn finish_rows(&mut self) -> Result<RowsPiece, ReadError> {
+        self.read_end()?;
+        Ok(self.take_rows())
+    }
+
+    /// Reads what is held back (a file shorter than a BOM) and the last record.
+    fn read_end(&mut self) -> Result<(), ReadError> {
         if let Some(head) = self.head.take() {
             self.read_all(head.strip_prefix(UTF8_BOM).unwrap_or(&head))?;
         }
         while !self.at_end {
             self.step(&[])?;
         }
-        Ok(self.take_rows())
+        Ok(())
     }
 
     /// One call of the reader: returns the input bytes consumed.

@@ -67,18 +67,31 @@ pub fn read_file(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<(She
 /// Size of the pieces [`read_in_pieces`] reads.
 pub const PIECE: usize = 1 << 20;
 
+/// How much of a file's start [`utf8_stream_for`] wants to see.
+pub const HEAD: usize = 64 * 1024;
+
+/// A reader for the rest of the file when a file starting with `head` (its first [`HEAD`]
+/// bytes) is delimited text in UTF-8 (detected, or chosen in `options`), so it can be
+/// read piece by piece; `None` for a workbook, JSON or text in another encoding, which are
+/// read whole. Refuses binary files.
+pub fn utf8_stream_for(name: &str, head: &[u8], options: &ReadOptions) -> Result<Option<CsvStream>, ReadError> {
+    let encoding = options.encoding.unwrap_or_else(|| decode::detect(head));
+    if !is_delimited_text(name, head) || encoding != TextEncoding::Utf8 {
+        return Ok(None);
+    }
+    check_text(head, encoding)?;
+    Ok(Some(CsvStream::new(sniff_delimiter(head))))
+}
+
 /// Reads a file of `size` bytes handed over in pieces (`fill(offset, buffer)` copies the
 /// bytes at `offset` into `buffer`), so a large file is never held twice: UTF-8 delimited
 /// text is read piece by piece with `progress(bytes read)` after each; other files are
 /// read whole. Returns the sheet and how it was read. A file that looked like UTF-8 but
 /// is not is read again as Windows-1252.
 pub fn read_in_pieces(name: &str, size: usize, options: &ReadOptions, mut fill: impl FnMut(usize, &mut [u8]), mut progress: impl FnMut(usize)) -> Result<(Sheet, FileKind), ReadError> {
-    let mut head = vec![0; size.min(64 * 1024)];
+    let mut head = vec![0; size.min(HEAD)];
     fill(0, &mut head);
-    let encoding = options.encoding.unwrap_or_else(|| decode::detect(&head));
-    if is_delimited_text(name, &head) && encoding == TextEncoding::Utf8 {
-        check_text(&head, encoding)?;
-        let mut stream = CsvStream::new(sniff_delimiter(&head));
+    if let Some(mut stream) = utf8_stream_for(name, &head, options)? {
         stream.reserve(size);
         let mut buffer = vec![0; PIECE.min(size)];
         let mut done = 0;

@@ -94,16 +94,6 @@ impl RowsPiece {
     pub fn parts(&self) -> (&[u8], &[u32], &[u32], &[u32]) {
         (&self.raw.text, &self.raw.ends[1..], &self.raw.row_ends, &self.raw.numbers)
     }
-
-    /// Number of cells.
-    pub fn cell_count(&self) -> usize {
-        self.raw.ends.len() - 1
-    }
-
-    /// Bytes the piece takes on the wire: its text and its three lists of numbers.
-    pub fn wire_bytes(&self) -> usize {
-        self.raw.text.len().next_multiple_of(4) + 4 * (self.cell_count() + 2 * self.raw.numbers.len())
-    }
 }
 
 impl Cells for RowsPiece {
