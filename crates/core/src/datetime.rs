@@ -44,6 +44,11 @@ impl DateTime {
 /// Returns `None` when the text is no real date (month 13, 31 April, 29 February 2023).
 pub fn parse_datetime(text: &str) -> Option<DateTime> {
     let text = text.trim();
+    parse_iso(text.as_bytes()).or_else(|| parse_general(text))
+}
+
+/// [`parse_datetime`] of trimmed text, any of its shapes.
+fn parse_general(text: &str) -> Option<DateTime> {
     let (date, time) = match text.split_once(['T', ' ']) {
         Some((d, t)) => (d, Some(t.trim())),
         None => (text, None),
@@ -73,6 +78,35 @@ pub fn parse_datetime(text: &str) -> Option<DateTime> {
         Some(t) => parse_time(t)?,
     };
     Some(DateTime { year: year as u16, month: month as u8, day: day as u8, hour, minute, second })
+}
+
+/// The common shapes, `YYYY-MM-DD`, `YYYY-MM-DD HH:MM` and `YYYY-MM-DD HH:MM:SS` (or with
+/// `T`), read byte by byte; `None` for any other text or an impossible date (which the
+/// general reading then judges, to the same end).
+fn parse_iso(b: &[u8]) -> Option<DateTime> {
+    let digits = |at: usize, n: usize| -> Option<u32> {
+        b.get(at..at + n)?.iter().try_fold(0u32, |v, &c| c.is_ascii_digit().then(|| v * 10 + (c - b'0') as u32))
+    };
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    if !matches!(b.len(), 10 | 16 | 19) || !at(4, b'-') || !at(7, b'-') {
+        return None;
+    }
+    let (year, month, day) = (digits(0, 4)?, digits(5, 2)?, digits(8, 2)?);
+    let (mut hour, mut minute, mut second) = (0, 0, 0);
+    if b.len() > 10 {
+        if !(at(10, b' ') || at(10, b'T')) || !at(13, b':') {
+            return None;
+        }
+        (hour, minute) = (digits(11, 2)?, digits(14, 2)?);
+        if b.len() == 19 {
+            if !at(16, b':') {
+                return None;
+            }
+            second = digits(17, 2)?;
+        }
+    }
+    let valid = (1000..=9999).contains(&year) && (1..=12).contains(&month) && day != 0 && day <= days_in_month(year, month) && hour < 24 && minute < 60 && second < 60;
+    valid.then_some(DateTime { year: year as u16, month: month as u8, day: day as u8, hour: hour as u8, minute: minute as u8, second: second as u8 })
 }
 
 fn parse_time(t: &str) -> Option<(u8, u8, u8)> {
@@ -165,5 +199,28 @@ mod tests {
         for bad in ["", "2024-13-01", "2023-02-29", "2024-04-31", "31/31/2024", "2024-09-01 10:100", "2024-09-01 25:00", "yesterday", "24-09-01"] {
             assert_eq!(canon(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_quick_iso_reading_agrees_with_the_general_one() {
+        // Every shape parse_iso takes, with good and impossible values: where it answers,
+        // the general reading (parse_datetime without it) must give the same.
+        let mut answered = 0;
+        for year in ["2024", "0999", "1000", "9999", "2023", "20x4"] {
+            for month in ["01", "02", "04", "12", "13", "00"] {
+                for day in ["01", "28", "29", "30", "31", "00", "32"] {
+                    for time in ["", " 00:00", "T23:59", " 24:00", " 12:60", " 10:10:05", "T10:10:59", " 10:10:60", " 1:10", " 10-10"] {
+                        let text = format!("{year}-{month}-{day}{time}");
+                        if let Some(quick) = parse_iso(text.as_bytes()) {
+                            answered += 1;
+                            assert_eq!(Some(quick), parse_general(&text), "{text}");
+                        } else {
+                            assert_eq!(parse_general(&text), parse_datetime(&text), "{text}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(answered > 100, "{answered}");
     }
 }

@@ -41,14 +41,16 @@ impl FirstSeen {
         let key = key.as_bytes();
         let h = hash(key);
         let text = &self.text;
-        if let Some(&(_, _, first)) = self.table.find(h, |&(s, e, _)| &text[s as usize..e as usize] == key) {
-            return Some(first as usize);
+        // One probe of the table for both the look-up and the insertion.
+        match self.table.entry(h, |&(s, e, _)| &text[s as usize..e as usize] == key, |&(s, e, _)| hash(&text[s as usize..e as usize])) {
+            hashbrown::hash_table::Entry::Occupied(seen) => Some(seen.get().2 as usize),
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                let start = self.text.len() as u32;
+                self.text.extend_from_slice(key);
+                slot.insert((start, self.text.len() as u32, row as u32));
+                None
+            }
         }
-        let start = self.text.len() as u32;
-        self.text.extend_from_slice(key);
-        let text = &self.text;
-        self.table.insert_unique(h, (start, text.len() as u32, row as u32), |&(s, e, _)| hash(&text[s as usize..e as usize]));
-        None
     }
 
     /// Number of texts seen.

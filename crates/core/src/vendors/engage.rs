@@ -24,7 +24,7 @@ use crate::report::Outcome;
 use crate::send::{Engine, Policy, Prerequisite, Protocol, Verdict};
 use crate::first_seen::FirstSeen;
 use crate::sheet::{Cells, Sheet};
-use crate::text::is_valid_email;
+use crate::text::{is_valid_email, write_json_string};
 
 /// Engage in the list of targets.
 pub const VENDOR: super::Vendor = super::Vendor {
@@ -378,7 +378,7 @@ pub fn write_record(out: &mut Vec<u8>, sheet: &Sheet, mapping: &Mapping, setting
 }
 
 fn write_planned<C: Cells + ?Sized>(out: &mut Vec<u8>, sheet: &C, plan: &Plan, activity: &str, index: usize) {
-    let string = |out: &mut Vec<u8>, s: &str| serde_json::to_writer(&mut *out, s).expect("writing to memory");
+    let string = write_json_string;
     let object = |out: &mut Vec<u8>, fields: &[(&FieldSpec, &Source, &str)], first: &mut bool| {
         for (field, source, name) in fields {
             let Some(text) = text_of(sheet, index, source) else { continue };
