@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker};
 
-use crate::import::WORKER_URL;
+use crate::spare_worker;
 use crate::worker_protocol::{field, fill_carrier, message, piece_message, CHUNK};
 
 
@@ -53,52 +53,32 @@ impl CheckJob {
         let state = Rc::new(RefCell::new(Progress::default()));
         let settle_into = state.clone();
         let done = Promise::new(&mut |resolve, _| settle_into.borrow_mut().settle = Some(resolve));
-        let worker = Worker::new(WORKER_URL).ok();
-        let job = CheckJob { worker: worker.clone(), state: state.clone(), done };
-        let Some(worker) = worker else {
+        let started_worker = spare_worker::take();
+        let job = CheckJob { worker: started_worker.as_ref().map(|s| s.worker.clone()), state: state.clone(), done };
+        let Some(spare_worker::Started { worker, ready }) = started_worker else {
             check_here(&state, sheet, &request);
             return job;
         };
-        let started = Rc::new(RefCell::new(false));
+        let started = Rc::new(RefCell::new(ready));
+        let request_now = ready.then(|| request.clone());
         let (this_worker, started_here, request_here) = (worker.clone(), started.clone(), request.clone());
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let data = event.data();
             match field(&data, "kind").as_string().as_deref() {
                 Some("ready") => {
                     *started_here.borrow_mut() = true;
-                    let begin = sheet.with_untracked(|s| {
-                        let s = s.as_ref()?;
-                        let (text, bounds, numbers) = s.parts_ref();
-                        Some(message(
-                            "check",
-                            &[
-                                ("target", serde_json::to_string(&request_here.target).unwrap_or_default().into()),
-                                ("mapping", serde_json::to_string(&request_here.mapping).unwrap_or_default().into()),
-                                ("settings", request_here.settings.clone().into()),
-                                ("headers", serde_json::to_string(&s.headers).unwrap_or_default().into()),
-                                ("text", (text.len() as f64).into()),
-                                ("bounds", (bounds.len() as f64).into()),
-                                ("numbers", (numbers.len() as f64).into()),
-                            ],
-                        ))
-                    });
-                    match begin {
-                        Some(begin) => {
-                            let _ = this_worker.post_message(&begin);
-                            send_next(&this_worker, &state, sheet, ArrayBuffer::new(CHUNK));
-                            send_next(&this_worker, &state, sheet, ArrayBuffer::new(CHUNK));
-                        }
-                        None => settle(&state, Err("There is no sheet to check.".into())),
-                    }
+                    begin(&this_worker, &state, sheet, &request_here);
                 }
                 Some("next") => send_next(&this_worker, &state, sheet, field(&data, "carrier").unchecked_into()),
                 Some("findings") => {
                     this_worker.terminate();
+                    spare_worker::warm();
                     let findings = serde_json::from_str(&field(&data, "findings").as_string().unwrap_or_default()).map_err(|e| e.to_string());
                     settle(&state, findings);
                 }
                 Some("error") => {
                     this_worker.terminate();
+                    spare_worker::warm();
                     settle(&state, Err(field(&data, "message").as_string().unwrap_or_default()));
                 }
                 _ => {}
@@ -116,6 +96,10 @@ impl CheckJob {
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
+        if let Some(request) = request_now {
+            // A spare worker that is ready already.
+            begin(&worker, &job.state, sheet, &request);
+        }
         job
     }
 
@@ -129,8 +113,37 @@ impl CheckJob {
     pub fn cancel(&self) {
         if let Some(worker) = &self.worker {
             worker.terminate();
+            spare_worker::warm();
         }
         settle(&self.state, Err("The check was cancelled.".into()));
+    }
+}
+
+/// Sends the worker what to check and the sheet's first two pieces.
+fn begin(worker: &Worker, state: &Rc<RefCell<Progress>>, sheet: RwSignal<Option<Sheet>>, request: &CheckRequest) {
+    let begin = sheet.with_untracked(|s| {
+        let s = s.as_ref()?;
+        let (text, bounds, numbers) = s.parts_ref();
+        Some(message(
+            "check",
+            &[
+                ("target", serde_json::to_string(&request.target).unwrap_or_default().into()),
+                ("mapping", serde_json::to_string(&request.mapping).unwrap_or_default().into()),
+                ("settings", request.settings.clone().into()),
+                ("headers", serde_json::to_string(&s.headers).unwrap_or_default().into()),
+                ("text", (text.len() as f64).into()),
+                ("bounds", (bounds.len() as f64).into()),
+                ("numbers", (numbers.len() as f64).into()),
+            ],
+        ))
+    });
+    match begin {
+        Some(begin) => {
+            let _ = worker.post_message(&begin);
+            send_next(worker, state, sheet, ArrayBuffer::new(CHUNK));
+            send_next(worker, state, sheet, ArrayBuffer::new(CHUNK));
+        }
+        None => settle(state, Err("There is no sheet to check.".into())),
     }
 }
 

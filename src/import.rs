@@ -6,19 +6,17 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, FileKind, ReadOptions, RowsAssembler, Sheet, SheetAssembler};
+use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, FileKind, ReadOptions, Room, RowsAssembler, Sheet, SheetAssembler};
 use js_sys::{Array, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, MessageEvent, Worker};
 
+use crate::spare_worker;
 use crate::worker_protocol::{field, message, take_piece, take_rows, UNREADABLE};
 
 /// What the page says when the pieces of a sheet from the worker do not fit together.
 const BAD_PIECES: &str = "Ferry's reader sent back a sheet that does not fit together. Choose the file again.";
-
-/// Where trunk puts the worker's loader, next to the page.
-pub const WORKER_URL: &str = "./ferry-worker_loader.js";
 
 /// A file read into a sheet.
 pub struct Imported {
@@ -83,18 +81,19 @@ impl ImportJob {
                 ("file", file.clone().into()),
             ],
         );
-        let worker = Worker::new(WORKER_URL).ok();
-        let job = ImportJob { worker: worker.clone(), state: state.clone(), done, fingerprinted };
-        let Some(worker) = worker else {
+        let started_worker = spare_worker::take();
+        let job = ImportJob { worker: started_worker.as_ref().map(|s| s.worker.clone()), state: state.clone(), done, fingerprinted };
+        let Some(spare_worker::Started { worker, ready }) = started_worker else {
             read_here(&state, file, name, options);
             return job;
         };
         let on_progress = Rc::new(on_progress);
         let (fallback_state, fallback_name, fallback_options, fallback_file) = (state.clone(), name.to_string(), options.clone(), file.clone());
         let header_row = options.header_row;
-        let started = Rc::new(RefCell::new(false));
+        let started = Rc::new(RefCell::new(ready));
         let started_here = started.clone();
         let this_worker = worker.clone();
+        let first_request = ready.then(|| request.clone());
         let timed_state = state.clone();
         let handle = move |event: MessageEvent| {
             let data = event.data();
@@ -107,19 +106,20 @@ impl ImportJob {
                 }
                 "progress" => on_progress(field(&data, "done").as_f64().unwrap_or(0.0), field(&data, "total").as_f64().unwrap_or(0.0)),
                 "rows-begin" => {
-                    s.rows = Some(RowsAssembler::default());
+                    let size = |n: &str| field(&data, n).as_f64().unwrap_or(0.0) as usize;
+                    let mut rows = RowsAssembler::default();
+                    rows.reserve(Room { text: size("room_text"), cells: size("room_cells"), rows: size("room_rows") });
+                    s.rows = Some(rows);
                     s.bad_rows = false;
                 }
                 "rows-reset" => s.rows = None,
                 "rows" => {
                     let piece = take_rows(&data);
-                    let size = |n: &str| field(&data, n).as_f64().map(|v| v as usize);
                     let mut bad = false;
                     if let Some(rows) = s.rows.as_mut() {
-                        if let (Some(text), Some(cells), Some(count)) = (size("reserve_text"), size("reserve_cells"), size("reserve_rows")) {
-                            rows.reserve(text, cells, count);
-                        }
                         bad = piece.and_then(|piece| rows.push(&piece)).is_err();
+                        let size = |n: &str| field(&data, n).as_f64().unwrap_or(0.0) as usize;
+                        rows.expect_share(size("done"), size("total"));
                     }
                     s.bad_rows |= bad;
                     let carrier = field(&data, "carrier");
@@ -164,6 +164,7 @@ impl ImportJob {
                 }
                 "fingerprint" => {
                     this_worker.terminate();
+                    spare_worker::warm();
                     drop(s);
                     match field(&data, "fingerprint").as_string() {
                         Some(fingerprint) => settle_fingerprint(&state, fingerprint),
@@ -172,6 +173,7 @@ impl ImportJob {
                 }
                 "error" => {
                     this_worker.terminate();
+                    spare_worker::warm();
                     drop(s);
                     settle(&state, Err(field(&data, "message").as_string().unwrap_or_default()));
                 }
@@ -200,6 +202,10 @@ impl ImportJob {
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
+        if let Some(request) = first_request {
+            // A spare worker that is ready already.
+            let _ = worker.post_message(&request);
+        }
         job
     }
 
@@ -222,6 +228,7 @@ impl ImportJob {
     pub fn cancel(&self) {
         if let Some(worker) = &self.worker {
             worker.terminate();
+            spare_worker::warm();
         }
         settle(&self.state, Err("Reading was cancelled.".into()));
     }

@@ -11,6 +11,7 @@ pub mod page_config;
 pub mod pk_reader;
 pub mod relay;
 pub mod send_driver;
+pub mod spare_worker;
 pub mod steps;
 pub mod transport;
 pub mod worker;
@@ -20,4 +21,6 @@ pub mod worker_protocol;
 pub fn start() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
+    // Ready before the user has chosen a file.
+    spare_worker::warm();
 }

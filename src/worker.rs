@@ -7,9 +7,10 @@
 //! the page never holds its bytes).
 //!
 //! A UTF-8 CSV file goes to the page as its rows, while it is read, so the sheet is only
-//! ever held once: `rows-begin {total}`, then for each 4 MB piece of the file `progress`
-//! and `rows {carrier, text, cells, rows}` (the first with `reserve_text`,
-//! `reserve_cells`, `reserve_rows`: the room the page should set aside), two carriers
+//! ever held once: `rows-begin {total, room_text, room_cells, room_rows}` (the room the
+//! rows will take, judged from the first bytes), then for each 4 MB piece of the file `progress`
+//! and `rows {carrier, text, cells, rows, done, total}` (`done` of `total` bytes read:
+//! the page sets aside room for the rest from them), two carriers
 //! going back and forth (the worker reads ahead one piece at most); then `done` and
 //! `fingerprint` as below. When a later piece turns out not to be UTF-8: `rows-reset`,
 //! and the file is read again as Windows-1252 and sent as a sheet.
@@ -31,7 +32,7 @@
 use std::cell::RefCell;
 
 use ferry_core::bench_fixture::StreamedRun;
-use ferry_core::sheet::{read_in_pieces, utf8_stream_for, CsvStream, ReadError, ReadOptions, RowsPiece, SheetAssembler, TextEncoding, HEAD};
+use ferry_core::sheet::{read_in_pieces, utf8_stream_for, CsvStream, ReadError, ReadOptions, Room, RowsPiece, SheetAssembler, TextEncoding, HEAD};
 use ferry_core::vendors::{find, Target};
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -186,11 +187,15 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
     let mut head = vec![0; total.min(HEAD)];
     read_slice(&file, 0, &mut head)?;
     if let Some(stream) = utf8_stream_for(&name, &head, &options).map_err(|e| e.to_string())?.filter(|_| total > 0) {
-        let bench = field(message, "bench").is_truthy().then(|| StreamedRun::new(0));
+        // The room the rows will take, judged from the first bytes: the page sets it aside
+        // at once (growing memory as pieces arrive would pause it each time).
+        let room = utf8_stream_for(&name, &head, &options).ok().flatten().map_or(Room::default(), |probe| Room::projected(probe, &head, total));
+        let bench = field(message, "bench").is_truthy().then(|| StreamedRun::new(room.rows));
         let pieces = BlobPieces::new(&file)?;
         let reading = Reading { stream, file, name, options, done: 0, total, ended: false, pieces, bench, read_ms: 0.0, bench_ms: 0.0 };
         CARRIERS.with(|c| *c.borrow_mut() = Carriers { streaming: true, free: vec![ArrayBuffer::new(CHUNK), ArrayBuffer::new(CHUNK)], wake: None });
-        post(scope, "rows-begin", &[("total", (total as f64).into())], None);
+        let begin = [("total", total), ("room_text", room.text), ("room_cells", room.cells), ("room_rows", room.rows)];
+        post(scope, "rows-begin", &begin.map(|(name, n)| (name, JsValue::from_f64(n as f64))), None);
         let scope = scope.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let outcome = stream_rows(&scope, reading).await;
@@ -270,20 +275,8 @@ async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -
             reading.bench_ms += js_sys::Date::now() - started;
         }
         let (carrier, rows) = rows_message(carrier, &piece);
-        if reading.done == READ_PIECE.min(reading.total) && !reading.ended {
-            // After the first piece: how much room the whole sheet will need, roughly (a
-            // little more than the first piece makes of the file; the page grows it by
-            // small steps past that).
-            let scale = reading.total as f64 / reading.done as f64 * 1.05;
-            let (text, cells, _, numbers) = piece.parts();
-            let estimate = |n: usize| JsValue::from_f64((n as f64 * scale).ceil() + 1024.0);
-            if let Some(run) = reading.bench.as_mut() {
-                run.expect((numbers.len() as f64 * scale) as usize);
-            }
-            let _ = js_sys::Reflect::set(&rows, &"reserve_text".into(), &estimate(text.len()));
-            let _ = js_sys::Reflect::set(&rows, &"reserve_cells".into(), &estimate(cells.len()));
-            let _ = js_sys::Reflect::set(&rows, &"reserve_rows".into(), &estimate(numbers.len()));
-        }
+        let _ = js_sys::Reflect::set(&rows, &"done".into(), &(reading.done as f64).into());
+        let _ = js_sys::Reflect::set(&rows, &"total".into(), &(reading.total as f64).into());
         drop(piece);
         let carrier: JsValue = carrier.into();
         let _ = scope.post_message_with_transfer(&rows, &Array::of1(&carrier));
@@ -329,10 +322,17 @@ async fn fingerprint_of(file: &Blob) -> Option<String> {
 
 /// A Blob read front to back through one buffer of ours (a "bring your own buffer"
 /// stream reader: the browser writes into it), so reading a large file leaves no
-/// garbage behind, unlike reading slices, where each read makes a new buffer.
+/// garbage behind, unlike reading slices, where each read makes a new buffer. After each
+/// [`BlobPieces::read`] the next read is already asked for, so the browser fetches the
+/// next bytes while this worker works on the ones it has.
 struct BlobPieces {
     reader: web_sys::ReadableStreamByobReader,
-    buffer: Option<ArrayBuffer>,
+    /// Bytes the browser gave that were not handed out yet, and how many of them were.
+    held: Option<(Uint8Array, usize)>,
+    /// The read asked for ahead.
+    pending: Option<js_sys::Promise>,
+    /// The buffer, when no read has it.
+    free: Option<ArrayBuffer>,
     ended: bool,
 }
 
@@ -341,29 +341,49 @@ impl BlobPieces {
         let options = web_sys::ReadableStreamGetReaderOptions::new();
         options.set_mode(web_sys::ReadableStreamReaderMode::Byob);
         let reader = file.stream().get_reader_with_options(&options).dyn_into().map_err(|_| UNREADABLE.to_string())?;
-        Ok(BlobPieces { reader, buffer: Some(ArrayBuffer::new(1 << 20)), ended: false })
+        Ok(BlobPieces { reader, held: None, pending: None, free: Some(ArrayBuffer::new(READ_PIECE as u32)), ended: false })
+    }
+
+    /// Asks the browser for the next bytes, into the free buffer.
+    fn ask(&mut self) -> Result<js_sys::Promise, String> {
+        let buffer = self.free.take().ok_or(UNREADABLE)?;
+        Ok(self.reader.read_with_array_buffer_view(&Uint8Array::new(&buffer)))
     }
 
     /// Fills `out` with the next bytes; fewer only at the end of the file.
     async fn read(&mut self, out: &mut [u8]) -> Result<usize, String> {
         let mut filled = 0;
-        while filled < out.len() && !self.ended {
-            let buffer = self.buffer.take().ok_or(UNREADABLE)?;
-            let room = (buffer.byte_length() as usize).min(out.len() - filled) as u32;
-            let view = Uint8Array::new_with_byte_offset_and_length(&buffer, 0, room);
-            let result = wasm_bindgen_futures::JsFuture::from(self.reader.read_with_array_buffer_view(&view)).await.map_err(|_| UNREADABLE.to_string())?;
-            self.ended = field(&result, "done").is_truthy();
-            let value = field(&result, "value");
-            if let Some(value) = value.dyn_ref::<Uint8Array>() {
-                let n = value.length() as usize;
-                value.copy_to(&mut out[filled..filled + n]);
+        while filled < out.len() {
+            if let Some((value, taken)) = self.held.take() {
+                let n = (value.length() as usize - taken).min(out.len() - filled);
+                value.subarray(taken as u32, (taken + n) as u32).copy_to(&mut out[filled..filled + n]);
                 filled += n;
-                // The same memory, handed back under a new name.
-                self.buffer = Some(value.buffer());
+                if taken + n < value.length() as usize {
+                    self.held = Some((value, taken + n));
+                } else {
+                    // The same memory, handed back under a new name.
+                    self.free = Some(value.buffer());
+                }
+                continue;
             }
-            if self.buffer.is_none() && !self.ended {
-                return Err(UNREADABLE.into());
+            if self.ended {
+                break;
             }
+            let asked = match self.pending.take() {
+                Some(asked) => asked,
+                None => self.ask()?,
+            };
+            let result = wasm_bindgen_futures::JsFuture::from(asked).await.map_err(|_| UNREADABLE.to_string())?;
+            self.ended = field(&result, "done").is_truthy();
+            match field(&result, "value").dyn_into::<Uint8Array>() {
+                Ok(value) if value.length() > 0 => self.held = Some((value, 0)),
+                Ok(value) => self.free = Some(value.buffer()),
+                Err(_) if self.ended => {}
+                Err(_) => return Err(UNREADABLE.into()),
+            }
+        }
+        if self.held.is_none() && self.pending.is_none() && !self.ended {
+            self.pending = Some(self.ask()?);
         }
         Ok(filled)
     }

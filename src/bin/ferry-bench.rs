@@ -9,6 +9,8 @@ use wasm_bindgen::prelude::*;
 
 fn main() {
     console_error_panic_hook::set_once();
+    // As the app does: a worker ready before the file is chosen.
+    ferry::spare_worker::warm();
     let import = Closure::<dyn Fn(web_sys::Blob, String) -> js_sys::Promise>::new(|file: web_sys::Blob, name: String| {
         wasm_bindgen_futures::future_to_promise(async move {
             let job = ImportJob::start(file, &name, &ReadOptions::default(), true, |_, _| {});

@@ -102,14 +102,6 @@ impl StreamedRun {
         StreamedRun { head: Some(RowsAssembler::default()), expected: expected_rows, ..StreamedRun::default() }
     }
 
-    /// Expects about `rows` rows in all (sets aside room, once checking starts).
-    pub fn expect(&mut self, rows: usize) {
-        self.expected = rows;
-        if let Some((checker, _)) = self.started.as_mut() {
-            checker.reserve(rows.saturating_sub(checker.rows()));
-        }
-    }
-
     /// Takes the next rows of the file.
     pub fn push(&mut self, piece: &RowsPiece) {
         match self.head.as_mut() {

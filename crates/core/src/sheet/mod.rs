@@ -11,7 +11,7 @@ mod workbook;
 pub use csv_reader::{check_text, read_csv, read_csv_as, sniff_delimiter, CsvStream};
 #[doc(hidden)]
 pub use decode::detect;
-pub use rows::{Below, Cells, RowsAssembler, RowsPiece};
+pub use rows::{Below, Cells, Room, RowsAssembler, RowsPiece};
 pub use table::{BadParts, Row, Sheet, SheetAssembler, SheetParts};
 pub(crate) use table::RawRows;
 pub use decode::TextEncoding;
@@ -147,17 +147,60 @@ pub fn fingerprint_in_pieces(size: usize, mut fill: impl FnMut(usize, &mut [u8])
 /// a title line (one or two cells, less than half as wide as the rows below it).
 /// Rows above the header are left out; text beyond the header's width gets new columns.
 pub(crate) fn build_sheet(raw: RawRows, header_row: Option<usize>) -> Result<Sheet, ReadError> {
+    build_sheet_knowing(raw, header_row, None)
+}
+
+/// Rows from the first that header detection never looks at ([`HEADER_LOOKAHEAD`]) on:
+/// how many cells they have and how far their text reaches, noted as rows arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RowsBelow {
+    /// Rows noted (from row [`HEADER_LOOKAHEAD`] on).
+    pub(crate) rows: usize,
+    /// The most cells up to a cell with text, in any of them.
+    pub(crate) span: usize,
+    /// The fewest and the most cells in one of them.
+    pub(crate) fewest: usize,
+    pub(crate) most: usize,
+}
+
+impl Default for RowsBelow {
+    fn default() -> Self {
+        RowsBelow { rows: 0, span: 0, fewest: usize::MAX, most: 0 }
+    }
+}
+
+impl RowsBelow {
+    /// Notes `raw`'s rows from `first` on (those below the look-ahead).
+    pub(crate) fn note(&mut self, raw: &RawRows, first: usize) {
+        for r in first.max(HEADER_LOOKAHEAD)..raw.len() {
+            let cells = raw.cells_in(r);
+            self.rows += 1;
+            self.fewest = self.fewest.min(cells);
+            self.most = self.most.max(cells);
+            if let Some(last) = (0..cells).rposition(|c| !raw.cell(r, c).is_empty()) {
+                self.span = self.span.max(last + 1);
+            }
+        }
+    }
+}
+
+/// Rows header detection looks at; rows below them cannot change which row is the header.
+pub(crate) const HEADER_LOOKAHEAD: usize = 30;
+
+/// [`build_sheet`], with what is already known of the rows below the look-ahead (when
+/// the header is above them, they need not be looked at again).
+pub(crate) fn build_sheet_knowing(raw: RawRows, header_row: Option<usize>, below: Option<RowsBelow>) -> Result<Sheet, ReadError> {
     if raw.len() == 0 {
         return Err(ReadError::Empty);
     }
     let index = header_index(&raw, header_row);
-    let span = (index + 1..raw.len())
-        .filter_map(|r| (0..raw.cells_in(r)).rposition(|c| !raw.cell(r, c).is_empty()))
-        .max()
-        .map_or(0, |p| p + 1)
-        .max(raw.cells_in(index));
+    let below = below.filter(|b| index < HEADER_LOOKAHEAD && b.rows > 0 && HEADER_LOOKAHEAD + b.rows == raw.len());
+    let scan_end = if below.is_some() { HEADER_LOOKAHEAD } else { raw.len() };
+    let scanned = (index + 1..scan_end).filter_map(|r| (0..raw.cells_in(r)).rposition(|c| !raw.cell(r, c).is_empty()).map(|p| p + 1)).max().unwrap_or(0);
+    let span = scanned.max(below.map_or(0, |b| b.span)).max(raw.cells_in(index));
     let raw_headers: Vec<String> = (0..span).map(|c| raw.cell(index, c).to_string()).collect();
-    let mut sheet = raw.into_sheet(tidy_headers(raw_headers.clone()), index);
+    let uniform = (index + 1..scan_end).all(|r| raw.cells_in(r) == span) && below.is_none_or(|b| b.fewest == span && b.most == span);
+    let mut sheet = raw.into_sheet(tidy_headers(raw_headers.clone()), index, uniform);
     // Columns with no header and no value in any row (trailing separators, spreadsheet
     // columns that were only formatted) are dropped.
     let keep: Vec<bool> = (0..span).map(|c| !raw_headers[c].trim().is_empty() || (0..sheet.len()).any(|r| !sheet.cell(r, c).is_empty())).collect();

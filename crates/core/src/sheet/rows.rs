@@ -4,7 +4,7 @@
 //! on the other side, so a large file is never held whole twice.
 
 use super::table::{is_boundary, RawRows};
-use super::{build_sheet, header_index, tidy_headers, BadParts, ReadError, Sheet};
+use super::{build_sheet_knowing, header_index, tidy_headers, BadParts, CsvStream, ReadError, RowsBelow, Sheet};
 
 /// Rows of cells a check can read: a whole sheet, or a piece of one on its way.
 pub trait Cells {
@@ -108,20 +108,74 @@ impl Cells for RowsPiece {
     }
 }
 
-/// Puts [`RowsPiece`]s together, in order, and makes the sheet of them.
+/// Room for the rows of a whole file: bytes of text, cells and rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Room {
+    /// Bytes of cell text.
+    pub text: usize,
+    /// Cells.
+    pub cells: usize,
+    /// Rows.
+    pub rows: usize,
+}
+
+impl Room {
+    /// The room the rows of a file of `total` bytes will take, projected (with a tenth
+    /// more) from the rows of its first bytes, `head`, read with `stream` (a fresh reader
+    /// for the file). Never more text than the file has bytes.
+    pub fn projected(mut stream: CsvStream, head: &[u8], total: usize) -> Room {
+        if head.is_empty() || stream.feed(head).is_err() {
+            return Room::default();
+        }
+        let piece = stream.take_rows();
+        let (text, cells, _, rows) = piece.parts();
+        let scale = total as f64 / head.len() as f64 * 1.1;
+        let project = |n: usize| (n as f64 * scale) as usize + 64;
+        Room { text: project(text.len()).min(total), cells: project(cells.len()), rows: project(rows.len()) }
+    }
+}
+
+/// Puts [`RowsPiece`]s together, in order, and makes the sheet of them. What making the
+/// sheet needs to know of every row (how wide the rows are, where their last text is) is
+/// worked out as the pieces arrive, so the last step is short.
 #[derive(Debug, Default)]
 pub struct RowsAssembler {
     raw: RawRows,
+    below: RowsBelow,
 }
 
 impl RowsAssembler {
-    /// Sets aside room for this much text, cells and rows in all (estimates: past them,
-    /// the room grows by an eighth at a time).
-    pub fn reserve(&mut self, text: usize, cells: usize, rows: usize) {
-        self.raw.text.reserve_exact(text.saturating_sub(self.raw.text.len()));
-        self.raw.ends.reserve_exact(cells.saturating_sub(self.raw.ends.len()));
-        self.raw.row_ends.reserve_exact(rows.saturating_sub(self.raw.row_ends.len()));
-        self.raw.numbers.reserve_exact(rows.saturating_sub(self.raw.numbers.len()));
+    /// Sets aside `room` (from [`Room::projected`]) before the first piece comes, so the
+    /// memory is set aside once, at the start, instead of while pieces arrive. Room
+    /// never written costs no memory.
+    pub fn reserve(&mut self, room: Room) {
+        self.raw.text.reserve_exact(room.text.saturating_sub(self.raw.text.len()));
+        self.raw.ends.reserve_exact(room.cells.saturating_sub(self.raw.ends.len()));
+        self.raw.row_ends.reserve_exact(room.rows.saturating_sub(self.raw.row_ends.len()));
+        self.raw.numbers.reserve_exact(room.rows.saturating_sub(self.raw.numbers.len()));
+    }
+
+    /// The rows so far came from `done` of the file's `total` bytes: sets aside room for
+    /// the rest of the file, projected from them, when what is set aside looks short.
+    /// Called after each piece, room is grown early (while the rows are few and moving
+    /// them is quick) and rarely late, so no one piece costs the page a long pause.
+    /// Untouched room costs no memory until it is written.
+    pub fn expect_share(&mut self, done: usize, total: usize) {
+        if done == 0 || total <= done {
+            return;
+        }
+        let scale = total as f64 / done as f64;
+        fn ensure<T>(values: &mut Vec<T>, scale: f64) {
+            let projected = values.len() as f64 * scale;
+            if projected * 1.02 > values.capacity() as f64 {
+                let room = (projected * 1.1) as usize + 1024;
+                values.reserve_exact(room.saturating_sub(values.len()));
+            }
+        }
+        ensure(&mut self.raw.text, scale);
+        ensure(&mut self.raw.ends, scale);
+        ensure(&mut self.raw.row_ends, scale);
+        ensure(&mut self.raw.numbers, scale);
     }
 
     /// Adds the next piece; refuses one whose rows do not come after the ones before.
@@ -144,7 +198,9 @@ impl RowsAssembler {
         let more_rows = grow(rows.len(), (rows.len() + piece.raw.row_ends.len()).saturating_sub(rows.capacity()));
         rows.reserve_exact(more_rows);
         self.raw.numbers.reserve_exact(more_rows);
+        let first = self.raw.len();
         self.raw.append(&piece.raw);
+        self.below.note(&self.raw, first);
         Ok(())
     }
 
@@ -173,7 +229,7 @@ impl RowsAssembler {
     /// The sheet: header row `header_row` (a spreadsheet row number) or the detected one,
     /// as [`super::read_csv`] makes it.
     pub fn finish(self, header_row: Option<usize>) -> Result<Sheet, ReadError> {
-        build_sheet(self.raw, header_row)
+        build_sheet_knowing(self.raw, header_row, Some(self.below))
     }
 
     /// Takes the rows out, as one piece.
@@ -218,6 +274,90 @@ mod tests {
         assert_eq!(whole.headers, ["Name", "Email", "Note", "Column D"]);
         assert_eq!(whole.cell(0, 2), "two\r\nlines");
         assert_eq!(whole.number(2), 7, "a quoted line break does not start a new spreadsheet row");
+    }
+
+    #[test]
+    fn rows_far_below_the_header_still_shape_the_sheet() {
+        // Past the rows header detection looks at, the assembler notes widths as pieces
+        // arrive: a longer row far down widens the sheet, short rows are padded, a row
+        // with only empty extra cells does not widen it; the same sheet as read whole.
+        let mut text = String::from("Title\nid;name;email\n");
+        for n in 0..200 {
+            match n {
+                57 => text.push_str("57;Anna;a@example.org;extra note\n"),
+                90 => text.push_str("90;Short\n"),
+                120 => text.push_str("120;Trailing;t@example.org;;;\n"),
+                _ => text.push_str(&format!("{n};Name {n};p{n}@example.org\n")),
+            }
+        }
+        let whole = read_csv(text.as_bytes()).unwrap();
+        assert_eq!(whole.headers.len(), 4);
+        for size in [5, 64, 1000, 100_000] {
+            let (_, sheet) = streamed(&text, size);
+            assert_eq!(sheet, whole, "pieces of {size} bytes");
+        }
+        // All rows even: the sheet's bounds are taken over as they are.
+        let even: String = (0..100).map(|n| format!("{n},x{n}\n")).collect();
+        assert_eq!(streamed(&even, 7).1, read_csv(even.as_bytes()).unwrap());
+        // A header row chosen below the look-ahead: everything is looked at again.
+        let bytes = text.as_bytes();
+        let mut stream = CsvStream::new(b';');
+        stream.feed(bytes).unwrap();
+        let mut assembler = RowsAssembler::default();
+        assembler.push(&stream.finish_rows().unwrap()).unwrap();
+        let chosen = assembler.finish(Some(60)).unwrap();
+        let mut stream = CsvStream::new(b';');
+        stream.feed(bytes).unwrap();
+        assert_eq!(chosen, stream.finish(Some(60)).unwrap());
+        assert_eq!(chosen.headers[1], "Anna", "spreadsheet row 60 is the row of 57");
+    }
+
+    #[test]
+    fn room_is_projected_from_the_first_bytes() {
+        let mut text = String::from("id;name;email\n");
+        for n in 0..20_000 {
+            text.push_str(&format!("{n:05};\"Name, {n:05}\";person{n:05}@example.org\n"));
+        }
+        let bytes = text.as_bytes();
+        let room = Room::projected(CsvStream::new(b';'), &bytes[..4096], bytes.len());
+        let whole = read_csv(bytes).unwrap();
+        let (text_len, cells, rows) = (whole.parts_ref().0.len(), whole.len() * 3, whole.len() + 1);
+        for (projected, actual) in [(room.text, text_len), (room.cells, cells), (room.rows, rows)] {
+            assert!(projected >= actual && projected < actual * 13 / 10, "{projected} for {actual}");
+        }
+        assert!(room.text <= bytes.len());
+        assert_eq!(Room::projected(CsvStream::new(b';'), b"", 10), Room::default());
+    }
+
+    #[test]
+    fn room_is_set_aside_early_from_the_share_read() {
+        // A file of even rows: after its first tenth, the text's room never has to grow
+        // again (growing late would move the whole sheet at once), and it ends not far
+        // above what the sheet needs.
+        let mut text = String::from("id,name,email\n");
+        for n in 0..40_000 {
+            text.push_str(&format!("{n},Name {n},person{n}@example.org\n"));
+        }
+        let bytes = text.as_bytes();
+        let mut stream = CsvStream::new(b',');
+        let mut assembler = RowsAssembler::default();
+        let (mut done, mut late_growths, mut capacity) = (0, 0, 0);
+        for chunk in bytes.chunks(16 << 10) {
+            stream.feed(chunk).unwrap();
+            assembler.push(&stream.take_rows()).unwrap();
+            done += chunk.len();
+            assembler.expect_share(done, bytes.len());
+            let now = assembler.raw.text.capacity();
+            if now != capacity && done > bytes.len() / 10 {
+                late_growths += 1;
+            }
+            capacity = now;
+        }
+        assembler.push(&stream.finish_rows().unwrap()).unwrap();
+        let used = assembler.raw.text.len();
+        assert_eq!(late_growths, 0);
+        assert!(used <= assembler.raw.text.capacity() && assembler.raw.text.capacity() < used * 5 / 4, "{used} of {}", assembler.raw.text.capacity());
+        assert_eq!(assembler.finish(None).unwrap(), read_csv(bytes).unwrap());
     }
 
     #[test]

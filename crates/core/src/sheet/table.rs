@@ -441,10 +441,9 @@ impl RawRows {
 
     /// The sheet of the rows after `header` (an index), `width` cells wide. Reuses the
     /// text buffer; rows of other widths are padded with empty cells.
-    pub(crate) fn into_sheet(self, headers: Vec<String>, header: usize) -> Sheet {
+    pub(crate) fn into_sheet(self, headers: Vec<String>, header: usize, uniform: bool) -> Sheet {
         let width = headers.len();
         let first = self.row_ends[header] as usize;
-        let uniform = (header + 1..self.len()).all(|r| self.cells_in(r) == width);
         let mut bounds;
         if uniform {
             // The bounds of the data rows are already in place: drop the ones above.
