@@ -45,9 +45,9 @@ pub fn read_workbook(bytes: &[u8], sheet: Option<&str>, header_row: Option<usize
         };
         let mut found = None;
         for name in &names {
-            let range = calamine::ReaderRef::worksheet_range_ref(xlsx, name).map_err(|e| ReadError::Workbook { detail: e.to_string() })?;
-            if !range.is_empty() || sheet.is_some() {
-                found = Some((name.clone(), raw_rows(&range, |c, out| ref_text(c, out))));
+            let raw = xlsx_rows(xlsx, name).map_err(|e| ReadError::Workbook { detail: e.to_string() })?;
+            if raw.len() > 0 || sheet.is_some() {
+                found = Some((name.clone(), raw));
                 break;
             }
         }
@@ -102,6 +102,49 @@ fn check_unpacked_size<R: Read + Seek>(reader: R, packed: u64) -> Result<(), Rea
 
 fn no_sheet(name: &str) -> ReadError {
     ReadError::Workbook { detail: format!("there is no sheet named \"{name}\"") }
+}
+
+/// The non-blank rows of an .xlsx sheet, cell by cell as calamine reads them (no grid of
+/// every cell built first), each cell's text written straight into the rows' buffer;
+/// cells keep their columns (blank cells fill the gaps), rows their numbers.
+fn xlsx_rows<RS: Read + Seek>(xlsx: &mut calamine::Xlsx<RS>, name: &str) -> Result<RawRows, calamine::XlsxError> {
+    let mut raw = RawRows::default();
+    let mut cells = match xlsx.worksheet_cells_reader(name) {
+        Ok(cells) => cells,
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(raw),
+        Err(e) => return Err(e),
+    };
+    // The row being built: its index, its next column, whether it has text.
+    let mut row: Option<(u32, u32, bool)> = None;
+    let mut text = String::new();
+    while let Some(cell) = cells.next_cell()? {
+        if matches!(cell.get_value(), calamine::DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        let (index, next, filled) = match row {
+            // A second cell for a place already filled (a malformed sheet): the first stays.
+            Some((index, next, _)) if index == r && c < next => continue,
+            Some((index, next, filled)) if index == r => (index, next, filled),
+            Some((index, _, filled)) => {
+                raw.end_row(index as usize + 1, filled);
+                (r, 0, false)
+            }
+            None => (r, 0, false),
+        };
+        for _ in next..c {
+            raw.push_cell("");
+        }
+        text.clear();
+        ref_text(cell.get_value(), &mut text);
+        let trimmed = text.trim();
+        raw.push_cell(trimmed);
+        row = Some((index, c + 1, filled || !trimmed.is_empty()));
+    }
+    if let Some((index, _, filled)) = row {
+        raw.end_row(index as usize + 1, filled);
+    }
+    Ok(raw)
 }
 
 /// The non-blank rows of `range`, with their spreadsheet row numbers, each cell's text
