@@ -137,6 +137,18 @@ async fn in_browser(dist: &Path) -> Result<BrowserFigures> {
         call(&browser, "benchLoad('data/participants-100k.xlsx')").await?;
         let ferry_xlsx = call(&browser, "benchFerry('data/participants-100k.xlsx', 'participants-100k.xlsx')").await?;
         let sheetjs = call(&browser, "benchPeer('sheetjs', 'data/participants-100k.xlsx')").await?;
+        let ms = |v: &Value| number(v, &["ms"]);
+        eprintln!(
+            "xtask: round {round}: Ferry CSV {:.0} ms (worker: read {:.0}, check {:.0}), PapaParse {:.0}, uDSV {:.0}, Ferry XLSX {:.0} ms (read {:.0}), SheetJS {:.0}",
+            ms(&ferry_csv),
+            number(&ferry_csv, &["read_ms"]),
+            number(&ferry_csv, &["check_ms"]),
+            ms(&papaparse),
+            ms(&udsv),
+            ms(&ferry_xlsx),
+            number(&ferry_xlsx, &["read_ms"]),
+            ms(&sheetjs)
+        );
         runs.push([ferry_csv, ferry_xlsx, papaparse, udsv, sheetjs]);
     }
     // The median run of each pipeline (by its time).

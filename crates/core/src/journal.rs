@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::mapping::{Mapping, Source};
+use crate::row_set::RowSet;
 use crate::report::Outcome;
 
 /// SHA-256 of a file's bytes, as lowercase hex.
@@ -58,24 +59,39 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A row's state in the journal.
+/// A row's state in a journal stored by an earlier version (a map of row → state), read
+/// so that its send can still be resumed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Entry {
-    /// The vendor accepted it; `id` only when the vendor made it up (not a value we sent).
+enum Entry {
     Sent {
-        /// Vendor-generated id.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(default)]
         id: Option<String>,
     },
-    /// A request carrying it left and no answer has been recorded: its fate is unknown.
     Pending,
 }
 
-/// Per-row progress of a send of one file to one target.
+/// Per-row progress of a send of one file to one target, by spreadsheet row number.
+/// Stored as ranges of rows (`{"sent": [[2, 1002]], "ids": {"7": "P-1"}, "pending":
+/// [[1002, 1102]]}`), so a send of a million rows stays small enough to store after
+/// every step without holding the page up.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Journal {
-    /// Spreadsheet row number → state.
-    pub rows: BTreeMap<usize, Entry>,
+    /// Rows the vendor accepted.
+    #[serde(default)]
+    sent: RowSet,
+    /// Ids the vendor made up for sent rows (never a value we sent).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    ids: BTreeMap<usize, String>,
+    /// Rows a request carried that has had no answer recorded: their fate is unknown.
+    #[serde(default)]
+    pending: RowSet,
+}
+
+/// The form an earlier version stored.
+#[derive(Deserialize)]
+struct RowMap {
+    rows: BTreeMap<usize, Entry>,
 }
 
 /// What an earlier session left, as a resume offer.
@@ -88,9 +104,28 @@ pub struct ResumeOffer {
 }
 
 impl Journal {
-    /// Reads a stored journal; an unreadable one counts as empty.
+    /// Reads a stored journal (this version's or the earlier row map); an unreadable one
+    /// counts as empty.
     pub fn from_json(text: &str) -> Journal {
-        serde_json::from_str(text).unwrap_or_default()
+        if let Ok(journal) = serde_json::from_str::<Journal>(text) {
+            return journal;
+        }
+        let Ok(old) = serde_json::from_str::<RowMap>(text) else { return Journal::default() };
+        let mut journal = Journal::default();
+        for (row, entry) in old.rows {
+            match entry {
+                Entry::Sent { id } => {
+                    journal.sent.insert(row);
+                    if let Some(id) = id {
+                        journal.ids.insert(row, id);
+                    }
+                }
+                Entry::Pending => {
+                    journal.pending.insert(row);
+                }
+            }
+        }
+        journal
     }
 
     /// The journal as stored.
@@ -98,50 +133,51 @@ impl Journal {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Marks rows as in flight (call before the request leaves).
+    /// Marks rows as in flight (call before the request leaves); a row already sent
+    /// stays sent.
     pub fn note_pending(&mut self, rows: impl IntoIterator<Item = usize>) {
         for row in rows {
-            self.rows.entry(row).or_insert(Entry::Pending);
+            if !self.sent.contains(row) {
+                self.pending.insert(row);
+            }
         }
     }
 
     /// Records an answer for a row: sent rows are kept, anything else clears the row.
     /// `sent_values` are the values the row carried, so an id echoing one is not stored.
     pub fn note_outcome(&mut self, row: usize, outcome: &Outcome, sent_values: &[&str]) {
+        self.pending.remove(row);
+        self.ids.remove(&row);
         match outcome {
             Outcome::Sent { id } => {
-                let id = id.clone().filter(|id| !sent_values.contains(&id.as_str()));
-                self.rows.insert(row, Entry::Sent { id });
+                self.sent.insert(row);
+                if let Some(id) = id.as_ref().filter(|id| !sent_values.contains(&id.as_str())) {
+                    self.ids.insert(row, id.clone());
+                }
             }
             _ => {
-                self.rows.remove(&row);
+                self.sent.remove(row);
             }
         }
     }
 
     /// What to offer when the same file comes back, if anything.
     pub fn offer(&self) -> Option<ResumeOffer> {
-        let sent = self.rows.values().filter(|e| matches!(e, Entry::Sent { .. })).count();
-        let unknown = self.rows.len() - sent;
-        (!self.rows.is_empty()).then_some(ResumeOffer { sent, unknown })
+        let (sent, unknown) = (self.sent.len(), self.pending.len());
+        (sent + unknown > 0).then_some(ResumeOffer { sent, unknown })
     }
 
     /// Rows not to send again, with the outcome to report for them. Rows whose fate is
     /// unknown are held back unless `resend_unknown`.
     pub fn settled(&self, resend_unknown: bool) -> BTreeMap<usize, Outcome> {
-        self.rows
-            .iter()
-            .filter_map(|(&row, entry)| match entry {
-                Entry::Sent { id } => {
-                    let note = id.as_ref().map_or_else(|| "sent in an earlier session".to_string(), |id| format!("{id} (sent in an earlier session)"));
-                    Some((row, Outcome::Sent { id: Some(note) }))
-                }
-                Entry::Pending if resend_unknown => None,
-                Entry::Pending => Some((row, Outcome::NotSent {
-                    reason: "This row was being sent when the page closed: the vendor may already have it. Check there before sending it again.".into(),
-                })),
-            })
-            .collect()
+        let sent = self.sent.iter().map(|row| {
+            let note = self.ids.get(&row).map_or_else(|| "sent in an earlier session".to_string(), |id| format!("{id} (sent in an earlier session)"));
+            (row, Outcome::Sent { id: Some(note) })
+        });
+        let unknown = self.pending.iter().filter(|_| !resend_unknown).map(|row| {
+            (row, Outcome::NotSent { reason: "This row was being sent when the page closed: the vendor may already have it. Check there before sending it again.".into() })
+        });
+        sent.chain(unknown).collect()
     }
 }
 
@@ -186,5 +222,31 @@ mod tests {
         assert_eq!(settled[&3], Outcome::Sent { id: Some("P-123456 (sent in an earlier session)".into()) });
         assert_eq!(j.settled(true).len(), 2, "unknown rows go again when asked");
         assert_eq!(Journal::from_json("garbage"), Journal::default());
+    }
+
+    #[test]
+    fn a_million_rows_store_as_a_few_ranges() {
+        let mut j = Journal::default();
+        for start in (2..1_000_002).step_by(100) {
+            j.note_pending(start..start + 100);
+            for row in start..start + 100 {
+                let outcome = if row % 997 == 0 { Outcome::Rejected { reason: "bad".into() } } else { Outcome::Sent { id: None } };
+                j.note_outcome(row, &outcome, &[]);
+            }
+        }
+        j.note_pending(1_000_002..1_000_102);
+        let json = j.to_json();
+        assert!(json.len() < 30_000, "{} bytes", json.len());
+        assert_eq!(j.offer(), Some(ResumeOffer { sent: 1_000_000 - 1003, unknown: 100 }));
+        assert_eq!(Journal::from_json(&json), j);
+    }
+
+    #[test]
+    fn a_journal_stored_by_the_earlier_version_still_resumes() {
+        let old = r#"{"rows":{"2":{"Sent":{}},"3":{"Sent":{"id":"P-123456"}},"5":"Pending"}}"#;
+        let j = Journal::from_json(old);
+        assert_eq!(j.offer(), Some(ResumeOffer { sent: 2, unknown: 1 }));
+        assert_eq!(j.settled(false)[&3], Outcome::Sent { id: Some("P-123456 (sent in an earlier session)".into()) });
+        assert_eq!(j.settled(false)[&5].label(), "not sent");
     }
 }

@@ -15,6 +15,7 @@ pub mod journal;
 pub mod mapping;
 pub mod plan;
 pub mod report;
+pub mod row_set;
 pub mod saved_mapping;
 pub mod send;
 pub mod sheet;
