@@ -7,7 +7,8 @@
 //!   rebuilt on the page, with the Engage check and every `bulk_post` body written in the
 //!   worker on the way. The worker is started when the page loads, as the app does, so
 //!   it is ready when the file arrives (the peers' start-up is not timed either).
-//! - Every pipeline runs three times in one page; the median run is reported.
+//! - Every pipeline runs five times in one page (this machine's speed wanders by a fifth
+//!   from run to run); the median run is reported.
 //! - Each peer: its whole pipeline (decode, parse, the same checks, the same JSON bodies)
 //!   inside a worker, start-up excluded.
 //! - Native: the same core functions in a release binary.
@@ -33,7 +34,7 @@ use crate::{root, run, Result};
 const CSV_ROWS: usize = 1_000_000;
 const XLSX_ROWS: usize = 100_000;
 /// Each pipeline runs this many times; the median run is reported.
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 /// npm packages the page loads, and where they land in the page's `vendor/`.
 pub const PEERS: &[(&str, &str, &str)] = &[
@@ -166,14 +167,16 @@ async fn in_browser(dist: &Path) -> Result<BrowserFigures> {
     Ok(BrowserFigures { ferry_csv, ferry_xlsx, papaparse, udsv, sheetjs, peak_rise, longest_gap })
 }
 
-/// `FERRY_BENCH_QUICK=1 cargo xtask bench`: Ferry's own imports only (CSV, then XLSX),
-/// once each, with everything the page answered (for trying a change; no peers, no
+/// `FERRY_BENCH_QUICK=N cargo xtask bench`: Ferry's own imports only (CSV, then XLSX),
+/// N times each (once when N is not a number), with everything the page answered (for trying a change; no peers, no
 /// native run, no ratios).
 async fn quick(dist: &Path) -> Result {
     let site = StaticSite::start(dist, Duration::from_secs(3600)).await?;
     let browser = Browser::start().await?;
     browser.open(&format!("{}/index.html", site.url)).await?;
-    for (file, name) in [("data/participants-1m.csv", "participants-1m.csv"), ("data/participants-100k.xlsx", "participants-100k.xlsx")] {
+    let rounds: usize = std::env::var("FERRY_BENCH_QUICK").ok().and_then(|n| n.parse().ok()).unwrap_or(1).max(1);
+    let files = [("data/participants-1m.csv", "participants-1m.csv"), ("data/participants-100k.xlsx", "participants-100k.xlsx")];
+    for (file, name) in files.iter().cycle().take(2 * rounds) {
         call(&browser, &format!("benchLoad('{file}')")).await?;
         settle().await;
         let mut answer = call(&browser, &format!("benchFerry('{file}', '{name}')")).await?;

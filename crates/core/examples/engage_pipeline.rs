@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use ferry_core::bench_fixture;
-use ferry_core::sheet::{read_file, utf8_stream_for, ReadOptions, HEAD, PIECE};
+use ferry_core::sheet::{read_file, utf8_stream_for, ReadOptions, Room, HEAD, PIECE};
 
 fn main() {
     let path = std::env::args().nth(1).expect("usage: engage_pipeline FILE");
@@ -13,9 +13,13 @@ fn main() {
     let start = Instant::now();
     let head = &bytes[..bytes.len().min(HEAD)];
     if let Ok(Some(mut stream)) = utf8_stream_for(&path, head, &ReadOptions::default()) {
-        // As the import worker does it: pieces, each piece's rows checked and their
-        // records written as they pass.
-        let mut run = bench_fixture::StreamedRun::new(0);
+        // As the import worker does it: room judged from the first bytes, then pieces,
+        // each piece's rows checked and their records written as they pass.
+        let room = match utf8_stream_for(&path, head, &ReadOptions::default()) {
+            Ok(Some(probe)) => Room::projected(probe, head, bytes.len()),
+            _ => Room::default(),
+        };
+        let mut run = bench_fixture::StreamedRun::new(room.rows);
         for piece in bytes.chunks(PIECE) {
             stream.feed(piece).expect("UTF-8 CSV");
             run.push(&stream.take_rows());
