@@ -76,6 +76,8 @@ struct Reading {
     ended: bool,
     /// The file's bytes, front to back.
     pieces: BlobPieces,
+    /// The piece of the file in hand.
+    piece: Vec<u8>,
     /// The benchmark's check and payload, run on each piece as it passes.
     bench: Option<StreamedRun>,
     read_ms: f64,
@@ -192,7 +194,7 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
         let room = utf8_stream_for(&name, &head, &options).ok().flatten().map_or(Room::default(), |probe| Room::projected(probe, &head, total));
         let bench = field(message, "bench").is_truthy().then(|| StreamedRun::new(room.rows));
         let pieces = BlobPieces::new(&file)?;
-        let reading = Reading { stream, file, name, options, done: 0, total, ended: false, pieces, bench, read_ms: 0.0, bench_ms: 0.0 };
+        let reading = Reading { stream, file, name, options, done: 0, total, ended: false, pieces, piece: Vec::with_capacity(READ_PIECE), bench, read_ms: 0.0, bench_ms: 0.0 };
         CARRIERS.with(|c| *c.borrow_mut() = Carriers { streaming: true, free: vec![ArrayBuffer::new(CHUNK), ArrayBuffer::new(CHUNK)], wake: None });
         let begin = [("total", total), ("room_text", room.text), ("room_cells", room.cells), ("room_rows", room.rows)];
         post(scope, "rows-begin", &begin.map(|(name, n)| (name, JsValue::from_f64(n as f64))), None);
@@ -397,11 +399,15 @@ async fn next_rows(reading: &mut Reading) -> Result<RowsPiece, Option<ReadError>
         return reading.stream.finish_rows().map_err(Some);
     }
     let n = READ_PIECE.min(reading.total - reading.done);
-    let mut piece = vec![0; n];
+    // One buffer for every piece (a new one each time would be set to zero first).
+    let mut piece = std::mem::take(&mut reading.piece);
+    piece.resize(n, 0);
     if reading.pieces.read(&mut piece).await.map_err(|_| None)? != n {
         return Err(None);
     }
-    reading.stream.feed(&piece)?;
+    let fed = reading.stream.feed(&piece);
+    reading.piece = piece;
+    fed?;
     reading.done += n;
     Ok(reading.stream.take_rows())
 }
