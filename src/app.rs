@@ -5,7 +5,7 @@ use ferry_core::report::{Receipt, Report};
 use ferry_core::sheet::Sheet;
 use std::rc::Rc;
 
-use ferry_core::vendors::{engage, engaging_networks, lumi_say, participant_kit, find, Findings, Prepared, Target};
+use ferry_core::vendors::{engage, engaging_networks, lumi_say, participant_kit, Findings, Prepared, Target};
 use leptos::prelude::*;
 
 use crate::browse::Browse;
@@ -113,6 +113,9 @@ pub struct AppState {
     pub findings: Memo<Option<Findings>>,
     /// A large sheet is being checked in the worker.
     pub checking: RwSignal<bool>,
+    /// Why the worker's check of a large sheet did not finish (it is not redone on the
+    /// page: a million rows there would stop the page for seconds).
+    pub check_failed: RwSignal<Option<String>>,
 }
 
 /// The signals that decide what a row becomes.
@@ -156,6 +159,7 @@ impl AppState {
         let prepared = Memo::new(move |_| sheet.with(|s| s.as_ref().map(|s| settings.prepare(s))));
         let from_worker = RwSignal::new(None::<Findings>);
         let checking = RwSignal::new(false);
+        let check_failed = RwSignal::new(None::<String>);
         let rows = Memo::new(move |_| sheet.with(|s| s.as_ref().map(Sheet::len)));
         let findings = Memo::new(move |_| match rows.get() {
             None => None,
@@ -185,6 +189,7 @@ impl AppState {
                 return;
             };
             from_worker.set(None);
+            check_failed.set(None);
             checking.set(true);
             let this = Rc::new(CheckJob::start(sheet, request.clone()));
             job.set_value(Some(this.clone()));
@@ -195,12 +200,10 @@ impl AppState {
                 }
                 job.set_value(None);
                 checking.set(false);
-                let findings = match result {
-                    Ok(findings) => Some(findings),
-                    // The worker failed: check here rather than show nothing.
-                    Err(_) => sheet.with_untracked(|s| s.as_ref().and_then(|s| find(request.target, s, &request.mapping, &request.settings).ok())),
-                };
-                from_worker.set(findings);
+                match result {
+                    Ok(findings) => from_worker.set(Some(findings)),
+                    Err(message) => check_failed.set(Some(message)),
+                }
             });
         });
         AppState {
@@ -230,6 +233,7 @@ impl AppState {
             prepared,
             findings,
             checking,
+            check_failed,
         }
     }
 

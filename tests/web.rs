@@ -188,6 +188,12 @@ async fn review_step_fixes_columns_and_cells_and_rechecks() {
     input.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
     settle().await;
     assert!(summary().starts_with("3ready to send0with problems"), "{}", summary());
+
+    // A large sheet's check that failed in the worker says why, as an alert.
+    state.check_failed.set(Some("Ferry's checker stopped unexpectedly.".into()));
+    settle().await;
+    let alert = el.query_selector("#review-check-failed[role=alert]").unwrap().expect("an alert").text_content().unwrap();
+    assert!(alert.contains("could not be checked: Ferry's checker stopped unexpectedly. Your edits are kept"), "{alert}");
     drop(handle);
 }
 

@@ -61,6 +61,14 @@ pub fn ReviewStep() -> impl IntoView {
                 let rows = state.sheet.with(|s| s.as_ref().map_or(0, |s| s.len()));
                 view! { <p class="notice" role="status" id="review-checking">{format!("Checking {} rows in the background; the page stays usable.", ferry_core::text::thousands(rows))}</p> }
             })}
+            {move || state.check_failed.get().map(|reason| {
+                let stop = if reason.ends_with('.') { "" } else { "." };
+                view! {
+                    <p class="notice error" role="alert" id="review-check-failed">
+                        {format!("The rows could not be checked: {reason}{stop} Your edits are kept; edit a cell or go back to the mapping to check again.")}
+                    </p>
+                }
+            })}
             <div class="summary" id="review-summary">
                 <div><strong>{move || ferry_core::text::thousands(counts().0)}</strong>"ready to send"</div>
                 <div><strong>{move || counts().1}</strong>"with problems, not sent"</div>

@@ -7,11 +7,15 @@
 //!   rebuilt on the page, with the Engage check and every `bulk_post` body written in the
 //!   worker on the way. The worker is started when the page loads, as the app does, so
 //!   it is ready when the file arrives (the peers' start-up is not timed either).
-//! - Every pipeline runs five times in one page (this machine's speed wanders by a fifth
-//!   from run to run); the median run is reported.
+//! - Five rounds in one page, each running every pipeline once (the native one first).
+//!   The times shown are each pipeline's median run; each summary ratio is worked out
+//!   within every round and the median of the five is printed (this machine's speed
+//!   drifts by a fifth over minutes, and within a round both sides of a ratio see the
+//!   same machine).
 //! - Each peer: its whole pipeline (decode, parse, the same checks, the same JSON bodies)
 //!   inside a worker, start-up excluded.
-//! - Native: the same core functions in a release binary.
+//! - Native: the same core functions in a release binary, run on its own (the browser
+//!   idle) at the start of each round.
 //! - Longest main-thread task: the longest gap a message loop on the page saw during
 //!   Ferry's CSV import (and the Long Tasks API's longest entry, if any).
 //! - Peak memory: the largest rise in the renderer process's peak resident memory (Linux
@@ -68,32 +72,36 @@ pub fn bench() -> Result {
         let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
         return runtime.block_on(quick(&dist));
     }
-    eprintln!("xtask: native run (release)");
+    eprintln!("xtask: building the native run (release)");
     run(Command::new("cargo").args(["build", "--release", "-p", "ferry-core", "--example", "engage_pipeline"]))?;
-    let native_csv = native(&csv)?;
-    let native_xlsx = native(&xlsx)?;
 
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    let browser_figures = runtime.block_on(in_browser(&dist))?;
-    report(csv_bytes, xlsx_bytes, &native_csv, &native_xlsx, &browser_figures)
+    let browser_figures = runtime.block_on(in_browser(&dist, &csv, &xlsx))?;
+    report(csv_bytes, xlsx_bytes, &browser_figures)
 }
 
-/// The native pipeline's answer for `file`: the median of [`ROUNDS`] runs.
+/// One run of the native pipeline on `file`: its answer.
 fn native(file: &Path) -> Result<Value> {
-    let mut runs = Vec::new();
-    for _ in 0..ROUNDS {
-        let out = Command::new(root().join("target/release/examples/engage_pipeline")).arg(file).output().map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-        }
-        runs.push(serde_json::from_slice::<Value>(&out.stdout).map_err(|e| e.to_string())?);
+    let out = Command::new(root().join("target/release/examples/engage_pipeline")).arg(file).output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
     }
-    runs.sort_by(|a, b| number(a, &["ms"]).total_cmp(&number(b, &["ms"])));
-    Ok(runs[runs.len() / 2].clone())
+    serde_json::from_slice::<Value>(&out.stdout).map_err(|e| e.to_string())
 }
 
-/// Every figure measured in the browser.
+/// The median of `values`.
+fn median_of(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Every figure measured (the browser's and the native runs').
 struct BrowserFigures {
+    native_csv: Value,
+    native_xlsx: Value,
+    /// Each ratio worked out within each round, then the median of the rounds (this
+    /// machine's speed drifts over minutes; within a round both sides see the same).
+    ratios: Ratios,
     ferry_csv: Value,
     ferry_xlsx: Value,
     papaparse: Value,
@@ -104,7 +112,15 @@ struct BrowserFigures {
     longest_gap: f64,
 }
 
-async fn in_browser(dist: &Path) -> Result<BrowserFigures> {
+/// The summary ratios.
+struct Ratios {
+    papaparse: f64,
+    udsv: f64,
+    native: f64,
+    sheetjs: f64,
+}
+
+async fn in_browser(dist: &Path, csv: &Path, xlsx: &Path) -> Result<BrowserFigures> {
     let site = StaticSite::start(dist, Duration::from_secs(3600)).await?;
     let before: Vec<u32> = renderers();
     let browser = Browser::start().await?;
@@ -117,11 +133,13 @@ async fn in_browser(dist: &Path) -> Result<BrowserFigures> {
     if std::env::var_os("FERRY_BENCH_MEMORY_TRACE").is_some() {
         return memory_trace(browser, &ours).await;
     }
-    let mut runs: Vec<[Value; 5]> = Vec::new();
+    let mut runs: Vec<[Value; 7]> = Vec::new();
     let mut peak_rise = 0;
     let mut longest_gap = 0f64;
     for round in 1..=ROUNDS {
         eprintln!("xtask: round {round} of {ROUNDS}");
+        let native_csv = native(csv)?;
+        let native_xlsx = native(xlsx)?;
         call(&browser, "benchLoad('data/participants-1m.csv')").await?;
         settle().await;
         let baseline: Vec<(u32, u64)> = ours.iter().map(|&p| (p, reset_peak(p))).collect();
@@ -140,7 +158,8 @@ async fn in_browser(dist: &Path) -> Result<BrowserFigures> {
         let sheetjs = call(&browser, "benchPeer('sheetjs', 'data/participants-100k.xlsx')").await?;
         let ms = |v: &Value| number(v, &["ms"]);
         eprintln!(
-            "xtask: round {round}: Ferry CSV {:.0} ms (worker: read {:.0}, check {:.0}), PapaParse {:.0}, uDSV {:.0}, Ferry XLSX {:.0} ms (read {:.0}), SheetJS {:.0}",
+            "xtask: round {round}: native CSV {:.0} ms, Ferry CSV {:.0} ms (worker: read {:.0}, check {:.0}), PapaParse {:.0}, uDSV {:.0}, Ferry XLSX {:.0} ms (read {:.0}), SheetJS {:.0}",
+            ms(&native_csv),
             ms(&ferry_csv),
             number(&ferry_csv, &["read_ms"]),
             number(&ferry_csv, &["check_ms"]),
@@ -150,8 +169,17 @@ async fn in_browser(dist: &Path) -> Result<BrowserFigures> {
             number(&ferry_xlsx, &["read_ms"]),
             ms(&sheetjs)
         );
-        runs.push([ferry_csv, ferry_xlsx, papaparse, udsv, sheetjs]);
+        runs.push([ferry_csv, ferry_xlsx, papaparse, udsv, sheetjs, native_csv, native_xlsx]);
     }
+    let ratio = |f: &dyn Fn(&[Value; 7]) -> f64| median_of(runs.iter().map(f).collect());
+    let ms = |v: &Value| number(v, &["ms"]);
+    let worker_ms = |v: &Value| number(v, &["read_ms"]) + number(v, &["check_ms"]);
+    let ratios = Ratios {
+        papaparse: ratio(&|r| ms(&r[2]) / ms(&r[0])),
+        udsv: ratio(&|r| ms(&r[3]) / ms(&r[0])),
+        native: ratio(&|r| worker_ms(&r[0]) / ms(&r[5])),
+        sheetjs: ratio(&|r| ms(&r[4]) / ms(&r[1])),
+    };
     // The median run of each pipeline (by its time).
     let median = |i: usize| {
         let mut series: Vec<Value> = runs.iter().map(|r| r[i].clone()).collect();
@@ -159,12 +187,13 @@ async fn in_browser(dist: &Path) -> Result<BrowserFigures> {
         series[series.len() / 2].clone()
     };
     let (ferry_csv, ferry_xlsx, papaparse, udsv, sheetjs) = (median(0), median(1), median(2), median(3), median(4));
+    let (native_csv, native_xlsx) = (median(5), median(6));
     let errors = browser.errors().await;
     browser.close().await;
     if !errors.is_empty() {
         return Err(format!("the benchmark page reported errors: {errors:?}"));
     }
-    Ok(BrowserFigures { ferry_csv, ferry_xlsx, papaparse, udsv, sheetjs, peak_rise, longest_gap })
+    Ok(BrowserFigures { native_csv, native_xlsx, ratios, ferry_csv, ferry_xlsx, papaparse, udsv, sheetjs, peak_rise, longest_gap })
 }
 
 /// `FERRY_BENCH_QUICK=N cargo xtask bench`: Ferry's own imports only (CSV, then XLSX),
@@ -285,7 +314,8 @@ fn totals(v: &Value) -> String {
     format!("{} rows, {} valid, {} skipped, {} warnings, {} payload bytes", t["rows"], t["valid"], t["skipped"], t["warnings"], t["payload_bytes"])
 }
 
-fn report(csv_bytes: u64, xlsx_bytes: u64, native_csv: &Value, native_xlsx: &Value, b: &BrowserFigures) -> Result {
+fn report(csv_bytes: u64, xlsx_bytes: u64, b: &BrowserFigures) -> Result {
+    let (native_csv, native_xlsx) = (&b.native_csv, &b.native_xlsx);
     let mb = |bytes: u64| bytes as f64 / 1_000_000.0;
     let rate = |bytes: u64, ms: f64| format!("{:.1} MB/s", mb(bytes) / (ms / 1000.0));
     let ferry_csv_ms = number(&b.ferry_csv, &["ms"]);
@@ -335,10 +365,10 @@ fn report(csv_bytes: u64, xlsx_bytes: u64, native_csv: &Value, native_xlsx: &Val
     );
     println!();
     let longest = b.longest_gap;
-    println!("speedup vs papaparse pipeline: {:.1}x", papa_ms / ferry_csv_ms);
-    println!("speedup vs udsv pipeline: {:.1}x", udsv_ms / ferry_csv_ms);
-    println!("wasm vs native: {:.1}x", ferry_csv_worker_ms / native_ms);
-    println!("speedup vs sheetjs xlsx: {:.1}x", sheetjs_ms / ferry_xlsx_ms);
+    println!("speedup vs papaparse pipeline: {:.1}x", b.ratios.papaparse);
+    println!("speedup vs udsv pipeline: {:.1}x", b.ratios.udsv);
+    println!("wasm vs native: {:.1}x", b.ratios.native);
+    println!("speedup vs sheetjs xlsx: {:.1}x", b.ratios.sheetjs);
     println!("longest main-thread task: {longest:.0} ms");
     println!("peak memory / file size: {:.1}x", b.peak_rise as f64 / csv_bytes as f64);
     Ok(())
