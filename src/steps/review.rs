@@ -157,7 +157,9 @@ fn IssueRow(issue: Issue) -> impl IntoView {
 #[component]
 fn EnReviewTools() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let risky = move || state.prepared.with(|p| p.as_ref().map_or(0, |p| p.issues.iter().filter(|i| i.message.contains(engaging_networks::RISKY_MARKER)).count()));
+    // From the findings (the worker's, for a large sheet), so showing the count never
+    // prepares a million records on the page.
+    let risky = move || state.findings.with(|f| f.as_ref().map_or(0, |f| f.issues.iter().filter(|i| i.message.contains(engaging_networks::RISKY_MARKER)).count()));
     let replace = move |_| {
         let columns: Vec<usize> = state.mapping.with_untracked(|m| m.fields.iter().filter_map(|(_, s)| match s {
             ferry_core::mapping::Source::Column(c) => Some(*c),
