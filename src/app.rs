@@ -186,6 +186,7 @@ impl AppState {
             let Some(request) = request else {
                 job.set_value(None);
                 checking.set(false);
+                check_failed.set(None);
                 return;
             };
             from_worker.set(None);

@@ -122,7 +122,10 @@ pub struct Room {
 impl Room {
     /// The room the rows of a file of `total` bytes will take, projected (with a tenth
     /// more) from the rows of its first bytes, `head`, read with `stream` (a fresh reader
-    /// for the file). Never more text than the file has bytes.
+    /// for the file). Never more text, cells or rows than the file has bytes, and never
+    /// more than [`Room::BUDGET`] times the file in all: a head unlike the rest (a block
+    /// of empty cells) must not set aside a wasm page's whole address space; room that
+    /// turns out short is grown early, as pieces arrive.
     pub fn projected(mut stream: CsvStream, head: &[u8], total: usize) -> Room {
         if head.is_empty() || stream.feed(head).is_err() {
             return Room::default();
@@ -130,9 +133,19 @@ impl Room {
         let piece = stream.take_rows();
         let (text, cells, _, rows) = piece.parts();
         let scale = total as f64 / head.len() as f64 * 1.1;
-        let project = |n: usize| (n as f64 * scale) as usize + 64;
-        Room { text: project(text.len()).min(total), cells: project(cells.len()), rows: project(rows.len()) }
+        let project = |n: usize| ((n as f64 * scale) as usize + 64).min(total + 64);
+        let room = Room { text: project(text.len()), cells: project(cells.len()), rows: project(rows.len()) };
+        let bytes = room.text + 4 * room.cells + 8 * room.rows;
+        let budget = total as f64 * Room::BUDGET;
+        if bytes as f64 <= budget {
+            return room;
+        }
+        let shrink = |n: usize| (n as f64 * budget / bytes as f64) as usize;
+        Room { text: shrink(room.text), cells: shrink(room.cells), rows: shrink(room.rows) }
     }
+
+    /// At most this many bytes per byte of the file are set aside up front.
+    pub const BUDGET: f64 = 1.5;
 }
 
 /// Puts [`RowsPiece`]s together, in order, and makes the sheet of them. What making the
@@ -147,7 +160,7 @@ pub struct RowsAssembler {
 impl RowsAssembler {
     /// Sets aside `room` (from [`Room::projected`]) before the first piece comes, so the
     /// memory is set aside once, at the start, instead of while pieces arrive. Room
-    /// never written costs no memory.
+    /// never written costs address space but no resident memory.
     pub fn reserve(&mut self, room: Room) {
         self.raw.text.reserve_exact(room.text.saturating_sub(self.raw.text.len()));
         self.raw.ends.reserve_exact(room.cells.saturating_sub(self.raw.ends.len()));
@@ -165,17 +178,19 @@ impl RowsAssembler {
             return;
         }
         let scale = total as f64 / done as f64;
-        fn ensure<T>(values: &mut Vec<T>, scale: f64) {
+        // Each byte still to come adds one byte of text, one cell or one row at most.
+        let left = total - done;
+        fn ensure<T>(values: &mut Vec<T>, scale: f64, left: usize) {
             let projected = values.len() as f64 * scale;
             if projected * 1.02 > values.capacity() as f64 {
-                let room = (projected * 1.1) as usize + 1024;
+                let room = ((projected * 1.1) as usize + 1024).min(values.len() + left + 64);
                 values.reserve_exact(room.saturating_sub(values.len()));
             }
         }
-        ensure(&mut self.raw.text, scale);
-        ensure(&mut self.raw.ends, scale);
-        ensure(&mut self.raw.row_ends, scale);
-        ensure(&mut self.raw.numbers, scale);
+        ensure(&mut self.raw.text, scale, left);
+        ensure(&mut self.raw.ends, scale, left);
+        ensure(&mut self.raw.row_ends, scale, left);
+        ensure(&mut self.raw.numbers, scale, left);
     }
 
     /// Adds the next piece; refuses one whose rows do not come after the ones before.
@@ -327,6 +342,13 @@ mod tests {
         }
         assert!(room.text <= bytes.len());
         assert_eq!(Room::projected(CsvStream::new(b';'), b"", 10), Room::default());
+
+        // A head of empty cells in a large file: the room stays within the budget.
+        let dense = "1,,,,,,,,,\n".repeat(6000);
+        let room = Room::projected(CsvStream::new(b','), dense.as_bytes(), 400 << 20);
+        let bytes = room.text + 4 * room.cells + 8 * room.rows;
+        assert!(bytes as f64 <= (400u64 << 20) as f64 * Room::BUDGET, "{room:?}");
+        assert!(room.cells > 1_000_000 && room.rows > 100_000, "{room:?}");
     }
 
     #[test]

@@ -45,7 +45,12 @@ pub fn read_workbook(bytes: &[u8], sheet: Option<&str>, header_row: Option<usize
         };
         let mut found = None;
         for name in &names {
-            let raw = xlsx_rows(xlsx, name).map_err(|e| ReadError::Workbook { detail: e.to_string() })?;
+            let fail = |e: calamine::XlsxError| ReadError::Workbook { detail: e.to_string() };
+            let raw = match xlsx_rows(xlsx, name).map_err(fail)? {
+                Some(raw) => raw,
+                // Cells out of order (not as Excel writes them): put in place on a grid.
+                None => raw_rows(&calamine::ReaderRef::worksheet_range_ref(xlsx, name).map_err(fail)?, |c, out| ref_text(c, out)),
+            };
             if raw.len() > 0 || sheet.is_some() {
                 found = Some((name.clone(), raw));
                 break;
@@ -58,30 +63,34 @@ pub fn read_workbook(bytes: &[u8], sheet: Option<&str>, header_row: Option<usize
         let sheet = build_sheet(raw, header_row)?;
         return Ok((sheet, Workbook { sheets, chosen }));
     }
-    // Other workbooks: the first sheet with data, unless one is named; read once.
-    let (chosen, range) = match sheet {
+    // Other workbooks: the first sheet with a non-blank row (as for .xlsx), unless one is
+    // named; read once.
+    let text = |c: &Data, out: &mut String| out.push_str(&cell_text(c));
+    let (chosen, raw) = match sheet {
         Some(name) => {
             let name = sheets.iter().find(|s| s.as_str() == name).cloned().ok_or_else(|| no_sheet(name))?;
             let range = book.worksheet_range(&name).map_err(fail)?;
-            (name, range)
+            (name, raw_rows(&range, text))
         }
         None => {
             let mut first_with_data = None;
             for name in &sheets {
                 if let Ok(range) = book.worksheet_range(name) {
-                    if !range.is_empty() {
-                        first_with_data = Some((name.clone(), range));
+                    let raw = raw_rows(&range, text);
+                    if raw.len() > 0 {
+                        first_with_data = Some((name.clone(), raw));
                         break;
                     }
                 }
             }
             match first_with_data {
                 Some(found) => found,
-                None => (sheets[0].clone(), book.worksheet_range(&sheets[0]).map_err(fail)?),
+                // Nothing to read: the first sheet's own error, if it has one, says why.
+                None => (sheets[0].clone(), raw_rows(&book.worksheet_range(&sheets[0]).map_err(fail)?, text)),
             }
         }
     };
-    let sheet = build_sheet(raw_rows(&range, |c, out| out.push_str(&cell_text(c))), header_row)?;
+    let sheet = build_sheet(raw, header_row)?;
     Ok((sheet, Workbook { sheets, chosen }))
 }
 
@@ -106,12 +115,14 @@ fn no_sheet(name: &str) -> ReadError {
 
 /// The non-blank rows of an .xlsx sheet, cell by cell as calamine reads them (no grid of
 /// every cell built first), each cell's text written straight into the rows' buffer;
-/// cells keep their columns (blank cells fill the gaps), rows their numbers.
-fn xlsx_rows<RS: Read + Seek>(xlsx: &mut calamine::Xlsx<RS>, name: &str) -> Result<RawRows, calamine::XlsxError> {
+/// cells keep their columns (blank cells fill the gaps), rows their numbers. `None` when
+/// the sheet lists its cells out of order (Excel never does; other writers may), which
+/// only a grid puts right.
+fn xlsx_rows<RS: Read + Seek>(xlsx: &mut calamine::Xlsx<RS>, name: &str) -> Result<Option<RawRows>, calamine::XlsxError> {
     let mut raw = RawRows::default();
     let mut cells = match xlsx.worksheet_cells_reader(name) {
         Ok(cells) => cells,
-        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(raw),
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Some(raw)),
         Err(e) => return Err(e),
     };
     // The row being built: its index, its next column, whether it has text.
@@ -123,8 +134,7 @@ fn xlsx_rows<RS: Read + Seek>(xlsx: &mut calamine::Xlsx<RS>, name: &str) -> Resu
         }
         let (r, c) = cell.get_position();
         let (index, next, filled) = match row {
-            // A second cell for a place already filled (a malformed sheet): the first stays.
-            Some((index, next, _)) if index == r && c < next => continue,
+            Some((index, next, _)) if r < index || (index == r && c < next) => return Ok(None),
             Some((index, next, filled)) if index == r => (index, next, filled),
             Some((index, _, filled)) => {
                 raw.end_row(index as usize + 1, filled);
@@ -144,7 +154,7 @@ fn xlsx_rows<RS: Read + Seek>(xlsx: &mut calamine::Xlsx<RS>, name: &str) -> Resu
     if let Some((index, _, filled)) = row {
         raw.end_row(index as usize + 1, filled);
     }
-    Ok(raw)
+    Ok(Some(raw))
 }
 
 /// The non-blank rows of `range`, with their spreadsheet row numbers, each cell's text
@@ -281,6 +291,47 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         let (sheet, _) = read_workbook(&bytes, Some("Participants"), None).unwrap();
         assert_eq!(sheet.cell(0, 1), "37122222222");
+    }
+
+    /// A minimal .xlsx whose one sheet is `sheet_data` (the inside of `<sheetData>`).
+    fn xlsx_with(sheet_data: &str) -> Vec<u8> {
+        let mut buffer = Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut buffer);
+            let options = zip::write::SimpleFileOptions::default();
+            let parts = [
+                ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string()),
+                ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
+                ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="People" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string()),
+                ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_string()),
+                ("xl/worksheets/sheet1.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{sheet_data}</sheetData></worksheet>"#)),
+            ];
+            for (name, text) in parts {
+                zip.start_file(name, options).unwrap();
+                std::io::Write::write_all(&mut zip, text.as_bytes()).unwrap();
+            }
+            zip.finish().unwrap();
+        }
+        buffer.into_inner()
+    }
+
+    #[test]
+    fn cells_listed_out_of_order_still_land_in_place() {
+        let cell = |at: &str, text: &str| format!(r#"<c r="{at}" t="inlineStr"><is><t>{text}</t></is></c>"#);
+        let in_order = format!(
+            r#"<row r="2">{}{}</row><row r="3">{}{}</row><row r="5">{}{}</row>"#,
+            cell("B2", "id"), cell("C2", "email"), cell("B3", "P-1"), cell("C3", "a@example.org"), cell("B5", "P-2"), cell("C5", "b@example.org")
+        );
+        // The same cells, a row's cells swapped and a later row listed first.
+        let shuffled = format!(
+            r#"<row r="5">{}{}</row><row r="2">{}{}</row><row r="3">{}{}</row>"#,
+            cell("C5", "b@example.org"), cell("B5", "P-2"), cell("B2", "id"), cell("C2", "email"), cell("C3", "a@example.org"), cell("B3", "P-1")
+        );
+        let (expected, _) = read_workbook(&xlsx_with(&in_order), None, None).unwrap();
+        assert_eq!(expected.headers, ["id", "email"]);
+        assert_eq!((expected.row(1), expected.number(1)), (vec!["P-2", "b@example.org"], 5));
+        let (sheet, _) = read_workbook(&xlsx_with(&shuffled), None, None).unwrap();
+        assert_eq!(sheet, expected);
     }
 
     #[test]
