@@ -217,28 +217,37 @@ pub struct Checked {
 struct Plan<'a> {
     /// `(field, source)` in [`FIELDS`] order, mapped ones only.
     fields: Vec<(&'static FieldSpec, &'a Source)>,
-    /// `(field, source, name in its object)` of the participant and submission objects.
-    participant: Vec<(&'static FieldSpec, &'a Source, &'static str)>,
-    submission: Vec<(&'static FieldSpec, &'a Source, &'static str)>,
+    /// `(field, source, "name":)` of the participant and submission objects (the name
+    /// written out as JSON once, not for every record).
+    participant: Vec<(&'static FieldSpec, &'a Source, Vec<u8>)>,
+    submission: Vec<(&'static FieldSpec, &'a Source, Vec<u8>)>,
     identifiers: Vec<&'a Source>,
     partner_item: Option<&'a Source>,
-    /// `(question id, source)`.
-    answers: Vec<(&'a str, &'a Source)>,
+    /// `("question id":, source)`.
+    answers: Vec<(Vec<u8>, &'a Source)>,
 }
 
 impl<'a> Plan<'a> {
     fn new(mapping: &'a Mapping) -> Plan<'a> {
         let fields: Vec<(&'static FieldSpec, &'a Source)> = FIELDS.iter().filter_map(|f| mapping.get(f.key).map(|s| (f, s))).collect();
-        let part = |prefix: &str| fields.iter().filter_map(|(f, s)| f.key.strip_prefix(prefix).map(|name| (*f, *s, name))).collect();
+        let part = |prefix: &str| fields.iter().filter_map(|(f, s)| f.key.strip_prefix(prefix).map(|name| (*f, *s, json_key(name)))).collect();
         Plan {
             participant: part("participant."),
             submission: part("submission."),
             fields,
             identifiers: IDENTIFIERS.iter().filter_map(|k| mapping.get(k)).collect(),
             partner_item: mapping.get("submission.partner_item_id"),
-            answers: mapping.fields.iter().filter_map(|(k, s)| k.strip_prefix(ANSWERS_PREFIX).map(|q| (q.trim(), s))).collect(),
+            answers: mapping.fields.iter().filter_map(|(k, s)| k.strip_prefix(ANSWERS_PREFIX).map(|q| (json_key(q.trim()), s))).collect(),
         }
     }
+}
+
+/// `name` as a JSON object key, with its colon: `"name":`.
+fn json_key(name: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(name.len() + 3);
+    write_json_string(&mut key, name);
+    key.push(b':');
+    key
 }
 
 /// The trimmed text of `source` on row `row`; `None` when blank.
@@ -379,14 +388,13 @@ pub fn write_record(out: &mut Vec<u8>, sheet: &Sheet, mapping: &Mapping, setting
 
 fn write_planned<C: Cells + ?Sized>(out: &mut Vec<u8>, sheet: &C, plan: &Plan, activity: &str, index: usize) {
     let string = write_json_string;
-    let object = |out: &mut Vec<u8>, fields: &[(&FieldSpec, &Source, &str)], first: &mut bool| {
-        for (field, source, name) in fields {
+    let object = |out: &mut Vec<u8>, fields: &[(&FieldSpec, &Source, Vec<u8>)], first: &mut bool| {
+        for (field, source, key) in fields {
             let Some(text) = text_of(sheet, index, source) else { continue };
             if !std::mem::take(first) {
                 out.push(b',');
             }
-            string(out, name);
-            out.push(b':');
+            out.extend_from_slice(key);
             match field.kind {
                 FieldKind::Boolean => out.extend_from_slice(if parse_bool(text) == Some(true) { b"true" } else { b"false" }),
                 FieldKind::DateTime => {
@@ -407,13 +415,12 @@ fn write_planned<C: Cells + ?Sized>(out: &mut Vec<u8>, sheet: &C, plan: &Plan, a
     object(out, &plan.submission, &mut false);
     out.extend_from_slice(b",\"answers\":{");
     let mut first = true;
-    for (question, source) in &plan.answers {
+    for (key, source) in &plan.answers {
         let Some(text) = text_of(sheet, index, source) else { continue };
         if !std::mem::take(&mut first) {
             out.push(b',');
         }
-        string(out, question);
-        out.push(b':');
+        out.extend_from_slice(key);
         string(out, text);
     }
     out.extend_from_slice(b"}}}");
