@@ -7,11 +7,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, FileKind, ReadOptions, Room, RowsAssembler, Sheet, SheetAssembler};
-use js_sys::{Array, Function, Promise, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, MessageEvent, Worker};
 
+use crate::blob_reader::{BufferFiller, READ_PIECE};
+use crate::handoff::Handoff;
 use crate::spare_worker;
 use crate::worker_protocol::{field, message, take_piece, take_rows, UNREADABLE};
 
@@ -45,6 +47,8 @@ struct Assembly {
     rows: Option<RowsAssembler>,
     /// A piece of rows did not fit.
     bad_rows: bool,
+    /// Buffers for the file's bytes, back from the worker, while a CSV file is streamed.
+    feeding: Option<Rc<Handoff>>,
     result: Option<Result<Imported, String>>,
     settle: Option<Function>,
     fingerprinted: Option<Fingerprinted>,
@@ -89,6 +93,7 @@ impl ImportJob {
         };
         let on_progress = Rc::new(on_progress);
         let (fallback_state, fallback_name, fallback_options, fallback_file) = (state.clone(), name.to_string(), options.clone(), file.clone());
+        let feed_file = file.clone();
         let header_row = options.header_row;
         let started = Rc::new(RefCell::new(ready));
         let started_here = started.clone();
@@ -110,9 +115,25 @@ impl ImportJob {
                     let mut rows = RowsAssembler::default();
                     rows.reserve(Room { text: size("room_text"), cells: size("room_cells"), rows: size("room_rows") });
                     s.rows = Some(rows);
+                    // The page reads the file for the worker (it is idle meanwhile), one
+                    // buffer ahead of it.
+                    let free = Rc::new(Handoff::default());
+                    for _ in 0..2 {
+                        free.give(ArrayBuffer::new(READ_PIECE as u32).into());
+                    }
+                    s.feeding = Some(free.clone());
+                    wasm_bindgen_futures::spawn_local(feed_worker(this_worker.clone(), feed_file.clone(), free));
                     s.bad_rows = false;
                 }
-                "rows-reset" => s.rows = None,
+                "rows-reset" => {
+                    s.rows = None;
+                    stop_feeding(&mut s);
+                }
+                "bytes-back" => {
+                    if let Some(free) = &s.feeding {
+                        free.give(field(&data, "buffer"));
+                    }
+                }
                 "rows" => {
                     let piece = take_rows(&data);
                     let mut bad = false;
@@ -135,6 +156,7 @@ impl ImportJob {
                     let _ = this_worker.post_message_with_transfer(&message("next", &[("carrier", carrier.clone())]), &Array::of1(&carrier));
                 }
                 "done" => {
+                    stop_feeding(&mut s);
                     let headers: Vec<String> = serde_json::from_str(&field(&data, "headers").as_string().unwrap_or_default()).unwrap_or_default();
                     let kind: Option<FileKind> = serde_json::from_str(&field(&data, "file_kind").as_string().unwrap_or_default()).ok();
                     let started = js_sys::Date::now();
@@ -174,6 +196,7 @@ impl ImportJob {
                 "error" => {
                     this_worker.terminate();
                     spare_worker::warm();
+                    stop_feeding(&mut s);
                     drop(s);
                     settle(&state, Err(field(&data, "message").as_string().unwrap_or_default()));
                 }
@@ -230,7 +253,40 @@ impl ImportJob {
             worker.terminate();
             spare_worker::warm();
         }
+        stop_feeding(&mut self.state.borrow_mut());
         settle(&self.state, Err("Reading was cancelled.".into()));
+    }
+}
+
+/// Reads `file` into the buffers `free` hands over and sends each, whole, to `worker`
+/// (`bytes {buffer, len}`; `bytes {}` when the browser cannot read the file), until the
+/// end of the file or until the handoff is closed.
+async fn feed_worker(worker: Worker, file: Blob, free: Rc<Handoff>) {
+    let Ok(mut filler) = BufferFiller::new(&file) else {
+        let _ = worker.post_message(&message("bytes", &[]));
+        return;
+    };
+    while !filler.ended() {
+        let Some(buffer) = free.take().await else { return };
+        match filler.fill(buffer.unchecked_into()).await {
+            _ if free.is_closed() => return,
+            Ok((_, 0)) => return,
+            Ok((buffer, len)) => {
+                let buffer: JsValue = buffer.into();
+                let _ = worker.post_message_with_transfer(&message("bytes", &[("buffer", buffer.clone()), ("len", (len as f64).into())]), &Array::of1(&buffer));
+            }
+            Err(_) => {
+                let _ = worker.post_message(&message("bytes", &[]));
+                return;
+            }
+        }
+    }
+}
+
+/// Stops reading the file for the worker.
+fn stop_feeding(s: &mut Assembly) {
+    if let Some(free) = s.feeding.take() {
+        free.close();
     }
 }
 

@@ -2,9 +2,11 @@
 //! payload lives in `ferry-core`; this crate shows them and performs the requests.
 
 pub mod app;
+pub mod blob_reader;
 pub mod browse;
 pub mod check_job;
 pub mod components;
+pub mod handoff;
 pub mod import;
 pub mod journal_store;
 pub mod page_config;

@@ -30,6 +30,7 @@
 //! Cancelling is the page terminating the worker.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use ferry_core::bench_fixture::StreamedRun;
 use ferry_core::sheet::{read_in_pieces, utf8_stream_for, CsvStream, ReadError, ReadOptions, Room, RowsPiece, SheetAssembler, TextEncoding, HEAD};
@@ -38,6 +39,8 @@ use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
+use crate::blob_reader::{BlobPieces, READ_PIECE};
+use crate::handoff::Handoff;
 use crate::worker_protocol::{field, fill_carrier, message, piece_message, rows_message, take_piece, CHUNK, UNREADABLE};
 
 
@@ -74,8 +77,9 @@ struct Reading {
     total: usize,
     /// The end of the file was read (the last rows are out).
     ended: bool,
-    /// The file's bytes, front to back.
-    pieces: BlobPieces,
+    /// The file's bytes, front to back, in buffers the page fills and sends (`bytes`),
+    /// so this worker never waits on the browser's file store while the page is idle.
+    bytes: Rc<Handoff>,
     /// The piece of the file in hand.
     piece: Vec<u8>,
     /// The benchmark's check and payload, run on each piece as it passes.
@@ -94,6 +98,8 @@ struct Carriers {
 }
 
 thread_local! {
+    /// The file's bytes from the page while a file is streamed.
+    static BYTES: RefCell<Rc<Handoff>> = RefCell::new(Rc::new(Handoff::default()));
     static CARRIERS: RefCell<Carriers> = RefCell::new(Carriers::default());
     static OUTGOING: RefCell<Option<Outgoing>> = const { RefCell::new(None) };
     static INCOMING: RefCell<Option<Incoming>> = const { RefCell::new(None) };
@@ -115,6 +121,10 @@ pub fn start() {
                 } else {
                     send_next(&replies, carrier);
                 }
+                Ok(())
+            }
+            Some("bytes") => {
+                BYTES.with(|b| b.borrow().give(data));
                 Ok(())
             }
             Some("check") => begin_check(&data),
@@ -193,8 +203,9 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
         // at once (growing memory as pieces arrive would pause it each time).
         let room = utf8_stream_for(&name, &head, &options).ok().flatten().map_or(Room::default(), |probe| Room::projected(probe, &head, total));
         let bench = field(message, "bench").is_truthy().then(|| StreamedRun::new(room.rows));
-        let pieces = BlobPieces::new(&file)?;
-        let reading = Reading { stream, file, name, options, done: 0, total, ended: false, pieces, piece: Vec::with_capacity(READ_PIECE), bench, read_ms: 0.0, bench_ms: 0.0 };
+        let bytes = Rc::new(Handoff::default());
+        BYTES.with(|b| *b.borrow_mut() = bytes.clone());
+        let reading = Reading { stream, file, name, options, done: 0, total, ended: false, bytes, piece: Vec::with_capacity(READ_PIECE), bench, read_ms: 0.0, bench_ms: 0.0 };
         CARRIERS.with(|c| *c.borrow_mut() = Carriers { streaming: true, free: vec![ArrayBuffer::new(CHUNK), ArrayBuffer::new(CHUNK)], wake: None });
         let begin = [("total", total), ("room_text", room.text), ("room_cells", room.cells), ("room_rows", room.rows)];
         post(scope, "rows-begin", &begin.map(|(name, n)| (name, JsValue::from_f64(n as f64))), None);
@@ -211,9 +222,6 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
     read_sheet(scope, message, name, options, file)
 }
 
-/// Bytes of the file read at a time when its rows are streamed: each read of a Blob is a
-/// round trip to the browser's file store, so fewer, larger reads are faster.
-const READ_PIECE: usize = 4 << 20;
 
 /// Copies the file's bytes at `at` into `out`.
 fn read_slice(file: &Blob, at: usize, out: &mut [u8]) -> Result<(), String> {
@@ -322,75 +330,6 @@ async fn fingerprint_of(file: &Blob) -> Option<String> {
     }
 }
 
-/// A Blob read front to back through one buffer of ours (a "bring your own buffer"
-/// stream reader: the browser writes into it), so reading a large file leaves no
-/// garbage behind, unlike reading slices, where each read makes a new buffer. After each
-/// [`BlobPieces::read`] the next read is already asked for, so the browser fetches the
-/// next bytes while this worker works on the ones it has.
-struct BlobPieces {
-    reader: web_sys::ReadableStreamByobReader,
-    /// Bytes the browser gave that were not handed out yet, and how many of them were.
-    held: Option<(Uint8Array, usize)>,
-    /// The read asked for ahead.
-    pending: Option<js_sys::Promise>,
-    /// The buffer, when no read has it.
-    free: Option<ArrayBuffer>,
-    ended: bool,
-}
-
-impl BlobPieces {
-    fn new(file: &Blob) -> Result<BlobPieces, String> {
-        let options = web_sys::ReadableStreamGetReaderOptions::new();
-        options.set_mode(web_sys::ReadableStreamReaderMode::Byob);
-        let reader = file.stream().get_reader_with_options(&options).dyn_into().map_err(|_| UNREADABLE.to_string())?;
-        Ok(BlobPieces { reader, held: None, pending: None, free: Some(ArrayBuffer::new(READ_PIECE as u32)), ended: false })
-    }
-
-    /// Asks the browser for the next bytes, into the free buffer.
-    fn ask(&mut self) -> Result<js_sys::Promise, String> {
-        let buffer = self.free.take().ok_or(UNREADABLE)?;
-        Ok(self.reader.read_with_array_buffer_view(&Uint8Array::new(&buffer)))
-    }
-
-    /// Fills `out` with the next bytes; fewer only at the end of the file.
-    async fn read(&mut self, out: &mut [u8]) -> Result<usize, String> {
-        let mut filled = 0;
-        while filled < out.len() {
-            if let Some((value, taken)) = self.held.take() {
-                let n = (value.length() as usize - taken).min(out.len() - filled);
-                value.subarray(taken as u32, (taken + n) as u32).copy_to(&mut out[filled..filled + n]);
-                filled += n;
-                if taken + n < value.length() as usize {
-                    self.held = Some((value, taken + n));
-                } else {
-                    // The same memory, handed back under a new name.
-                    self.free = Some(value.buffer());
-                }
-                continue;
-            }
-            if self.ended {
-                break;
-            }
-            let asked = match self.pending.take() {
-                Some(asked) => asked,
-                None => self.ask()?,
-            };
-            let result = wasm_bindgen_futures::JsFuture::from(asked).await.map_err(|_| UNREADABLE.to_string())?;
-            self.ended = field(&result, "done").is_truthy();
-            match field(&result, "value").dyn_into::<Uint8Array>() {
-                Ok(value) if value.length() > 0 => self.held = Some((value, 0)),
-                Ok(value) => self.free = Some(value.buffer()),
-                Err(_) if self.ended => {}
-                Err(_) => return Err(UNREADABLE.into()),
-            }
-        }
-        if self.held.is_none() && self.pending.is_none() && !self.ended {
-            self.pending = Some(self.ask()?);
-        }
-        Ok(filled)
-    }
-}
-
 /// Reads the next piece of the file (or its end) and takes out the rows finished; the
 /// error is `None` when the browser could not read the file.
 async fn next_rows(reading: &mut Reading) -> Result<RowsPiece, Option<ReadError>> {
@@ -398,13 +337,20 @@ async fn next_rows(reading: &mut Reading) -> Result<RowsPiece, Option<ReadError>
         reading.ended = true;
         return reading.stream.finish_rows().map_err(Some);
     }
-    let n = READ_PIECE.min(reading.total - reading.done);
-    // One buffer for every piece (a new one each time would be set to zero first).
-    let mut piece = std::mem::take(&mut reading.piece);
-    piece.resize(n, 0);
-    if reading.pieces.read(&mut piece).await.map_err(|_| None)? != n {
+    // The next buffer of the file's bytes from the page; it goes back at once, to be
+    // filled again while these are read.
+    let bytes = reading.bytes.take().await.ok_or(None)?;
+    let buffer: ArrayBuffer = field(&bytes, "buffer").dyn_into().map_err(|_| None)?;
+    let n = field(&bytes, "len").as_f64().unwrap_or(0.0) as usize;
+    if n == 0 || n > buffer.byte_length() as usize || reading.done + n > reading.total {
         return Err(None);
     }
+    let mut piece = std::mem::take(&mut reading.piece);
+    piece.resize(n, 0);
+    Uint8Array::new_with_byte_offset_and_length(&buffer, 0, n as u32).copy_to(&mut piece);
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let buffer: JsValue = buffer.into();
+    post(&scope, "bytes-back", &[("buffer", buffer.clone())], Some(&buffer));
     let fed = reading.stream.feed(&piece);
     reading.piece = piece;
     fed?;
