@@ -3,17 +3,19 @@
 //!
 //! Messages in: `{kind: "read", name, file: Blob, encoding?, sheet?, header_row?, bench?}`,
 //! then `{kind: "next", carrier}` for each piece the page has taken. The file is read
-//! here, a piece at a time, from the Blob the page was given (a file on disk stays there:
-//! the page never holds its bytes).
+//! a piece at a time from the Blob the page was given (a file on disk stays there: the
+//! page never holds more than two pieces of its bytes).
 //!
 //! A UTF-8 CSV file goes to the page as its rows, while it is read, so the sheet is only
 //! ever held once: `rows-begin {total, room_text, room_cells, room_rows}` (the room the
-//! rows will take, judged from the first bytes), then for each 4 MB piece of the file `progress`
-//! and `rows {carrier, text, cells, rows, done, total}` (`done` of `total` bytes read:
-//! the page sets aside room for the rest from them), two carriers
-//! going back and forth (the worker reads ahead one piece at most); then `done` and
+//! rows will take, judged from the first bytes). The page then reads the file for this
+//! worker, being idle meanwhile: `bytes {buffer, len}` (4 MB, the last fewer; `bytes {}`
+//! when the browser cannot read it), each buffer handed back at once as `bytes-back
+//! {buffer}`, two going round. For each piece: `progress` and `rows {carrier, text,
+//! cells, rows, done, total}` (`done` of `total` bytes read: the page sets aside room for
+//! the rest from them), two carriers going back and forth; then `done` and
 //! `fingerprint` as below. When a later piece turns out not to be UTF-8: `rows-reset`,
-//! and the file is read again as Windows-1252 and sent as a sheet.
+//! and the file is read again, here, as Windows-1252 and sent as a sheet.
 //!
 //! Any other file is read whole and sent as a sheet.
 //! Messages out: `ready`; `progress {done, total}`; `sizes {text, bounds, numbers}`;
