@@ -56,6 +56,11 @@ impl BufferFiller {
     pub fn ended(&self) -> bool {
         self.ended
     }
+
+    /// Stops reading (releases the file's stream).
+    pub fn cancel(&self) {
+        let _ = self.reader.cancel();
+    }
 }
 
 /// A Blob read front to back through one buffer of ours (a "bring your own buffer"

@@ -8,7 +8,8 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-/// Values handed over one at a time to a task that awaits them.
+/// Values handed over one at a time to the one task that awaits them (a single
+/// consumer: a second task waiting at the same time would not be woken).
 #[derive(Default)]
 pub struct Handoff {
     items: RefCell<VecDeque<JsValue>>,
@@ -17,15 +18,20 @@ pub struct Handoff {
 }
 
 impl Handoff {
-    /// Hands over `item` (waking the task waiting for one).
+    /// Hands over `item` (waking the task waiting for one); dropped once closed.
     pub fn give(&self, item: JsValue) {
+        if self.closed.get() {
+            return;
+        }
         self.items.borrow_mut().push_back(item);
         self.wake_up();
     }
 
-    /// Ends the handoff: a task waiting now, or later, gets `None`.
+    /// Ends the handoff: a task waiting now, or later, gets `None`; items not taken are
+    /// dropped.
     pub fn close(&self) {
         self.closed.set(true);
+        self.items.borrow_mut().clear();
         self.wake_up();
     }
 

@@ -216,6 +216,7 @@ impl ImportJob {
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
         let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            stop_feeding(&mut fallback_state.borrow_mut());
             if *started.borrow() {
                 settle(&fallback_state, Err("Ferry's reader stopped unexpectedly (the file may be too large for this browser's memory).".into()));
             } else {
@@ -259,27 +260,46 @@ impl ImportJob {
 }
 
 /// Reads `file` into the buffers `free` hands over and sends each, whole, to `worker`
-/// (`bytes {buffer, len}`; `bytes {}` when the browser cannot read the file), until the
-/// end of the file or until the handoff is closed.
+/// (`bytes {buffer, len}`), until the end of the file or until the handoff is closed.
+/// When the browser cannot read the file, or its stream ends short of the file's size,
+/// says so (`bytes {}`): the worker must never wait for bytes that will not come.
 async fn feed_worker(worker: Worker, file: Blob, free: Rc<Handoff>) {
-    let Ok(mut filler) = BufferFiller::new(&file) else {
+    let unreadable = || {
         let _ = worker.post_message(&message("bytes", &[]));
+    };
+    let Ok(mut filler) = BufferFiller::new(&file) else {
+        unreadable();
         return;
     };
+    let mut sent = 0;
     while !filler.ended() {
-        let Some(buffer) = free.take().await else { return };
+        let Some(buffer) = free.take().await else {
+            filler.cancel();
+            return;
+        };
         match filler.fill(buffer.unchecked_into()).await {
-            _ if free.is_closed() => return,
-            Ok((_, 0)) => return,
+            _ if free.is_closed() => {
+                filler.cancel();
+                return;
+            }
+            Ok((_, 0)) => break,
             Ok((buffer, len)) => {
                 let buffer: JsValue = buffer.into();
-                let _ = worker.post_message_with_transfer(&message("bytes", &[("buffer", buffer.clone()), ("len", (len as f64).into())]), &Array::of1(&buffer));
+                let bytes = message("bytes", &[("buffer", buffer.clone()), ("len", (len as f64).into())]);
+                if worker.post_message_with_transfer(&bytes, &Array::of1(&buffer)).is_err() {
+                    unreadable();
+                    return;
+                }
+                sent += len;
             }
             Err(_) => {
-                let _ = worker.post_message(&message("bytes", &[]));
+                unreadable();
                 return;
             }
         }
+    }
+    if sent as f64 != file.size() {
+        unreadable();
     }
 }
 

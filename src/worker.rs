@@ -273,6 +273,8 @@ async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -
                 // Not UTF-8 after all: the page drops the rows it has, and the file is read
                 // again, whole, as Windows-1252.
                 post(scope, "rows-reset", &[], None);
+                // Bytes still on their way from the page are not needed any more.
+                reading.bytes.close();
                 let retry = ReadOptions { encoding: Some(TextEncoding::Windows1252), ..reading.options.clone() };
                 let request = message("read", &[]);
                 return read_sheet(scope, &request, reading.name, retry, reading.file);
