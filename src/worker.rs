@@ -90,13 +90,11 @@ struct Reading {
     bench_ms: f64,
 }
 
-/// Carrier buffers back from the page while rows are streamed, and the wake-up of the
-/// reading task waiting for one.
+/// Carrier buffers back from the page while rows are streamed, for the reading task.
 #[derive(Default)]
 struct Carriers {
     streaming: bool,
-    free: Vec<ArrayBuffer>,
-    wake: Option<js_sys::Function>,
+    free: Rc<Handoff>,
 }
 
 thread_local! {
@@ -208,7 +206,11 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
         let bytes = Rc::new(Handoff::default());
         BYTES.with(|b| *b.borrow_mut() = bytes.clone());
         let reading = Reading { stream, file, name, options, done: 0, total, ended: false, bytes, piece: Vec::with_capacity(READ_PIECE), bench, read_ms: 0.0, bench_ms: 0.0 };
-        CARRIERS.with(|c| *c.borrow_mut() = Carriers { streaming: true, free: vec![ArrayBuffer::new(CHUNK), ArrayBuffer::new(CHUNK)], wake: None });
+        let free = Rc::new(Handoff::default());
+        for _ in 0..2 {
+            free.give(ArrayBuffer::new(CHUNK).into());
+        }
+        CARRIERS.with(|c| *c.borrow_mut() = Carriers { streaming: true, free });
         let begin = [("total", total), ("room_text", room.text), ("room_cells", room.cells), ("room_rows", room.rows)];
         post(scope, "rows-begin", &begin.map(|(name, n)| (name, JsValue::from_f64(n as f64))), None);
         let scope = scope.clone();
@@ -239,25 +241,14 @@ fn read_slice(file: &Blob, at: usize, out: &mut [u8]) -> Result<(), String> {
 
 /// A carrier back from the page, for the reading task (woken if it waits for one).
 fn give_carrier(carrier: ArrayBuffer) {
-    let wake = CARRIERS.with(|c| {
-        let mut c = c.borrow_mut();
-        c.free.push(carrier);
-        c.wake.take()
-    });
-    if let Some(wake) = wake {
-        let _ = wake.call0(&JsValue::NULL);
-    }
+    CARRIERS.with(|c| c.borrow().free.give(carrier.into()));
 }
 
 /// The next carrier back from the page (waits for one when both are out).
 async fn next_carrier() -> ArrayBuffer {
-    loop {
-        if let Some(carrier) = CARRIERS.with(|c| c.borrow_mut().free.pop()) {
-            return carrier;
-        }
-        let back = js_sys::Promise::new(&mut |resolve, _| CARRIERS.with(|c| c.borrow_mut().wake = Some(resolve)));
-        let _ = wasm_bindgen_futures::JsFuture::from(back).await;
-    }
+    let free = CARRIERS.with(|c| c.borrow().free.clone());
+    // The handoff is never closed while rows are streamed.
+    free.take().await.map_or_else(|| ArrayBuffer::new(CHUNK), |carrier| carrier.unchecked_into())
 }
 
 /// Reads the file piece after piece, sending each piece's rows as soon as a carrier is
