@@ -194,7 +194,7 @@ pub fn UploadStep() -> impl IntoView {
                     {move || {
                         let rows = state.sheet.with(|s| s.as_ref().map_or(0, |s| s.len()));
                         let name = state.file_name.get().map(|n| ferry_core::text::excerpt(&n, 80)).unwrap_or_default();
-                        format!("{name}: {rows} rows")
+                        format!("{name}: {} rows", ferry_core::text::thousands(rows))
                     }}
                 </h3>
                 <ReadChoices error=error reading=reading/>

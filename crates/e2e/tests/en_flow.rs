@@ -23,7 +23,7 @@ async fn to_map_step(browser: &Browser, stack: &Stack, file: &Path, rows: usize)
     browser.wait_for_text(".notice.info", "Sandbox mode").await.unwrap();
     browser.choose_file(file).await.unwrap();
     // A 22 MB file takes a while in a debug build of the page: allow for a slow machine.
-    browser.wait_for_text_within("h3", &format!(": {rows} rows"), Duration::from_secs(180)).await.unwrap();
+    browser.wait_for_text_within("h3", &format!(": {} rows", thousands(rows)), Duration::from_secs(180)).await.unwrap();
     browser.click_button("Next: choose columns").await.unwrap();
     browser.wait_for("#target-engaging-networks").await.unwrap().click().await.unwrap();
     browser.wait_for("#en-columns").await.unwrap();

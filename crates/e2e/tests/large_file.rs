@@ -61,7 +61,7 @@ async fn a_large_file_is_read_with_progress_and_can_be_cancelled() {
     }
     assert!(seen_partial, "the page showed progress between the start and the end (it kept answering)");
     let heading = browser.wait_for_text("main h3", "rows").await.unwrap();
-    assert!(heading.contains(&format!("{rows} rows")), "{heading}");
+    assert!(heading.contains(&format!("{} rows", ferry_core::text::thousands(rows))), "{heading}");
     let table = browser.wait_for_text("main table", "P0000001").await.unwrap();
     assert!(table.contains("said, \"hello\" on a long line of notes 1"), "{table}");
     screenshot(&browser, "large-1-read").await;
@@ -125,7 +125,7 @@ async fn a_file_that_stops_being_utf8_after_a_few_megabytes_is_read_again_as_win
 
     browser.choose_file(&path).await.unwrap();
     let heading = browser.wait_for_text_within("main h3", "rows", Duration::from_secs(60)).await.unwrap();
-    assert!(heading.contains(&format!("{rows} rows")), "{heading}");
+    assert!(heading.contains(&format!("{} rows", ferry_core::text::thousands(rows))), "{heading}");
     let encoding = browser.wait_for("#read-encoding").await.unwrap().prop("value").await.unwrap().unwrap_or_default();
     assert_eq!(encoding, "Windows-1252 / Latin-1");
     // The last row, at the end of the review grid.
