@@ -41,7 +41,7 @@ use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
-use crate::blob_reader::{BlobPieces, READ_PIECE};
+use crate::blob_reader::{BufferFiller, READ_PIECE};
 use crate::handoff::Handoff;
 use crate::worker_protocol::{field, fill_carrier, message, piece_message, rows_message, take_piece, CHUNK, UNREADABLE};
 
@@ -313,16 +313,18 @@ async fn send_fingerprint(scope: &DedicatedWorkerGlobalScope, file: &Blob) {
 /// The file's fingerprint (as [`ferry_core::journal::file_fingerprint`]), read through
 /// once more; `None` when the browser could not read it.
 async fn fingerprint_of(file: &Blob) -> Option<String> {
-    let mut pieces = BlobPieces::new(file).ok()?;
+    let mut filler = BufferFiller::new(file).ok()?;
     let mut fingerprint = ferry_core::journal::Fingerprinter::default();
-    let mut buffer = vec![0; READ_PIECE];
-    loop {
-        let n = pieces.read(&mut buffer).await.ok()?;
-        fingerprint.update(&buffer[..n]);
-        if n < buffer.len() {
-            return Some(fingerprint.finish());
-        }
+    // One JavaScript buffer, filled again and again, and one copy of it here.
+    let mut buffer = ArrayBuffer::new(READ_PIECE as u32);
+    let mut bytes = vec![0; READ_PIECE];
+    while !filler.ended() {
+        let (filled, n) = filler.fill(buffer).await.ok()?;
+        Uint8Array::new_with_byte_offset_and_length(&filled, 0, n as u32).copy_to(&mut bytes[..n]);
+        fingerprint.update(&bytes[..n]);
+        buffer = filled;
     }
+    Some(fingerprint.finish())
 }
 
 /// Reads the next piece of the file (or its end) and takes out the rows finished; the

@@ -135,7 +135,7 @@ impl Room {
         let scale = total as f64 / head.len() as f64 * 1.1;
         let project = |n: usize| ((n as f64 * scale) as usize + 64).min(total + 64);
         let room = Room { text: project(text.len()), cells: project(cells.len()), rows: project(rows.len()) };
-        let bytes = room.text + 4 * room.cells + 8 * room.rows;
+        let bytes = room.bytes();
         let budget = total as f64 * Room::BUDGET;
         if bytes as f64 <= budget {
             return room;
@@ -146,6 +146,11 @@ impl Room {
 
     /// At most this many bytes per byte of the file are set aside up front.
     pub const BUDGET: f64 = 1.5;
+
+    /// Bytes the room takes: the text, 4 per cell end, 8 per row (its end and number).
+    pub fn bytes(&self) -> usize {
+        self.text + 4 * self.cells + 8 * self.rows
+    }
 }
 
 /// Puts [`RowsPiece`]s together, in order, and makes the sheet of them. What making the
@@ -327,12 +332,19 @@ mod tests {
         assert_eq!(chosen.headers[1], "Anna", "spreadsheet row 60 is the row of 57");
     }
 
+    /// `rows` people (id, name, e-mail) separated by `delimiter`, numbers five digits
+    /// wide so every row is as long.
+    fn people(delimiter: char, rows: usize) -> String {
+        let mut text = format!("id{delimiter}name{delimiter}email\n");
+        for n in 0..rows {
+            text.push_str(&format!("{n:05}{delimiter}\"Name, {n:05}\"{delimiter}person{n:05}@example.org\n"));
+        }
+        text
+    }
+
     #[test]
     fn room_is_projected_from_the_first_bytes() {
-        let mut text = String::from("id;name;email\n");
-        for n in 0..20_000 {
-            text.push_str(&format!("{n:05};\"Name, {n:05}\";person{n:05}@example.org\n"));
-        }
+        let text = people(';', 20_000);
         let bytes = text.as_bytes();
         let room = Room::projected(CsvStream::new(b';'), &bytes[..4096], bytes.len());
         let whole = read_csv(bytes).unwrap();
@@ -346,8 +358,7 @@ mod tests {
         // A head of empty cells in a large file: the room stays within the budget.
         let dense = "1,,,,,,,,,\n".repeat(6000);
         let room = Room::projected(CsvStream::new(b','), dense.as_bytes(), 400 << 20);
-        let bytes = room.text + 4 * room.cells + 8 * room.rows;
-        assert!(bytes as f64 <= (400u64 << 20) as f64 * Room::BUDGET, "{room:?}");
+        assert!(room.bytes() as f64 <= (400u64 << 20) as f64 * Room::BUDGET, "{room:?}");
         assert!(room.cells > 1_000_000 && room.rows > 100_000, "{room:?}");
     }
 
@@ -356,10 +367,7 @@ mod tests {
         // A file of even rows: after its first tenth, the text's room never has to grow
         // again (growing late would move the whole sheet at once), and it ends not far
         // above what the sheet needs.
-        let mut text = String::from("id,name,email\n");
-        for n in 0..40_000 {
-            text.push_str(&format!("{n},Name {n},person{n}@example.org\n"));
-        }
+        let text = people(',', 40_000);
         let bytes = text.as_bytes();
         let mut stream = CsvStream::new(b',');
         let mut assembler = RowsAssembler::default();
