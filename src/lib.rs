@@ -3,19 +3,19 @@
 
 pub mod app;
 pub mod blob_reader;
-pub mod browse;
 pub mod check_job;
 pub mod components;
 pub mod handoff;
 pub mod import;
 pub mod journal_store;
 pub mod page_config;
-pub mod pk_reader;
 pub mod relay;
 pub mod send_driver;
 pub mod spare_worker;
+pub mod state;
 pub mod steps;
 pub mod transport;
+pub mod vendors;
 pub mod worker;
 pub mod worker_protocol;
 

@@ -1,10 +1,14 @@
 //! Optional site settings read from `ferry.config.json` beside the page.
 //!
-//! An organisation hosting Ferry can put defaults there (proxy URL, vendor base URLs,
-//! organisation slug). It holds no credentials: the page never reads any from it.
+//! An organisation hosting Ferry can put defaults there: the proxy URL, a notice, and
+//! each vendor's settings under the vendor's id (`engage`, `lumi_say`, ...; a `-` in the
+//! id may be written `_`). It holds no credentials: the page never reads any from it.
 
-use ferry_core::vendors::{engage, engaging_networks, lumi_say, participant_kit};
+use std::collections::BTreeMap;
+
+use ferry_core::vendors::Target;
 use serde::Deserialize;
+use serde_json::Value;
 
 /// The contents of `ferry.config.json`; every field is optional.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -12,16 +16,19 @@ use serde::Deserialize;
 pub struct PageConfig {
     /// Base URL of a Ferry proxy; empty or absent means calling vendors directly.
     pub proxy_url: Option<String>,
-    /// Defaults for the Engage settings.
-    pub engage: Option<engage::Settings>,
-    /// Defaults for the Lumi Say settings.
-    pub lumi_say: Option<lumi_say::Settings>,
-    /// Defaults for the Engaging Networks settings.
-    pub engaging_networks: Option<engaging_networks::Settings>,
-    /// Defaults for the Participant Kit settings.
-    pub participant_kit: Option<participant_kit::Settings>,
     /// A line shown at the top of the page (e.g. "This is the sandbox").
     pub notice: Option<String>,
+    /// Default settings of each vendor, by the vendor's id.
+    #[serde(flatten)]
+    pub vendors: BTreeMap<String, Value>,
+}
+
+impl PageConfig {
+    /// The site's default settings for `target`, if it gives any.
+    pub fn settings_for(&self, target: Target) -> Option<&Value> {
+        let id = target.id();
+        self.vendors.get(id).or_else(|| self.vendors.get(&id.replace('-', "_"))).filter(|v| v.is_object())
+    }
 }
 
 /// Reads `ferry.config.json` relative to the page; `None` when absent or unreadable.

@@ -1,7 +1,7 @@
 //! Components and the core, in a real headless Chromium (wasm-bindgen-test).
 #![cfg(target_arch = "wasm32")]
 
-use ferry::app::{AppState, Step};
+use ferry::state::{AppState, Step};
 use ferry::steps::{map::MapStep, report::ReportStep};
 use ferry_core::report::{Outcome, Report};
 use ferry_core::sheet::read_csv;
@@ -102,9 +102,9 @@ async fn map_step_suggests_columns_and_blocks_until_settings_are_complete() {
     assert!(problems.contains("Organisation slug is empty"), "{problems}");
 
     let state = state_slot.take().unwrap();
-    state.engage.update(|s| {
-        s.org_slug = "demo-org".into();
-        s.activity_slug = "baseline".into();
+    state.settings.update(|s| {
+        s["org_slug"] = "demo-org".into();
+        s["activity_slug"] = "baseline".into();
     });
     settle().await;
     assert!(!next().disabled(), "ready once the settings are complete");
@@ -156,9 +156,9 @@ async fn review_step_fixes_columns_and_cells_and_rechecks() {
     let csv = "Participant ID,E-mail,Phone\nP-1,ANNA@EXAMPLE.ORG,22 222 222\nP-2,broken@,\nP-3,Jan@Example.org,\n";
     let handle = leptos::mount::mount_to(el.clone(), move || {
         let state = AppState::new();
-        state.engage.update(|s| {
-            s.org_slug = "o".into();
-            s.activity_slug = "a".into();
+        state.settings.update(|s| {
+            s["org_slug"] = "o".into();
+            s["activity_slug"] = "a".into();
         });
         state.load("people.csv".into(), "f".into(), read_csv(csv.as_bytes()).unwrap());
         keep.set(Some(state));
@@ -294,5 +294,46 @@ async fn the_grid_is_virtualised_filters_and_edits() {
     let count = || el.query_selector("#grid-count").unwrap().unwrap().text_content().unwrap();
     until(|| count() == "99 rows").await;
     assert_eq!(count(), "99 rows", "checked again after the edit");
+    drop(handle);
+}
+
+#[wasm_bindgen_test]
+fn every_vendor_of_the_core_has_one_page_module() {
+    let core: Vec<&str> = ferry_core::vendors::Target::all().map(|t| t.id()).collect();
+    let page: Vec<&str> = ferry::vendors::PAGES.iter().map(|p| p.id).collect();
+    assert_eq!(core, page, "the page's list and the core's list name the same vendors, in the same order");
+}
+
+#[wasm_bindgen_test]
+async fn switching_target_shows_its_own_form_and_keeps_what_was_typed() {
+    let el = host();
+    let state_slot = std::rc::Rc::new(std::cell::Cell::new(None::<AppState>));
+    let slot = state_slot.clone();
+    let handle = leptos::mount::mount_to(el.clone(), move || {
+        let state = AppState::new();
+        state.load("people.csv".into(), "fingerprint".into(), read_csv(CSV.as_bytes()).unwrap());
+        slot.set(Some(state));
+        provide_context(state);
+        view! { <MapStep/> }
+    });
+    settle().await;
+    let input = |id: &str| -> Option<web_sys::HtmlInputElement> { el.query_selector(&format!("#{id}")).unwrap().map(JsCast::unchecked_into) };
+    let org = input("org-slug").expect("the first target's own form is shown");
+    org.set_value("my-org");
+    org.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    settle().await;
+
+    input("target-lumi-say").unwrap().click();
+    settle().await;
+    assert!(input("org-slug").is_none(), "the other target's form is gone");
+    assert!(input("lumi-group").is_some(), "the chosen target's form is shown");
+    let problems = el.query_selector("#map-problems").unwrap().unwrap().text_content().unwrap();
+    assert!(problems.contains("List ID is empty"), "the chosen target's rules: {problems}");
+
+    input("target-engage").unwrap().click();
+    settle().await;
+    assert_eq!(input("org-slug").unwrap().value(), "my-org", "switching back keeps what was typed");
+    let state = state_slot.take().unwrap();
+    assert_eq!(state.settings.get_untracked()["org_slug"], "my-org");
     drop(handle);
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use ferry_core::issue::{Issue, Severity};
 use leptos::prelude::*;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Height of one row, in CSS pixels (fixed, so positions are computed, not measured).
 pub const ROW_HEIGHT: usize = 34;

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::Step;
+use crate::state::Step;
 
 /// Shows every step; the current one has `aria-current="step"`.
 #[component]

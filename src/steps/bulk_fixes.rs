@@ -1,17 +1,18 @@
 //! Bulk fixes in the review step: whole columns corrected at once, then re-checked.
 
-use ferry_core::fixes::{self, DateOrder};
+use ferry_core::fixes::{self, DateOrder, DEFAULT_PHONE_COUNTRY};
 use ferry_core::mapping::{FieldKind, Source};
 use ferry_core::vendors::IDENTIFIER_FIELDS;
 use leptos::prelude::*;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Buttons for the fixes that fit the current mapping.
 #[component]
 pub fn BulkFixes() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let country = RwSignal::new("371".to_string());
+    let country = RwSignal::new(DEFAULT_PHONE_COUNTRY.to_string());
+    let name_fields = state.contract().name_fields();
     let message = RwSignal::new(None::<String>);
     let split_from = RwSignal::new(None::<usize>);
     // (label, column, kind) of every mapped column with a kind that has a fix.
@@ -86,7 +87,7 @@ pub fn BulkFixes() -> impl IntoView {
                     <button type="button" on:click=move |_| apply("Rows removed".into(), Box::new(move |s| fixes::remove_duplicates(s, column, false)))>"Drop every repeated one"</button>
                 </div>
             })}
-            <Show when=move || state.fields().iter().any(|f| f.key == "participant.given_name")>
+            {name_fields.map(|(given_key, family_key)| view! {
                 <div class="actions">
                     <label for="split-name">"Split full names from"</label>
                     <select id="split-name" on:change=move |ev| split_from.set(event_target_value(&ev).parse().ok())>
@@ -103,14 +104,14 @@ pub fn BulkFixes() -> impl IntoView {
                         });
                         if let Some((given, family)) = new_columns {
                             state.mapping.update(|m| {
-                                m.set("participant.given_name", Some(Source::Column(given)));
-                                m.set("participant.family_name", Some(Source::Column(family)));
+                                m.set(given_key, Some(Source::Column(given)));
+                                m.set(family_key, Some(Source::Column(family)));
                             });
                             message.set(Some("Full names split into given and family names, and mapped.".into()));
                         }
                     }>"Split into given and family name"</button>
                 </div>
-            </Show>
+            })}
             {move || message.get().map(|m| view! { <p class="notice ok" role="status">{m}</p> })}
         </details>
     }

@@ -1,15 +1,14 @@
-//! Step 2: where to send (connection and Engage settings) and which column fills which field.
+//! Step 2: where to send (the target, the connection, the target's own settings) and
+//! which column fills which field. The target's form comes from its page module.
 
 use ferry_core::mapping::{FieldSpec, Source};
-use ferry_core::vendors::engage::{Settings, UploadMode};
-use ferry_core::vendors::{lumi_say, Target};
+use ferry_core::vendors::Target;
 use leptos::prelude::*;
 
-use crate::app::{AppState, Step};
 use crate::components::text_field::TextField;
-use crate::steps::en_format::{EngagingNetworksSettings, FormatMapping};
-use crate::steps::pk_settings::ParticipantKitSettings;
+use crate::state::{AppState, Step};
 use crate::steps::saved_mappings::SavedMappings;
+use crate::vendors::page_of;
 
 /// The map step.
 #[component]
@@ -21,26 +20,14 @@ pub fn MapStep() -> impl IntoView {
             <h2 id="map-title">"Target and columns"</h2>
             <TargetChoice/>
             <ConnectionSettings/>
-            {move || match state.target.get() {
-                Target::Engage => view! { <EngageSettings/><FieldMapping/><DynamicMapping/> }.into_any(),
-                Target::LumiSay => view! { <LumiSaySettings/><FieldMapping/><DynamicMapping/> }.into_any(),
-                Target::EngagingNetworks => view! { <EngagingNetworksSettings/><FormatMapping/> }.into_any(),
-                Target::ParticipantKit => view! {
-                    <ParticipantKitSettings/>
-                    {move || {
-                        // Rebuilt when participants / data links switch: the fields differ.
-                        let _ = state.pk.with(|s| s.mode);
-                        view! { <FieldMapping/> }
-                    }}
-                }.into_any(),
-            }}
+            {move || (page_of(state.target.get()).settings)()}
             <SavedMappings/>
             {move || {
                 let p = problems.get();
                 (!p.is_empty()).then(|| view! {
                     <div class="notice warn" id="map-problems">
                         <p><strong>"Before you go on:"</strong></p>
-                        <ul>{p.into_iter().map(|m| view! { <li>{m}</li> }).collect::<Vec<_>>()}</ul>
+                        <ul>{p.into_iter().map(|m| view! { <li>{m.text}</li> }).collect::<Vec<_>>()}</ul>
                     </div>
                 })
             }}
@@ -50,7 +37,7 @@ pub fn MapStep() -> impl IntoView {
                 <button
                     class="primary"
                     type="button"
-                    disabled=move || !problems.with(Vec::is_empty)
+                    disabled=move || problems.with(|p| p.iter().any(|p| p.blocking))
                     on:click=move |_| state.step.set(Step::Review)
                 >
                     "Next: review the rows"
@@ -64,8 +51,7 @@ pub fn MapStep() -> impl IntoView {
 #[component]
 fn TargetChoice() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let options = Target::ALL
-        .into_iter()
+    let options = Target::all()
         .map(|target| {
             let vendor = target.vendor();
             let id = format!("target-{}", vendor.id);
@@ -102,7 +88,7 @@ fn ConnectionSettings() -> impl IntoView {
             <TextField
                 id="proxy-url"
                 label="Ferry proxy URL"
-                hint="Requests go through this proxy, which forwards them and keeps nothing. Leave empty to call Engage directly (only works where Engage allows this page)."
+                hint="Requests go through this proxy, which forwards them and keeps nothing. Leave empty to call the platform directly (only works where the platform allows this page)."
                 kind="url"
                 value=state.proxy_url
                 on_input=move |v| state.proxy_url.set(v)
@@ -111,94 +97,9 @@ fn ConnectionSettings() -> impl IntoView {
     }
 }
 
-/// Engage's URLs, organisation, activity, batch size and endpoint.
-#[component]
-fn EngageSettings() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let settings = state.engage;
-    let text = move |get: fn(&Settings) -> String| Signal::derive(move || settings.with(get));
-    let set = move |apply: fn(&mut Settings, String)| move |v: String| settings.update(|s| apply(s, v));
-    view! {
-        <fieldset>
-            <legend>"Longenesis Engage"</legend>
-            <div class="grid">
-                <TextField id="org-slug" label="Organisation slug" hint="Your organisation's short name in Engage."
-                    value=text(|s| s.org_slug.clone()) on_input=set(|s, v| s.org_slug = v)/>
-                <TextField id="activity-slug" label="Activity slug" hint="The Engage activity (survey) the submissions belong to."
-                    value=text(|s| s.activity_slug.clone()) on_input=set(|s, v| s.activity_slug = v)/>
-                <TextField id="batch-size" label="Records per request" kind="number"
-                    value=text(|s| s.batch_size.to_string()) on_input=set(|s, v| s.batch_size = v.trim().parse().unwrap_or(0))/>
-                <TextField id="auth-base" label="Auth service URL" kind="url"
-                    value=text(|s| s.auth_base.clone()) on_input=set(|s, v| s.auth_base = v)/>
-                <TextField id="realm" label="Realm"
-                    value=text(|s| s.realm.clone()) on_input=set(|s, v| s.realm = v)/>
-                <TextField id="api-base" label="Engage API URL" kind="url"
-                    value=text(|s| s.api_base.clone()) on_input=set(|s, v| s.api_base = v)/>
-            </div>
-            <div class="field" style="margin-top: .9rem">
-                <label class="check">
-                    <input
-                        type="checkbox"
-                        id="bulk-upload"
-                        prop:checked=move || settings.with(|s| s.mode == UploadMode::BulkUpload)
-                        on:change=move |ev| {
-                            let upload = event_target_checked(&ev);
-                            settings.update(|s| s.mode = if upload { UploadMode::BulkUpload } else { UploadMode::BulkPost });
-                        }
-                    />
-                    "Send each batch as an uploaded JSON file (bulk_upload) instead of a JSON body (bulk_post)"
-                </label>
-            </div>
-        </fieldset>
-    }
-}
-
-/// Lumi Say's instance, project, list and import options.
-#[component]
-fn LumiSaySettings() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let settings = state.lumi;
-    let text = move |get: fn(&lumi_say::Settings) -> String| Signal::derive(move || settings.with(get));
-    let set = move |apply: fn(&mut lumi_say::Settings, String)| move |v: String| settings.update(|s| apply(s, v));
-    let check = move |id: &'static str, label: &'static str, get: fn(&lumi_say::Settings) -> bool, put: fn(&mut lumi_say::Settings, bool)| {
-        view! {
-            <label class="check">
-                <input type="checkbox" id=id prop:checked=move || settings.with(get) on:change=move |ev| {
-                    let on = event_target_checked(&ev);
-                    settings.update(|s| put(s, on));
-                }/>
-                {label}
-            </label>
-        }
-    };
-    view! {
-        <fieldset>
-            <legend>"Lumi Say"</legend>
-            <div class="grid">
-                <TextField id="lumi-base" label="Instance URL" hint="e.g. https://yourbrand.lumisay.com — Lumi Say runs under other names too." kind="url"
-                    value=text(|s| s.base_url.clone()) on_input=set(|s, v| s.base_url = v)/>
-                <TextField id="lumi-project" label="Project name" hint="The <project_name> in your Lumi Say address."
-                    value=text(|s| s.project.clone()) on_input=set(|s, v| s.project = v)/>
-                <TextField id="lumi-group" label="List ID (group_id)" hint="The list the respondents are added to."
-                    value=text(|s| s.group_id.clone()) on_input=set(|s, v| s.group_id = v)/>
-                <TextField id="lumi-company" label="Company ID" hint="Only if your user has access to more than one company."
-                    value=text(|s| s.company_id.clone()) on_input=set(|s, v| s.company_id = v)/>
-                <TextField id="lumi-batch" label="Respondents per call" kind="number"
-                    value=text(|s| s.batch_size.to_string()) on_input=set(|s, v| s.batch_size = v.trim().parse().unwrap_or(0))/>
-                <TextField id="lumi-preview-max" label="Preview group maximum" hint="Only for a preview list: its maximum size. Leave empty otherwise." kind="number"
-                    value=text(|s| s.preview_max.map(|n| n.to_string()).unwrap_or_default()) on_input=set(|s, v| s.preview_max = v.trim().parse().ok())/>
-            </div>
-            <div class="field" style="margin-top: .9rem">
-                {check("lumi-no-password", "Respondents may set a password (no_password)", |s| s.no_password, |s, v| s.no_password = v)}
-                {check("lumi-overwrite", "Overwrite respondents that already exist (overwrite)", |s| s.overwrite, |s, v| s.overwrite = v)}
-            </div>
-        </fieldset>
-    }
-}
-
 /// One select per vendor field: a column, a fixed value, or nothing.
 #[component]
-fn FieldMapping() -> impl IntoView {
+pub fn FieldMapping() -> impl IntoView {
     let state = expect_context::<AppState>();
     let vendor = state.target.get_untracked().vendor();
     let rows = state.fields().iter().map(|spec| view! { <FieldRow spec=*spec/> }).collect::<Vec<_>>();
@@ -280,7 +181,7 @@ fn FieldRow(spec: FieldSpec) -> impl IntoView {
 /// Columns not used above can be sent as the vendor's user-named fields (survey answers,
 /// sample fields), each under a name the user gives.
 #[component]
-fn DynamicMapping() -> impl IntoView {
+pub fn DynamicMapping() -> impl IntoView {
     let state = expect_context::<AppState>();
     let vendor = state.target.get_untracked().vendor();
     let Some(prefix) = vendor.dynamic_prefix else { return None };
@@ -321,13 +222,14 @@ fn DynamicRow(column: usize, header: String, prefix: &'static str, name: &'stati
                 .map(|(k, _)| k.clone())
         })
     };
-    let default_id = header.strip_prefix(prefix).unwrap_or(&header).trim().to_string();
+    let contract = state.contract();
+    let default_key = contract.dynamic_key(&header).unwrap_or_default();
     let toggle = move |ev| {
         let on = event_target_checked(&ev);
         state.mapping.update(|m| {
             m.fields.retain(|(k, s)| !(k.starts_with(prefix) && *s == Source::Column(column)));
             if on {
-                m.set(&format!("{prefix}{default_id}"), Some(Source::Column(column)));
+                m.set(&default_key, Some(Source::Column(column)));
             }
         });
     };

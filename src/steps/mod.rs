@@ -1,10 +1,8 @@
-//! One module per wizard step.
+//! One module per wizard step, each vendor-agnostic: the chosen target's own forms come
+//! from [`crate::vendors`].
 
 pub mod bulk_fixes;
-pub mod en_format;
-pub mod lumi_say_lists;
 pub mod map;
-pub mod pk_settings;
 pub mod report;
 pub mod saved_mappings;
 pub mod review;

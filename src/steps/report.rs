@@ -1,12 +1,11 @@
 //! Step 5: one line per source row, downloadable as CSV.
 
-use ferry_core::report::{Outcome, RowOutcome};
+use ferry_core::report::{Outcome, OutcomeKind, RowOutcome};
 use leptos::prelude::*;
 
-use crate::app::{AppState, Step};
 use crate::components::download::download_text;
-use crate::steps::lumi_say_lists::{LumiSayLists, LumiSayResults};
-use ferry_core::vendors::Target;
+use crate::state::{AppState, Step};
+use crate::vendors::page_of;
 
 /// Report lines shown on the page; the download always has all of them.
 const SHOWN: usize = 1000;
@@ -30,15 +29,15 @@ pub fn ReportStep() -> impl IntoView {
         let result = download_text(&format!("{}-not-sent.csv", stem()), "text/csv;charset=utf-8", &csv);
         download_error.set(result.err());
     };
-    let failed = move || report().rows.iter().filter(|r| r.outcome.label() != "sent").count();
+    let failed = move || report().rows.iter().filter(|r| r.outcome.kind() != OutcomeKind::Sent).count();
     view! {
         <section class="step" aria-labelledby="report-title">
             <h2 id="report-title">"Report"</h2>
             <div class="summary" id="report-summary">
-                <div><strong>{move || ferry_core::text::thousands(report().count("sent"))}</strong>"sent"</div>
-                <div><strong>{move || report().count("rejected")}</strong>"rejected by the platform"</div>
-                <div><strong>{move || report().count("skipped")}</strong>"skipped (problems in the file)"</div>
-                <div><strong>{move || report().count("not sent")}</strong>"not sent"</div>
+                <div><strong>{move || ferry_core::text::thousands(report().count(OutcomeKind::Sent))}</strong>"sent"</div>
+                <div><strong>{move || report().count(OutcomeKind::Rejected)}</strong>"rejected by the platform"</div>
+                <div><strong>{move || report().count(OutcomeKind::Skipped)}</strong>"skipped (problems in the file)"</div>
+                <div><strong>{move || report().count(OutcomeKind::NotSent)}</strong>"not sent"</div>
             </div>
             <div class="table-wrap">
                 <table id="report">
@@ -48,10 +47,8 @@ pub fn ReportStep() -> impl IntoView {
             </div>
             {move || (report().rows.len() > SHOWN).then(|| view! { <p class="hint">{format!("The first {SHOWN} rows are shown; the download has all of them.")}</p> })}
             {move || download_error.get().map(|e| view! { <div class="notice error" role="alert">{e}</div> })}
-            <Show when=move || state.target.get() == Target::LumiSay>
-                <LumiSayResults/>
-                <LumiSayLists/>
-            </Show>
+            <RelayResults/>
+            {move || (page_of(state.target.get()).report_tools)()}
             <EgressReceipt/>
             <div class="actions">
                 <button type="button" on:click=move |_| state.step.set(Step::Review)>"Back to review"</button>
@@ -81,6 +78,28 @@ fn report_line(line: RowOutcome) -> impl IntoView {
             <td><span class=format!("badge {}", label.replace(' ', "-"))>{label}</span></td>
             <td>{detail}</td>
         </tr>
+    }
+}
+
+/// Results the platform posted back through the proxy's relay, as its contract read them.
+#[component]
+fn RelayResults() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let waiting = move || state.relay.with(Option::is_some);
+    let vendor = move || state.target.get().vendor().name;
+    view! {
+        <section id="import-results" aria-live="polite">
+            <Show when=move || waiting() || state.callbacks.with(|c| !c.is_empty())>
+                <h3>{move || format!("Import result from {}", vendor())}</h3>
+            </Show>
+            {move || state.callbacks.get().into_iter().map(|cb| {
+                let class = if cb.ok { "notice ok" } else { "notice error" };
+                view! { <p class=class>{cb.summary}</p> }
+            }).collect::<Vec<_>>()}
+            <Show when=waiting>
+                <p class="hint">{move || format!("{} is importing; its result appears here when it arrives.", vendor())}</p>
+            </Show>
+        </section>
     }
 }
 

@@ -1,13 +1,12 @@
-//! Step 3: what Engage would reject, fixable in place, and the exact payload.
+//! Step 3: what the target would reject, fixable in place, and the exact payload.
 
 use ferry_core::issue::{Issue, Severity};
-use ferry_core::vendors::{engage, engaging_networks, lumi_say, PreparedRecord, Target};
 use leptos::prelude::*;
 
-use crate::app::{AppState, Step, LARGE_SHEET};
 use crate::components::data_grid::DataGrid;
-use crate::components::download::download_text;
+use crate::state::{AppState, Step, LARGE_SHEET};
 use crate::steps::bulk_fixes::BulkFixes;
+use crate::vendors::page_of;
 
 /// How many issues are listed at once.
 const LISTED: usize = 200;
@@ -36,21 +35,8 @@ pub fn ReviewStep() -> impl IntoView {
         }
     });
     let preview = move || {
-        preview_source.with(|p| {
-            p.as_ref().map_or(String::new(), |p| {
-                let first: Vec<&PreparedRecord> = p.records.iter().take(2).collect();
-                let document = match state.target.get() {
-                    Target::Engage => engage::payload(&first),
-                    Target::LumiSay => state.lumi.with(|s| lumi_say::respondents_json(s, &first)),
-                    Target::ParticipantKit => serde_json::Value::Array(first.iter().map(|r| r.json.clone()).collect()),
-                    Target::EngagingNetworks => {
-                        let lines: Vec<&PreparedRecord> = p.records.iter().take(5).collect();
-                        return state.en.with(|s| engaging_networks::csv_file(s, &lines));
-                    }
-                };
-                serde_json::to_string_pretty(&document).unwrap_or_default()
-            })
-        })
+        let contract = state.target.get().contract();
+        preview_source.with(|p| p.as_ref().map_or(String::new(), |p| state.settings.with(|s| contract.preview(s, p))))
     };
     let vendor = move || state.target.get().vendor().name;
     view! {
@@ -94,9 +80,7 @@ pub fn ReviewStep() -> impl IntoView {
             <h3>"All rows"</h3>
             <DataGrid/>
             <BulkFixes/>
-            <Show when=move || state.target.get() == Target::EngagingNetworks>
-                <EnReviewTools/>
-            </Show>
+            {move || (page_of(state.target.get()).review_tools)()}
             <h3>{move || format!("What {} receives (first records)", vendor())}</h3>
             <pre class="payload" id="payload-preview" tabindex="0" aria-label="Payload preview">{preview}</pre>
             <div class="actions">
@@ -149,62 +133,5 @@ fn IssueRow(issue: Issue) -> impl IntoView {
             <td><span class=format!("badge {severity}")>{severity}</span>" "{issue.message.clone()}</td>
             <td>{fix}</td>
         </tr>
-    }
-}
-
-/// Engaging Networks: replace the characters that break uploads, and download the files
-/// Ferry would upload (for a manual upload through the vendor's form).
-#[component]
-fn EnReviewTools() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    // From the findings (the worker's, for a large sheet), so showing the count never
-    // prepares a million records on the page.
-    let risky = move || state.findings.with(|f| f.as_ref().map_or(0, |f| f.issues.iter().filter(|i| i.message.contains(engaging_networks::RISKY_MARKER)).count()));
-    let replace = move |_| {
-        let columns: Vec<usize> = state.mapping.with_untracked(|m| m.fields.iter().filter_map(|(_, s)| match s {
-            ferry_core::mapping::Source::Column(c) => Some(*c),
-            _ => None,
-        }).collect());
-        state.sheet.update(|s| {
-            if let Some(s) = s {
-                for &c in &columns {
-                    s.update_column(c, |cell| Some(engaging_networks::replace_risky(cell)));
-                }
-            }
-        });
-    };
-    let files = move || {
-        state.prepared.with(|p| {
-            p.as_ref().map(|p| {
-                state.en.with(|s| {
-                    let all: Vec<usize> = (0..p.records.len()).collect();
-                    engaging_networks::plan_uploads(p, s, &all)
-                        .into_iter()
-                        .map(|u| {
-                            let records: Vec<&PreparedRecord> = u.records.iter().map(|&i| &p.records[i]).collect();
-                            (u.name, u.records.len(), engaging_networks::csv_file(s, &records))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-        })
-    };
-    let download_all = move |_| {
-        for (name, _, csv) in files().unwrap_or_default() {
-            let _ = download_text(&format!("{name}.csv"), "text/csv;charset=utf-8", &csv);
-        }
-    };
-    view! {
-        <div class="actions">
-            <Show when=move || risky() != 0>
-                <button type="button" id="replace-risky" on:click=replace>
-                    {move || format!("Replace them ({} cells with | \" \\ or !)", risky())}
-                </button>
-            </Show>
-            <span class="spacer"></span>
-            <button type="button" id="download-en-files" on:click=download_all>
-                {move || format!("Download the {} CSV files for a manual upload", files().map_or(0, |f| f.len()))}
-            </button>
-        </div>
     }
 }

@@ -4,7 +4,7 @@
 use ferry_core::saved_mapping::{self, SavedMapping};
 use leptos::prelude::*;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The localStorage key.
 pub const STORAGE_KEY: &str = "ferry.saved-mappings";

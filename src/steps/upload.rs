@@ -8,7 +8,7 @@ use js_sys::{Array, Uint8Array};
 use web_sys::Blob;
 use leptos::prelude::*;
 
-use crate::app::{AppState, Step};
+use crate::state::{AppState, Step};
 use crate::components::file_drop::FileDrop;
 use crate::components::sheet_preview::SheetPreview;
 use crate::import::ImportJob;

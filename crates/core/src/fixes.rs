@@ -3,6 +3,10 @@
 use crate::datetime::DateTime;
 use crate::sheet::Sheet;
 
+/// The country code "phones to +E.164" offers first (Latvia, where Ferry's first users
+/// are); the page shows it and the user can change it.
+pub const DEFAULT_PHONE_COUNTRY: &str = "371";
+
 /// Day/month order for dates written `01/02/2024`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateOrder {

@@ -11,6 +11,21 @@ pub enum Severity {
     Error,
 }
 
+/// What sort of problem an issue is, so the page can act on it without reading its words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum IssueKind {
+    /// The value is not in a form the vendor accepts.
+    #[default]
+    Invalid,
+    /// A value the vendor needs is missing.
+    Missing,
+    /// The value repeats one on an earlier row where the vendor wants it once.
+    Repeated,
+    /// The cell holds characters known to break the vendor's uploads; a one-click
+    /// replacement exists.
+    RiskyCharacters,
+}
+
 /// One problem with one cell (or one row, when no single column is to blame).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Issue {
@@ -26,6 +41,9 @@ pub struct Issue {
     pub severity: Severity,
     /// What is wrong and what to change, in words.
     pub message: String,
+    /// What sort of problem it is.
+    #[serde(default)]
+    pub kind: IssueKind,
 }
 
 impl Issue {

@@ -23,7 +23,7 @@ pub mod text;
 pub mod vendors;
 
 pub use http::{Body, HttpRequest, HttpResponse, Method, Part, TransportError};
-pub use issue::{Issue, Severity};
+pub use issue::{Issue, IssueKind, Severity};
 pub use mapping::{FieldKind, FieldSpec, Mapping, Source};
-pub use report::{Outcome, Report, RowOutcome};
+pub use report::{Outcome, OutcomeKind, Report, RowOutcome};
 pub use sheet::{read_csv, read_file, FileKind, ReadError, ReadOptions, Row, Sheet};

@@ -131,7 +131,7 @@ pub fn suggest(headers: &[String], fields: &[FieldSpec], dynamic_prefix: Option<
 }
 
 /// `answers.q1`, `Answers: q1`, `answers_q1` → `q1` for prefix `answers.`.
-fn strip_prefix_loosely<'a>(header: &'a str, prefix: &str) -> Option<&'a str> {
+pub fn strip_prefix_loosely<'a>(header: &'a str, prefix: &str) -> Option<&'a str> {
     let word = prefix.trim_end_matches('.');
     let head = header.get(..word.len())?;
     if !head.eq_ignore_ascii_case(word) {

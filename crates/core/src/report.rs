@@ -2,6 +2,19 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The four outcomes a row can have, without their details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutcomeKind {
+    /// The vendor accepted it.
+    Sent,
+    /// The vendor refused it.
+    Rejected,
+    /// Not sent because of issues in the row.
+    Skipped,
+    /// Not sent (cancelled, given up, or never tried).
+    NotSent,
+}
+
 /// The fate of one source row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
@@ -28,7 +41,17 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// One word for the outcome: `sent`, `rejected`, `skipped`, `not sent`.
+    /// Which of the four outcomes this is.
+    pub fn kind(&self) -> OutcomeKind {
+        match self {
+            Outcome::Sent { .. } => OutcomeKind::Sent,
+            Outcome::Rejected { .. } => OutcomeKind::Rejected,
+            Outcome::Skipped { .. } => OutcomeKind::Skipped,
+            Outcome::NotSent { .. } => OutcomeKind::NotSent,
+        }
+    }
+
+    /// The outcome's name in the report: `sent`, `rejected`, `skipped` or `not sent`.
     pub fn label(&self) -> &'static str {
         match self {
             Outcome::Sent { .. } => "sent",
@@ -75,8 +98,8 @@ impl Report {
     }
 
     /// How many rows have the outcome labelled `label`.
-    pub fn count(&self, label: &str) -> usize {
-        self.rows.iter().filter(|r| r.outcome.label() == label).count()
+    pub fn count(&self, kind: OutcomeKind) -> usize {
+        self.rows.iter().filter(|r| r.outcome.kind() == kind).count()
     }
 
     /// The report as CSV (UTF-8 with BOM so Excel reads accents), one line per row.
@@ -212,6 +235,6 @@ mod tests {
         let lines: Vec<&str> = csv.trim_start_matches('\u{FEFF}').lines().collect();
         assert_eq!(lines[1], "2,a@b.lv,sent,P-123456,");
         assert_eq!(lines[2], "3,\"'=HYPERLINK(\"\"x\"\")\",rejected,,\"bad, \"\"very\"\"\"");
-        assert_eq!(r.count("sent"), 1);
+        assert_eq!(r.count(crate::report::OutcomeKind::Sent), 1);
     }
 }

@@ -150,6 +150,29 @@ pub struct Engine<P: Protocol> {
     rng: u64,
 }
 
+impl<P: Protocol + 'static> Engine<P> {
+    /// The same send with its protocol boxed, so sends to different vendors share one type.
+    pub fn boxed(self) -> Engine<Box<dyn Protocol>> {
+        Engine {
+            protocol: Box::new(self.protocol),
+            policy: self.policy,
+            queue: self.queue,
+            in_flight: self.in_flight,
+            next_ticket: self.next_ticket,
+            prerequisite_attempts: self.prerequisite_attempts,
+            prerequisite_not_before: self.prerequisite_not_before,
+            paused: self.paused,
+            cancelled: self.cancelled,
+            failure: self.failure,
+            report: self.report,
+            fresh: self.fresh,
+            total: self.total,
+            answered: self.answered,
+            rng: self.rng,
+        }
+    }
+}
+
 impl<P: Protocol> Engine<P> {
     /// A send of `records` (indices) in batches of `batch_size`. `seed` drives the
     /// backoff jitter (any value; tests fix it).

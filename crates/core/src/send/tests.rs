@@ -93,7 +93,7 @@ fn every_record_gets_exactly_one_outcome_through_failures() {
         }
     }
     assert_eq!(e.progress(), (9, 9));
-    assert_eq!(e.report().count("sent"), 9);
+    assert_eq!(e.report().count(crate::report::OutcomeKind::Sent), 9);
     let rows: Vec<usize> = e.report().rows.iter().map(|r| r.row).collect();
     assert_eq!(rows, (2..=10).collect::<Vec<_>>());
 }
@@ -146,7 +146,7 @@ fn being_told_to_wait_does_not_use_up_the_attempts() {
     }
     let (ticket, _) = e.poll(now).pop().unwrap();
     e.handle(ticket, status(200), now);
-    assert_eq!(e.report().count("sent"), 1, "twenty 429s slowed it down, did not fail it");
+    assert_eq!(e.report().count(crate::report::OutcomeKind::Sent), 1, "twenty 429s slowed it down, did not fail it");
 }
 
 #[test]
@@ -155,7 +155,7 @@ fn rejections_are_not_retried() {
     let (ticket, _) = e.poll(0.0).pop().unwrap();
     e.handle(ticket, status(400), 0.0);
     assert_eq!(e.state(), State::Finished);
-    assert_eq!(e.report().count("rejected"), 2);
+    assert_eq!(e.report().count(crate::report::OutcomeKind::Rejected), 2);
 }
 
 #[test]
@@ -179,8 +179,8 @@ fn cancel_reports_queued_rows_and_still_reads_the_answer_in_flight() {
     assert!(e.poll(0.0).is_empty());
     e.handle(ticket, status(200), 1.0);
     assert_eq!(e.state(), State::Finished);
-    assert_eq!(e.report().count("sent"), 1, "the answer in flight counts");
-    assert_eq!(e.report().count("not sent"), 3);
+    assert_eq!(e.report().count(crate::report::OutcomeKind::Sent), 1, "the answer in flight counts");
+    assert_eq!(e.report().count(crate::report::OutcomeKind::NotSent), 3);
 }
 
 #[test]
@@ -195,7 +195,7 @@ fn prerequisite_failures_are_retried_then_a_hard_failure_stops_everything() {
     let (ticket, _) = e.poll(wake).pop().unwrap();
     e.handle(ticket, status(401), wake);
     assert_eq!(e.failure(), Some("wrong password"));
-    assert_eq!(e.report().count("not sent"), 3);
+    assert_eq!(e.report().count(crate::report::OutcomeKind::NotSent), 3);
     assert_eq!(e.state(), State::Finished);
 }
 

@@ -311,7 +311,7 @@ impl Checker {
             let first_issue = checked.issues.len();
             let issue = |key: &str, severity: Severity, message: String| {
                 let column = mapping.column(key);
-                Issue { row: row_number, column, column_name: column.and_then(|c| headers.get(c).cloned()), field: key.to_string(), severity, message }
+                Issue { row: row_number, column, column_name: column.and_then(|c| headers.get(c).cloned()), field: key.to_string(), severity, message, kind: crate::issue::IssueKind::Invalid }
             };
             for (field, source) in &plan.fields {
                 let Some(text) = text_of(rows, row, source) else { continue };
@@ -338,6 +338,7 @@ impl Checker {
                     field: "participant".into(),
                     severity: Severity::Error,
                     message: "No participant ID, national ID or email: Engage needs at least one of them to identify the participant. Fill one in.".into(),
+                    kind: crate::issue::IssueKind::Missing,
                 });
             }
             if let Some(item) = plan.partner_item.and_then(|s| text_of(rows, row, s)) {
@@ -876,3 +877,87 @@ impl Protocol for EngageProtocol {
 
 #[cfg(test)]
 mod tests;
+
+/// Engage behind the vendor contract.
+#[derive(Debug, Clone, Copy)]
+pub struct Engage;
+
+/// Engage bulk requests in flight at once.
+pub const CONCURRENCY: usize = 2;
+
+/// The login form: the account and the Longenesis-issued client.
+pub const LOGIN: &[super::LoginField] = &[
+    super::LoginField { key: "username", id: "username", label: "Username", hint: "Your Engage login e-mail (not a Gmail account).", secret: false },
+    super::LoginField { key: "password", id: "password", label: "Password", hint: "", secret: true },
+    super::LoginField { key: "client_id", id: "client-id", label: "Client ID", hint: "Usually your organisation slug.", secret: false },
+    super::LoginField { key: "client_secret", id: "client-secret", label: "Client secret", hint: "Issued by Longenesis.", secret: true },
+];
+
+impl Credentials {
+    /// The account typed into the login form.
+    pub fn from_login(login: &super::Login) -> Credentials {
+        Credentials {
+            username: login.get("username").to_string(),
+            password: login.get("password").to_string(),
+            client_id: login.get("client_id").to_string(),
+            client_secret: login.get("client_secret").to_string(),
+        }
+    }
+}
+
+impl super::Adapter for Engage {
+    type Settings = Settings;
+    type Protocol = EngageProtocol;
+
+    fn vendor(&self) -> &'static super::Vendor {
+        &VENDOR
+    }
+    fn settings_problems(&self, settings: &Settings) -> Vec<super::Problem> {
+        settings.problems().into_iter().map(|t| super::Problem::blocking("settings", t)).collect()
+    }
+    fn login_fields(&self) -> &'static [super::LoginField] {
+        LOGIN
+    }
+    fn login_defaults(&self, settings: &Settings, login: &mut super::Login) {
+        if login.get("client_id").is_empty() {
+            login.set("client_id", settings.org_slug.trim());
+        }
+    }
+    fn login_problems(&self, login: &super::Login) -> Vec<super::Problem> {
+        let mut out: Vec<super::Problem> = LOGIN.iter().filter(|f| login.get(f.key).trim().is_empty()).map(super::contract::empty_field).collect();
+        if login.get("username").trim().to_ascii_lowercase().ends_with("@gmail.com") {
+            out.push(super::Problem::warning("username", "Engage does not accept Gmail accounts for API use: use an account registered with a non-Gmail address."));
+        }
+        out
+    }
+    fn mapping_problems(&self, mapping: &Mapping, _settings: &Settings) -> Vec<super::Problem> {
+        mapping_problems(mapping).into_iter().map(|t| super::Problem::blocking("mapping", t)).collect()
+    }
+    fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
+        prepare(sheet, mapping, settings)
+    }
+    fn findings(&self, sheet: &Sheet, mapping: &Mapping, _settings: &Settings) -> super::Findings {
+        let checked = check(sheet, mapping);
+        super::Findings { ready: checked.valid.len(), held: checked.skipped.len(), issues: checked.issues }
+    }
+    fn preview(&self, _settings: &Settings, prepared: &Prepared) -> String {
+        let first: Vec<&PreparedRecord> = prepared.records.iter().take(2).collect();
+        serde_json::to_string_pretty(&payload(&first)).unwrap_or_default()
+    }
+    fn policy(&self, _settings: &Settings) -> Policy {
+        Policy { concurrency: CONCURRENCY, ..Policy::default() }
+    }
+    fn engine(&self, settings: Settings, login: &super::Login, prepared: &Prepared, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<EngageProtocol> {
+        let policy = self.policy(&settings);
+        engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
+    }
+    fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
+        receipt(headers, mapping, settings, rows_sent)
+    }
+    fn journal_key(&self, fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
+        journal_key(fingerprint, headers, mapping, settings)
+    }
+    fn name_fields(&self) -> Option<(&'static str, &'static str)> {
+        Some(("participant.given_name", "participant.family_name"))
+    }
+}

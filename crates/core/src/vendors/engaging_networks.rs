@@ -267,13 +267,17 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
                 field: column.clone(),
                 severity,
                 message,
+                kind: crate::issue::IssueKind::Invalid,
             };
             let text = mapping.value(sheet, index, &key).unwrap_or("");
             if let Some((c, with)) = RISKY_CHARACTERS.iter().find(|(c, _)| text.contains(*c)) {
-                issues.push(issue(
+                issues.push(Issue {
+                    kind: crate::issue::IssueKind::RiskyCharacters,
+                    ..issue(
                     Severity::Error,
                     format!("\"{text}\" contains {c:?}, which is {RISKY_MARKER}: replace it (\"Replace them\" turns it into \"{with}\")."),
-                ));
+                    )
+                });
             }
             let transactions = settings.kind == ImportKind::Transactions;
             let value = match role(column) {
@@ -312,7 +316,7 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
             cells.push(Value::String(value));
         }
         if settings.kind == ImportKind::Transactions && email.is_none() && supporter_id.is_none() {
-            issues.push(Issue { row, column: None, column_name: None, field: "supporter".into(), severity: Severity::Error, message: "No supporter e-mail or supporter ID: a transaction must reference an existing supporter. Fill one in.".into() });
+            issues.push(Issue { row, column: None, column_name: None, field: "supporter".into(), severity: Severity::Error, message: "No supporter e-mail or supporter ID: a transaction must reference an existing supporter. Fill one in.".into() , kind: crate::issue::IssueKind::Missing });
         }
         let identifier = email.or(supporter_id).unwrap_or_default();
         let blocked = issues.iter().any(|i| i.severity == Severity::Error);
@@ -521,3 +525,60 @@ pub fn journal_key(fingerprint: &str, headers: &[String], mapping: &Mapping, set
 
 #[cfg(test)]
 mod tests;
+
+/// Engaging Networks behind the vendor contract.
+#[derive(Debug, Clone, Copy)]
+pub struct EngagingNetworks;
+
+/// Engaging Networks uploads in flight at once.
+pub const CONCURRENCY: usize = 1;
+
+/// The login form: the private token.
+pub const LOGIN: &[super::LoginField] = &[super::LoginField {
+    key: "token",
+    id: "en-token",
+    label: "Private token",
+    hint: "From Hello <your name> > Account settings > Tokens in your dashboard.",
+    secret: true,
+}];
+
+impl super::Adapter for EngagingNetworks {
+    type Settings = Settings;
+    type Protocol = EngagingNetworksProtocol;
+
+    fn vendor(&self) -> &'static super::Vendor {
+        &VENDOR
+    }
+    fn settings_problems(&self, settings: &Settings) -> Vec<super::Problem> {
+        settings.problems().into_iter().map(|t| super::Problem::blocking("settings", t)).collect()
+    }
+    fn login_fields(&self) -> &'static [super::LoginField] {
+        LOGIN
+    }
+    fn suggest(&self, headers: &[String], settings: &Settings) -> Mapping {
+        suggest(headers, settings)
+    }
+    fn mapping_problems(&self, mapping: &Mapping, settings: &Settings) -> Vec<super::Problem> {
+        mapping_problems(mapping, settings).into_iter().map(|t| super::Problem::blocking("mapping", t)).collect()
+    }
+    fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
+        prepare(sheet, mapping, settings)
+    }
+    fn preview(&self, settings: &Settings, prepared: &Prepared) -> String {
+        let lines: Vec<&PreparedRecord> = prepared.records.iter().take(5).collect();
+        csv_file(settings, &lines)
+    }
+    fn policy(&self, _settings: &Settings) -> Policy {
+        Policy { concurrency: CONCURRENCY, ..Policy::default() }
+    }
+    fn engine(&self, settings: Settings, login: &super::Login, prepared: &Prepared, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<EngagingNetworksProtocol> {
+        let policy = self.policy(&settings);
+        engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
+    }
+    fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
+        receipt(headers, mapping, settings, rows_sent)
+    }
+    fn journal_key(&self, fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
+        journal_key(fingerprint, headers, mapping, settings)
+    }
+}

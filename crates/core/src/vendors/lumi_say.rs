@@ -81,6 +81,20 @@ pub struct Settings {
     pub preview_max: Option<usize>,
     /// Where Lumi Say POSTs the final result (empty: no callback).
     pub callback_url: String,
+    /// How the final result comes back (no callback, your own URL, or the proxy's relay).
+    pub result_route: ResultRoute,
+}
+
+/// How Lumi Say's asynchronous import result comes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ResultRoute {
+    /// No callback: the result is checked in Lumi Say.
+    #[default]
+    None,
+    /// Posted to the user's own `callback_url`.
+    OwnUrl,
+    /// Posted to a slot of the Ferry proxy's relay, which the page reads.
+    Relay,
 }
 
 impl Default for Settings {
@@ -95,6 +109,7 @@ impl Default for Settings {
             batch_size: 500,
             preview_max: None,
             callback_url: String::new(),
+            result_route: ResultRoute::None,
         }
     }
 }
@@ -210,7 +225,7 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
         let row = sheet.number(index);
         let issue = |key: &str, severity: Severity, message: String| {
             let column = mapping.column(key);
-            Issue { row, column, column_name: column.and_then(|c| sheet.headers.get(c).cloned()), field: key.to_string(), severity, message }
+            Issue { row, column, column_name: column.and_then(|c| sheet.headers.get(c).cloned()), field: key.to_string(), severity, message, kind: crate::issue::IssueKind::Invalid }
         };
         let value = |key: &str| mapping.value(sheet, index, key);
         let mut issues = Vec::new();
@@ -243,7 +258,7 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
             }
         }
         if phone.is_none() && email.is_none() {
-            issues.push(Issue { row, column: None, column_name: None, field: "respondent".into(), severity: Severity::Error, message: format!("{} Fill in one of them.", messages::CONTACT_MISSING) });
+            issues.push(Issue { row, column: None, column_name: None, field: "respondent".into(), severity: Severity::Error, message: format!("{} Fill in one of them.", messages::CONTACT_MISSING) , kind: crate::issue::IssueKind::Missing });
         }
         let identifier = username.unwrap_or("").to_string();
         if issues.iter().any(|i| i.severity == Severity::Error) {
@@ -272,7 +287,7 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
             let message = format!("Import failed, Too many respondents. A preview group can only contain a maximum of {max} respondents. This row is beyond the first {max}: send it to another list.");
             prepared.records.retain(|r| !over.contains(&r.row));
             for row in over {
-                prepared.issues.push(Issue { row, column: None, column_name: None, field: "group_id".into(), severity: Severity::Error, message: message.clone() });
+                prepared.issues.push(Issue { row, column: None, column_name: None, field: "group_id".into(), severity: Severity::Error, message: message.clone() , kind: crate::issue::IssueKind::Invalid });
                 prepared.skipped.push((row, String::new()));
             }
             prepared.issues.sort_by_key(|i| i.row);
@@ -391,6 +406,13 @@ pub fn named_respondents(message: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The usernames in `column` of `sheet`, each once, in the order they first appear
+/// (blank cells left out): what a list call is given from a file's column.
+pub fn usernames_in_column(sheet: &Sheet, column: usize) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    (0..sheet.len()).map(|r| sheet.cell(r, column).trim()).filter(|v| !v.is_empty() && seen.insert(*v)).map(str::to_string).collect()
+}
+
 /// The final result POSTed to `callback_url`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Callback {
@@ -500,3 +522,95 @@ pub fn journal_key(fingerprint: &str, headers: &[String], mapping: &Mapping, set
 
 #[cfg(test)]
 mod tests;
+
+/// Lumi Say behind the vendor contract.
+#[derive(Debug, Clone, Copy)]
+pub struct LumiSay;
+
+/// Lumi Say imports in flight at once.
+pub const CONCURRENCY: usize = 1;
+
+/// The login form: the dashboard account.
+pub const LOGIN: &[super::LoginField] = &[
+    super::LoginField { key: "user_name", id: "username", label: "Dashboard user name", hint: "", secret: false },
+    super::LoginField { key: "password", id: "password", label: "Dashboard password", hint: "", secret: true },
+];
+
+impl Credentials {
+    /// The account typed into the login form.
+    pub fn from_login(login: &super::Login) -> Credentials {
+        Credentials { user_name: login.get("user_name").to_string(), password: login.get("password").to_string() }
+    }
+}
+
+impl Callback {
+    /// Lumi Say says the import went well.
+    pub fn is_ok(&self) -> bool {
+        self.status.eq_ignore_ascii_case("ok")
+    }
+}
+
+impl super::Adapter for LumiSay {
+    type Settings = Settings;
+    type Protocol = LumiSayProtocol;
+
+    fn vendor(&self) -> &'static super::Vendor {
+        &VENDOR
+    }
+    fn settings_problems(&self, settings: &Settings) -> Vec<super::Problem> {
+        let mut out: Vec<super::Problem> = settings.problems().into_iter().map(|t| super::Problem::blocking("settings", t)).collect();
+        if settings.result_route == ResultRoute::OwnUrl && settings.callback_url.trim().is_empty() {
+            out.push(super::Problem::blocking("callback_url", "Callback URL is empty: give the URL Lumi Say should post the result to, or choose another way to get it."));
+        }
+        out
+    }
+    fn login_fields(&self) -> &'static [super::LoginField] {
+        LOGIN
+    }
+    fn login_problems(&self, login: &super::Login) -> Vec<super::Problem> {
+        Credentials::from_login(login)
+            .problems()
+            .into_iter()
+            .map(|t| super::Problem::blocking(if t.starts_with("Dashboard user name") { "user_name" } else { "password" }, t))
+            .collect()
+    }
+    fn mapping_problems(&self, mapping: &Mapping, _settings: &Settings) -> Vec<super::Problem> {
+        mapping_problems(mapping).into_iter().map(|t| super::Problem::blocking("mapping", t)).collect()
+    }
+    fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
+        prepare(sheet, mapping, settings)
+    }
+    fn preview(&self, settings: &Settings, prepared: &Prepared) -> String {
+        let first: Vec<&PreparedRecord> = prepared.records.iter().take(2).collect();
+        serde_json::to_string_pretty(&respondents_json(settings, &first)).unwrap_or_default()
+    }
+    fn policy(&self, _settings: &Settings) -> Policy {
+        Policy { concurrency: CONCURRENCY, ..Policy::default() }
+    }
+    fn engine(&self, settings: Settings, login: &super::Login, prepared: &Prepared, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<LumiSayProtocol> {
+        let policy = self.policy(&settings);
+        engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
+    }
+    fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
+        receipt(headers, mapping, settings, rows_sent)
+    }
+    fn journal_key(&self, fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
+        journal_key(fingerprint, headers, mapping, settings)
+    }
+    fn wants_relay(&self, settings: &Settings) -> bool {
+        settings.result_route == ResultRoute::Relay
+    }
+    fn send_settings(&self, settings: &Settings, relay_callback: Option<String>) -> Settings {
+        let mut out = settings.clone();
+        match (settings.result_route, relay_callback) {
+            (ResultRoute::Relay, Some(url)) => out.callback_url = url,
+            (ResultRoute::OwnUrl, _) => {}
+            _ => out.callback_url.clear(),
+        }
+        out
+    }
+    fn read_callback(&self, body: &str) -> Option<super::CallbackResult> {
+        let callback = Callback::parse(body)?;
+        Some(super::CallbackResult { ok: callback.is_ok(), covered: callback.imported().map_or(0, |(_, y)| y), summary: callback.summary() })
+    }
+}

@@ -1,7 +1,9 @@
 //! One adapter per vendor, each a file that reads like the vendor's document.
 //!
-//! Adding a vendor: one new file here and one line in [`VENDORS`].
+//! Each vendor module implements [`Adapter`]; adding a vendor is one new module here
+//! and one line in [`REGISTRY`].
 
+pub mod contract;
 pub mod engage;
 pub mod engaging_networks;
 pub mod lumi_say;
@@ -16,6 +18,7 @@ use std::collections::BTreeMap;
 
 use crate::report::Outcome;
 use crate::send::{Engine, Policy, Protocol};
+pub use contract::{Adapter, CallbackResult, Contract, Login, LoginField, Problem, Typed};
 
 /// One source row turned into a vendor record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -94,16 +97,8 @@ impl From<&Prepared> for Findings {
 
 /// Checks every row of `sheet` for `target`; `settings` is that target's settings as JSON.
 pub fn find(target: Target, sheet: &crate::sheet::Sheet, mapping: &crate::mapping::Mapping, settings: &str) -> Result<Findings, String> {
-    let bad = |e: serde_json::Error| format!("settings: {e}");
-    Ok(match target {
-        Target::Engage => {
-            let checked = engage::check(sheet, mapping);
-            Findings { ready: checked.valid.len(), held: checked.skipped.len(), issues: checked.issues }
-        }
-        Target::LumiSay => Findings::from(&lumi_say::prepare(sheet, mapping, &serde_json::from_str(settings).map_err(bad)?)),
-        Target::ParticipantKit => Findings::from(&participant_kit::prepare(sheet, mapping, &serde_json::from_str(settings).map_err(bad)?)),
-        Target::EngagingNetworks => Findings::from(&engaging_networks::prepare(sheet, mapping, &serde_json::from_str(settings).map_err(bad)?)),
-    })
+    let settings: Value = serde_json::from_str(settings).map_err(|e| format!("settings: {e}"))?;
+    Ok(target.contract().findings(sheet, mapping, &settings))
 }
 
 /// What the page needs to know about a target before choosing it.
@@ -144,6 +139,11 @@ impl std::fmt::Debug for TokenCredentials {
 }
 
 impl TokenCredentials {
+    /// The token typed into the login form (its `token` field).
+    pub fn from_login(login: &Login) -> TokenCredentials {
+        TokenCredentials { token: login.get("token").to_string() }
+    }
+
     /// What is missing, in words.
     pub fn problems(&self) -> Vec<String> {
         if self.token.trim().is_empty() {
@@ -154,66 +154,123 @@ impl TokenCredentials {
     }
 }
 
-/// Every target Ferry can send to.
-pub const VENDORS: &[Vendor] = &[engage::VENDOR, lumi_say::VENDOR, participant_kit::VENDOR, engaging_networks::VENDOR];
+/// Every vendor Ferry can send to, each listed once, in the order the page offers them.
+pub static REGISTRY: [&dyn Contract; 4] = [&Typed(engage::Engage), &Typed(lumi_say::LumiSay), &Typed(participant_kit::ParticipantKit), &Typed(engaging_networks::EngagingNetworks)];
 
-/// A target, by name: what the page switches on where settings differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-pub enum Target {
-    /// Longenesis Engage.
-    Engage,
-    /// Lumi Say.
-    LumiSay,
-    /// Participant Kit.
-    ParticipantKit,
-    /// Engaging Networks.
-    EngagingNetworks,
-}
+/// A target: one entry of [`REGISTRY`]. Serialised as its vendor's id.
+#[derive(Clone, Copy)]
+pub struct Target(&'static dyn Contract);
 
 impl Target {
-    /// Every target, in [`VENDORS`] order.
-    pub const ALL: [Target; 4] = [Target::Engage, Target::LumiSay, Target::ParticipantKit, Target::EngagingNetworks];
+    /// Every target, in [`REGISTRY`] order.
+    pub fn all() -> impl Iterator<Item = Target> {
+        REGISTRY.iter().map(|c| Target(*c))
+    }
+
+    /// The first target in the registry (the page's default).
+    pub fn first() -> Target {
+        Target(REGISTRY[0])
+    }
 
     /// The target's description.
     pub fn vendor(self) -> &'static Vendor {
-        match self {
-            Target::Engage => &VENDORS[0],
-            Target::LumiSay => &VENDORS[1],
-            Target::ParticipantKit => &VENDORS[2],
-            Target::EngagingNetworks => &VENDORS[3],
-        }
+        self.0.vendor()
+    }
+
+    /// The vendor contract: everything the page asks of the target.
+    pub fn contract(self) -> &'static dyn Contract {
+        self.0
     }
 
     /// The target whose id is `id`.
     pub fn from_id(id: &str) -> Option<Target> {
-        Target::ALL.into_iter().find(|t| t.vendor().id == id)
+        Target::all().find(|t| t.vendor().id == id)
+    }
+
+    /// The vendor's stable id.
+    pub fn id(self) -> &'static str {
+        self.vendor().id
+    }
+}
+
+impl PartialEq for Target {
+    fn eq(&self, other: &Target) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for Target {}
+
+impl std::hash::Hash for Target {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id().hash(state);
+    }
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Target({})", self.id())
+    }
+}
+
+impl Serialize for Target {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Target {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Target, D::Error> {
+        let id = String::deserialize(deserializer)?;
+        Target::from_id(&id).ok_or_else(|| serde::de::Error::custom(format!("no vendor has the id \"{id}\"")))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapping::{suggest, Mapping};
+    use crate::mapping::Mapping;
     use crate::sheet::read_csv;
 
     #[test]
     fn findings_match_what_prepare_finds_for_every_target() {
         let sheet = read_csv(b"participant id,email,username,first name\nP-1,anna@example.org,anna,Anna\n,not-an-email,,Jo\nP-1,b@example.org,bea,Bea\n").unwrap();
-        for target in Target::ALL {
-            let vendor = target.vendor();
-            let mapping = suggest(&sheet.headers, vendor.fields, vendor.dynamic_prefix);
-            let (expected, settings) = match target {
-                Target::Engage => (Findings::from(&engage::prepare(&sheet, &mapping, &Default::default())), serde_json::to_string(&engage::Settings::default())),
-                Target::LumiSay => (Findings::from(&lumi_say::prepare(&sheet, &mapping, &Default::default())), serde_json::to_string(&lumi_say::Settings::default())),
-                Target::ParticipantKit => (Findings::from(&participant_kit::prepare(&sheet, &mapping, &Default::default())), serde_json::to_string(&participant_kit::Settings::default())),
-                Target::EngagingNetworks => (Findings::from(&engaging_networks::prepare(&sheet, &mapping, &Default::default())), serde_json::to_string(&engaging_networks::Settings::default())),
-            };
-            let found = find(target, &sheet, &mapping, &settings.unwrap()).unwrap();
+        for target in Target::all() {
+            let contract = target.contract();
+            let settings = contract.default_settings();
+            let mapping = contract.suggest(&sheet.headers, &settings);
+            let expected = Findings::from(&contract.prepare(&sheet, &mapping, &settings));
+            let found = find(target, &sheet, &mapping, &settings.to_string()).unwrap();
             assert_eq!(found, expected, "{target:?}");
-            if target == Target::Engage {
+            if target.id() == "engage" {
                 assert!(found.issues.iter().any(|i| i.row == 3), "the bad e-mail is found");
             }
         }
-        assert!(find(Target::LumiSay, &sheet, &Mapping::default(), "not json").unwrap_err().starts_with("settings"));
+        assert!(find(Target::first(), &sheet, &Mapping::default(), "not json").unwrap_err().starts_with("settings"));
+    }
+
+    #[test]
+    fn every_vendor_is_listed_once_and_its_target_round_trips() {
+        let ids: Vec<&str> = Target::all().map(Target::id).collect();
+        let mut unique = ids.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "{ids:?}");
+        for target in Target::all() {
+            let json = serde_json::to_string(&target).unwrap();
+            assert_eq!(json, format!("\"{}\"", target.id()));
+            assert_eq!(serde_json::from_str::<Target>(&json).unwrap(), target);
+        }
+        assert!(serde_json::from_str::<Target>("\"nobody\"").is_err());
+    }
+
+    #[test]
+    fn dynamic_keys_follow_the_suggestion_rule() {
+        let engage = Target::from_id("engage").unwrap().contract();
+        assert_eq!(engage.dynamic_key("Answers: q1").as_deref(), Some("answers.q1"));
+        assert_eq!(engage.dynamic_key("answers.q1").as_deref(), Some("answers.q1"));
+        assert_eq!(engage.dynamic_key("Mood").as_deref(), Some("answers.Mood"));
+        let pk = Target::from_id("participant-kit").unwrap().contract();
+        assert_eq!(pk.dynamic_key("Mood"), None);
     }
 }

@@ -378,6 +378,11 @@ pub fn mapping_problems(mapping: &Mapping, settings: &Settings) -> Vec<String> {
         .collect()
 }
 
+/// `(id, name)` of each object of a list (studies to choose from, say), in order.
+pub fn choices(items: &[Value]) -> Vec<(String, String)> {
+    items.iter().map(|s| (s["id"].as_str().unwrap_or_default().to_string(), s["name"].as_str().unwrap_or_default().to_string())).collect()
+}
+
 /// Checks every row and builds the objects to create.
 pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
     let mut prepared = Prepared::default();
@@ -387,7 +392,7 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
         let value = |key: &str| mapping.value(sheet, index, key);
         let issue = |key: &str, severity: Severity, message: String| {
             let column = mapping.column(key);
-            Issue { row, column, column_name: column.and_then(|c| sheet.headers.get(c).cloned()), field: key.to_string(), severity, message }
+            Issue { row, column, column_name: column.and_then(|c| sheet.headers.get(c).cloned()), field: key.to_string(), severity, message, kind: crate::issue::IssueKind::Invalid }
         };
         let mut issues = Vec::new();
         let mut object = Map::new();
@@ -528,3 +533,51 @@ pub fn journal_key(fingerprint: &str, headers: &[String], mapping: &Mapping, set
 
 #[cfg(test)]
 mod tests;
+
+/// Participant Kit behind the vendor contract.
+#[derive(Debug, Clone, Copy)]
+pub struct ParticipantKit;
+
+/// The login form: the OAuth2 token.
+pub const LOGIN: &[super::LoginField] = &[super::LoginField { key: "token", id: "pk-send-token", label: "OAuth2 token", hint: "", secret: true }];
+
+impl super::Adapter for ParticipantKit {
+    type Settings = Settings;
+    type Protocol = ParticipantKitProtocol;
+
+    fn vendor(&self) -> &'static super::Vendor {
+        &VENDOR
+    }
+    fn settings_problems(&self, settings: &Settings) -> Vec<super::Problem> {
+        settings.problems().into_iter().map(|t| super::Problem::blocking("settings", t)).collect()
+    }
+    fn login_fields(&self) -> &'static [super::LoginField] {
+        LOGIN
+    }
+    fn fields(&self, settings: &Settings) -> &'static [FieldSpec] {
+        settings.fields()
+    }
+    fn mapping_problems(&self, mapping: &Mapping, settings: &Settings) -> Vec<super::Problem> {
+        mapping_problems(mapping, settings).into_iter().map(|t| super::Problem::blocking("mapping", t)).collect()
+    }
+    fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
+        prepare(sheet, mapping, settings)
+    }
+    fn preview(&self, _settings: &Settings, prepared: &Prepared) -> String {
+        let first: Vec<Value> = prepared.records.iter().take(2).map(|r| r.json.clone()).collect();
+        serde_json::to_string_pretty(&Value::Array(first)).unwrap_or_default()
+    }
+    fn policy(&self, settings: &Settings) -> Policy {
+        Policy { concurrency: settings.concurrency.max(1), ..Policy::default() }
+    }
+    fn engine(&self, settings: Settings, login: &super::Login, prepared: &Prepared, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<ParticipantKitProtocol> {
+        let policy = self.policy(&settings);
+        engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
+    }
+    fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
+        receipt(headers, mapping, settings, rows_sent)
+    }
+    fn journal_key(&self, fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
+        journal_key(fingerprint, headers, mapping, settings)
+    }
+}

@@ -186,7 +186,7 @@ fn a_401_refreshes_the_token_once() {
     assert_eq!(retry.header("Authorization"), Some("Bearer t2"));
     send.handle(t, Ok(HttpResponse::new(401, "{}")), 0.0);
     assert!(send.poll(0.0).is_empty(), "no second refresh");
-    assert_eq!(send.report().count("not sent"), 2);
+    assert_eq!(send.report().count(crate::report::OutcomeKind::NotSent), 2);
 }
 
 #[test]
@@ -210,8 +210,8 @@ fn bad_login_sends_nothing() {
     assert!(send.poll(0.0).is_empty());
     assert_eq!(send.state(), State::Finished);
     assert!(send.failure().unwrap().starts_with("Engage rejected the username or password"));
-    assert_eq!(send.report().count("not sent"), 2);
-    assert_eq!(send.report().count("sent"), 0);
+    assert_eq!(send.report().count(crate::report::OutcomeKind::NotSent), 2);
+    assert_eq!(send.report().count(crate::report::OutcomeKind::Sent), 0);
 }
 
 #[test]
@@ -250,7 +250,7 @@ fn a_429_waits_for_retry_after_and_5xx_backs_off() {
     assert!((woke + 250.0..=woke + 500.0).contains(&wake), "a first failure backs off 0.25–0.5 s: {}", wake - woke);
     let (t, _) = one(&mut send, wake);
     send.handle(t, Ok(ok("{}")), wake);
-    assert_eq!(send.report().count("sent"), 2);
+    assert_eq!(send.report().count(crate::report::OutcomeKind::Sent), 2);
 }
 
 #[test]

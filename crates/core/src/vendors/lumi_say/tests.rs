@@ -97,7 +97,7 @@ fn a_wrong_password_stops_the_send() {
     e.handle(t, Ok(HttpResponse::new(200, r#"{"status":"error","message":"Authentication failure."}"#)), 0.0);
     assert_eq!(e.state(), State::Finished);
     assert!(e.failure().unwrap().starts_with("Lumi Say rejected the dashboard user name or password"));
-    assert_eq!(e.report().count("not sent"), 2);
+    assert_eq!(e.report().count(crate::report::OutcomeKind::NotSent), 2);
 }
 
 #[test]
@@ -109,8 +109,8 @@ fn an_ok_answer_marks_the_batch_sent_and_an_error_rejects_it_in_the_vendors_word
     let (t, _) = e.poll(0.0).pop().unwrap();
     e.handle(t, Ok(HttpResponse::new(200, r#"{"status":"error","message":"Field contains invalid data.; sample field age"}"#)), 0.0);
     assert_eq!(e.report().rows.iter().find(|r| r.row == 7).unwrap().outcome, Outcome::Rejected { reason: "Field contains invalid data.; sample field age".into() });
-    assert_eq!(e.report().count("sent"), 1);
-    assert_eq!(e.report().count("skipped"), 4);
+    assert_eq!(e.report().count(crate::report::OutcomeKind::Sent), 1);
+    assert_eq!(e.report().count(crate::report::OutcomeKind::Skipped), 4);
 }
 
 #[test]
@@ -120,4 +120,10 @@ fn list_requests_name_the_list_and_usernames() {
     let Body::Form(pairs) = &r.body else { panic!() };
     let doc: Value = serde_json::from_str(&pairs[2].1).unwrap();
     assert_eq!(doc, json!({"group_id": "101", "respondents": [{"username": "anna.b"}, {"username": "liga"}]}));
+}
+
+#[test]
+fn usernames_from_a_column_are_each_listed_once_in_order() {
+    let sheet = crate::sheet::read_csv(b"username\nbea\nanna\nbea\n\n anna \ncarl\n").unwrap();
+    assert_eq!(usernames_in_column(&sheet, 0), ["bea", "anna", "carl"]);
 }

@@ -2,15 +2,17 @@
 //! cancel), show it with custom fields under their titles, download it as CSV; create and
 //! delete studies, delete data links.
 
-use ferry_core::vendors::participant_kit::{self, Resource};
+use ferry_core::vendors::participant_kit::{self, Credentials, Resource, Settings};
+use ferry_core::vendors::{Login, Target};
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::app::AppState;
+use super::reader::read_all;
 use crate::components::download::download_text;
 use crate::components::text_field::TextField;
-use crate::pk_reader::read_all;
+use crate::state::AppState;
 use crate::transport;
+use crate::vendors::SettingsOf;
 
 /// Rows shown on the page; the CSV has all of them.
 const SHOWN: usize = 200;
@@ -30,6 +32,11 @@ const RESOURCES: [(&str, &str); 8] = [
 #[component]
 pub fn Browse() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let settings = SettingsOf::<Settings>::new(super::PAGE.id);
+    // The token typed at the map step when Participant Kit is the target; else its own.
+    let chosen = state.target.get_untracked() == Target::from_id(super::PAGE.id).unwrap_or_else(Target::first);
+    let login = if chosen { state.login } else { RwSignal::new(Login::default()) };
+    let credentials = move || Credentials::from_login(&login.get_untracked());
     let resource = RwSignal::new("studies".to_string());
     let panel = RwSignal::new(String::new());
     let pii = RwSignal::new(false);
@@ -69,8 +76,8 @@ pub fn Browse() -> impl IntoView {
         error.set(None);
         read.set(0);
         leptos::task::spawn_local(async move {
-            let settings = state.pk.get_untracked();
-            let login = state.pk_login.get_untracked();
+            let settings = settings.get_untracked();
+            let login = credentials();
             let route = state.route();
             // Field definitions are read once and reused for every panellist list.
             if with_properties && fields.with_untracked(Option::is_none) {
@@ -113,8 +120,8 @@ pub fn Browse() -> impl IntoView {
             <h2 id="browse-title">"Browse Participant Kit"</h2>
             <p class="lead">"Read a whole list (100 per request, until the last page), look at it, download it. Uses the API URL and token from step 2."</p>
             <div class="grid">
-                <TextField id="browse-base" label="API base URL" kind="url" value=Signal::derive(move || state.pk.with(|s| s.base_url.clone())) on_input=move |v| state.pk.update(|s| s.base_url = v)/>
-                <TextField id="browse-token" label="OAuth2 token" kind="password" value=Signal::derive(move || state.pk_login.with(|l| l.token.clone())) on_input=move |v| state.pk_login.update(|l| l.token = v)/>
+                <TextField id="browse-base" label="API base URL" kind="url" value=settings.text(|s| s.base_url.clone()) on_input=settings.setter(|s, v| s.base_url = v)/>
+                <TextField id="browse-token" label="OAuth2 token" kind="password" value=Signal::derive(move || login.with(|l| l.get("token").to_string())) on_input=move |v| login.update(|l| l.set("token", v))/>
                 <div class="field">
                     <label for="browse-resource">"List"</label>
                     <select id="browse-resource" on:change=move |ev| resource.set(event_target_value(&ev))>
@@ -163,15 +170,20 @@ pub fn Browse() -> impl IntoView {
                     <div class="actions"><span class="spacer"></span><button type="button" id="browse-download" on:click=download>"Download as CSV"</button></div>
                 }
             })}
-            <StudyTools/>
+            <StudyTools login=login/>
         </section>
     }
 }
 
 /// Create a study in a project; delete a study or a data link, after a confirmation.
 #[component]
-fn StudyTools() -> impl IntoView {
+fn StudyTools(
+    /// The token the browse view uses.
+    login: RwSignal<Login>,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
+    let settings = SettingsOf::<Settings>::new(super::PAGE.id);
+    let credentials = move || Credentials::from_login(&login.get_untracked());
     let project = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let delete_kind = RwSignal::new("studies".to_string());
@@ -192,12 +204,12 @@ fn StudyTools() -> impl IntoView {
         });
     };
     let create = move |_| {
-        let request = participant_kit::create_study_request(&state.pk.get_untracked(), &state.pk_login.get_untracked(), &project.get_untracked(), &name.get_untracked());
+        let request = participant_kit::create_study_request(&settings.get_untracked(), &credentials(), &project.get_untracked(), &name.get_untracked());
         call(request, |v| format!("Study created: {} ({}) {}", v["name"].as_str().unwrap_or_default(), v["id"].as_str().unwrap_or_default(), v["app_url"].as_str().unwrap_or_default()));
     };
     let delete = move |_| {
         confirming.set(false);
-        let request = participant_kit::delete_request(&state.pk.get_untracked(), &state.pk_login.get_untracked(), &delete_kind.get_untracked(), &delete_id.get_untracked());
+        let request = participant_kit::delete_request(&settings.get_untracked(), &credentials(), &delete_kind.get_untracked(), &delete_id.get_untracked());
         call(request, |v| format!("Deleted {}.", v["id"].as_str().unwrap_or("it")));
     };
     view! {

@@ -2,12 +2,14 @@
 //! from one, taking the usernames from the rows just imported or from a file column.
 
 use ferry_core::mapping::Source;
-use ferry_core::vendors::lumi_say::{self, Action, Answer};
+use ferry_core::report::OutcomeKind;
+use ferry_core::vendors::lumi_say::{self, Action, Answer, Credentials, Settings};
 use leptos::prelude::*;
 
-use crate::app::AppState;
 use crate::components::text_field::TextField;
+use crate::state::AppState;
 use crate::transport;
+use crate::vendors::SettingsOf;
 
 /// What the last list call said, with the rows it points at.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,31 +19,11 @@ struct ListResult {
     rows: Vec<(String, Option<usize>)>,
 }
 
-/// Results that came back through the callback relay.
-#[component]
-pub fn LumiSayResults() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let waiting = move || state.relay.with(Option::is_some);
-    view! {
-        <section id="import-results" aria-live="polite">
-            <Show when=move || waiting() || state.callbacks.with(|c| !c.is_empty())>
-                <h3>"Import result from Lumi Say"</h3>
-            </Show>
-            {move || state.callbacks.get().into_iter().map(|cb| {
-                let class = if cb.status.eq_ignore_ascii_case("ok") { "notice ok" } else { "notice error" };
-                view! { <p class=class>{cb.summary()}</p> }
-            }).collect::<Vec<_>>()}
-            <Show when=waiting>
-                <p class="hint">"Lumi Say is importing; its result appears here when it arrives."</p>
-            </Show>
-        </section>
-    }
-}
-
 /// Copy to / remove from a list.
 #[component]
 pub fn LumiSayLists() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let settings = SettingsOf::<Settings>::new(super::PAGE.id);
     let action = RwSignal::new(Action::CopyToList);
     let group = RwSignal::new(String::new());
     let source = RwSignal::new(None::<usize>);
@@ -51,13 +33,9 @@ pub fn LumiSayLists() -> impl IntoView {
     let usernames = move || -> Vec<String> {
         match source.get() {
             None => state.report.with(|r| {
-                r.as_ref().map(|r| r.rows.iter().filter(|l| l.outcome.label() == "sent" && !l.identifier.is_empty()).map(|l| l.identifier.clone()).collect()).unwrap_or_default()
+                r.as_ref().map(|r| r.rows.iter().filter(|l| l.outcome.kind() == OutcomeKind::Sent && !l.identifier.is_empty()).map(|l| l.identifier.clone()).collect()).unwrap_or_default()
             }),
-            Some(column) => state.sheet.with(|s| {
-                let mut names: Vec<String> = s.as_ref().map(|s| (0..s.len()).map(|r| s.cell(r, column).to_string()).filter(|v| !v.is_empty()).collect()).unwrap_or_default();
-                names.dedup();
-                names
-            }),
+            Some(column) => state.sheet.with(|s| s.as_ref().map(|s| lumi_say::usernames_in_column(s, column)).unwrap_or_default()),
         }
     };
     let row_of = move |username: &str| -> Option<usize> {
@@ -71,7 +49,7 @@ pub fn LumiSayLists() -> impl IntoView {
         let names = usernames();
         let list = group.get_untracked();
         let act = action.get_untracked();
-        let request = lumi_say::list_request(&state.lumi.get_untracked(), &state.lumi_login.get_untracked(), act, &list, &names);
+        let request = lumi_say::list_request(&settings.get_untracked(), &Credentials::from_login(&state.login.get_untracked()), act, &list, &names);
         let route = state.route();
         busy.set(true);
         result.set(None);

@@ -1,22 +1,48 @@
-//! Engaging Networks in the map step: the import's settings, the saved format's columns
-//! (typed, pasted, or taken from a sample file's header), and a source for each column.
+//! Engaging Networks on the page: in the map step the import's settings, the saved
+//! format's columns (typed, pasted, or taken from a sample file's header) and a source
+//! for each column; its token at the send step; in review the one-click replacement of
+//! risky characters and the files for a manual upload.
 
+use ferry_core::issue::IssueKind;
 use ferry_core::mapping::Source;
 use ferry_core::sheet::read_csv;
 use ferry_core::vendors::engaging_networks::{self, ImportKind, Settings, COLUMN_PREFIX};
+use ferry_core::vendors::PreparedRecord;
 use leptos::prelude::*;
 
-use crate::app::AppState;
+use super::{nothing, LoginFields, SettingsOf, VendorPage};
+use crate::components::download::download_text;
 use crate::components::text_field::TextField;
+use crate::state::AppState;
+
+/// Engaging Networks in the page's list.
+pub const PAGE: VendorPage = VendorPage {
+    id: "engaging-networks",
+    settings: || view! { <EngagingNetworksSettings/><FormatMapping/> }.into_any(),
+    login: || view! { <EngagingNetworksLogin/> }.into_any(),
+    review_tools: || view! { <EnReviewTools/> }.into_any(),
+    report_tools: nothing,
+    view: None,
+};
+
+/// The private token.
+#[component]
+fn EngagingNetworksLogin() -> impl IntoView {
+    view! {
+        <legend>"Engaging Networks"</legend>
+        <LoginFields/>
+        <p class="hint">"The job status arrives by e-mail from Engaging Networks; Ferry shows the job numbers."</p>
+    }
+}
 
 /// Server, import name, kind, format name, columns and segment.
 #[component]
-pub fn EngagingNetworksSettings() -> impl IntoView {
+fn EngagingNetworksSettings() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let settings = state.en;
-    let text = move |get: fn(&Settings) -> String| Signal::derive(move || settings.with(get));
-    let set = move |apply: fn(&mut Settings, String)| move |v: String| settings.update(|s| apply(s, v));
-    let columns_text = RwSignal::new(settings.with_untracked(|s| s.columns.join("\n")));
+    let settings = SettingsOf::<Settings>::new(PAGE.id);
+    let text = move |get: fn(&Settings) -> String| settings.text(get);
+    let set = move |apply: fn(&mut Settings, String)| settings.setter(apply);
+    let columns_text = RwSignal::new(settings.get_untracked().columns.join("\n"));
     let sample_error = RwSignal::new(None::<String>);
     let take_columns = move |columns: Vec<String>| {
         columns_text.set(columns.join("\n"));
@@ -87,9 +113,9 @@ pub fn EngagingNetworksSettings() -> impl IntoView {
 
 /// One select per format column.
 #[component]
-pub fn FormatMapping() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let rows = move || state.en.with(|s| s.columns.clone()).into_iter().map(|c| view! { <FormatColumnRow column=c/> }).collect::<Vec<_>>();
+fn FormatMapping() -> impl IntoView {
+    let settings = SettingsOf::<Settings>::new(PAGE.id);
+    let rows = move || settings.with(|s| s.columns.clone()).into_iter().map(|c| view! { <FormatColumnRow column=c/> }).collect::<Vec<_>>();
     view! {
         <fieldset>
             <legend>"Filled from"</legend>
@@ -126,5 +152,67 @@ fn FormatColumnRow(column: String) -> impl IntoView {
             </td>
             <td class="sample">{sample}</td>
         </tr>
+    }
+}
+
+/// Replace the characters that break uploads, and download the files Ferry would upload
+/// (for a manual upload through the vendor's form).
+#[component]
+fn EnReviewTools() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let settings = SettingsOf::<Settings>::new(PAGE.id);
+    // From the findings (the worker's, for a large sheet), so showing the count never
+    // prepares a million records on the page.
+    let risky = move || state.findings.with(|f| f.as_ref().map_or(0, |f| f.issues.iter().filter(|i| i.kind == IssueKind::RiskyCharacters).count()));
+    let replace = move |_| {
+        let columns: Vec<usize> = state.mapping.with_untracked(|m| {
+            m.fields
+                .iter()
+                .filter_map(|(_, s)| match s {
+                    Source::Column(c) => Some(*c),
+                    Source::Constant(_) => None,
+                })
+                .collect()
+        });
+        state.sheet.update(|s| {
+            if let Some(s) = s {
+                for &c in &columns {
+                    s.update_column(c, |cell| Some(engaging_networks::replace_risky(cell)));
+                }
+            }
+        });
+    };
+    let files = move || {
+        state.prepared.with(|p| {
+            p.as_ref().map(|p| {
+                let s = settings.get();
+                let all: Vec<usize> = (0..p.records.len()).collect();
+                engaging_networks::plan_uploads(p, &s, &all)
+                    .into_iter()
+                    .map(|u| {
+                        let records: Vec<&PreparedRecord> = u.records.iter().map(|&i| &p.records[i]).collect();
+                        (u.name, u.records.len(), engaging_networks::csv_file(&s, &records))
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let download_all = move |_| {
+        for (name, _, csv) in files().unwrap_or_default() {
+            let _ = download_text(&format!("{name}.csv"), "text/csv;charset=utf-8", &csv);
+        }
+    };
+    view! {
+        <div class="actions">
+            <Show when=move || risky() != 0>
+                <button type="button" id="replace-risky" on:click=replace>
+                    {move || format!("Replace them ({} cells with | \" \\ or !)", risky())}
+                </button>
+            </Show>
+            <span class="spacer"></span>
+            <button type="button" id="download-en-files" on:click=download_all>
+                {move || format!("Download the {} CSV files for a manual upload", files().map_or(0, |f| f.len()))}
+            </button>
+        </div>
     }
 }

@@ -1,18 +1,44 @@
-//! Participant Kit in the map step: API URL, token, what to create, and the study picked
-//! from the list the API returns.
+//! Participant Kit on the page: in the map step its API URL, token, what to create and
+//! the study picked from the list the API returns; its token at the send step; and the
+//! Browse view of its objects.
 
-use ferry_core::vendors::participant_kit::{Resource, Settings, WriteMode};
+pub mod browse;
+pub mod reader;
+
+use ferry_core::vendors::participant_kit::{Credentials, Resource, Settings, WriteMode};
 use leptos::prelude::*;
 
-use crate::app::AppState;
+use super::{login_field, nothing, SettingsOf, VendorPage, VendorView};
 use crate::components::text_field::TextField;
-use crate::pk_reader::read_all;
+use crate::state::AppState;
+use crate::steps::map::FieldMapping;
+use reader::read_all;
+
+/// Participant Kit in the page's list.
+pub const PAGE: VendorPage = VendorPage {
+    id: "participant-kit",
+    settings: || view! { <ParticipantKitSettings/><ModeFields/> }.into_any(),
+    login: || view! { <legend>"Participant Kit"</legend><super::LoginFields/> }.into_any(),
+    review_tools: nothing,
+    report_tools: nothing,
+    view: Some(VendorView { button_id: "open-browse", label: "Browse Participant Kit", render: || view! { <browse::Browse/> }.into_any() }),
+};
+
+/// The field mapping, rebuilt when participants / data links switch (the fields differ).
+#[component]
+fn ModeFields() -> impl IntoView {
+    let settings = SettingsOf::<Settings>::new(PAGE.id);
+    move || {
+        let _ = settings.with(|s| s.mode);
+        view! { <FieldMapping/> }
+    }
+}
 
 /// The settings fieldset.
 #[component]
 pub fn ParticipantKitSettings() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let settings = state.pk;
+    let settings = SettingsOf::<Settings>::new(PAGE.id);
     let studies = RwSignal::new(Vec::<(String, String)>::new());
     let loading = RwSignal::new(false);
     let read = RwSignal::new(0usize);
@@ -21,14 +47,9 @@ pub fn ParticipantKitSettings() -> impl IntoView {
         loading.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
-            let result = read_all(&settings.get_untracked(), &state.pk_login.get_untracked(), &state.route(), Resource::Studies, &[], read, RwSignal::new(false)).await;
+            let result = read_all(&settings.get_untracked(), &Credentials::from_login(&state.login.get_untracked()), &state.route(), Resource::Studies, &[], read, RwSignal::new(false)).await;
             match result {
-                Ok(items) => studies.set(
-                    items
-                        .iter()
-                        .map(|s| (s["id"].as_str().unwrap_or_default().to_string(), s["name"].as_str().unwrap_or_default().to_string()))
-                        .collect(),
-                ),
+                Ok(items) => studies.set(ferry_core::vendors::participant_kit::choices(&items)),
                 Err(e) => error.set(Some(e)),
             }
             loading.set(false);
@@ -45,7 +66,8 @@ pub fn ParticipantKitSettings() -> impl IntoView {
             </label>
         }
     };
-    let text = move |get: fn(&Settings) -> String| Signal::derive(move || settings.with(get));
+    let text = move |get: fn(&Settings) -> String| settings.text(get);
+    let token = ferry_core::vendors::LoginField { id: "pk-token", hint: "Kept in this page's memory only.", ..ferry_core::vendors::participant_kit::LOGIN[0] };
     view! {
         <fieldset>
             <legend>"Participant Kit"</legend>
@@ -55,8 +77,7 @@ pub fn ParticipantKitSettings() -> impl IntoView {
             </div>
             <div class="grid" style="margin-top: .9rem">
                 <TextField id="pk-base" label="API base URL" kind="url" value=text(|s| s.base_url.clone()) on_input=move |v| settings.update(|s| s.base_url = v)/>
-                <TextField id="pk-token" label="OAuth2 token" hint="Kept in this page's memory only." kind="password"
-                    value=Signal::derive(move || state.pk_login.with(|l| l.token.clone())) on_input=move |v| state.pk_login.update(|l| l.token = v)/>
+                {login_field(state, token)}
                 <TextField id="pk-concurrency" label="Requests at once" kind="number" value=text(|s| s.concurrency.to_string()) on_input=move |v| settings.update(|s| s.concurrency = v.trim().parse().unwrap_or(0))/>
             </div>
             <Show when=move || settings.with(|s| s.mode == WriteMode::Participants)>

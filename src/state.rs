@@ -1,0 +1,321 @@
+//! The state every step shares: the file, the one chosen target with its settings and
+//! its in-memory login, the mapping, and what the core worked out of them.
+//!
+//! Vendor-agnostic: every question about the target goes to its
+//! [`Contract`](ferry_core::vendors::Contract); settings are held as the JSON the
+//! contract reads.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use ferry_core::mapping::{FieldSpec, Mapping};
+use ferry_core::report::{Receipt, Report};
+use ferry_core::sheet::Sheet;
+use ferry_core::vendors::{CallbackResult, Contract, Findings, Login, Prepared, Problem, Target};
+use leptos::prelude::*;
+use serde_json::Value;
+
+use crate::check_job::{CheckJob, CheckRequest};
+use crate::page_config::PageConfig;
+use crate::transport::Route;
+
+/// The wizard's steps, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    /// Choose a file.
+    Upload,
+    /// Target settings and column mapping.
+    Map,
+    /// Issues and payload preview.
+    Review,
+    /// Credentials, progress, cancel.
+    Send,
+    /// One line per row.
+    Report,
+}
+
+impl Step {
+    /// Every step, in order.
+    pub const ALL: [Step; 5] = [Step::Upload, Step::Map, Step::Review, Step::Send, Step::Report];
+
+    /// The step's name in the indicator.
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::Upload => "File",
+            Step::Map => "Target & columns",
+            Step::Review => "Review",
+            Step::Send => "Send",
+            Step::Report => "Report",
+        }
+    }
+}
+
+/// The parts of the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The import wizard.
+    Import,
+    /// A vendor's own view (e.g. browsing its objects), by the vendor's id.
+    Vendor(&'static str),
+}
+
+/// Sheets of at least this many rows are checked in the worker, so edits and mapping
+/// changes never hold up the page.
+pub const LARGE_SHEET: usize = 50_000;
+
+/// State shared by the steps (provided as context). The login lives here in memory only:
+/// it is never stored, logged or put in a URL, and is forgotten when the target changes.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    /// Where the user is.
+    pub step: RwSignal<Step>,
+    /// The chosen file's name, as given by the browser (shown as text only).
+    pub file_name: RwSignal<Option<String>>,
+    /// The rows read from the file.
+    pub sheet: RwSignal<Option<Sheet>>,
+    /// Where the rows go.
+    pub target: RwSignal<Target>,
+    /// The chosen target's settings, as the JSON its contract reads.
+    pub settings: RwSignal<Value>,
+    /// Settings of the targets not chosen (site defaults, or what the user typed before
+    /// switching), by vendor id, so switching back loses nothing.
+    pub other_settings: RwSignal<BTreeMap<&'static str, Value>>,
+    /// The chosen target's login, in memory only.
+    pub login: RwSignal<Login>,
+    /// Target field ← source column.
+    pub mapping: RwSignal<Mapping>,
+    /// Proxy base URL; empty for direct calls.
+    pub proxy_url: RwSignal<String>,
+    /// A line from the site's config, shown at the top.
+    pub notice: RwSignal<Option<String>>,
+    /// The last send's report.
+    pub report: RwSignal<Option<Report>>,
+    /// Where the last send's data went.
+    pub receipt: RwSignal<Option<Receipt>>,
+    /// The chosen file (a handle: its bytes stay where they are), kept to read it again
+    /// with other choices (encoding, sheet, header row).
+    pub file: RwSignal<Option<web_sys::Blob>, LocalStorage>,
+    /// How the file was read (encoding, or workbook and sheet).
+    pub file_kind: RwSignal<Option<ferry_core::FileKind>>,
+    /// SHA-256 of the chosen file (keys the resume journal).
+    pub fingerprint: RwSignal<Option<String>>,
+    /// Which part of the page is open.
+    pub view: RwSignal<View>,
+    /// The relay slot of the last send, when the target's result comes back through it.
+    pub relay: RwSignal<Option<String>>,
+    /// Results the target posted back through the relay, as its contract read them.
+    pub callbacks: RwSignal<Vec<CallbackResult>>,
+    /// Records and issues for the current sheet, mapping and settings (worked out when
+    /// read: review reads [`AppState::findings`], the send step this).
+    pub prepared: Memo<Option<Prepared>>,
+    /// Issues and counts for review: worked out here for small sheets, in the import
+    /// worker for large ones (`None` while that runs).
+    pub findings: Memo<Option<Findings>>,
+    /// A large sheet is being checked in the worker.
+    pub checking: RwSignal<bool>,
+    /// Why the worker's check of a large sheet did not finish (it is not redone on the
+    /// page: a million rows there would stop the page for seconds).
+    pub check_failed: RwSignal<Option<String>>,
+}
+
+impl AppState {
+    /// Fresh state: the registry's first target with its default settings.
+    pub fn new() -> AppState {
+        let sheet = RwSignal::new(None::<Sheet>);
+        let mapping = RwSignal::new(Mapping::default());
+        let target = RwSignal::new(Target::first());
+        let settings = RwSignal::new(Target::first().contract().default_settings());
+        let prepared = Memo::new(move |_| {
+            sheet.with(|s| s.as_ref().map(|s| mapping.with(|m| settings.with(|st| target.get().contract().prepare(s, m, st)))))
+        });
+        let from_worker = RwSignal::new(None::<Findings>);
+        let checking = RwSignal::new(false);
+        let check_failed = RwSignal::new(None::<String>);
+        let rows = Memo::new(move |_| sheet.with(|s| s.as_ref().map(Sheet::len)));
+        let findings = Memo::new(move |_| match rows.get() {
+            None => None,
+            Some(n) if n < LARGE_SHEET => prepared.with(|p| p.as_ref().map(Findings::from)),
+            Some(_) => from_worker.get(),
+        });
+        let job = StoredValue::new_local(None::<Rc<CheckJob>>);
+        Effect::new(move |_| {
+            let large = rows.get().is_some_and(|n| n >= LARGE_SHEET);
+            sheet.track();
+            let request = large.then(|| CheckRequest { target: target.get(), mapping: mapping.get(), settings: settings.with(Value::to_string) });
+            if let Some(previous) = job.get_value() {
+                previous.cancel();
+            }
+            let Some(request) = request else {
+                job.set_value(None);
+                checking.set(false);
+                check_failed.set(None);
+                return;
+            };
+            from_worker.set(None);
+            check_failed.set(None);
+            checking.set(true);
+            let this = Rc::new(CheckJob::start(sheet, request.clone()));
+            job.set_value(Some(this.clone()));
+            leptos::task::spawn_local(async move {
+                let result = this.finish().await;
+                if !job.with_value(|j| j.as_ref().is_some_and(|j| Rc::ptr_eq(j, &this))) {
+                    return; // a newer check took over
+                }
+                job.set_value(None);
+                checking.set(false);
+                match result {
+                    Ok(findings) => from_worker.set(Some(findings)),
+                    Err(message) => check_failed.set(Some(message)),
+                }
+            });
+        });
+        AppState {
+            step: RwSignal::new(Step::Upload),
+            file_name: RwSignal::new(None),
+            sheet,
+            target,
+            settings,
+            other_settings: RwSignal::new(BTreeMap::new()),
+            login: RwSignal::new(Login::default()),
+            mapping,
+            proxy_url: RwSignal::new(String::new()),
+            notice: RwSignal::new(None),
+            report: RwSignal::new(None),
+            receipt: RwSignal::new(None),
+            fingerprint: RwSignal::new(None),
+            file: RwSignal::new_local(None),
+            file_kind: RwSignal::new(None),
+            view: RwSignal::new(View::Import),
+            relay: RwSignal::new(None),
+            callbacks: RwSignal::new(Vec::new()),
+            prepared,
+            findings,
+            checking,
+            check_failed,
+        }
+    }
+
+    /// The chosen target's contract (not tracked).
+    pub fn contract(&self) -> &'static dyn Contract {
+        self.target.get_untracked().contract()
+    }
+
+    /// Takes the site's defaults: the proxy, each vendor's settings, the notice.
+    pub fn apply_config(&self, config: PageConfig) {
+        if let Some(proxy) = &config.proxy_url {
+            self.proxy_url.set(proxy.clone());
+        }
+        for target in Target::all() {
+            if let Some(defaults) = config.settings_for(target) {
+                let settings = target.contract().normalise_settings(defaults);
+                self.set_settings_of(target, settings);
+            }
+        }
+        self.notice.set(config.notice.clone());
+    }
+
+    /// The settings of `target` (tracked), chosen or not.
+    pub fn settings_of(&self, target: Target) -> Value {
+        if self.target.get() == target {
+            self.settings.get()
+        } else {
+            self.other_settings.with(|o| o.get(target.id()).cloned()).unwrap_or_else(|| target.contract().default_settings())
+        }
+    }
+
+    /// Replaces the settings of `target`, chosen or not.
+    pub fn set_settings_of(&self, target: Target, settings: Value) {
+        if self.target.get_untracked() == target {
+            self.settings.set(settings);
+        } else {
+            self.other_settings.update(|o| {
+                o.insert(target.id(), settings);
+            });
+        }
+    }
+
+    /// Takes a freshly read file: suggests a mapping and forgets the previous report.
+    /// `fingerprint` is the SHA-256 of the file's bytes.
+    pub fn load(&self, name: String, fingerprint: String, sheet: Sheet) {
+        self.fingerprint.set(Some(fingerprint));
+        self.receipt.set(None);
+        self.mapping.set(self.settings.with_untracked(|s| self.contract().suggest(&sheet.headers, s)));
+        self.file_name.set(Some(name));
+        self.sheet.set(Some(sheet));
+        self.report.set(None);
+    }
+
+    /// Switches the target: keeps the old one's settings aside, takes the new one's,
+    /// forgets the login, and suggests a mapping for the new fields.
+    pub fn choose_target(&self, target: Target) {
+        let old = self.target.get_untracked();
+        if old == target {
+            return;
+        }
+        let mut kept = self.other_settings.get_untracked();
+        kept.insert(old.id(), self.settings.get_untracked());
+        let settings = kept.remove(target.id()).unwrap_or_else(|| target.contract().default_settings());
+        self.other_settings.set(kept);
+        self.login.set(Login::default());
+        self.settings.set(settings);
+        self.target.set(target);
+        self.suggest_mapping();
+    }
+
+    /// The chosen target's fields with the current settings (not tracked).
+    pub fn fields(&self) -> &'static [FieldSpec] {
+        self.settings.with_untracked(|s| self.contract().fields(s))
+    }
+
+    /// The chosen target's fields with the current settings (tracked).
+    pub fn fields_tracked(&self) -> &'static [FieldSpec] {
+        let contract = self.target.get().contract();
+        self.settings.with(|s| contract.fields(s))
+    }
+
+    /// Replaces the mapping with a fresh suggestion (after the target or its fields change).
+    pub fn suggest_mapping(&self) {
+        let contract = self.contract();
+        let mapping = self.sheet.with_untracked(|s| s.as_ref().map(|s| self.settings.with_untracked(|st| contract.suggest(&s.headers, st))));
+        self.mapping.set(mapping.unwrap_or_default());
+    }
+
+    /// The records and issues of `sheet` (e.g. a preview's first rows) for the current
+    /// target, mapping and settings (tracked).
+    pub fn prepare(&self, sheet: &Sheet) -> Prepared {
+        let contract = self.target.get().contract();
+        self.mapping.with(|m| self.settings.with(|s| contract.prepare(sheet, m, s)))
+    }
+
+    /// What is wrong with the chosen target's settings and mapping (tracked).
+    pub fn setup_problems(&self) -> Vec<Problem> {
+        let contract = self.target.get().contract();
+        self.settings.with(|s| {
+            let mut problems = contract.settings_problems(s);
+            problems.extend(self.mapping.with(|m| contract.mapping_problems(m, s)));
+            problems
+        })
+    }
+
+    /// What is wrong with the login (tracked).
+    pub fn login_problems(&self) -> Vec<Problem> {
+        let contract = self.target.get().contract();
+        self.login.with(|l| contract.login_problems(l))
+    }
+
+    /// How requests leave the page, from the proxy setting.
+    pub fn route(&self) -> Route {
+        let proxy = self.proxy_url.get_untracked();
+        if proxy.trim().is_empty() {
+            Route::Direct
+        } else {
+            Route::Proxy(proxy.trim().to_string())
+        }
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState::new()
+    }
+}
