@@ -8,6 +8,8 @@
 //! stored as a new version. A request with any invalid record is refused whole (422,
 //! FastAPI's `detail` list naming each record) and stores nothing.
 
+use std::collections::{BTreeSet, HashMap};
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -59,6 +61,62 @@ pub struct EngageOrg {
     pub throttled_requests: u32,
     #[serde(skip)]
     recent: std::collections::VecDeque<std::time::Instant>,
+    /// Lookups by id, national id, e-mail and partner item id, so each stored record
+    /// costs the same however many the organisation already holds.
+    #[serde(skip)]
+    index: Index,
+}
+
+/// Where each participant and submission can be found without a scan.
+#[derive(Debug, Default)]
+struct Index {
+    /// participant_id → position in `participants`.
+    by_id: HashMap<String, usize>,
+    /// `(profile key, value)` → positions of the participants whose profile holds it
+    /// (national_id and email), in creation order.
+    by_profile: HashMap<(&'static str, String), BTreeSet<usize>>,
+    /// partner_item_id → versions stored so far.
+    versions: HashMap<String, u32>,
+}
+
+/// The profile fields a participant is found by when no participant_id is given.
+const MATCHED_BY: [&str; 2] = ["national_id", "email"];
+
+impl Index {
+    fn profile_value(profile: &Map<String, Value>, key: &str) -> Option<String> {
+        profile.get(key).and_then(Value::as_str).map(str::to_string)
+    }
+
+    /// Notes `profile` as the profile of participant `at`.
+    fn add_profile(&mut self, at: usize, profile: &Map<String, Value>) {
+        for key in MATCHED_BY {
+            if let Some(v) = Index::profile_value(profile, key) {
+                self.by_profile.entry((key, v)).or_default().insert(at);
+            }
+        }
+    }
+
+    /// Forgets `profile` as the profile of participant `at`.
+    fn remove_profile(&mut self, at: usize, profile: &Map<String, Value>) {
+        for key in MATCHED_BY {
+            if let Some(v) = Index::profile_value(profile, key) {
+                if let Some(set) = self.by_profile.get_mut(&(key, v.clone())) {
+                    set.remove(&at);
+                    if set.is_empty() {
+                        self.by_profile.remove(&(key, v));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The first participant whose profile holds the national_id or email of `fields`.
+    fn first_by_profile(&self, fields: &Map<String, Value>) -> Option<usize> {
+        MATCHED_BY
+            .iter()
+            .filter_map(|key| Index::profile_value(fields, key).and_then(|v| self.by_profile.get(&(*key, v))).and_then(|set| set.first().copied()))
+            .min()
+    }
 }
 
 fn detail(status: StatusCode, text: &str) -> Response {
@@ -285,7 +343,7 @@ fn import(shared: &Shared, org: &str, document: Value, root: &str) -> Response {
         if participant.get("participant_id").and_then(Value::as_str).is_none_or(|s| s.trim().is_empty()) {
             generated = Some(loop {
                 let candidate = format!("P-{:06}", s.random_below(1_000_000));
-                let taken = s.engage[org].participants.iter().any(|p| p.participant_id == candidate);
+                let taken = s.engage[org].index.by_id.contains_key(&candidate);
                 if !taken {
                     break candidate;
                 }
@@ -295,7 +353,9 @@ fn import(shared: &Shared, org: &str, document: Value, root: &str) -> Response {
         let participant_id = upsert_participant(o, participant, generated);
         let partner_item_id = submission.get("partner_item_id").and_then(Value::as_str).map(str::to_string);
         let version = partner_item_id.as_ref().map_or(1, |id| {
-            1 + o.submissions.iter().filter(|x| x.partner_item_id.as_ref() == Some(id)).count() as u32
+            let stored = o.index.versions.entry(id.clone()).or_insert(0);
+            *stored += 1;
+            *stored
         });
         o.submissions.push(Submission {
             participant_id: participant_id.clone(),
@@ -317,21 +377,23 @@ fn import(shared: &Shared, org: &str, document: Value, root: &str) -> Response {
 fn upsert_participant(org: &mut EngageOrg, mut fields: Map<String, Value>, generated: Option<String>) -> String {
     let update = fields.remove("update_profile").and_then(|v| v.as_bool()).unwrap_or(false);
     let given_id = fields.remove("participant_id").and_then(|v| v.as_str().map(str::to_string)).filter(|s| !s.trim().is_empty());
-    let matches = |p: &Participant| {
-        if let Some(id) = &given_id {
-            return &p.participant_id == id;
-        }
-        ["national_id", "email"].iter().any(|k| {
-            fields.get(*k).and_then(Value::as_str).is_some_and(|v| p.profile.get(*k).and_then(Value::as_str) == Some(v))
-        })
+    let found = match &given_id {
+        Some(id) => org.index.by_id.get(id).copied(),
+        None => org.index.first_by_profile(&fields),
     };
-    if let Some(existing) = org.participants.iter_mut().find(|p| matches(p)) {
+    if let Some(at) = found {
         if update {
+            let existing = &mut org.participants[at];
+            org.index.remove_profile(at, &existing.profile);
             existing.profile.extend(fields);
+            org.index.add_profile(at, &existing.profile);
         }
-        return existing.participant_id.clone();
+        return org.participants[at].participant_id.clone();
     }
     let participant_id = given_id.or(generated).unwrap_or_default();
+    let at = org.participants.len();
+    org.index.by_id.entry(participant_id.clone()).or_insert(at);
+    org.index.add_profile(at, &fields);
     org.participants.push(Participant { participant_id: participant_id.clone(), profile: fields });
     participant_id
 }

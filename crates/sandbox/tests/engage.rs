@@ -159,3 +159,37 @@ async fn the_optional_rate_limit_answers_429_with_retry_after() {
     let (_, held) = call(&router, Request::get("/_sandbox/engage/demo-org").body(Body::empty()).unwrap()).await;
     assert_eq!((held["throttled_requests"].as_u64(), held["participants"].as_array().unwrap().len()), (Some(1), 1));
 }
+
+#[tokio::test]
+async fn participants_are_found_by_id_national_id_or_email_across_many_records() {
+    let router = app(Sandbox::default());
+    let token = token(&router).await;
+    let record = |participant: Value, item: &str| json!({"participant": participant, "submission": {"activity_slug": "baseline", "partner_item_id": item}});
+    let post = |records: Vec<Value>| json_post("/submissions/demo-org/bulk_post", &token, &json!({ "records": records }));
+    // Many participants first, so a lookup that scanned them would still be right but slow:
+    // what matters here is which participant each later record lands on.
+    let many: Vec<Value> = (0..2000).map(|i| record(json!({"participant_id": format!("P-{i}"), "email": format!("p{i}@example.org")}), &format!("I-{i}"))).collect();
+    let (status, _) = call(&router, post(many)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = call(
+        &router,
+        post(vec![
+            // A new id with an e-mail already held: a new participant (the id decides).
+            record(json!({"participant_id": "P-new", "email": "p7@example.org"}), "I-7"),
+            // Only the e-mail: the first participant holding it.
+            record(json!({"email": "p7@example.org"}), "I-7"),
+            // The profile's e-mail changes; the old one no longer finds it, the new one does.
+            record(json!({"participant_id": "P-9", "email": "nine@example.org", "update_profile": true}), "I-9"),
+            record(json!({"email": "p9@example.org"}), "I-x"),
+            record(json!({"email": "nine@example.org"}), "I-y"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ids: Vec<&str> = body["records"].as_array().unwrap().iter().map(|r| r["participant_id"].as_str().unwrap()).collect();
+    assert_eq!(ids[..3], ["P-new", "P-7", "P-9"]);
+    assert!(ids[3].starts_with("P-") && !["P-9", "P-new"].contains(&ids[3]), "the old e-mail makes a new participant: {ids:?}");
+    assert_eq!(ids[4], "P-9");
+    let versions: Vec<u64> = body["records"].as_array().unwrap().iter().map(|r| r["version"].as_u64().unwrap()).collect();
+    assert_eq!(versions, [2, 3, 2, 1, 1], "each partner item id counts its own versions");
+}
