@@ -18,7 +18,6 @@ use web_sys::{MessageEvent, Worker};
 use crate::spare_worker;
 use crate::worker_protocol::{field, fill_carrier, message, piece_message, CHUNK};
 
-
 /// What to check.
 #[derive(Clone)]
 pub struct CheckRequest {

@@ -353,7 +353,9 @@ fn read_here(state: &Rc<RefCell<Assembly>>, file: Blob, name: &str, options: &Re
         let bytes = Uint8Array::new(&buffer);
         let fill = |at: usize, out: &mut [u8]| bytes.subarray(at as u32, (at + out.len()) as u32).copy_to(out);
         let size = bytes.length() as usize;
-        let result = read_in_pieces(&name, size, &options, fill, |_| {}).map(|(sheet, kind)| Imported { sheet, kind, read_ms: 0.0, bench: None, worker_wasm_bytes: 0.0, longest_message: (0.0, String::new()) }).map_err(|e| e.to_string());
+        let result = read_in_pieces(&name, size, &options, fill, |_| {})
+            .map(|(sheet, kind)| Imported { sheet, kind, read_ms: 0.0, bench: None, worker_wasm_bytes: 0.0, longest_message: (0.0, String::new()) })
+            .map_err(|e| e.to_string());
         let ok = result.is_ok();
         settle(&state, result);
         if ok {

@@ -27,11 +27,7 @@ async fn finish(request: &IdbRequest) -> Result<JsValue, String> {
 }
 
 async fn open() -> Result<IdbDatabase, String> {
-    let factory = web_sys::window()
-        .ok_or("no window")?
-        .indexed_db()
-        .map_err(text)?
-        .ok_or("this browser offers no IndexedDB (private mode?)")?;
+    let factory = web_sys::window().ok_or("no window")?.indexed_db().map_err(text)?.ok_or("this browser offers no IndexedDB (private mode?)")?;
     let request = factory.open_with_u32(DATABASE, 1).map_err(text)?;
     let upgrade = Closure::once(move |event: web_sys::Event| {
         let Some(target) = event.target() else { return };

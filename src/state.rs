@@ -125,9 +125,7 @@ impl AppState {
         let mapping = RwSignal::new(Mapping::default());
         let target = RwSignal::new(Target::first());
         let settings = RwSignal::new(Target::first().contract().default_settings());
-        let prepared = Memo::new(move |_| {
-            sheet.with(|s| s.as_ref().map(|s| mapping.with(|m| settings.with(|st| target.get().contract().prepare(s, m, st)))))
-        });
+        let prepared = Memo::new(move |_| sheet.with(|s| s.as_ref().map(|s| mapping.with(|m| settings.with(|st| target.get().contract().prepare(s, m, st))))));
         let from_worker = RwSignal::new(None::<Findings>);
         let checking = RwSignal::new(false);
         let check_failed = RwSignal::new(None::<String>);

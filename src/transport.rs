@@ -44,9 +44,7 @@ pub async fn perform(request: &HttpRequest, route: &Route) -> Result<HttpRespons
     let built = match &request.body {
         Body::Empty => builder.build(),
         Body::Json(text) => builder.header("Content-Type", "application/json").body(text.clone()),
-        Body::Form(pairs) => builder
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(form_urlencode(pairs)),
+        Body::Form(pairs) => builder.header("Content-Type", "application/x-www-form-urlencoded").body(form_urlencode(pairs)),
         Body::Multipart(parts) => builder.body(form_data(parts).map_err(|e| TransportError(js_text(&e)))?),
     };
     let built = built.map_err(|e| TransportError(e.to_string()))?;
@@ -64,10 +62,8 @@ async fn read(response: Response) -> Result<HttpResponse, TransportError> {
     let from_proxy = response.headers().get("x-ferry-proxy");
     let body = response.text().await.unwrap_or_default();
     if from_proxy.as_deref() == Some("error") {
-        let reason = serde_json::from_str::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
-            .unwrap_or(body);
+        let reason =
+            serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string)).unwrap_or(body);
         return Err(TransportError(format!("the Ferry proxy answered HTTP {status}: {reason}")));
     }
     Ok(HttpResponse { status, content_type, retry_after, body })

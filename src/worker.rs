@@ -45,7 +45,6 @@ use crate::blob_reader::{BufferFiller, READ_PIECE};
 use crate::handoff::Handoff;
 use crate::worker_protocol::{field, fill_carrier, message, piece_message, rows_message, take_piece, CHUNK, UNREADABLE};
 
-
 /// A sheet on its way to the page.
 struct Outgoing {
     text: Vec<u8>,
@@ -205,7 +204,20 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
         let bench = field(message, "bench").is_truthy().then(|| StreamedRun::new(room.rows));
         let bytes = Rc::new(Handoff::default());
         BYTES.with(|b| *b.borrow_mut() = bytes.clone());
-        let reading = Reading { stream, file, name, options, done: 0, total, ended: false, bytes, piece: Vec::with_capacity(READ_PIECE), bench, read_ms: 0.0, bench_ms: 0.0 };
+        let reading = Reading {
+            stream,
+            file,
+            name,
+            options,
+            done: 0,
+            total,
+            ended: false,
+            bytes,
+            piece: Vec::with_capacity(READ_PIECE),
+            bench,
+            read_ms: 0.0,
+            bench_ms: 0.0,
+        };
         let free = Rc::new(Handoff::default());
         for _ in 0..2 {
             free.give(ArrayBuffer::new(CHUNK).into());
@@ -225,7 +237,6 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
     }
     read_sheet(scope, message, name, options, file)
 }
-
 
 /// Copies the file's bytes at `at` into `out`.
 fn read_slice(file: &Blob, at: usize, out: &mut [u8]) -> Result<(), String> {
@@ -410,4 +421,3 @@ fn send_next(scope: &DedicatedWorkerGlobalScope, carrier: ArrayBuffer) {
         }
     }
 }
-

@@ -33,24 +33,18 @@ pub fn message(kind: &str, fields: &[(&str, JsValue)]) -> Object {
 /// Copies the next piece of a sheet's buffers (`text`, `bounds`, `numbers`, in that
 /// order) into `carrier`; `sent` counts what went before. Returns the part and its length
 /// (bytes of text, elements of the others), or `None` when everything was sent.
-pub fn fill_carrier(
-    carrier: &ArrayBuffer,
-    sent: &mut [usize; 3],
-    (text, bounds, numbers): (&[u8], &[u32], &[u32]),
-) -> Option<(&'static str, usize)> {
+pub fn fill_carrier(carrier: &ArrayBuffer, sent: &mut [usize; 3], (text, bounds, numbers): (&[u8], &[u32], &[u32])) -> Option<(&'static str, usize)> {
     let room = carrier.byte_length() as usize;
     if sent[0] < text.len() {
         let n = room.min(text.len() - sent[0]);
-        Uint8Array::new_with_byte_offset_and_length(carrier, 0, n as u32)
-            .copy_from(&text[sent[0]..sent[0] + n]);
+        Uint8Array::new_with_byte_offset_and_length(carrier, 0, n as u32).copy_from(&text[sent[0]..sent[0] + n]);
         sent[0] += n;
         return Some(("text", n));
     }
     for (i, part, values) in [(1, "bounds", bounds), (2, "numbers", numbers)] {
         if sent[i] < values.len() {
             let n = (room / 4).min(values.len() - sent[i]);
-            Uint32Array::new_with_byte_offset_and_length(carrier, 0, n as u32)
-                .copy_from(&values[sent[i]..sent[i] + n]);
+            Uint32Array::new_with_byte_offset_and_length(carrier, 0, n as u32).copy_from(&values[sent[i]..sent[i] + n]);
             sent[i] += n;
             return Some((part, n));
         }
@@ -60,14 +54,7 @@ pub fn fill_carrier(
 
 /// The `piece {part, len, carrier}` message for what [`fill_carrier`] copied.
 pub fn piece_message(part: &str, len: usize, carrier: &JsValue) -> Object {
-    message(
-        "piece",
-        &[
-            ("part", part.into()),
-            ("len", (len as f64).into()),
-            ("carrier", carrier.clone()),
-        ],
-    )
+    message("piece", &[("part", part.into()), ("len", (len as f64).into()), ("carrier", carrier.clone())])
 }
 
 /// Adds the piece in a `piece` message to `sheet`.
@@ -75,15 +62,9 @@ pub fn take_piece(sheet: &mut SheetAssembler, piece: &JsValue) {
     let carrier: ArrayBuffer = field(piece, "carrier").unchecked_into();
     let len = field(piece, "len").as_f64().unwrap_or(0.0) as u32;
     match field(piece, "part").as_string().as_deref() {
-        Some("text") => sheet.push_text(len as usize, |t| {
-            Uint8Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(t)
-        }),
-        Some("bounds") => sheet.push_bounds(len as usize, |b| {
-            Uint32Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(b)
-        }),
-        _ => sheet.push_numbers(len as usize, |n| {
-            Uint32Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(n)
-        }),
+        Some("text") => sheet.push_text(len as usize, |t| Uint8Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(t)),
+        Some("bounds") => sheet.push_bounds(len as usize, |b| Uint32Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(b)),
+        _ => sheet.push_numbers(len as usize, |n| Uint32Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(n)),
     }
 }
 

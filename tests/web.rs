@@ -94,9 +94,7 @@ async fn map_step_suggests_columns_and_blocks_until_settings_are_complete() {
     settle().await;
     let email: web_sys::HtmlSelectElement = el.query_selector("#map-participant-email").unwrap().unwrap().unchecked_into();
     assert_eq!(email.value(), "1", "E-mail column suggested");
-    let next = || -> web_sys::HtmlButtonElement {
-        el.query_selector("button.primary").unwrap().unwrap().unchecked_into()
-    };
+    let next = || -> web_sys::HtmlButtonElement { el.query_selector("button.primary").unwrap().unwrap().unchecked_into() };
     assert!(next().disabled(), "organisation and activity are still empty");
     let problems = el.query_selector("#map-problems").unwrap().unwrap().text_content().unwrap();
     assert!(problems.contains("Organisation slug is empty"), "{problems}");
@@ -206,7 +204,11 @@ async fn saved_mappings_keep_column_names_only_and_are_offered_again() {
     let el = host();
     let handle = leptos::mount::mount_to(el.clone(), || {
         let state = AppState::new();
-        state.load("people.csv".into(), "f".into(), read_csv("Participant ID;E-mail;First name\nP-1;secret.person@example.org;Secretname\n".as_bytes()).unwrap());
+        state.load(
+            "people.csv".into(),
+            "f".into(),
+            read_csv("Participant ID;E-mail;First name\nP-1;secret.person@example.org;Secretname\n".as_bytes()).unwrap(),
+        );
         provide_context(state);
         view! { <MapStep/> }
     });

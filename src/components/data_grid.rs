@@ -50,14 +50,16 @@ pub fn DataGrid() -> impl IntoView {
             map
         })
     });
-    let problem_rows = Memo::new(move |_| state.findings.with(|f| f.as_ref().map(|f| f.issues.iter().map(|i| i.row).collect::<std::collections::BTreeSet<_>>()).unwrap_or_default()));
+    let problem_rows = Memo::new(move |_| {
+        state.findings.with(|f| f.as_ref().map(|f| f.issues.iter().map(|i| i.row).collect::<std::collections::BTreeSet<_>>()).unwrap_or_default())
+    });
     // Indices into the sheet's rows that the grid shows.
     let shown = Memo::new(move |_| {
         let filter = only_issues.get();
         problem_rows.with(|problems| {
-            state.sheet.with(|s| {
-                s.as_ref().map_or_else(Vec::new, |s| (0..s.len()).filter(|&i| !filter || problems.contains(&s.number(i))).collect::<Vec<usize>>())
-            })
+            state
+                .sheet
+                .with(|s| s.as_ref().map_or_else(Vec::new, |s| (0..s.len()).filter(|&i| !filter || problems.contains(&s.number(i))).collect::<Vec<usize>>()))
         })
     });
     // (where the table sits in the scrolling area, the rows it shows)

@@ -21,11 +21,11 @@ pub fn download_text(filename: &str, mime: &str, text: &str) -> Result<(), Strin
 
 /// Keeps letters, digits, `-`, `_` and `.`; everything else becomes `_`; at most 80 chars.
 pub fn safe_filename(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
-        .take(80)
-        .collect();
+    let cleaned: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).take(80).collect();
     let cleaned = cleaned.trim_start_matches('.').to_string();
-    if cleaned.is_empty() { "ferry-download".into() } else { cleaned }
+    if cleaned.is_empty() {
+        "ferry-download".into()
+    } else {
+        cleaned
+    }
 }

@@ -71,4 +71,3 @@ pub fn FileDrop(
         </label>
     }
 }
-

@@ -137,11 +137,7 @@ fn FieldRow(spec: FieldSpec) -> impl IntoView {
         state.mapping.update(|m| m.set(key, new));
     };
     let sample = move || {
-        state.sheet.with(|s| {
-            s.as_ref()
-                .and_then(|s| state.mapping.with(|m| m.value(s, 0, key).map(|v| ferry_core::text::excerpt(v, 60))))
-                .unwrap_or_default()
-        })
+        state.sheet.with(|s| s.as_ref().and_then(|s| state.mapping.with(|m| m.value(s, 0, key).map(|v| ferry_core::text::excerpt(v, 60)))).unwrap_or_default())
     };
     view! {
         <tr>
@@ -214,14 +210,7 @@ pub fn DynamicMapping() -> impl IntoView {
 #[component]
 fn DynamicRow(column: usize, header: String, prefix: &'static str, name: &'static str) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let key = move || {
-        state.mapping.with(|m| {
-            m.fields
-                .iter()
-                .find(|(k, s)| k.starts_with(prefix) && *s == Source::Column(column))
-                .map(|(k, _)| k.clone())
-        })
-    };
+    let key = move || state.mapping.with(|m| m.fields.iter().find(|(k, s)| k.starts_with(prefix) && *s == Source::Column(column)).map(|(k, _)| k.clone()));
     let contract = state.contract();
     let default_key = contract.dynamic_key(&header).unwrap_or_default();
     let toggle = move |ev| {

@@ -4,7 +4,7 @@
 pub mod bulk_fixes;
 pub mod map;
 pub mod report;
-pub mod saved_mappings;
 pub mod review;
+pub mod saved_mappings;
 pub mod send;
 pub mod upload;

@@ -102,11 +102,7 @@ fn IssueRow(issue: Issue) -> impl IntoView {
     let column_text = issue.column_name.clone().unwrap_or_else(|| "—".into());
     let fix = issue.column.map(|column| {
         let row = issue.row;
-        let current = state.sheet.with_untracked(|s| {
-            s.as_ref()
-                .and_then(|s| s.index_of(row).map(|i| s.cell(i, column).to_string()))
-                .unwrap_or_default()
-        });
+        let current = state.sheet.with_untracked(|s| s.as_ref().and_then(|s| s.index_of(row).map(|i| s.cell(i, column).to_string())).unwrap_or_default());
         let label = format!("New value for row {row}, column {}", issue.column_name.clone().unwrap_or_default());
         view! {
             <input

@@ -15,10 +15,7 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// The saved mappings (an unreadable store counts as empty).
 pub fn load() -> Vec<SavedMapping> {
-    storage()
-        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_default()
+    storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten()).and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default()
 }
 
 fn store(list: &[SavedMapping]) -> Result<(), String> {
@@ -37,8 +34,7 @@ pub fn SavedMappings() -> impl IntoView {
     let offer = move || {
         let target = state.target.get().vendor().id;
         let headers = headers();
-        saved.with(|list| saved_mapping::best(list, target, &headers).cloned())
-            .filter(|best| state.mapping.with(|m| best.apply(&headers) != *m))
+        saved.with(|list| saved_mapping::best(list, target, &headers).cloned()).filter(|best| state.mapping.with(|m| best.apply(&headers) != *m))
     };
     let save = move |_| {
         let entry = state.mapping.with_untracked(|m| SavedMapping::new(state.target.get_untracked().vendor().id, &headers(), m));

@@ -35,7 +35,15 @@ struct Progress {
 }
 
 /// Drives `engine` to the end, then hands its report and receipt to the page.
-async fn run<P: Protocol + 'static>(state: AppState, settings: serde_json::Value, engine: Engine<P>, route: Route, controls: Controls, sink: JournalSink, progress: Progress) {
+async fn run<P: Protocol + 'static>(
+    state: AppState,
+    settings: serde_json::Value,
+    engine: Engine<P>,
+    route: Route,
+    controls: Controls,
+    sink: JournalSink,
+    progress: Progress,
+) {
     let (d, t) = engine.progress();
     progress.done.set(d);
     progress.total.set(t);
@@ -148,7 +156,9 @@ pub fn SendStep() -> impl IntoView {
             let relay_callback = if contract.wants_relay(&settings) {
                 let Route::Proxy(proxy) = &route else {
                     progress.sending.set(false);
-                    progress.failure.set(Some("Nothing was sent: the relay needs the Ferry proxy. Set the proxy URL in step 2, or choose another way to get the result.".into()));
+                    progress.failure.set(Some(
+                        "Nothing was sent: the relay needs the Ferry proxy. Set the proxy URL in step 2, or choose another way to get the result.".into(),
+                    ));
                     return;
                 };
                 match crate::relay::open(proxy).await {

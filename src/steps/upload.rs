@@ -5,13 +5,13 @@ use std::rc::Rc;
 use ferry_core::sheet::TextEncoding;
 use ferry_core::{FileKind, ReadOptions};
 use js_sys::{Array, Uint8Array};
-use web_sys::Blob;
 use leptos::prelude::*;
+use web_sys::Blob;
 
-use crate::state::{AppState, Step};
 use crate::components::file_drop::FileDrop;
 use crate::components::sheet_preview::SheetPreview;
 use crate::import::ImportJob;
+use crate::state::{AppState, Step};
 
 /// The example file shipped in `public/` (synthetic people).
 pub const EXAMPLE_FILE: &str = "public/example-participants.csv";
@@ -126,7 +126,8 @@ fn ReadChoices(error: RwSignal<Option<String>>, reading: Reading) -> impl IntoVi
             </div>
         }
     };
-    let kind = move || match state.file_kind.get() {
+    let kind = move || {
+        match state.file_kind.get() {
         Some(FileKind::Text(current)) => Some(view! {
             <div class="field read-choice">
                 <label for="read-encoding">"Characters read as"</label>
@@ -154,6 +155,7 @@ fn ReadChoices(error: RwSignal<Option<String>>, reading: Reading) -> impl IntoVi
             </div>
         }.into_any()),
         _ => None,
+    }
     };
     view! { <div class="grid">{kind}{header_row}</div> }
 }

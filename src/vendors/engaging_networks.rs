@@ -137,7 +137,9 @@ fn FormatColumnRow(column: String) -> impl IntoView {
     let id = format!("en-map-{}", ferry_core::text::normalise_name(&column));
     let source = move || state.mapping.with(|m| key.with_value(|k| m.column(k)));
     let headers = move || state.sheet.with(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default());
-    let sample = move || state.sheet.with(|s| s.as_ref().and_then(|s| state.mapping.with(|m| key.with_value(|k| m.value(s, 0, k).map(str::to_string)))).unwrap_or_default());
+    let sample = move || {
+        state.sheet.with(|s| s.as_ref().and_then(|s| state.mapping.with(|m| key.with_value(|k| m.value(s, 0, k).map(str::to_string)))).unwrap_or_default())
+    };
     view! {
         <tr>
             <td><label for=id.clone()>{column.clone()}</label></td>

@@ -50,10 +50,7 @@ pub const PEERS: &[(&str, &str, &str)] = &[
 pub fn bench() -> Result {
     eprintln!("xtask: building the benchmark page (release)");
     let dist = root().join("target/bench/dist");
-    run(Command::new("trunk")
-        .args(["build", "bench/index.html", "--release", "--dist"])
-        .arg(&dist)
-        .env("PATH", crate::tool_path()))?;
+    run(Command::new("trunk").args(["build", "bench/index.html", "--release", "--dist"]).arg(&dist).env("PATH", crate::tool_path()))?;
     std::fs::create_dir_all(dist.join("vendor")).map_err(|e| e.to_string())?;
     for (_, from, to) in PEERS {
         std::fs::copy(root().join(".tools/node_modules").join(from), dist.join("vendor").join(to)).map_err(|e| format!("{from}: {e}"))?;
@@ -216,7 +213,11 @@ async fn quick(dist: &Path) -> Result {
     }
     let errors = browser.errors().await;
     browser.close().await;
-    if errors.is_empty() { Ok(()) } else { Err(format!("the benchmark page reported errors: {errors:?}")) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the benchmark page reported errors: {errors:?}"))
+    }
 }
 
 /// `FERRY_BENCH_MEMORY_TRACE=1 cargo xtask bench`: one Ferry CSV import only, with the
@@ -260,9 +261,8 @@ async fn settle() {
 /// Runs `expression` (a Promise) on the page and waits for its value, polling so that no
 /// WebDriver script timeout applies.
 async fn call(browser: &Browser, expression: &str) -> Result<Value> {
-    let start = format!(
-        "window.__bench = undefined; Promise.resolve({expression}).then(v => window.__bench = {{ok: v}}, e => window.__bench = {{error: String(e)}});"
-    );
+    let start =
+        format!("window.__bench = undefined; Promise.resolve({expression}).then(v => window.__bench = {{ok: v}}, e => window.__bench = {{error: String(e)}});");
     browser.client.execute(&start, vec![]).await.map_err(|e| e.to_string())?;
     for _ in 0..3600 {
         tokio::time::sleep(Duration::from_millis(250)).await;

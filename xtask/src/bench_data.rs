@@ -64,18 +64,8 @@ const LAST: &[(&str, &str)] = &[
 const Q1: &[&str] = &["yes", "no", "maybe", "no", "yes", "often"];
 
 /// Notes as cell values (a CSV writer doubles their quotes).
-const NOTES: &[&str] = &[
-    "ok",
-    "call later, evenings",
-    "moved, new address",
-    "said \"hi\"",
-    "no",
-    "SMS, not calls",
-    "see file",
-    "a, b, c",
-    "fine",
-    "late, again",
-];
+const NOTES: &[&str] =
+    &["ok", "call later, evenings", "moved, new address", "said \"hi\"", "no", "SMS, not calls", "see file", "a, b, c", "fine", "late, again"];
 
 /// Notes with a line break, used about 1 % of the time.
 const NOTES_MULTILINE: &[&str] = &["first visit\nsecond visit", "moved,\nsee file"];

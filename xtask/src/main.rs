@@ -69,9 +69,9 @@ fn tools_bin() -> PathBuf {
 /// PATH with the project's tools first, so trunk finds binaryen 132.
 pub(crate) fn tool_path() -> String {
     let existing = std::env::var("PATH").unwrap_or_default();
-    let cargo_bin = std::env::var("CARGO_HOME").map(|h| PathBuf::from(h).join("bin")).unwrap_or_else(|_| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo/bin")
-    });
+    let cargo_bin = std::env::var("CARGO_HOME")
+        .map(|h| PathBuf::from(h).join("bin"))
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo/bin"));
     format!("{}:{}:{existing}", tools_bin().display(), cargo_bin.display())
 }
 

@@ -31,10 +31,7 @@ impl DateTime {
 
     /// The canonical text, `YYYY-MM-DD HH:MM:SS`.
     pub fn to_canonical(&self) -> String {
-        format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-            self.year, self.month, self.day, self.hour, self.minute, self.second
-        )
+        format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", self.year, self.month, self.day, self.hour, self.minute, self.second)
     }
 }
 
@@ -84,9 +81,8 @@ fn parse_general(text: &str) -> Option<DateTime> {
 /// `T`), read byte by byte; `None` for any other text or an impossible date (which the
 /// general reading then judges, to the same end).
 fn parse_iso(b: &[u8]) -> Option<DateTime> {
-    let digits = |at: usize, n: usize| -> Option<u32> {
-        b.get(at..at + n)?.iter().try_fold(0u32, |v, &c| c.is_ascii_digit().then(|| v * 10 + (c - b'0') as u32))
-    };
+    let digits =
+        |at: usize, n: usize| -> Option<u32> { b.get(at..at + n)?.iter().try_fold(0u32, |v, &c| c.is_ascii_digit().then(|| v * 10 + (c - b'0') as u32)) };
     let at = |i: usize, c: u8| b.get(i) == Some(&c);
     if !matches!(b.len(), 10 | 16 | 19) || !at(4, b'-') || !at(7, b'-') {
         return None;
@@ -105,7 +101,8 @@ fn parse_iso(b: &[u8]) -> Option<DateTime> {
             second = digits(17, 2)?;
         }
     }
-    let valid = (1000..=9999).contains(&year) && (1..=12).contains(&month) && day != 0 && day <= days_in_month(year, month) && hour < 24 && minute < 60 && second < 60;
+    let valid =
+        (1000..=9999).contains(&year) && (1..=12).contains(&month) && day != 0 && day <= days_in_month(year, month) && hour < 24 && minute < 60 && second < 60;
     valid.then_some(DateTime { year: year as u16, month: month as u8, day: day as u8, hour: hour as u8, minute: minute as u8, second: second as u8 })
 }
 

@@ -124,11 +124,8 @@ pub fn duplicates(sheet: &Sheet, column: usize) -> Vec<usize> {
 /// otherwise every row of a repeated value goes. Returns the rows removed.
 pub fn remove_duplicates(sheet: &mut Sheet, column: usize, keep_first: bool) -> usize {
     let repeated = duplicates(sheet, column);
-    let doomed: std::collections::HashSet<String> = if keep_first {
-        std::collections::HashSet::new()
-    } else {
-        repeated.iter().map(|&i| sheet.cell(i, column).trim().to_lowercase()).collect()
-    };
+    let doomed: std::collections::HashSet<String> =
+        if keep_first { std::collections::HashSet::new() } else { repeated.iter().map(|&i| sheet.cell(i, column).trim().to_lowercase()).collect() };
     let before = sheet.len();
     let repeated: std::collections::HashSet<usize> = repeated.into_iter().collect();
     let values: Vec<bool> = (0..sheet.len()).map(|i| doomed.contains(&sheet.cell(i, column).trim().to_lowercase())).collect();
@@ -157,7 +154,9 @@ mod tests {
 
     #[test]
     fn columns_are_fixed_in_bulk() {
-        let mut sheet = read_csv("name,email,phone,date\nAnna Marija Bērziņa,Anna@Example.ORG,22 222 222,01/02/2024\nJan,jan@example.org,+371 2,2024-03-04\n".as_bytes()).unwrap();
+        let mut sheet =
+            read_csv("name,email,phone,date\nAnna Marija Bērziņa,Anna@Example.ORG,22 222 222,01/02/2024\nJan,jan@example.org,+371 2,2024-03-04\n".as_bytes())
+                .unwrap();
         assert_eq!(lowercase(&mut sheet, 1), 1);
         assert_eq!(phones_to_e164(&mut sheet, 2, "+371"), 1, "too short to be a phone stays");
         assert_eq!(dates_to_iso(&mut sheet, 3, DateOrder::MonthFirst), 1);

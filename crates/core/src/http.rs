@@ -72,10 +72,7 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// The value of header `name` (case-insensitive), if set.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -133,20 +130,13 @@ impl std::fmt::Display for TransportError {
 /// The URL to call for `url` through the proxy at `proxy_base`: the scheme is dropped and
 /// the rest appended, so `https://auth.example.org/a?b` becomes `{proxy}/auth.example.org/a?b`.
 pub fn via_proxy(url: &str, proxy_base: &str) -> String {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .unwrap_or(url);
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or(url);
     format!("{}/{}", proxy_base.trim().trim_end_matches('/'), rest)
 }
 
 /// Encodes form pairs as `application/x-www-form-urlencoded`.
 pub fn form_urlencode(pairs: &[(String, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&")
 }
 
 /// Decodes an `application/x-www-form-urlencoded` body into pairs.
@@ -203,10 +193,7 @@ mod tests {
 
     #[test]
     fn form_encoding_round_trips_awkward_values() {
-        let pairs = vec![
-            ("username".to_string(), "anna+test@example.org".to_string()),
-            ("password".to_string(), "p&ss=w rd%ā".to_string()),
-        ];
+        let pairs = vec![("username".to_string(), "anna+test@example.org".to_string()), ("password".to_string(), "p&ss=w rd%ā".to_string())];
         let encoded = form_urlencode(&pairs);
         assert_eq!(encoded, "username=anna%2Btest%40example.org&password=p%26ss%3Dw+rd%25%C4%81");
         assert_eq!(form_urldecode(&encoded), pairs);
@@ -214,8 +201,14 @@ mod tests {
 
     #[test]
     fn proxy_urls_keep_host_path_and_query() {
-        assert_eq!(via_proxy("https://auth.longenesis.com/realms/x/token?a=1", "http://127.0.0.1:8787/"), "http://127.0.0.1:8787/auth.longenesis.com/realms/x/token?a=1");
-        assert_eq!(via_proxy("http://127.0.0.1:9000/submissions/o/bulk_post", "https://proxy.example.org"), "https://proxy.example.org/127.0.0.1:9000/submissions/o/bulk_post");
+        assert_eq!(
+            via_proxy("https://auth.longenesis.com/realms/x/token?a=1", "http://127.0.0.1:8787/"),
+            "http://127.0.0.1:8787/auth.longenesis.com/realms/x/token?a=1"
+        );
+        assert_eq!(
+            via_proxy("http://127.0.0.1:9000/submissions/o/bulk_post", "https://proxy.example.org"),
+            "https://proxy.example.org/127.0.0.1:9000/submissions/o/bulk_post"
+        );
     }
 
     #[test]

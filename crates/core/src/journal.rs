@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::mapping::{Mapping, Source};
-use crate::row_set::RowSet;
 use crate::report::Outcome;
+use crate::row_set::RowSet;
 
 /// SHA-256 of a file's bytes, as lowercase hex.
 pub fn file_fingerprint(bytes: &[u8]) -> String {
@@ -175,7 +175,12 @@ impl Journal {
             (row, Outcome::Sent { id: Some(note) })
         });
         let unknown = self.pending.iter().filter(|_| !resend_unknown).map(|row| {
-            (row, Outcome::NotSent { reason: "This row was being sent when the page closed: the vendor may already have it. Check there before sending it again.".into() })
+            (
+                row,
+                Outcome::NotSent {
+                    reason: "This row was being sent when the page closed: the vendor may already have it. Check there before sending it again.".into(),
+                },
+            )
         });
         sent.chain(unknown).collect()
     }

@@ -89,10 +89,7 @@ impl Mapping {
 
     /// Keys mapped under `prefix` (e.g. every `answers.` key), in order.
     pub fn keys_with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.fields
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .filter(move |k| k.starts_with(prefix))
+        self.fields.iter().map(|(k, _)| k.as_str()).filter(move |k| k.starts_with(prefix))
     }
 }
 
@@ -106,11 +103,7 @@ pub fn suggest(headers: &[String], fields: &[FieldSpec], dynamic_prefix: Option<
     let normalised: Vec<String> = headers.iter().map(|h| normalise_name(h)).collect();
     for field in fields {
         let tail = field.key.rsplit('.').next().unwrap_or(field.key);
-        let names: Vec<String> = [field.key, tail, field.label]
-            .into_iter()
-            .chain(field.synonyms.iter().copied())
-            .map(normalise_name)
-            .collect();
+        let names: Vec<String> = [field.key, tail, field.label].into_iter().chain(field.synonyms.iter().copied()).map(normalise_name).collect();
         if let Some(col) = (0..headers.len()).find(|&c| !used[c] && names.contains(&normalised[c])) {
             used[col] = true;
             mapping.set(field.key, Some(Source::Column(col)));

@@ -59,13 +59,7 @@ impl SavedMapping {
 
 /// The best saved mapping for `target` and `headers`, if one fits at least 60 %.
 pub fn best<'a>(saved: &'a [SavedMapping], target: &str, headers: &[String]) -> Option<&'a SavedMapping> {
-    saved
-        .iter()
-        .filter(|s| s.target == target)
-        .map(|s| (s, s.fit(headers)))
-        .filter(|(_, fit)| *fit >= 0.6)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(s, _)| s)
+    saved.iter().filter(|s| s.target == target).map(|s| (s, s.fit(headers))).filter(|(_, fit)| *fit >= 0.6).max_by(|a, b| a.1.total_cmp(&b.1)).map(|(s, _)| s)
 }
 
 /// Adds `new` to the list (replacing one for the same target and columns), newest first,

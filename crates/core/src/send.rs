@@ -278,7 +278,8 @@ impl<P: Protocol> Engine<P> {
         };
         self.prerequisite_attempts += 1;
         if self.prerequisite_attempts >= self.policy.max_attempts {
-            let message = format!("{} could not be reached after {} attempts ({}). Nothing more was sent.", self.protocol.vendor(), self.prerequisite_attempts, retry.1);
+            let message =
+                format!("{} could not be reached after {} attempts ({}). Nothing more was sent.", self.protocol.vendor(), self.prerequisite_attempts, retry.1);
             return self.fail(message);
         }
         self.prerequisite_not_before = now_ms + self.delay(self.prerequisite_attempts, retry.0);
@@ -292,7 +293,17 @@ impl<P: Protocol> Engine<P> {
                 outcomes: work
                     .records
                     .iter()
-                    .map(|&r| (r, Outcome::NotSent { reason: format!("No answer from {} ({e}): it may or may not have taken this row. Check there before sending it again.", self.protocol.vendor()) }))
+                    .map(|&r| {
+                        (
+                            r,
+                            Outcome::NotSent {
+                                reason: format!(
+                                    "No answer from {} ({e}): it may or may not have taken this row. Check there before sending it again.",
+                                    self.protocol.vendor()
+                                ),
+                            },
+                        )
+                    })
                     .collect(),
                 resend: vec![],
             },
@@ -309,7 +320,14 @@ impl<P: Protocol> Engine<P> {
                             self.settle(record, Outcome::NotSent { reason: reason.clone() });
                         }
                     } else {
-                        self.queue.push_front(Work { records: resend, attempts: 0, throttles: 0, not_before: now_ms, reauthorised: work.reauthorised, remainder: true });
+                        self.queue.push_front(Work {
+                            records: resend,
+                            attempts: 0,
+                            throttles: 0,
+                            not_before: now_ms,
+                            reauthorised: work.reauthorised,
+                            remainder: true,
+                        });
                     }
                 }
             }

@@ -13,10 +13,7 @@ pub fn excerpt(s: &str, max: usize) -> String {
 /// A header or field name reduced to lowercase letters and digits, so that
 /// `E-mail`, `e_mail` and `EMAIL ` compare equal.
 pub fn normalise_name(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 /// The spreadsheet letter of a zero-based column index: 0 → `A`, 26 → `AA`.

@@ -45,10 +45,7 @@ impl Browser {
         command.arg("--port=0").arg("--allowed-ips=127.0.0.1");
         let (driver, port) = ChildGuard::spawn_announcing(command, "chromedriver", Announce::Stdout, driver_port)?;
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| CHROMIUM.into()), "args": chromium_args() }),
-        );
+        caps.insert("goog:chromeOptions".into(), json!({ "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| CHROMIUM.into()), "args": chromium_args() }));
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
@@ -84,12 +81,7 @@ impl Browser {
 
     /// Waits (up to 20 s) for an element matching `css`.
     pub async fn wait_for(&self, css: &str) -> Result<fantoccini::elements::Element, String> {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .map_err(|e| format!("no element {css} appeared: {e}"))
+        self.client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await.map_err(|e| format!("no element {css} appeared: {e}"))
     }
 
     /// Waits (up to 30 s) until the text of `css` contains `needle`; returns the text.
@@ -116,13 +108,8 @@ impl Browser {
     /// Clicks the button whose text contains `label` (waiting up to 60 s for it).
     pub async fn click_button(&self, label: &str) -> Result<(), String> {
         let xpath = format!("//button[contains(normalize-space(.), {})]", xpath_literal(label));
-        let button = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(60))
-            .for_element(Locator::XPath(&xpath))
-            .await
-            .map_err(|e| format!("no button {label:?}: {e}"))?;
+        let button =
+            self.client.wait().at_most(Duration::from_secs(60)).for_element(Locator::XPath(&xpath)).await.map_err(|e| format!("no button {label:?}: {e}"))?;
         button.click().await.map_err(|e| format!("cannot click {label:?}: {e}"))
     }
 

@@ -205,9 +205,7 @@ impl Stack {
 
     /// Which child process has exited, if any (for `cargo xtask serve`).
     pub fn exited(&mut self) -> Option<String> {
-        self.children
-            .iter_mut()
-            .find_map(|c| c.child.try_wait().ok().flatten().map(|status| format!("{} exited ({status})", c.name)))
+        self.children.iter_mut().find_map(|c| c.child.try_wait().ok().flatten().map(|status| format!("{} exited ({status})", c.name)))
     }
 }
 
@@ -260,23 +258,14 @@ impl ChildGuard {
 
     fn spawn_piped(mut command: Command, name: &'static str) -> Result<ChildGuard, String> {
         use std::os::unix::process::CommandExt;
-        let child = command
-            .process_group(0)
-            .stdin(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start {name}: {e}"))?;
+        let child = command.process_group(0).stdin(Stdio::null()).spawn().map_err(|e| format!("cannot start {name}: {e}"))?;
         Ok(ChildGuard { name, child })
     }
 
     /// Starts `command` like [`ChildGuard::spawn`] and waits (up to 20 s) for a line on
     /// `stream` from which `port` reads the port it listens on. The stream's further
     /// lines go to this process's stderr.
-    pub fn spawn_announcing(
-        mut command: Command,
-        name: &'static str,
-        stream: Announce,
-        port: fn(&str) -> Option<u16>,
-    ) -> Result<(ChildGuard, u16), String> {
+    pub fn spawn_announcing(mut command: Command, name: &'static str, stream: Announce, port: fn(&str) -> Option<u16>) -> Result<(ChildGuard, u16), String> {
         match stream {
             Announce::Stdout => command.stdout(Stdio::piped()),
             Announce::Stderr => command.stderr(Stdio::piped()),

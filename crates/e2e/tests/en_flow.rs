@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::{close_without_errors, screenshot, stack};
-use ferry_e2e::browser::Browser;
 use ferry_core::text::thousands;
+use ferry_e2e::browser::Browser;
 use ferry_e2e::{Stack, TempDir};
 use serde_json::Value;
 
@@ -46,7 +46,11 @@ async fn supporters_with_a_segment_and_risky_characters_replaced() {
     let stack = stack().await;
     let dir = TempDir::new("ferry-e2e-en").unwrap();
     let file = dir.path().join("supporters.csv");
-    std::fs::write(&file, "First Name,Last Name,Email,PostCode,Opt in\nSam,One,sam@example.org,123ABC,Y\nOff,Line,,456DEF,N\nBad!,\"Pipe|Name\",x@example.org,789GHI,Y\n").unwrap();
+    std::fs::write(
+        &file,
+        "First Name,Last Name,Email,PostCode,Opt in\nSam,One,sam@example.org,123ABC,Y\nOff,Line,,456DEF,N\nBad!,\"Pipe|Name\",x@example.org,789GHI,Y\n",
+    )
+    .unwrap();
     let browser = Browser::start().await.expect("chromium starts");
     to_map_step(&browser, &stack, &file, 3).await;
     choose(&browser, "#en-map-emailaddress", "Email").await;
@@ -69,7 +73,14 @@ async fn supporters_with_a_segment_and_risky_characters_replaced() {
     assert_eq!(held["jobs"].as_array().unwrap().len(), 1);
     assert_eq!(job["segment_id"], "SEG-2024");
     assert_eq!(job["format_name"], "ferry-supporters");
-    assert_eq!(job["rows"], serde_json::json!([["Sam", "One", "sam@example.org", "123ABC", "Y"], ["Off", "Line", "", "456DEF", "N"], ["Bad.", "Pipe/Name", "x@example.org", "789GHI", "Y"]]));
+    assert_eq!(
+        job["rows"],
+        serde_json::json!([
+            ["Sam", "One", "sam@example.org", "123ABC", "Y"],
+            ["Off", "Line", "", "456DEF", "N"],
+            ["Bad.", "Pipe/Name", "x@example.org", "789GHI", "Y"]
+        ])
+    );
     close_without_errors(browser).await;
 }
 
@@ -96,7 +107,10 @@ async fn transactions_for_two_campaigns_become_two_jobs() {
     assert_eq!(list.len(), 2, "{held:#}");
     assert_eq!(list[0]["format_name"], "importTransactions");
     assert_eq!(list[0]["name"], "Ferry demo - campaign 101");
-    assert_eq!(list[0]["rows"], serde_json::json!([["", "a@example.org", "101", "2024-09-01", "09:05:00", "10", "EUR"], ["", "c@example.org", "101", "2024-09-03", "", "30", "EUR"]]));
+    assert_eq!(
+        list[0]["rows"],
+        serde_json::json!([["", "a@example.org", "101", "2024-09-01", "09:05:00", "10", "EUR"], ["", "c@example.org", "101", "2024-09-03", "", "30", "EUR"]])
+    );
     assert_eq!(list[1]["rows"].as_array().unwrap().len(), 1);
     close_without_errors(browser).await;
 }

@@ -11,7 +11,6 @@ use common::{close_without_errors, screenshot, sign_in, stack_with};
 use ferry_e2e::browser::Browser;
 use ferry_e2e::{Stack, TempDir};
 
-
 /// A file of `n` synthetic people with participant ids `E2E-0001`….
 fn people(dir: &Path, n: usize) -> PathBuf {
     let mut csv = String::from("Participant ID,Email,First name,Last name\n");
@@ -155,7 +154,12 @@ async fn a_reloaded_page_resumes_without_sending_a_row_twice_and_stores_nothing_
     to_send_step(&browser, &stack, &file, 30, 2).await;
     let offer = browser.wait_for_text("#resume-offer", "already sent").await.unwrap();
     screenshot(&browser, "7-resume-offer").await;
-    let already: usize = offer.split("Resume: ").nth(1).and_then(|s| s.split(" of 30 rows already sent").next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{offer}"));
+    let already: usize = offer
+        .split("Resume: ")
+        .nth(1)
+        .and_then(|s| s.split(" of 30 rows already sent").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{offer}"));
     assert!(already >= 6, "{offer}");
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let landed_before_resume = submissions_per_participant(&stack).await.len();
@@ -172,4 +176,3 @@ async fn a_reloaded_page_resumes_without_sending_a_row_twice_and_stores_nothing_
     assert_eq!(counts.len() + unknown, 30, "every row is in Engage or reported as unknown:\n{summary}\n{report}");
     close_without_errors(browser).await;
 }
-

@@ -38,11 +38,8 @@ struct Proxy {
 
 /// The proxy's routes for `config`.
 pub fn app(config: Config) -> Router {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(config.timeout())
-        .build()
-        .expect("HTTP client with built-in TLS roots");
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(config.timeout()).build().expect("HTTP client with built-in TLS roots");
     let origins: Vec<HeaderValue> = config.allowed_origins.iter().filter_map(|o| o.trim_end_matches('/').parse().ok()).collect();
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
@@ -58,10 +55,8 @@ pub fn app(config: Config) -> Router {
             .with_state(Arc::new(relay::Relay::new(&public, &config.allowed_origins)))
     });
     let state = Arc::new(Proxy { config, client });
-    let mut router = Router::new()
-        .route("/", get(|| async { Json(json!({ "service": "ferry-proxy", "stores": "nothing" })) }))
-        .fallback(forward)
-        .with_state(state);
+    let mut router =
+        Router::new().route("/", get(|| async { Json(json!({ "service": "ferry-proxy", "stores": "nothing" })) })).fallback(forward).with_state(state);
     if let Some(relay) = relay {
         router = router.merge(relay);
     }
@@ -110,10 +105,7 @@ async fn relay(proxy: &Proxy, request: Request, authority: &str, path: &str) -> 
     let body: Bytes = match to_bytes(request.into_body(), config.body_limit_bytes).await {
         Ok(b) => b,
         Err(_) => {
-            return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the request body is larger than this proxy's limit of {} bytes", config.body_limit_bytes),
-            )
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than this proxy's limit of {} bytes", config.body_limit_bytes))
         }
     };
     let Ok(upstream_method) = reqwest::Method::from_bytes(method.as_str().as_bytes()) else {

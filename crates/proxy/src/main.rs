@@ -27,9 +27,7 @@ fn main() {
     let config = Config::from_toml(&text).unwrap_or_else(|e| fail(&format!("{path}: {e}")));
     let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| fail(&format!("cannot start: {e}")));
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&config.listen)
-            .await
-            .unwrap_or_else(|e| fail(&format!("cannot listen on {}: {e}", config.listen)));
+        let listener = tokio::net::TcpListener::bind(&config.listen).await.unwrap_or_else(|e| fail(&format!("cannot listen on {}: {e}", config.listen)));
         let address = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
         let mut config = config;
         if config.relay && config.public_url.is_none() {

@@ -136,10 +136,7 @@ pub async fn bulk_post(State(shared): State<Shared>, Path(org): Path<String>, he
     if let Err(r) = admit(&shared, &org, &headers).await {
         return r;
     }
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+    let is_json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
     let document = if is_json { serde_json::from_slice::<Value>(&body).ok() } else { None };
     let Some(document) = document else {
         count_refused(&shared, &org);
@@ -248,15 +245,9 @@ fn check_record(index: usize, record: &Value, root: &str) -> Vec<Value> {
                     errors.push(problem("value_error", at(&["participant", "email"]), "value is not a valid email address"));
                 }
             }
-            let identified = ["participant_id", "national_id", "email"]
-                .iter()
-                .any(|k| p.get(*k).and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty()));
+            let identified = ["participant_id", "national_id", "email"].iter().any(|k| p.get(*k).and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty()));
             if !identified {
-                errors.push(problem(
-                    "value_error",
-                    at(&["participant"]),
-                    "Value error, At least one of participant_id, national_id or email must be present",
-                ));
+                errors.push(problem("value_error", at(&["participant"]), "Value error, At least one of participant_id, national_id or email must be present"));
             }
         }
     }
@@ -286,7 +277,14 @@ fn check_record(index: usize, record: &Value, root: &str) -> Vec<Value> {
 
 fn plausible_email(s: &str) -> bool {
     match s.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && !s.contains(char::is_whitespace) && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@'),
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !s.contains(char::is_whitespace)
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+        }
         None => false,
     }
 }
@@ -312,9 +310,9 @@ fn is_datetime(s: &str) -> bool {
         return false;
     }
     let rest = &s[16..];
-    let rest = rest.strip_prefix(':').map_or(Some(rest), |r| {
-        (r.len() >= 2 && r[..2].bytes().all(|c| c.is_ascii_digit()) && r[..2].parse::<u32>().unwrap_or(99) < 60).then(|| &r[2..])
-    });
+    let rest = rest
+        .strip_prefix(':')
+        .map_or(Some(rest), |r| (r.len() >= 2 && r[..2].bytes().all(|c| c.is_ascii_digit()) && r[..2].parse::<u32>().unwrap_or(99) < 60).then(|| &r[2..]));
     let Some(rest) = rest else { return false };
     let rest = rest.strip_prefix('.').map_or(rest, |r| r.trim_start_matches(|c: char| c.is_ascii_digit()));
     rest.is_empty() || rest == "Z" || ((rest.starts_with('+') || rest.starts_with('-')) && rest.len() == 6 && rest.as_bytes()[3] == b':')

@@ -25,10 +25,7 @@ pub async fn token(State(shared): State<Shared>, Path(realm): Path<String>, head
     if realm != s.realm {
         return (StatusCode::NOT_FOUND, Json(json!({ "error": "Realm does not exist" }))).into_response();
     }
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let is_form = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let form: Vec<(String, String)> = if is_form { serde_urlencoded::from_bytes(&body).unwrap_or_default() } else { Vec::new() };
     let param = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
 

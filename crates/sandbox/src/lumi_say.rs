@@ -96,10 +96,7 @@ pub async fn not_a_post() -> Response {
 
 /// The form of a call, checked for the three required parameters and the login.
 fn login(shared: &Shared, project: &str, headers: &HeaderMap, body: &Bytes) -> Result<(Vec<(String, String)>, Value), Response> {
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let is_form = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let form: Vec<(String, String)> = if is_form { serde_urlencoded::from_bytes(body).unwrap_or_default() } else { Vec::new() };
     let get = |k: &str| form.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     let (Some(user), Some(password), Some(json_text)) = (get("user_name"), get("password"), get("respondents_json")) else {
@@ -317,10 +314,7 @@ pub async fn remove_from_list(State(shared): State<Shared>, Path(project): Path<
     };
     let mut s = shared.lock().expect("sandbox state");
     let p = s.lumi.get_mut(&project).expect("checked at login");
-    let last_list: Vec<&String> = names
-        .iter()
-        .filter(|n| p.respondents.get(*n).is_some_and(|r| r.lists.len() == 1 && r.lists.contains(&group)))
-        .collect();
+    let last_list: Vec<&String> = names.iter().filter(|n| p.respondents.get(*n).is_some_and(|r| r.lists.len() == 1 && r.lists.contains(&group))).collect();
     if !last_list.is_empty() {
         let list = last_list.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
         return error(&format!("The following respondents could not be deleted from the list: [{list}]"));

@@ -43,9 +43,7 @@ fn main() {
     let listen = listen.unwrap_or_else(|| fail("--listen is required"));
     let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| fail(&format!("cannot start: {e}")));
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&listen)
-            .await
-            .unwrap_or_else(|e| fail(&format!("cannot listen on {listen}: {e}")));
+        let listener = tokio::net::TcpListener::bind(&listen).await.unwrap_or_else(|e| fail(&format!("cannot listen on {listen}: {e}")));
         eprintln!("ferry-sandbox listening on http://{}", listener.local_addr().map(|a| a.to_string()).unwrap_or(listen));
         let stop = async move {
             match exit_after {

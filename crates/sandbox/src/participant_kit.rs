@@ -64,7 +64,8 @@ impl Default for PkOrg {
         ];
         let panellists = (1..=DEMO_PANELLISTS)
             .map(|i| {
-                let interests: Vec<&str> = ["cycling", "reading", "running"].into_iter().enumerate().filter(|(k, _)| (i + k) % 2 == 0).map(|(_, v)| v).collect();
+                let interests: Vec<&str> =
+                    ["cycling", "reading", "running"].into_iter().enumerate().filter(|(k, _)| (i + k) % 2 == 0).map(|(_, v)| v).collect();
                 (
                     "pan_demo".to_string(),
                     json!({
@@ -86,10 +87,14 @@ impl Default for PkOrg {
                 json!({"id": "prj_demo", "object": "project", "name": "Demo project", "created_at": CREATED, "updated_at": CREATED, "app_url": "https://app.participantkit.example/projects/prj_demo"}),
                 json!({"id": "prj_pilot", "object": "project", "name": "Pilot", "created_at": CREATED, "updated_at": CREATED, "app_url": "https://app.participantkit.example/projects/prj_pilot"}),
             ],
-            panels: vec![json!({"id": "pan_demo", "object": "panel", "title": "Demo panel", "name": "demo-panel", "panellist_count": DEMO_PANELLISTS, "created_at": CREATED, "updated_at": CREATED})],
+            panels: vec![
+                json!({"id": "pan_demo", "object": "panel", "title": "Demo panel", "name": "demo-panel", "panellist_count": DEMO_PANELLISTS, "created_at": CREATED, "updated_at": CREATED}),
+            ],
             panellists,
             fields,
-            studies: vec![json!({"id": "stu_demo", "object": "study", "name": "Demo study", "project_id": "prj_demo", "start_date": null, "end_date": null, "tags": ["demo"], "created_at": CREATED, "updated_at": CREATED, "app_url": "https://app.participantkit.example/studies/stu_demo"})],
+            studies: vec![
+                json!({"id": "stu_demo", "object": "study", "name": "Demo study", "project_id": "prj_demo", "start_date": null, "end_date": null, "tags": ["demo"], "created_at": CREATED, "updated_at": CREATED, "app_url": "https://app.participantkit.example/studies/stu_demo"}),
+            ],
             participants: Vec::new(),
             consents: vec![
                 json!({"id": "con_1", "object": "consent", "status": "agreed", "consented_at": CREATED, "permissions": ["contact", "data"], "participant": {"id": "par_seed1", "object": "participant"}, "created_at": CREATED, "updated_at": CREATED}),
@@ -193,27 +198,31 @@ pub async fn panellists(State(shared): State<Shared>, Path(panel): Path<String>,
         return not_found("panel");
     }
     let include = includes(&query);
-    let items = s
-        .pk
-        .panellists
-        .iter()
-        .filter(|(p, _)| *p == panel)
-        .map(|(_, v)| {
-            let mut v = v.clone();
-            if !include.iter().any(|i| i == "pii") {
-                v = without(v, &["email", "first_name", "last_name"]);
-            }
-            if !include.iter().any(|i| i == "properties") {
-                v = without(v, &["properties"]);
-            }
-            v
-        })
-        .collect();
+    let items =
+        s.pk.panellists
+            .iter()
+            .filter(|(p, _)| *p == panel)
+            .map(|(_, v)| {
+                let mut v = v.clone();
+                if !include.iter().any(|i| i == "pii") {
+                    v = without(v, &["email", "first_name", "last_name"]);
+                }
+                if !include.iter().any(|i| i == "properties") {
+                    v = without(v, &["properties"]);
+                }
+                v
+            })
+            .collect();
     page_of(items, &query).into_response()
 }
 
 /// `GET /v1/{collection}/{id}`.
-pub async fn retrieve(State(shared): State<Shared>, Path((collection, id)): Path<(String, String)>, headers: HeaderMap, query: Query<Vec<(String, String)>>) -> Response {
+pub async fn retrieve(
+    State(shared): State<Shared>,
+    Path((collection, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    query: Query<Vec<(String, String)>>,
+) -> Response {
     if let Err(r) = admit(&shared, &headers) {
         return r;
     }
@@ -230,7 +239,9 @@ pub async fn retrieve(State(shared): State<Shared>, Path((collection, id)): Path
         _ => return not_found("endpoint"),
     };
     match pool.iter().find(|o| o["id"] == id.as_str()) {
-        Some(o) if collection == "participants" && !includes(&query).iter().any(|i| i == "pii") => Json(without(o.clone(), &["email", "first_name"])).into_response(),
+        Some(o) if collection == "participants" && !includes(&query).iter().any(|i| i == "pii") => {
+            Json(without(o.clone(), &["email", "first_name"])).into_response()
+        }
         Some(o) => Json(o.clone()).into_response(),
         None => not_found(collection.trim_end_matches('s')),
     }
@@ -254,7 +265,13 @@ fn invalid(message: &str) -> Response {
 }
 
 /// `POST /v1/{collection}`: studies, participants, data links.
-pub async fn create(State(shared): State<Shared>, Path(collection): Path<String>, headers: HeaderMap, query: Query<Vec<(String, String)>>, body: Bytes) -> Response {
+pub async fn create(
+    State(shared): State<Shared>,
+    Path(collection): Path<String>,
+    headers: HeaderMap,
+    query: Query<Vec<(String, String)>>,
+    body: Bytes,
+) -> Response {
     if let Err(r) = admit(&shared, &headers) {
         return r;
     }

@@ -120,9 +120,7 @@ impl Sandbox {
 
     /// The account behind a live access token.
     pub(crate) fn bearer(&self, authorization: Option<&str>) -> Result<&Account, &'static str> {
-        let token = authorization
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-            .ok_or("Not authenticated")?;
+        let token = authorization.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer "))).ok_or("Not authenticated")?;
         let issued = self.tokens.get(token.trim()).ok_or("Invalid or expired token")?;
         if issued.expires <= Instant::now() {
             return Err("Invalid or expired token");

@@ -47,12 +47,22 @@ async fn token_endpoint_answers_like_keycloak() {
     assert_eq!(body["token_type"], "Bearer");
 
     let wrong_password = LOGIN.replace("sandbox-password", "nope");
-    assert_eq!(call(&router, form(TOKEN, &wrong_password)).await, (StatusCode::UNAUTHORIZED, json!({"error":"invalid_grant","error_description":"Invalid user credentials"})));
+    assert_eq!(
+        call(&router, form(TOKEN, &wrong_password)).await,
+        (StatusCode::UNAUTHORIZED, json!({"error":"invalid_grant","error_description":"Invalid user credentials"}))
+    );
     let wrong_secret = LOGIN.replace("sandbox-secret", "nope");
-    assert_eq!(call(&router, form(TOKEN, &wrong_secret)).await, (StatusCode::UNAUTHORIZED, json!({"error":"unauthorized_client","error_description":"Invalid client or Invalid client credentials"})));
+    assert_eq!(
+        call(&router, form(TOKEN, &wrong_secret)).await,
+        (StatusCode::UNAUTHORIZED, json!({"error":"unauthorized_client","error_description":"Invalid client or Invalid client credentials"}))
+    );
     let refresh = "grant_type=refresh_token&refresh_token=bogus&client_id=demo-org&client_secret=sandbox-secret";
-    assert_eq!(call(&router, form(TOKEN, refresh)).await, (StatusCode::BAD_REQUEST, json!({"error":"invalid_grant","error_description":"Invalid refresh token"})));
-    let (status, _) = call(&router, Request::post(TOKEN).header(header::CONTENT_TYPE, "application/json").body(Body::from(r#"{"grant_type":"password"}"#)).unwrap()).await;
+    assert_eq!(
+        call(&router, form(TOKEN, refresh)).await,
+        (StatusCode::BAD_REQUEST, json!({"error":"invalid_grant","error_description":"Invalid refresh token"}))
+    );
+    let (status, _) =
+        call(&router, Request::post(TOKEN).header(header::CONTENT_TYPE, "application/json").body(Body::from(r#"{"grant_type":"password"}"#)).unwrap()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "JSON is not a form");
     let (status, _) = call(&router, form("/realms/other/protocol/openid-connect/token", LOGIN)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -168,7 +178,8 @@ async fn participants_are_found_by_id_national_id_or_email_across_many_records()
     let post = |records: Vec<Value>| json_post("/submissions/demo-org/bulk_post", &token, &json!({ "records": records }));
     // Many participants first, so a lookup that scanned them would still be right but slow:
     // what matters here is which participant each later record lands on.
-    let many: Vec<Value> = (0..2000).map(|i| record(json!({"participant_id": format!("P-{i}"), "email": format!("p{i}@example.org")}), &format!("I-{i}"))).collect();
+    let many: Vec<Value> =
+        (0..2000).map(|i| record(json!({"participant_id": format!("P-{i}"), "email": format!("p{i}@example.org")}), &format!("I-{i}"))).collect();
     let (status, _) = call(&router, post(many)).await;
     assert_eq!(status, StatusCode::OK);
     let (status, body) = call(

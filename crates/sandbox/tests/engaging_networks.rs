@@ -33,8 +33,23 @@ async fn a_supporter_file_in_the_saved_format_becomes_a_job() {
     let router = app(Sandbox::default());
     let fields = [("token", "sandbox-en-token"), ("name", "Spring"), ("formatName", "ferry-supporters"), ("segmentId", "SEG-1")];
     let answer = text(&router, multipart(&fields, Some(SUPPORTERS))).await;
-    assert_eq!(answer, "Your file has been uploaded successfully and scheduled for import. Your job # is 131878. You will receive an email when your job is complete.");
-    let held: Value = serde_json::from_slice(&router.clone().oneshot(Request::get("/_sandbox/engaging-networks").body(Body::empty()).unwrap()).await.unwrap().into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(
+        answer,
+        "Your file has been uploaded successfully and scheduled for import. Your job # is 131878. You will receive an email when your job is complete."
+    );
+    let held: Value = serde_json::from_slice(
+        &router
+            .clone()
+            .oneshot(Request::get("/_sandbox/engaging-networks").body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes(),
+    )
+    .unwrap();
     assert_eq!(held["jobs"][0]["rows"].as_array().unwrap().len(), 2);
     assert_eq!(held["jobs"][0]["segment_id"], "SEG-1");
 }
@@ -43,8 +58,14 @@ async fn a_supporter_file_in_the_saved_format_becomes_a_job() {
 async fn every_failure_is_an_error_text_with_http_200() {
     let router = app(Sandbox::default());
     let ok = [("token", "sandbox-en-token"), ("name", "Spring"), ("formatName", "ferry-supporters")];
-    assert_eq!(text(&router, multipart(&[("token", "sandbox-en-token"), ("formatName", "ferry-supporters")], Some(SUPPORTERS))).await, "Error: reference name is a required parameter");
-    assert_eq!(text(&router, multipart(&[("token", "sandbox-en-token"), ("name", "x"), ("formatName", "nope")], Some(SUPPORTERS))).await, "Error: Import format parameter not found or is invalid");
+    assert_eq!(
+        text(&router, multipart(&[("token", "sandbox-en-token"), ("formatName", "ferry-supporters")], Some(SUPPORTERS))).await,
+        "Error: reference name is a required parameter"
+    );
+    assert_eq!(
+        text(&router, multipart(&[("token", "sandbox-en-token"), ("name", "x"), ("formatName", "nope")], Some(SUPPORTERS))).await,
+        "Error: Import format parameter not found or is invalid"
+    );
     let mismatch = text(&router, multipart(&ok, Some("First Name,Email Address\r\nA,a@b.lv\r\n"))).await;
     assert!(mismatch.starts_with("Error: The format you selected does not match the first line of your upload file."));
     let bom = format!("\u{FEFF}{SUPPORTERS}");

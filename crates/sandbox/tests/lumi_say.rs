@@ -47,16 +47,25 @@ async fn imports_finish_asynchronously_then_lists_can_change() {
     assert_eq!(h["respondents"]["jan"]["lists"], json!(["101"]));
 
     let names = json!({"group_id": "102", "respondents": [{"username": "anna.b"}, {"username": "jan"}]});
-    assert_eq!(call(&router, form("copy_respondents_to_list", "sandbox-password", &names)).await.1, json!({"status": "ok", "message": "Respondents copied to list 102"}));
+    assert_eq!(
+        call(&router, form("copy_respondents_to_list", "sandbox-password", &names)).await.1,
+        json!({"status": "ok", "message": "Respondents copied to list 102"})
+    );
     let first = json!({"group_id": "101", "respondents": [{"username": "anna.b"}, {"username": "jan"}]});
-    assert_eq!(call(&router, form("remove_respondents_from_list", "sandbox-password", &first)).await.1, json!({"status": "ok", "message": "Respondents removed from list 101"}));
+    assert_eq!(
+        call(&router, form("remove_respondents_from_list", "sandbox-password", &first)).await.1,
+        json!({"status": "ok", "message": "Respondents removed from list 101"})
+    );
     let second = json!({"group_id": "102", "respondents": [{"username": "jan"}]});
     assert_eq!(
         call(&router, form("remove_respondents_from_list", "sandbox-password", &second)).await.1,
         json!({"status": "error", "message": "The following respondents could not be deleted from the list: [jan]"})
     );
     let ghost = json!({"group_id": "102", "respondents": [{"username": "ghost"}]});
-    assert_eq!(call(&router, form("copy_respondents_to_list", "sandbox-password", &ghost)).await.1["message"], "Could not validate respondents. Respondent(s) does not exist! (ghost)");
+    assert_eq!(
+        call(&router, form("copy_respondents_to_list", "sandbox-password", &ghost)).await.1["message"],
+        "Could not validate respondents. Respondent(s) does not exist! (ghost)"
+    );
 }
 
 #[tokio::test]
@@ -65,18 +74,55 @@ async fn the_documented_errors_come_back_in_the_vendors_words() {
     let error = |body: (StatusCode, Value)| body.1["message"].as_str().unwrap_or_default().to_string();
     let one = |r: Value| respondents(json!([r]));
     assert_eq!(error(call(&router, form("add_respondent", "wrong", &one(json!({"username": "a", "email": "a@b.lv"})))).await), "Authentication failure.");
-    assert_eq!(error(call(&router, form("add_respondent", "sandbox-password", &one(json!({"username": "bad user", "email": "a@b.lv"})))).await), "Import failed, Respondent ID must use only characters 'A-Z a-z 0-9 ._-@'");
-    assert_eq!(error(call(&router, form("add_respondent", "sandbox-password", &one(json!({"email": "a@b.lv"})))).await), "Import failed, Username must be specified.");
-    assert_eq!(error(call(&router, form("add_respondent", "sandbox-password", &one(json!({"username": "a", "phonenumber": "+371 2"})))).await), "Import failed, Phone number not valid. (Use only 0-9 and +).");
-    assert_eq!(error(call(&router, form("add_respondent", "sandbox-password", &one(json!({"username": "a"})))).await), "Import failed, Either phone number or e-mail must be specified!");
-    assert_eq!(error(call(&router, form("add_respondent", "sandbox-password", &one(json!({"username": "a", "email": "nope"})))).await), "Import failed, Invalid e-mail!");
-    assert_eq!(error(call(&router, form("add_respondent", "sandbox-password", &one(json!({"username": "a", "email": "a@b.lv", "sample_fields": [{"alias": "age", "value": "old"}]})))).await), "Field contains invalid data.; sample field age");
+    assert_eq!(
+        error(call(&router, form("add_respondent", "sandbox-password", &one(json!({"username": "bad user", "email": "a@b.lv"})))).await),
+        "Import failed, Respondent ID must use only characters 'A-Z a-z 0-9 ._-@'"
+    );
+    assert_eq!(
+        error(call(&router, form("add_respondent", "sandbox-password", &one(json!({"email": "a@b.lv"})))).await),
+        "Import failed, Username must be specified."
+    );
+    assert_eq!(
+        error(call(&router, form("add_respondent", "sandbox-password", &one(json!({"username": "a", "phonenumber": "+371 2"})))).await),
+        "Import failed, Phone number not valid. (Use only 0-9 and +)."
+    );
+    assert_eq!(
+        error(call(&router, form("add_respondent", "sandbox-password", &one(json!({"username": "a"})))).await),
+        "Import failed, Either phone number or e-mail must be specified!"
+    );
+    assert_eq!(
+        error(call(&router, form("add_respondent", "sandbox-password", &one(json!({"username": "a", "email": "nope"})))).await),
+        "Import failed, Invalid e-mail!"
+    );
+    assert_eq!(
+        error(
+            call(
+                &router,
+                form(
+                    "add_respondent",
+                    "sandbox-password",
+                    &one(json!({"username": "a", "email": "a@b.lv", "sample_fields": [{"alias": "age", "value": "old"}]}))
+                )
+            )
+            .await
+        ),
+        "Field contains invalid data.; sample field age"
+    );
     let preview = json!({"no_password": false, "group_id": "103", "overwrite": false, "respondents": [
         {"username": "a", "email": "a@b.lv"}, {"username": "b", "email": "b@b.lv"}, {"username": "c", "email": "c@b.lv"}, {"username": "d", "email": "d@b.lv"}]});
-    assert_eq!(error(call(&router, form("add_respondent", "sandbox-password", &preview)).await), "Import failed, Too many respondents. A preview group can only contain a maximum of 3 respondents");
-    let missing = Request::post(format!("{API}/add_respondent")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from("user_name=coordinator")).unwrap();
+    assert_eq!(
+        error(call(&router, form("add_respondent", "sandbox-password", &preview)).await),
+        "Import failed, Too many respondents. A preview group can only contain a maximum of 3 respondents"
+    );
+    let missing = Request::post(format!("{API}/add_respondent"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("user_name=coordinator"))
+        .unwrap();
     assert_eq!(error(call(&router, missing).await), "Error missing required parameter.");
-    let not_json = Request::post(format!("{API}/add_respondent")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from("user_name=coordinator&password=sandbox-password&respondents_json=%7Bnope")).unwrap();
+    let not_json = Request::post(format!("{API}/add_respondent"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("user_name=coordinator&password=sandbox-password&respondents_json=%7Bnope"))
+        .unwrap();
     assert_eq!(error(call(&router, not_json).await), "Could not parse json parameter as a JSONObject.");
     let (status, body) = call(&router, Request::get(format!("{API}/add_respondent")).body(Body::empty()).unwrap()).await;
     assert_eq!((status, body), (StatusCode::BAD_REQUEST, json!("Action not supported")));

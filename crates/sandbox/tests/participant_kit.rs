@@ -46,17 +46,23 @@ async fn creates_validate_and_errors_are_400_401_404() {
     assert_eq!(call(&router, "GET", "/v1/studies", "wrong", None).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(call(&router, "GET", "/v1/studies/stu_nope", T, None).await.0, StatusCode::NOT_FOUND);
     assert_eq!(call(&router, "POST", "/v1/participants", T, Some(json!({"name": "A", "event_id": "stu_demo"}))).await.0, StatusCode::BAD_REQUEST);
-    assert_eq!(call(&router, "POST", "/v1/participants", T, Some(json!({"name": "A", "email": "a@example.org", "event_id": "stu_x"}))).await.0, StatusCode::BAD_REQUEST);
-    let (status, created) = call(&router, "POST", "/v1/participants", T, Some(json!({"name": "Anna B", "email": "a@example.org", "event_id": "stu_demo"}))).await;
+    assert_eq!(
+        call(&router, "POST", "/v1/participants", T, Some(json!({"name": "A", "email": "a@example.org", "event_id": "stu_x"}))).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let (status, created) =
+        call(&router, "POST", "/v1/participants", T, Some(json!({"name": "Anna B", "email": "a@example.org", "event_id": "stu_demo"}))).await;
     assert_eq!(status, StatusCode::CREATED);
     assert!(created.get("email").is_none(), "no pii unless asked");
     let id = created["id"].as_str().unwrap();
     assert!(created["app_url"].as_str().unwrap().ends_with(id));
     let (_, listed) = call(&router, "GET", "/v1/participants?include=pii", T, None).await;
     assert_eq!(listed["data"][0]["email"], "a@example.org");
-    let (status, _) = call(&router, "POST", "/v1/data_links", T, Some(json!({"url": "https://x.example/a", "recorded_at": "01.09.2024", "participant_id": id}))).await;
+    let (status, _) =
+        call(&router, "POST", "/v1/data_links", T, Some(json!({"url": "https://x.example/a", "recorded_at": "01.09.2024", "participant_id": id}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "recorded_at must be YYYY-MM-DD");
-    let (status, link) = call(&router, "POST", "/v1/data_links", T, Some(json!({"url": "https://x.example/a", "recorded_at": "2024-09-01", "participant_id": id}))).await;
+    let (status, link) =
+        call(&router, "POST", "/v1/data_links", T, Some(json!({"url": "https://x.example/a", "recorded_at": "2024-09-01", "participant_id": id}))).await;
     assert_eq!(status, StatusCode::CREATED);
     let path = format!("/v1/data_links/{}", link["id"].as_str().unwrap());
     assert_eq!(call(&router, "DELETE", &path, T, None).await.1["deleted"], true);

@@ -33,7 +33,11 @@ pub fn LumiSayLists() -> impl IntoView {
     let usernames = move || -> Vec<String> {
         match source.get() {
             None => state.report.with(|r| {
-                r.as_ref().map(|r| r.rows.iter().filter(|l| l.outcome.kind() == OutcomeKind::Sent && !l.identifier.is_empty()).map(|l| l.identifier.clone()).collect()).unwrap_or_default()
+                r.as_ref()
+                    .map(|r| {
+                        r.rows.iter().filter(|l| l.outcome.kind() == OutcomeKind::Sent && !l.identifier.is_empty()).map(|l| l.identifier.clone()).collect()
+                    })
+                    .unwrap_or_default()
             }),
             Some(column) => state.sheet.with(|s| s.as_ref().map(|s| lumi_say::usernames_in_column(s, column)).unwrap_or_default()),
         }
@@ -58,7 +62,13 @@ pub fn LumiSayLists() -> impl IntoView {
                 Ok(response) => match lumi_say::read_answer(&response) {
                     Answer::Ok { message, .. } => ListResult { ok: true, message, rows: vec![] },
                     Answer::Error(message) => {
-                        let rows = lumi_say::named_respondents(&message).into_iter().map(|u| { let r = row_of(&u); (u, r) }).collect();
+                        let rows = lumi_say::named_respondents(&message)
+                            .into_iter()
+                            .map(|u| {
+                                let r = row_of(&u);
+                                (u, r)
+                            })
+                            .collect();
                         ListResult { ok: false, message: lumi_say::explain(&message), rows }
                     }
                     Answer::Http { message, .. } => ListResult { ok: false, message, rows: vec![] },

@@ -205,7 +205,14 @@ fn StudyTools(
     };
     let create = move |_| {
         let request = participant_kit::create_study_request(&settings.get_untracked(), &credentials(), &project.get_untracked(), &name.get_untracked());
-        call(request, |v| format!("Study created: {} ({}) {}", v["name"].as_str().unwrap_or_default(), v["id"].as_str().unwrap_or_default(), v["app_url"].as_str().unwrap_or_default()));
+        call(request, |v| {
+            format!(
+                "Study created: {} ({}) {}",
+                v["name"].as_str().unwrap_or_default(),
+                v["id"].as_str().unwrap_or_default(),
+                v["app_url"].as_str().unwrap_or_default()
+            )
+        });
     };
     let delete = move |_| {
         confirming.set(false);

@@ -47,7 +47,16 @@ pub fn ParticipantKitSettings() -> impl IntoView {
         loading.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
-            let result = read_all(&settings.get_untracked(), &Credentials::from_login(&state.login.get_untracked()), &state.route(), Resource::Studies, &[], read, RwSignal::new(false)).await;
+            let result = read_all(
+                &settings.get_untracked(),
+                &Credentials::from_login(&state.login.get_untracked()),
+                &state.route(),
+                Resource::Studies,
+                &[],
+                read,
+                RwSignal::new(false),
+            )
+            .await;
             match result {
                 Ok(items) => studies.set(ferry_core::vendors::participant_kit::choices(&items)),
                 Err(e) => error.set(Some(e)),

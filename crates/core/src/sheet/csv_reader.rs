@@ -85,7 +85,21 @@ impl CsvStream {
     /// A reader for text separated by `delimiter`.
     pub fn new(delimiter: u8) -> CsvStream {
         let core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
-        CsvStream { core, raw: RawRows::default(), used: 0, record_start: 0, ends: vec![0; 64], fields: 0, newlines: 0, after_cr: false, last_byte: 0, row: 0, bytes: 0, at_end: false, head: Some(Vec::new()) }
+        CsvStream {
+            core,
+            raw: RawRows::default(),
+            used: 0,
+            record_start: 0,
+            ends: vec![0; 64],
+            fields: 0,
+            newlines: 0,
+            after_cr: false,
+            last_byte: 0,
+            row: 0,
+            bytes: 0,
+            at_end: false,
+            head: Some(Vec::new()),
+        }
     }
 
     /// Sets aside room for about `bytes` of text (the file's size), so the buffer need not
@@ -275,10 +289,7 @@ fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
         return Some(what);
     }
     let head = &bytes[..bytes.len().min(8192)];
-    let control = head
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C))
-        .count();
+    let control = head.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0C)).count();
     if head.contains(&0) || control * 20 > head.len().max(1) {
         return Some("binary data");
     }
@@ -302,11 +313,7 @@ pub fn sniff_delimiter(bytes: &[u8]) -> u8 {
         if header_count == 0 {
             continue;
         }
-        let consistent = lines
-            .iter()
-            .skip(1)
-            .filter(|l| l.iter().filter(|&&b| b == d).count() == header_count)
-            .count();
+        let consistent = lines.iter().skip(1).filter(|l| l.iter().filter(|&&b| b == d).count() == header_count).count();
         if (consistent, header_count) > (best.1, best.2) {
             best = (d, consistent, header_count);
         }

@@ -11,14 +11,13 @@ mod workbook;
 pub use csv_reader::{check_text, read_csv, read_csv_as, sniff_delimiter, CsvStream};
 #[doc(hidden)]
 pub use decode::detect;
-pub use rows::{Below, Cells, Room, RowsAssembler, RowsPiece};
-pub use table::{BadParts, Row, Sheet, SheetAssembler, SheetParts};
-pub(crate) use table::RawRows;
 pub use decode::TextEncoding;
-pub use json_reader::read_json;
-pub use workbook::{read_workbook, Workbook};
 pub use error::ReadError;
-
+pub use json_reader::read_json;
+pub use rows::{Below, Cells, Room, RowsAssembler, RowsPiece};
+pub(crate) use table::RawRows;
+pub use table::{BadParts, Row, Sheet, SheetAssembler, SheetParts};
+pub use workbook::{read_workbook, Workbook};
 
 /// How a file was read.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -88,7 +87,13 @@ pub fn utf8_stream_for(name: &str, head: &[u8], options: &ReadOptions) -> Result
 /// text is read piece by piece with `progress(bytes read)` after each; other files are
 /// read whole. Returns the sheet and how it was read. A file that looked like UTF-8 but
 /// is not is read again as Windows-1252.
-pub fn read_in_pieces(name: &str, size: usize, options: &ReadOptions, mut fill: impl FnMut(usize, &mut [u8]), mut progress: impl FnMut(usize)) -> Result<(Sheet, FileKind), ReadError> {
+pub fn read_in_pieces(
+    name: &str,
+    size: usize,
+    options: &ReadOptions,
+    mut fill: impl FnMut(usize, &mut [u8]),
+    mut progress: impl FnMut(usize),
+) -> Result<(Sheet, FileKind), ReadError> {
     let mut head = vec![0; size.min(HEAD)];
     fill(0, &mut head);
     if let Some(mut stream) = utf8_stream_for(name, &head, options)? {
@@ -230,11 +235,7 @@ pub(crate) fn header_index(raw: &RawRows, header_row: Option<usize>) -> usize {
 pub(crate) fn tidy_headers(raw: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for (i, name) in raw.into_iter().enumerate() {
-        let base = if name.trim().is_empty() {
-            format!("Column {}", crate::text::column_letter(i))
-        } else {
-            name.trim().to_string()
-        };
+        let base = if name.trim().is_empty() { format!("Column {}", crate::text::column_letter(i)) } else { name.trim().to_string() };
         let mut candidate = base.clone();
         let mut n = 2;
         while out.iter().any(|h| h.eq_ignore_ascii_case(&candidate)) {

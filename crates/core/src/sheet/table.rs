@@ -195,7 +195,8 @@ impl Sheet {
         if column >= self.width() {
             return 0;
         }
-        let changes: Vec<(usize, String)> = (0..self.len()).filter_map(|r| f(self.cell(r, column)).filter(|n| n != self.cell(r, column)).map(|n| (r, n))).collect();
+        let changes: Vec<(usize, String)> =
+            (0..self.len()).filter_map(|r| f(self.cell(r, column)).filter(|n| n != self.cell(r, column)).map(|n| (r, n))).collect();
         if changes.is_empty() {
             return 0;
         }

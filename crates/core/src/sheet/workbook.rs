@@ -202,7 +202,13 @@ fn cell_text(cell: &Data) -> String {
         Data::String(s) => s.trim().to_string(),
         Data::Int(i) => i.to_string(),
         Data::Float(f) => number_text(*f),
-        Data::Bool(b) => if *b { "TRUE".into() } else { "FALSE".into() },
+        Data::Bool(b) => {
+            if *b {
+                "TRUE".into()
+            } else {
+                "FALSE".into()
+            }
+        }
         Data::DateTime(dt) => {
             let serial = dt.as_f64();
             if dt.is_duration() {
@@ -320,12 +326,22 @@ mod tests {
         let cell = |at: &str, text: &str| format!(r#"<c r="{at}" t="inlineStr"><is><t>{text}</t></is></c>"#);
         let in_order = format!(
             r#"<row r="2">{}{}</row><row r="3">{}{}</row><row r="5">{}{}</row>"#,
-            cell("B2", "id"), cell("C2", "email"), cell("B3", "P-1"), cell("C3", "a@example.org"), cell("B5", "P-2"), cell("C5", "b@example.org")
+            cell("B2", "id"),
+            cell("C2", "email"),
+            cell("B3", "P-1"),
+            cell("C3", "a@example.org"),
+            cell("B5", "P-2"),
+            cell("C5", "b@example.org")
         );
         // The same cells, a row's cells swapped and a later row listed first.
         let shuffled = format!(
             r#"<row r="5">{}{}</row><row r="2">{}{}</row><row r="3">{}{}</row>"#,
-            cell("C5", "b@example.org"), cell("B5", "P-2"), cell("B2", "id"), cell("C2", "email"), cell("C3", "a@example.org"), cell("B3", "P-1")
+            cell("C5", "b@example.org"),
+            cell("B5", "P-2"),
+            cell("B2", "id"),
+            cell("C2", "email"),
+            cell("C3", "a@example.org"),
+            cell("B3", "P-1")
         );
         let (expected, _) = read_workbook(&xlsx_with(&in_order), None, None).unwrap();
         assert_eq!(expected.headers, ["id", "email"]);

@@ -153,7 +153,14 @@ pub trait Adapter: Sync + Send + 'static {
         Policy::default()
     }
     /// The send of `prepared` (rows in `already_sent` reported, not sent).
-    fn engine(&self, settings: Self::Settings, login: &Login, prepared: &Prepared, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<Self::Protocol>;
+    fn engine(
+        &self,
+        settings: Self::Settings,
+        login: &Login,
+        prepared: &Prepared,
+        already_sent: &BTreeMap<usize, Outcome>,
+        seed: u64,
+    ) -> Engine<Self::Protocol>;
     /// Where a send's data went.
     fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Self::Settings, rows_sent: usize) -> Receipt;
     /// The resume journal's key for this file, mapping and destination.

@@ -17,12 +17,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::datetime::parse_datetime;
+use crate::first_seen::FirstSeen;
 use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{FieldKind, FieldSpec, Mapping, Source};
 use crate::report::Outcome;
 use crate::send::{Engine, Policy, Prerequisite, Protocol, Verdict};
-use crate::first_seen::FirstSeen;
 use crate::sheet::{Cells, Sheet};
 use crate::text::{is_valid_email, write_json_string};
 
@@ -45,16 +45,76 @@ pub const IDENTIFIERS: [&str; 3] = ["participant.participant_id", "participant.n
 
 /// The record's fields, in the document's order.
 pub const FIELDS: &[FieldSpec] = &[
-    FieldSpec { key: "participant.participant_id", label: "Participant ID", help: "Your own ID for the participant; Engage makes one (P-xxxxxx) when none is given.", kind: FieldKind::Text, synonyms: &["participant id", "subject id", "patient id", "pid", "id"] },
-    FieldSpec { key: "participant.national_id", label: "National ID", help: "Personal identification code, e.g. 123456-11111.", kind: FieldKind::Text, synonyms: &["personal code", "personas kods", "national identification number", "ssn", "personal id"] },
-    FieldSpec { key: "participant.email", label: "Email", help: "The participant's e-mail address.", kind: FieldKind::Email, synonyms: &["e-mail", "email address", "e-mail address", "mail"] },
-    FieldSpec { key: "participant.given_name", label: "Given name", help: "Optional.", kind: FieldKind::Text, synonyms: &["first name", "firstname", "forename", "vārds"] },
-    FieldSpec { key: "participant.family_name", label: "Family name", help: "Optional.", kind: FieldKind::Text, synonyms: &["last name", "lastname", "surname", "uzvārds"] },
-    FieldSpec { key: "participant.phone", label: "Phone", help: "Optional, e.g. +371 22222222.", kind: FieldKind::Phone, synonyms: &["phone number", "mobile", "telephone", "tel", "tālrunis"] },
-    FieldSpec { key: "participant.update_profile", label: "Update profile", help: "Optional: true to update an existing participant's profile.", kind: FieldKind::Boolean, synonyms: &[] },
-    FieldSpec { key: "participant.text", label: "Comment", help: "Optional comment shown on the participant's profile.", kind: FieldKind::Text, synonyms: &["comment", "note", "notes"] },
-    FieldSpec { key: "submission.partner_item_id", label: "Partner item ID", help: "Optional: your ID for this submission; the same ID again makes a new version.", kind: FieldKind::Text, synonyms: &["item id", "submission id", "record id"] },
-    FieldSpec { key: "submission.created_at", label: "Created at", help: "Optional: when the submission was made; now when empty.", kind: FieldKind::DateTime, synonyms: &["date", "created", "timestamp", "submitted at", "submission date", "completed at"] },
+    FieldSpec {
+        key: "participant.participant_id",
+        label: "Participant ID",
+        help: "Your own ID for the participant; Engage makes one (P-xxxxxx) when none is given.",
+        kind: FieldKind::Text,
+        synonyms: &["participant id", "subject id", "patient id", "pid", "id"],
+    },
+    FieldSpec {
+        key: "participant.national_id",
+        label: "National ID",
+        help: "Personal identification code, e.g. 123456-11111.",
+        kind: FieldKind::Text,
+        synonyms: &["personal code", "personas kods", "national identification number", "ssn", "personal id"],
+    },
+    FieldSpec {
+        key: "participant.email",
+        label: "Email",
+        help: "The participant's e-mail address.",
+        kind: FieldKind::Email,
+        synonyms: &["e-mail", "email address", "e-mail address", "mail"],
+    },
+    FieldSpec {
+        key: "participant.given_name",
+        label: "Given name",
+        help: "Optional.",
+        kind: FieldKind::Text,
+        synonyms: &["first name", "firstname", "forename", "vārds"],
+    },
+    FieldSpec {
+        key: "participant.family_name",
+        label: "Family name",
+        help: "Optional.",
+        kind: FieldKind::Text,
+        synonyms: &["last name", "lastname", "surname", "uzvārds"],
+    },
+    FieldSpec {
+        key: "participant.phone",
+        label: "Phone",
+        help: "Optional, e.g. +371 22222222.",
+        kind: FieldKind::Phone,
+        synonyms: &["phone number", "mobile", "telephone", "tel", "tālrunis"],
+    },
+    FieldSpec {
+        key: "participant.update_profile",
+        label: "Update profile",
+        help: "Optional: true to update an existing participant's profile.",
+        kind: FieldKind::Boolean,
+        synonyms: &[],
+    },
+    FieldSpec {
+        key: "participant.text",
+        label: "Comment",
+        help: "Optional comment shown on the participant's profile.",
+        kind: FieldKind::Text,
+        synonyms: &["comment", "note", "notes"],
+    },
+    FieldSpec {
+        key: "submission.partner_item_id",
+        label: "Partner item ID",
+        help: "Optional: your ID for this submission; the same ID again makes a new version.",
+        kind: FieldKind::Text,
+        synonyms: &["item id", "submission id", "record id"],
+    },
+    FieldSpec {
+        key: "submission.created_at",
+        label: "Created at",
+        help: "Optional: when the submission was made; now when empty.",
+        kind: FieldKind::DateTime,
+        synonyms: &["date", "created", "timestamp", "submitted at", "submission date", "completed at"],
+    },
 ];
 
 /// How records travel to Engage.
@@ -167,12 +227,9 @@ impl Credentials {
     /// What is missing, and what the document warns about (Gmail accounts), in words.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for (value, what) in [
-            (&self.username, "Username"),
-            (&self.password, "Password"),
-            (&self.client_id, "Client ID"),
-            (&self.client_secret, "Client secret"),
-        ] {
+        for (value, what) in
+            [(&self.username, "Username"), (&self.password, "Password"), (&self.client_id, "Client ID"), (&self.client_secret, "Client secret")]
+        {
             if value.trim().is_empty() {
                 out.push(format!("{what} is empty."));
             }
@@ -255,8 +312,7 @@ fn text_of<'s, C: Cells + ?Sized>(sheet: &'s C, row: usize, source: &'s Source) 
     let text = match source {
         Source::Column(c) => sheet.cell(row, *c),
         Source::Constant(s) => s.as_str(),
-    }
-    ;
+    };
     // Cells are stored trimmed; only look further when an end is white space.
     let text = match (text.as_bytes().first(), text.as_bytes().last()) {
         (None, _) => return None,
@@ -311,7 +367,15 @@ impl Checker {
             let first_issue = checked.issues.len();
             let issue = |key: &str, severity: Severity, message: String| {
                 let column = mapping.column(key);
-                Issue { row: row_number, column, column_name: column.and_then(|c| headers.get(c).cloned()), field: key.to_string(), severity, message, kind: crate::issue::IssueKind::Invalid }
+                Issue {
+                    row: row_number,
+                    column,
+                    column_name: column.and_then(|c| headers.get(c).cloned()),
+                    field: key.to_string(),
+                    severity,
+                    message,
+                    kind: crate::issue::IssueKind::Invalid,
+                }
             };
             for (field, source) in &plan.fields {
                 let Some(text) = text_of(rows, row, source) else { continue };
@@ -467,7 +531,13 @@ pub struct BatchWriter {
 impl BatchWriter {
     /// A writer for records of `mapping`, in batches of `settings.batch_size`.
     pub fn new(mapping: &Mapping, settings: &Settings) -> BatchWriter {
-        BatchWriter { mapping: mapping.clone(), activity: settings.activity_slug.trim().to_string(), size: settings.batch_size.max(1), out: Vec::new(), records: 0 }
+        BatchWriter {
+            mapping: mapping.clone(),
+            activity: settings.activity_slug.trim().to_string(),
+            size: settings.batch_size.max(1),
+            out: Vec::new(),
+            records: 0,
+        }
     }
 
     /// Adds the records of rows `indices` of `rows` (valid ones), calling `full` with each
@@ -507,7 +577,11 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
         .map(|&index| {
             out.clear();
             write_planned(&mut out, sheet, &plan, settings.activity_slug.trim(), index);
-            PreparedRecord { row: sheet.number(index), identifier: identifier(sheet, mapping, index), json: serde_json::from_slice(&out).expect("Ferry writes valid JSON") }
+            PreparedRecord {
+                row: sheet.number(index),
+                identifier: identifier(sheet, mapping, index),
+                json: serde_json::from_slice(&out).expect("Ferry writes valid JSON"),
+            }
         })
         .collect();
     Prepared { records, issues: checked.issues, skipped: checked.skipped }
@@ -619,10 +693,7 @@ pub fn read_token(response: &HttpResponse, now_ms: f64) -> Result<Token, AuthErr
     if response.is_success() {
         if let Ok(ok) = serde_json::from_str::<Success>(&response.body) {
             if !ok.access_token.is_empty() {
-                return Ok(Token {
-                    access_token: ok.access_token,
-                    expires_at_ms: now_ms + ok.expires_in.unwrap_or(60.0) * 1000.0,
-                });
+                return Ok(Token { access_token: ok.access_token, expires_at_ms: now_ms + ok.expires_in.unwrap_or(60.0) * 1000.0 });
             }
         }
     } else if let Ok(err) = serde_json::from_str::<Failure>(&response.body) {
@@ -650,10 +721,7 @@ pub fn bulk_request(settings: &Settings, token: &Token, records: &[&PreparedReco
     HttpRequest {
         method: Method::Post,
         url: settings.bulk_url(),
-        headers: vec![
-            ("Authorization".into(), format!("Bearer {}", token.access_token)),
-            ("Accept".into(), "application/json".into()),
-        ],
+        headers: vec![("Authorization".into(), format!("Bearer {}", token.access_token)), ("Accept".into(), "application/json".into())],
         body,
         opaque_ok: false,
     }
@@ -730,10 +798,7 @@ fn fastapi_record_errors(body: &Value, count: usize) -> Vec<(usize, String)> {
 /// Per-record results in a 2xx body, when it lists them: an array (or `records` /
 /// `results` array) with one entry per record, each with an id or an error.
 fn per_record_results(body: &Value, count: usize) -> (Vec<(usize, String)>, Vec<(usize, String)>) {
-    let list = body
-        .as_array()
-        .or_else(|| body.get("records").and_then(Value::as_array))
-        .or_else(|| body.get("results").and_then(Value::as_array));
+    let list = body.as_array().or_else(|| body.get("records").and_then(Value::as_array)).or_else(|| body.get("results").and_then(Value::as_array));
     let mut ids = Vec::new();
     let mut errors = Vec::new();
     if let Some(list) = list.filter(|l| l.len() == count) {
@@ -794,7 +859,14 @@ impl EngageProtocol {
 
 /// A send engine for Engage over `prepared`, with the rows skipped for issues (and the
 /// rows in `already_sent`, from an earlier session) reported and not sent.
-pub fn engine(settings: Settings, credentials: Credentials, prepared: &Prepared, policy: Policy, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<EngageProtocol> {
+pub fn engine(
+    settings: Settings,
+    credentials: Credentials,
+    prepared: &Prepared,
+    policy: Policy,
+    already_sent: &BTreeMap<usize, Outcome>,
+    seed: u64,
+) -> Engine<EngageProtocol> {
     let batch_size = settings.batch_size;
     prepared.engine(EngageProtocol::new(settings, credentials, prepared.records.clone()), policy, batch_size, already_sent, seed)
 }
@@ -926,7 +998,10 @@ impl super::Adapter for Engage {
     fn login_problems(&self, login: &super::Login) -> Vec<super::Problem> {
         let mut out: Vec<super::Problem> = LOGIN.iter().filter(|f| login.get(f.key).trim().is_empty()).map(super::contract::empty_field).collect();
         if login.get("username").trim().to_ascii_lowercase().ends_with("@gmail.com") {
-            out.push(super::Problem::warning("username", "Engage does not accept Gmail accounts for API use: use an account registered with a non-Gmail address."));
+            out.push(super::Problem::warning(
+                "username",
+                "Engage does not accept Gmail accounts for API use: use an account registered with a non-Gmail address.",
+            ));
         }
         out
     }
@@ -947,7 +1022,14 @@ impl super::Adapter for Engage {
     fn policy(&self, _settings: &Settings) -> Policy {
         Policy { concurrency: CONCURRENCY, ..Policy::default() }
     }
-    fn engine(&self, settings: Settings, login: &super::Login, prepared: &Prepared, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<EngageProtocol> {
+    fn engine(
+        &self,
+        settings: Settings,
+        login: &super::Login,
+        prepared: &Prepared,
+        already_sent: &BTreeMap<usize, Outcome>,
+        seed: u64,
+    ) -> Engine<EngageProtocol> {
         let policy = self.policy(&settings);
         engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
     }

@@ -130,7 +130,13 @@ pub fn role(name: &str) -> Role {
 
 /// Splits typed or pasted format columns (one per line, or separated by commas or tabs).
 pub fn parse_columns(text: &str) -> Vec<String> {
-    let separator = if text.contains('\n') { '\n' } else if text.contains('\t') { '\t' } else { ',' };
+    let separator = if text.contains('\n') {
+        '\n'
+    } else if text.contains('\t') {
+        '\t'
+    } else {
+        ','
+    };
     text.split(separator).map(|c| c.trim().trim_matches('"').trim().to_string()).filter(|c| !c.is_empty()).collect()
 }
 
@@ -243,9 +249,7 @@ pub fn mapping_problems(mapping: &Mapping, settings: &Settings) -> Vec<String> {
 
 /// The cell with risky characters replaced.
 pub fn replace_risky(text: &str) -> String {
-    text.chars()
-        .map(|c| RISKY_CHARACTERS.iter().find(|(r, _)| *r == c).map_or_else(|| c.to_string(), |(_, w)| w.to_string()))
-        .collect()
+    text.chars().map(|c| RISKY_CHARACTERS.iter().find(|(r, _)| *r == c).map_or_else(|| c.to_string(), |(_, w)| w.to_string())).collect()
 }
 
 /// Checks every row and writes each as the format's cells, converted where the format asks.
@@ -274,8 +278,8 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
                 issues.push(Issue {
                     kind: crate::issue::IssueKind::RiskyCharacters,
                     ..issue(
-                    Severity::Error,
-                    format!("\"{text}\" contains {c:?}, which is {RISKY_MARKER}: replace it (\"Replace them\" turns it into \"{with}\")."),
+                        Severity::Error,
+                        format!("\"{text}\" contains {c:?}, which is {RISKY_MARKER}: replace it (\"Replace them\" turns it into \"{with}\")."),
                     )
                 });
             }
@@ -294,7 +298,10 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
                     text.to_string()
                 }
                 Role::CampaignId if transactions && !(text.chars().all(|c| c.is_ascii_digit()) && !text.is_empty()) => {
-                    issues.push(issue(Severity::Error, format!("Campaign ID \"{text}\" is not a number: use the numeric ID of the campaign in Engaging Networks.")));
+                    issues.push(issue(
+                        Severity::Error,
+                        format!("Campaign ID \"{text}\" is not a number: use the numeric ID of the campaign in Engaging Networks."),
+                    ));
                     text.to_string()
                 }
                 Role::Date if transactions && !text.is_empty() => match parse_datetime(text) {
@@ -316,7 +323,15 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
             cells.push(Value::String(value));
         }
         if settings.kind == ImportKind::Transactions && email.is_none() && supporter_id.is_none() {
-            issues.push(Issue { row, column: None, column_name: None, field: "supporter".into(), severity: Severity::Error, message: "No supporter e-mail or supporter ID: a transaction must reference an existing supporter. Fill one in.".into() , kind: crate::issue::IssueKind::Missing });
+            issues.push(Issue {
+                row,
+                column: None,
+                column_name: None,
+                field: "supporter".into(),
+                severity: Severity::Error,
+                message: "No supporter e-mail or supporter ID: a transaction must reference an existing supporter. Fill one in.".into(),
+                kind: crate::issue::IssueKind::Missing,
+            });
         }
         let identifier = email.or(supporter_id).unwrap_or_default();
         let blocked = issues.iter().any(|i| i.severity == Severity::Error);
@@ -481,7 +496,12 @@ impl Protocol for EngagingNetworksProtocol {
             Answer::Unknown(text) if response.status == 429 || response.status >= 500 => {
                 Verdict::Retry { after_ms: response.retry_after_ms(now_ms), reason: format!("HTTP {}: {text}", response.status) }
             }
-            Answer::Unknown(text) => all(Outcome::NotSent { reason: format!("Engaging Networks gave an answer Ferry cannot read (HTTP {}): {text}. Check the jobs monitor before uploading again.", response.status) }),
+            Answer::Unknown(text) => all(Outcome::NotSent {
+                reason: format!(
+                    "Engaging Networks gave an answer Ferry cannot read (HTTP {}): {text}. Check the jobs monitor before uploading again.",
+                    response.status
+                ),
+            }),
         }
     }
 
@@ -501,7 +521,14 @@ impl Protocol for EngagingNetworksProtocol {
 }
 
 /// A send engine over `prepared`, one upload per planned file.
-pub fn engine(settings: Settings, credentials: Credentials, prepared: &Prepared, policy: Policy, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<EngagingNetworksProtocol> {
+pub fn engine(
+    settings: Settings,
+    credentials: Credentials,
+    prepared: &Prepared,
+    policy: Policy,
+    already_sent: &BTreeMap<usize, Outcome>,
+    seed: u64,
+) -> Engine<EngagingNetworksProtocol> {
     let to_send: Vec<usize> = (0..prepared.records.len()).filter(|&i| !already_sent.contains_key(&prepared.records[i].row)).collect();
     let uploads = plan_uploads(prepared, &settings, &to_send);
     let batches = uploads.iter().map(|u| u.records.clone()).collect();
@@ -512,7 +539,8 @@ pub fn engine(settings: Settings, credentials: Credentials, prepared: &Prepared,
 /// Where a send's data went.
 pub fn receipt(headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
     let mut receipt = crate::report::Receipt::from_mapping(headers, mapping);
-    receipt.hosts = vec![(crate::report::host_of(&settings.url()), format!("the private token and CSV files of {rows_sent} rows in format \"{}\"", settings.format()))];
+    receipt.hosts =
+        vec![(crate::report::host_of(&settings.url()), format!("the private token and CSV files of {rows_sent} rows in format \"{}\"", settings.format()))];
     receipt.rows_sent = rows_sent;
     receipt
 }
@@ -571,7 +599,14 @@ impl super::Adapter for EngagingNetworks {
     fn policy(&self, _settings: &Settings) -> Policy {
         Policy { concurrency: CONCURRENCY, ..Policy::default() }
     }
-    fn engine(&self, settings: Settings, login: &super::Login, prepared: &Prepared, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<EngagingNetworksProtocol> {
+    fn engine(
+        &self,
+        settings: Settings,
+        login: &super::Login,
+        prepared: &Prepared,
+        already_sent: &BTreeMap<usize, Outcome>,
+        seed: u64,
+    ) -> Engine<EngagingNetworksProtocol> {
         let policy = self.policy(&settings);
         engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
     }

@@ -38,9 +38,27 @@ pub const SAMPLE_PREFIX: &str = "sample.";
 
 /// The respondent's fields, in the document's order.
 pub const FIELDS: &[FieldSpec] = &[
-    FieldSpec { key: "username", label: "Username", help: "The respondent's username in the app; unique across the instance.", kind: FieldKind::Text, synonyms: &["user name", "respondent id", "respondent", "login", "participant id", "id"] },
-    FieldSpec { key: "phonenumber", label: "Phone number", help: "Mobile number with international code, only 0-9 and +.", kind: FieldKind::Phone, synonyms: &["phone", "phone number", "mobile", "telephone", "tel"] },
-    FieldSpec { key: "email", label: "Email", help: "Either email or phone number is required.", kind: FieldKind::Email, synonyms: &["e-mail", "email address", "e-mail address", "mail"] },
+    FieldSpec {
+        key: "username",
+        label: "Username",
+        help: "The respondent's username in the app; unique across the instance.",
+        kind: FieldKind::Text,
+        synonyms: &["user name", "respondent id", "respondent", "login", "participant id", "id"],
+    },
+    FieldSpec {
+        key: "phonenumber",
+        label: "Phone number",
+        help: "Mobile number with international code, only 0-9 and +.",
+        kind: FieldKind::Phone,
+        synonyms: &["phone", "phone number", "mobile", "telephone", "tel"],
+    },
+    FieldSpec {
+        key: "email",
+        label: "Email",
+        help: "Either email or phone number is required.",
+        kind: FieldKind::Email,
+        synonyms: &["e-mail", "email address", "e-mail address", "mail"],
+    },
 ];
 
 /// The vendor's own words, used for checks before sending so coordinators recognise them.
@@ -138,12 +156,7 @@ impl Action {
 impl Settings {
     /// The URL of an action.
     pub fn url(&self, action: Action) -> String {
-        format!(
-            "{}/reactor-webapp/pt/{}/pn/lumicompass/api/{}",
-            self.base_url.trim().trim_end_matches('/'),
-            self.project.trim(),
-            action.path()
-        )
+        format!("{}/reactor-webapp/pt/{}/pn/lumicompass/api/{}", self.base_url.trim().trim_end_matches('/'), self.project.trim(), action.path())
     }
 
     /// What is missing or wrong, in words; empty when ready.
@@ -225,7 +238,15 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
         let row = sheet.number(index);
         let issue = |key: &str, severity: Severity, message: String| {
             let column = mapping.column(key);
-            Issue { row, column, column_name: column.and_then(|c| sheet.headers.get(c).cloned()), field: key.to_string(), severity, message, kind: crate::issue::IssueKind::Invalid }
+            Issue {
+                row,
+                column,
+                column_name: column.and_then(|c| sheet.headers.get(c).cloned()),
+                field: key.to_string(),
+                severity,
+                message,
+                kind: crate::issue::IssueKind::Invalid,
+            }
         };
         let value = |key: &str| mapping.value(sheet, index, key);
         let mut issues = Vec::new();
@@ -234,7 +255,11 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
             None => issues.push(issue("username", Severity::Error, format!("{} Fill in a username.", messages::USERNAME_MISSING))),
             Some(u) if !username_ok(u) => {
                 let suggestion: String = u.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')).collect();
-                issues.push(issue("username", Severity::Error, format!("{} \"{u}\" has other characters: use e.g. \"{suggestion}\".", messages::USERNAME_CHARACTERS)));
+                issues.push(issue(
+                    "username",
+                    Severity::Error,
+                    format!("{} \"{u}\" has other characters: use e.g. \"{suggestion}\".", messages::USERNAME_CHARACTERS),
+                ));
             }
             Some(u) => {
                 if let Some(first) = usernames.get(u) {
@@ -258,7 +283,15 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
             }
         }
         if phone.is_none() && email.is_none() {
-            issues.push(Issue { row, column: None, column_name: None, field: "respondent".into(), severity: Severity::Error, message: format!("{} Fill in one of them.", messages::CONTACT_MISSING) , kind: crate::issue::IssueKind::Missing });
+            issues.push(Issue {
+                row,
+                column: None,
+                column_name: None,
+                field: "respondent".into(),
+                severity: Severity::Error,
+                message: format!("{} Fill in one of them.", messages::CONTACT_MISSING),
+                kind: crate::issue::IssueKind::Missing,
+            });
         }
         let identifier = username.unwrap_or("").to_string();
         if issues.iter().any(|i| i.severity == Severity::Error) {
@@ -287,7 +320,15 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
             let message = format!("Import failed, Too many respondents. A preview group can only contain a maximum of {max} respondents. This row is beyond the first {max}: send it to another list.");
             prepared.records.retain(|r| !over.contains(&r.row));
             for row in over {
-                prepared.issues.push(Issue { row, column: None, column_name: None, field: "group_id".into(), severity: Severity::Error, message: message.clone() , kind: crate::issue::IssueKind::Invalid });
+                prepared.issues.push(Issue {
+                    row,
+                    column: None,
+                    column_name: None,
+                    field: "group_id".into(),
+                    severity: Severity::Error,
+                    message: message.clone(),
+                    kind: crate::issue::IssueKind::Invalid,
+                });
                 prepared.skipped.push((row, String::new()));
             }
             prepared.issues.sort_by_key(|i| i.row);
@@ -324,7 +365,13 @@ pub fn add_request(settings: &Settings, credentials: &Credentials, records: &[&P
     if !settings.callback_url.trim().is_empty() {
         fields.push(("callback_url".into(), settings.callback_url.trim().to_string()));
     }
-    HttpRequest { method: Method::Post, url: settings.url(Action::Add), headers: vec![("Accept".into(), "application/json".into())], body: Body::Form(fields), opaque_ok: false }
+    HttpRequest {
+        method: Method::Post,
+        url: settings.url(Action::Add),
+        headers: vec![("Accept".into(), "application/json".into())],
+        body: Body::Form(fields),
+        opaque_ok: false,
+    }
 }
 
 /// A copy_respondents_to_list or remove_respondents_from_list request.
@@ -336,7 +383,13 @@ pub fn list_request(settings: &Settings, credentials: &Credentials, action: Acti
     if !settings.company_id.trim().is_empty() {
         doc["company_id"] = json!(settings.company_id.trim());
     }
-    HttpRequest { method: Method::Post, url: settings.url(action), headers: vec![("Accept".into(), "application/json".into())], body: Body::Form(form(credentials, &doc)), opaque_ok: false }
+    HttpRequest {
+        method: Method::Post,
+        url: settings.url(action),
+        headers: vec![("Accept".into(), "application/json".into())],
+        body: Body::Form(form(credentials, &doc)),
+        opaque_ok: false,
+    }
 }
 
 /// A Lumi Say answer, in words.
@@ -372,16 +425,23 @@ pub fn read_answer(response: &HttpResponse) -> Answer {
     }
     match response.status {
         400 => return Answer::Http { status: 400, message: "Lumi Say answered \"Action not supported\" (HTTP 400): the request was not a POST.".into() },
-        403 => return Answer::Http { status: 403, message: "Lumi Say answered \"Not supported\" (HTTP 403): it only answers over HTTPS. Check that the instance URL starts with https://.".into() },
+        403 => {
+            return Answer::Http {
+                status: 403,
+                message: "Lumi Say answered \"Not supported\" (HTTP 403): it only answers over HTTPS. Check that the instance URL starts with https://.".into(),
+            }
+        }
         _ => {}
     }
     match serde_json::from_str::<Body>(&response.body) {
-        Ok(b) if b.status.eq_ignore_ascii_case("ok") => Answer::Ok {
-            message: b.message,
-            id: b.id.filter(|v| !v.is_null()).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)),
-        },
+        Ok(b) if b.status.eq_ignore_ascii_case("ok") => {
+            Answer::Ok { message: b.message, id: b.id.filter(|v| !v.is_null()).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)) }
+        }
         Ok(b) if b.status.eq_ignore_ascii_case("error") => Answer::Error(b.message),
-        _ => Answer::Http { status: response.status, message: format!("Lumi Say gave an answer Ferry cannot read (HTTP {}): {}", response.status, response.body_excerpt()) },
+        _ => Answer::Http {
+            status: response.status,
+            message: format!("Lumi Say gave an answer Ferry cannot read (HTTP {}): {}", response.status, response.body_excerpt()),
+        },
     }
 }
 
@@ -495,7 +555,14 @@ impl Protocol for LumiSayProtocol {
 
 /// A send engine for Lumi Say over `prepared`; rows skipped for issues and rows in
 /// `already_sent` are reported and not sent.
-pub fn engine(settings: Settings, credentials: Credentials, prepared: &Prepared, policy: Policy, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<LumiSayProtocol> {
+pub fn engine(
+    settings: Settings,
+    credentials: Credentials,
+    prepared: &Prepared,
+    policy: Policy,
+    already_sent: &BTreeMap<usize, Outcome>,
+    seed: u64,
+) -> Engine<LumiSayProtocol> {
     let batch_size = settings.batch_size;
     prepared.engine(LumiSayProtocol { settings, credentials, records: prepared.records.clone() }, policy, batch_size, already_sent, seed)
 }
@@ -560,7 +627,10 @@ impl super::Adapter for LumiSay {
     fn settings_problems(&self, settings: &Settings) -> Vec<super::Problem> {
         let mut out: Vec<super::Problem> = settings.problems().into_iter().map(|t| super::Problem::blocking("settings", t)).collect();
         if settings.result_route == ResultRoute::OwnUrl && settings.callback_url.trim().is_empty() {
-            out.push(super::Problem::blocking("callback_url", "Callback URL is empty: give the URL Lumi Say should post the result to, or choose another way to get it."));
+            out.push(super::Problem::blocking(
+                "callback_url",
+                "Callback URL is empty: give the URL Lumi Say should post the result to, or choose another way to get it.",
+            ));
         }
         out
     }
@@ -587,7 +657,14 @@ impl super::Adapter for LumiSay {
     fn policy(&self, _settings: &Settings) -> Policy {
         Policy { concurrency: CONCURRENCY, ..Policy::default() }
     }
-    fn engine(&self, settings: Settings, login: &super::Login, prepared: &Prepared, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<LumiSayProtocol> {
+    fn engine(
+        &self,
+        settings: Settings,
+        login: &super::Login,
+        prepared: &Prepared,
+        already_sent: &BTreeMap<usize, Outcome>,
+        seed: u64,
+    ) -> Engine<LumiSayProtocol> {
         let policy = self.policy(&settings);
         engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
     }

@@ -52,7 +52,14 @@ impl Prepared {
     }
 
     /// Like [`Prepared::engine`], with batches the adapter cut itself.
-    pub fn engine_with_batches<P: Protocol>(&self, protocol: P, policy: Policy, batches: Vec<Vec<usize>>, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<P> {
+    pub fn engine_with_batches<P: Protocol>(
+        &self,
+        protocol: P,
+        policy: Policy,
+        batches: Vec<Vec<usize>>,
+        already_sent: &BTreeMap<usize, Outcome>,
+        seed: u64,
+    ) -> Engine<P> {
         let mut engine = Engine::with_batches(protocol, policy, batches, seed);
         for (row, identifier, outcome) in self.skipped_outcomes() {
             engine.record(row, &identifier, outcome);
@@ -155,7 +162,8 @@ impl TokenCredentials {
 }
 
 /// Every vendor Ferry can send to, each listed once, in the order the page offers them.
-pub static REGISTRY: [&dyn Contract; 4] = [&Typed(engage::Engage), &Typed(lumi_say::LumiSay), &Typed(participant_kit::ParticipantKit), &Typed(engaging_networks::EngagingNetworks)];
+pub static REGISTRY: [&dyn Contract; 4] =
+    [&Typed(engage::Engage), &Typed(lumi_say::LumiSay), &Typed(participant_kit::ParticipantKit), &Typed(engaging_networks::EngagingNetworks)];
 
 /// A target: one entry of [`REGISTRY`]. Serialised as its vendor's id.
 #[derive(Clone, Copy)]
@@ -234,7 +242,8 @@ mod tests {
 
     #[test]
     fn findings_match_what_prepare_finds_for_every_target() {
-        let sheet = read_csv(b"participant id,email,username,first name\nP-1,anna@example.org,anna,Anna\n,not-an-email,,Jo\nP-1,b@example.org,bea,Bea\n").unwrap();
+        let sheet =
+            read_csv(b"participant id,email,username,first name\nP-1,anna@example.org,anna,Anna\n,not-an-email,,Jo\nP-1,b@example.org,bea,Bea\n").unwrap();
         for target in Target::all() {
             let contract = target.contract();
             let settings = contract.default_settings();

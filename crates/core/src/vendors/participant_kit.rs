@@ -35,15 +35,45 @@ pub const VENDOR: super::Vendor = super::Vendor {
 
 /// A participant's fields (the study is a setting: `event_id`).
 pub const PARTICIPANT_FIELDS: &[FieldSpec] = &[
-    FieldSpec { key: "name", label: "Name", help: "The participant's full name (required).", kind: FieldKind::Text, synonyms: &["full name", "participant name", "first name"] },
-    FieldSpec { key: "email", label: "Email", help: "Used to send the consent remotely (required).", kind: FieldKind::Email, synonyms: &["e-mail", "email address", "e-mail address", "mail"] },
+    FieldSpec {
+        key: "name",
+        label: "Name",
+        help: "The participant's full name (required).",
+        kind: FieldKind::Text,
+        synonyms: &["full name", "participant name", "first name"],
+    },
+    FieldSpec {
+        key: "email",
+        label: "Email",
+        help: "Used to send the consent remotely (required).",
+        kind: FieldKind::Email,
+        synonyms: &["e-mail", "email address", "e-mail address", "mail"],
+    },
 ];
 
 /// A data link's fields.
 pub const DATA_LINK_FIELDS: &[FieldSpec] = &[
-    FieldSpec { key: "url", label: "URL", help: "Where the data is; reachable by people in your organisation (required).", kind: FieldKind::Text, synonyms: &["link", "address", "data url"] },
-    FieldSpec { key: "recorded_at", label: "Recorded at", help: "The date the data was collected, YYYY-MM-DD (required).", kind: FieldKind::DateTime, synonyms: &["date", "recorded", "collected at", "collected"] },
-    FieldSpec { key: "participant_id", label: "Participant ID", help: "The participant the data belongs to (required).", kind: FieldKind::Text, synonyms: &["participant", "participant id", "id"] },
+    FieldSpec {
+        key: "url",
+        label: "URL",
+        help: "Where the data is; reachable by people in your organisation (required).",
+        kind: FieldKind::Text,
+        synonyms: &["link", "address", "data url"],
+    },
+    FieldSpec {
+        key: "recorded_at",
+        label: "Recorded at",
+        help: "The date the data was collected, YYYY-MM-DD (required).",
+        kind: FieldKind::DateTime,
+        synonyms: &["date", "recorded", "collected at", "collected"],
+    },
+    FieldSpec {
+        key: "participant_id",
+        label: "Participant ID",
+        help: "The participant the data belongs to (required).",
+        kind: FieldKind::Text,
+        synonyms: &["participant", "participant id", "id"],
+    },
     FieldSpec { key: "title", label: "Title", help: "Optional name of the data.", kind: FieldKind::Text, synonyms: &["name", "description"] },
 ];
 
@@ -217,7 +247,16 @@ pub const MAX_PAGES: u32 = 1000;
 impl Pager {
     /// A reader of `resource` with extra query pairs (`include`, `status`).
     pub fn new(resource: Resource, query: &[(&str, &str)]) -> Pager {
-        Pager { resource, query: query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), page: 1, items: vec![], done: false, error: None, wait_ms: None, retries: 0 }
+        Pager {
+            resource,
+            query: query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            page: 1,
+            items: vec![],
+            done: false,
+            error: None,
+            wait_ms: None,
+            retries: 0,
+        }
     }
 
     /// The next page's request, or `None` when the list is read (or failed).
@@ -291,7 +330,9 @@ impl Pager {
 pub fn flatten(items: &[Value], fields: &[Value]) -> (Vec<String>, Vec<Vec<String>>) {
     let titles: BTreeMap<&str, &str> = fields
         .iter()
-        .filter_map(|f| Some((f.get("id")?.as_str()?, f.get("title").and_then(Value::as_str).unwrap_or_else(|| f.get("name").and_then(Value::as_str).unwrap_or("")))))
+        .filter_map(|f| {
+            Some((f.get("id")?.as_str()?, f.get("title").and_then(Value::as_str).unwrap_or_else(|| f.get("name").and_then(Value::as_str).unwrap_or(""))))
+        })
         .collect();
     let mut columns: Vec<String> = Vec::new();
     let mut rows: Vec<BTreeMap<String, String>> = Vec::new();
@@ -351,7 +392,13 @@ pub fn create_study_request(settings: &Settings, credentials: &Credentials, proj
 
 /// `DELETE /v1/studies/{id}` or `/v1/data_links/{id}`.
 pub fn delete_request(settings: &Settings, credentials: &Credentials, plural: &str, id: &str) -> HttpRequest {
-    HttpRequest { method: Method::Delete, url: settings.url(&format!("/v1/{plural}/{}", encode(id))), headers: auth_headers(credentials), body: Body::Empty, opaque_ok: false }
+    HttpRequest {
+        method: Method::Delete,
+        url: settings.url(&format!("/v1/{plural}/{}", encode(id))),
+        headers: auth_headers(credentials),
+        body: Body::Empty,
+        opaque_ok: false,
+    }
 }
 
 /// Reads a create or delete answer: the object (or `{"deleted": …}`), or the error in words.
@@ -392,7 +439,15 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
         let value = |key: &str| mapping.value(sheet, index, key);
         let issue = |key: &str, severity: Severity, message: String| {
             let column = mapping.column(key);
-            Issue { row, column, column_name: column.and_then(|c| sheet.headers.get(c).cloned()), field: key.to_string(), severity, message, kind: crate::issue::IssueKind::Invalid }
+            Issue {
+                row,
+                column,
+                column_name: column.and_then(|c| sheet.headers.get(c).cloned()),
+                field: key.to_string(),
+                severity,
+                message,
+                kind: crate::issue::IssueKind::Invalid,
+            }
         };
         let mut issues = Vec::new();
         let mut object = Map::new();
@@ -408,7 +463,11 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
                 match value("email") {
                     Some(e) if is_valid_email(e) => {
                         if !emails.insert(e.to_ascii_lowercase()) {
-                            issues.push(issue("email", Severity::Warning, format!("\"{e}\" is on an earlier row too: this creates a second participant with the same e-mail.")));
+                            issues.push(issue(
+                                "email",
+                                Severity::Warning,
+                                format!("\"{e}\" is on an earlier row too: this creates a second participant with the same e-mail."),
+                            ));
                         }
                         object.insert("email".into(), json!(e));
                     }
@@ -437,7 +496,11 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
                     Some(p) => {
                         object.insert("participant_id".into(), json!(p));
                     }
-                    None => issues.push(issue("participant_id", Severity::Error, "Participant ID is empty: the data link needs the participant it belongs to.".into())),
+                    None => issues.push(issue(
+                        "participant_id",
+                        Severity::Error,
+                        "Participant ID is empty: the data link needs the participant it belongs to.".into(),
+                    )),
                 }
                 if let Some(t) = value("title") {
                     object.insert("title".into(), json!(t));
@@ -458,7 +521,9 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
 
 fn is_absolute_url(u: &str) -> bool {
     let Some((scheme, rest)) = u.split_once("://") else { return false };
-    matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") && rest.split('/').next().is_some_and(|host| !host.is_empty() && host.contains('.') || host.starts_with("localhost")) && !u.contains(char::is_whitespace)
+    matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https")
+        && rest.split('/').next().is_some_and(|host| !host.is_empty() && host.contains('.') || host.starts_with("localhost"))
+        && !u.contains(char::is_whitespace)
 }
 
 /// Participant Kit as the send engine sees it: one create request per row.
@@ -476,7 +541,13 @@ impl Protocol for ParticipantKitProtocol {
             WriteMode::Participants => "/v1/participants",
             WriteMode::DataLinks => "/v1/data_links",
         };
-        HttpRequest { method: Method::Post, url: self.settings.url(path), headers: auth_headers(&self.credentials), body: Body::Json(record.json.to_string()), opaque_ok: false }
+        HttpRequest {
+            method: Method::Post,
+            url: self.settings.url(path),
+            headers: auth_headers(&self.credentials),
+            body: Body::Json(record.json.to_string()),
+            opaque_ok: false,
+        }
     }
 
     fn read_answer(&mut self, records: &[usize], response: &HttpResponse, now_ms: f64) -> Verdict {
@@ -508,7 +579,14 @@ impl Protocol for ParticipantKitProtocol {
 }
 
 /// A send engine: one request per row, `settings.concurrency` at once.
-pub fn engine(settings: Settings, credentials: Credentials, prepared: &Prepared, policy: Policy, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<ParticipantKitProtocol> {
+pub fn engine(
+    settings: Settings,
+    credentials: Credentials,
+    prepared: &Prepared,
+    policy: Policy,
+    already_sent: &BTreeMap<usize, Outcome>,
+    seed: u64,
+) -> Engine<ParticipantKitProtocol> {
     let policy = Policy { concurrency: settings.concurrency.max(1), ..policy };
     prepared.engine(ParticipantKitProtocol { settings, credentials, records: prepared.records.clone() }, policy, 1, already_sent, seed)
 }
@@ -570,7 +648,14 @@ impl super::Adapter for ParticipantKit {
     fn policy(&self, settings: &Settings) -> Policy {
         Policy { concurrency: settings.concurrency.max(1), ..Policy::default() }
     }
-    fn engine(&self, settings: Settings, login: &super::Login, prepared: &Prepared, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<ParticipantKitProtocol> {
+    fn engine(
+        &self,
+        settings: Settings,
+        login: &super::Login,
+        prepared: &Prepared,
+        already_sent: &BTreeMap<usize, Outcome>,
+        seed: u64,
+    ) -> Engine<ParticipantKitProtocol> {
         let policy = self.policy(&settings);
         engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
     }

@@ -14,9 +14,7 @@ pub async fn stack_with(sandbox_args: &[&str]) -> Stack {
     let bin_dir = std::env::var_os("FERRY_BIN_DIR").map_or_else(|| root.join("target/debug"), PathBuf::from);
     assert!(dist.join("index.html").is_file(), "no built page in {}: run `cargo xtask test`", dist.display());
     let sandbox_args = sandbox_args.iter().map(|s| s.to_string()).collect();
-    Stack::start(StackOptions { dist, bin_dir, ports: Ports::any(), lifetime: Some(Duration::from_secs(300)), sandbox_args })
-        .await
-        .expect("stack starts")
+    Stack::start(StackOptions { dist, bin_dir, ports: Ports::any(), lifetime: Some(Duration::from_secs(300)), sandbox_args }).await.expect("stack starts")
 }
 
 /// The stack with the default sandbox.

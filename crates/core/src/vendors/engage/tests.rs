@@ -1,6 +1,6 @@
 use super::*;
-use crate::send::State;
 use crate::mapping::{suggest, Source};
+use crate::send::State;
 use crate::sheet::read_csv;
 
 const CSV: &str = "Participant ID,E-mail,First name,Surname,Phone,Update profile,Visit date,answers.q1,answers.q2\n\
@@ -107,9 +107,18 @@ fn token_request_is_a_form_encoded_password_grant() {
 #[test]
 fn keycloak_errors_are_told_apart() {
     let answer = |status, body: &str| HttpResponse::new(status, body);
-    assert_eq!(read_token(&answer(401, r#"{"error":"invalid_grant","error_description":"Invalid user credentials"}"#), 0.0), Err(AuthError::BadUserCredentials));
-    assert_eq!(read_token(&answer(401, r#"{"error":"unauthorized_client","error_description":"Invalid client or Invalid client credentials"}"#), 0.0), Err(AuthError::BadClient));
-    assert!(matches!(read_token(&answer(400, r#"{"error":"invalid_grant","error_description":"Invalid refresh token"}"#), 0.0), Err(AuthError::Keycloak { status: 400, .. })));
+    assert_eq!(
+        read_token(&answer(401, r#"{"error":"invalid_grant","error_description":"Invalid user credentials"}"#), 0.0),
+        Err(AuthError::BadUserCredentials)
+    );
+    assert_eq!(
+        read_token(&answer(401, r#"{"error":"unauthorized_client","error_description":"Invalid client or Invalid client credentials"}"#), 0.0),
+        Err(AuthError::BadClient)
+    );
+    assert!(matches!(
+        read_token(&answer(400, r#"{"error":"invalid_grant","error_description":"Invalid refresh token"}"#), 0.0),
+        Err(AuthError::Keycloak { status: 400, .. })
+    ));
     assert!(matches!(read_token(&answer(502, "<html>Bad gateway</html>"), 0.0), Err(AuthError::Unreadable { status: 502, .. })));
     assert!(AuthError::BadUserCredentials.to_string().starts_with("Engage rejected the username or password"));
     let token = read_token(&answer(200, r#"{"access_token":"abc","expires_in":300,"token_type":"Bearer"}"#), 1000.0).unwrap();

@@ -31,8 +31,16 @@ fn prepared(settings: &Settings) -> Prepared {
 fn checks_use_the_vendors_own_words_with_the_row_and_column() {
     let p = prepared(&settings());
     let by_row = |row: usize| p.issues.iter().filter(|i| i.row == row).map(|i| i.to_string()).collect::<Vec<_>>();
-    assert!(by_row(3)[0].starts_with("row 3, column \"Username\" (A): Import failed, Respondent ID must use only characters 'A-Z a-z 0-9 ._-@'"), "{:?}", by_row(3));
-    assert!(by_row(4)[0].contains("Import failed, Phone number not valid. (Use only 0-9 and +). \"+371 2222 2203\": write it as \"+37122222203\"."), "{:?}", by_row(4));
+    assert!(
+        by_row(3)[0].starts_with("row 3, column \"Username\" (A): Import failed, Respondent ID must use only characters 'A-Z a-z 0-9 ._-@'"),
+        "{:?}",
+        by_row(3)
+    );
+    assert!(
+        by_row(4)[0].contains("Import failed, Phone number not valid. (Use only 0-9 and +). \"+371 2222 2203\": write it as \"+37122222203\"."),
+        "{:?}",
+        by_row(4)
+    );
     assert!(by_row(5)[0].contains("Import failed, Either phone number or e-mail must be specified!"), "{:?}", by_row(5));
     assert!(by_row(6)[0].contains("Import failed, Invalid e-mail!"), "{:?}", by_row(6));
     let rows: Vec<usize> = p.records.iter().map(|r| r.row).collect();
@@ -69,13 +77,22 @@ fn the_request_is_a_form_with_respondents_json_as_a_string() {
 fn a_preview_group_maximum_flags_the_rows_beyond_it() {
     let p = prepared(&Settings { preview_max: Some(1), ..settings() });
     assert_eq!(p.records.len(), 1);
-    assert!(p.issues.iter().any(|i| i.row == 7 && i.message.starts_with("Import failed, Too many respondents. A preview group can only contain a maximum of 1 respondents.")));
+    assert!(p
+        .issues
+        .iter()
+        .any(|i| i.row == 7 && i.message.starts_with("Import failed, Too many respondents. A preview group can only contain a maximum of 1 respondents.")));
 }
 
 #[test]
 fn answers_and_callbacks_are_read() {
-    assert_eq!(read_answer(&HttpResponse::new(200, r#"{"status":"ok","message":"Import started successfully","id":"42"}"#)), Answer::Ok { message: "Import started successfully".into(), id: Some("42".into()) });
-    assert_eq!(read_answer(&HttpResponse::new(200, r#"{"status":"error","message":"Authentication failure."}"#)), Answer::Error("Authentication failure.".into()));
+    assert_eq!(
+        read_answer(&HttpResponse::new(200, r#"{"status":"ok","message":"Import started successfully","id":"42"}"#)),
+        Answer::Ok { message: "Import started successfully".into(), id: Some("42".into()) }
+    );
+    assert_eq!(
+        read_answer(&HttpResponse::new(200, r#"{"status":"error","message":"Authentication failure."}"#)),
+        Answer::Error("Authentication failure.".into())
+    );
     assert!(matches!(read_answer(&HttpResponse::new(403, "Not supported")), Answer::Http { status: 403, .. }));
     assert!(matches!(read_answer(&HttpResponse::new(200, "<html>")), Answer::Http { status: 200, .. }));
     let cb = Callback::parse(r#"{"status":"ok","message":"Responent import finished successfully. 2 of 3 respondents imported.","id":"1732300000"}"#).unwrap();
@@ -85,7 +102,8 @@ fn answers_and_callbacks_are_read() {
     assert_eq!(failed.summary(), "The import stopped: Could not overwrite respondent r7, import stopped.");
     assert_eq!(named_respondents("Could not validate respondents. Respondent(s) does not exist! (r1, r2)"), ["r1", "r2"]);
     assert_eq!(named_respondents("The following respondents could not be deleted from the list: [r1,r2]"), ["r1", "r2"]);
-    assert!(explain("The following respondents could not be deleted from the list: [r1]").ends_with("Respondents have to belong to one list at least: copy them to another list first."));
+    assert!(explain("The following respondents could not be deleted from the list: [r1]")
+        .ends_with("Respondents have to belong to one list at least: copy them to another list first."));
     assert_eq!(explain("Respondents copied to list 7"), "Respondents copied to list 7");
 }
 
@@ -108,7 +126,10 @@ fn an_ok_answer_marks_the_batch_sent_and_an_error_rejects_it_in_the_vendors_word
     e.handle(t, Ok(HttpResponse::new(200, r#"{"status":"ok","message":"Import started successfully","id":"9"}"#)), 0.0);
     let (t, _) = e.poll(0.0).pop().unwrap();
     e.handle(t, Ok(HttpResponse::new(200, r#"{"status":"error","message":"Field contains invalid data.; sample field age"}"#)), 0.0);
-    assert_eq!(e.report().rows.iter().find(|r| r.row == 7).unwrap().outcome, Outcome::Rejected { reason: "Field contains invalid data.; sample field age".into() });
+    assert_eq!(
+        e.report().rows.iter().find(|r| r.row == 7).unwrap().outcome,
+        Outcome::Rejected { reason: "Field contains invalid data.; sample field age".into() }
+    );
     assert_eq!(e.report().count(crate::report::OutcomeKind::Sent), 1);
     assert_eq!(e.report().count(crate::report::OutcomeKind::Skipped), 4);
 }

@@ -42,7 +42,9 @@ fn the_pager_reads_until_an_empty_page_and_stops_on_errors() {
 #[test]
 fn properties_are_shown_under_field_titles_and_lists_joined() {
     let fields = vec![json!({"id": "f_dob", "title": "Date of birth"}), json!({"id": "f_int", "title": "Interests"})];
-    let items = vec![json!({"id": "ppl_1", "opted_in_at": "2024-01-01", "properties": [{"field_id": "f_dob", "value": "1990-02-03"}, {"field_id": "f_int", "value": ["cycling", "=cmd"]}]})];
+    let items = vec![
+        json!({"id": "ppl_1", "opted_in_at": "2024-01-01", "properties": [{"field_id": "f_dob", "value": "1990-02-03"}, {"field_id": "f_int", "value": ["cycling", "=cmd"]}]}),
+    ];
     let (columns, rows) = flatten(&items, &fields);
     assert_eq!(columns, ["id", "Date of birth", "Interests", "opted_in_at"]);
     assert_eq!(rows[0], ["ppl_1", "1990-02-03", "cycling; =cmd", "2024-01-01"]);
@@ -67,7 +69,8 @@ fn participants_need_name_and_a_valid_email() {
 #[test]
 fn data_links_need_an_absolute_url_a_real_date_and_a_participant() {
     let s = Settings { mode: WriteMode::DataLinks, ..settings() };
-    let sheet = read_csv(b"url,recorded_at,participant_id,title\nhttps://files.example.org/a.pdf,01.09.2024,par_1,Scan\nfiles/a.pdf,2024-02-30,par_2,\n").unwrap();
+    let sheet =
+        read_csv(b"url,recorded_at,participant_id,title\nhttps://files.example.org/a.pdf,01.09.2024,par_1,Scan\nfiles/a.pdf,2024-02-30,par_2,\n").unwrap();
     let mapping = suggest(&sheet.headers, DATA_LINK_FIELDS, None);
     let p = prepare(&sheet, &mapping, &s);
     assert_eq!(p.records[0].json, json!({"url": "https://files.example.org/a.pdf", "recorded_at": "2024-09-01", "participant_id": "par_1", "title": "Scan"}));
