@@ -35,6 +35,9 @@ pub struct JournalSink {
     pub warning: RwSignal<Option<String>>,
 }
 
+/// A request's answer (or why none came), by the ticket the engine gave it.
+type Answer = (Ticket, Result<HttpResponse, TransportError>);
+
 /// Waits `ms` milliseconds without blocking the page.
 pub async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
@@ -55,7 +58,7 @@ pub async fn drive<P: Protocol + 'static>(
     on_tick: impl Fn(&Engine<P>),
 ) -> Engine<P> {
     let mut engine = engine;
-    let inbox: Rc<RefCell<Vec<(Ticket, Result<HttpResponse, TransportError>)>>> = Rc::default();
+    let inbox: Rc<RefCell<Vec<Answer>>> = Rc::default();
     let mut cancelled = false;
     loop {
         let now = js_sys::Date::now();

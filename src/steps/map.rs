@@ -180,7 +180,7 @@ fn FieldRow(spec: FieldSpec) -> impl IntoView {
 pub fn DynamicMapping() -> impl IntoView {
     let state = expect_context::<AppState>();
     let vendor = state.target.get_untracked().vendor();
-    let Some(prefix) = vendor.dynamic_prefix else { return None };
+    let prefix = vendor.dynamic_prefix?;
     let free_columns = move || {
         let headers = state.sheet.with(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default());
         state.mapping.with(|m| {

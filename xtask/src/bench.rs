@@ -306,7 +306,7 @@ fn peak(pid: u32) -> u64 {
 }
 
 fn number(v: &Value, path: &[&str]) -> f64 {
-    path.iter().fold(Some(v), |v, k| v.and_then(|v| v.get(k))).and_then(Value::as_f64).unwrap_or(f64::NAN)
+    path.iter().try_fold(v, |v, k| v.get(k)).and_then(Value::as_f64).unwrap_or(f64::NAN)
 }
 
 fn totals(v: &Value) -> String {

@@ -4,7 +4,8 @@
 //!   target, trunk 0.21.14, the wasm-bindgen-cli that matches Cargo.lock, binaryen 132
 //!   (npm, into `.tools/`), Debian's chromium and chromium-driver.
 //! - `serve` builds the page in release mode and runs sandbox + proxy + page on loopback.
-//! - `test` runs every test: native, wasm-bindgen-test in headless Chromium, end-to-end.
+//! - `test` checks formatting and clippy lints, then runs every test: native,
+//!   wasm-bindgen-test in headless Chromium, end-to-end.
 //! - `bench` measures Ferry's import against JavaScript peers and native (see `bench.rs`).
 
 use std::path::{Path, PathBuf};
@@ -79,6 +80,12 @@ fn setup() -> Result {
     let installed = output_of("rustup", &["target", "list", "--installed"]).unwrap_or_default();
     if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+
+    for (tool, component) in [("clippy", "clippy"), ("fmt", "rustfmt")] {
+        if output_of("cargo", &[tool, "--version"]).is_none() {
+            run(Command::new("rustup").args(["component", "add", component]))?;
+        }
     }
 
     let trunk = output_of("trunk", &["--version"]).unwrap_or_default();
@@ -191,9 +198,21 @@ fn serve() -> Result {
 fn test() -> Result {
     setup()?;
     let dist = root().join("target/e2e-dist");
+    let mut failures = Vec::new();
+    // The house style and lints: formatting as rustfmt.toml says, no clippy warning
+    // (natively, and for the page in wasm).
+    let lints: [&[&str]; 3] = [
+        &["fmt", "--all", "--", "--check"],
+        &["clippy", "--workspace", "--all-targets", "--exclude", "ferry", "--", "-D", "warnings"],
+        &["clippy", "-p", "ferry", "--target", "wasm32-unknown-unknown", "--all-targets", "--", "-D", "warnings"],
+    ];
+    for args in lints {
+        if let Err(e) = run(Command::new("cargo").args(args)) {
+            failures.push(e);
+        }
+    }
     build_page(false, &dist)?;
     run(Command::new("cargo").args(["build", "-p", "ferry-sandbox", "-p", "ferry-proxy"]))?;
-    let mut failures = Vec::new();
 
     let mut native = Command::new("cargo");
     native

@@ -147,7 +147,7 @@ mod tests {
         for _ in 0..20_000 {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let row = (x >> 33) as usize % 300;
-            if (x >> 20) % 3 == 0 {
+            if (x >> 20).is_multiple_of(3) {
                 assert_eq!(set.remove(row), plain.remove(&row), "remove {row}");
             } else {
                 assert_eq!(set.insert(row), plain.insert(row), "insert {row}");

@@ -265,8 +265,8 @@ mod tests {
         let stamp = Format::new().set_num_format("yyyy-mm-dd hh:mm");
         people.write(2, 0, "LV-001").unwrap();
         people.write(2, 1, 37122222222.0).unwrap();
-        people.write_datetime_with_format(2, 2, &ExcelDateTime::from_ymd(2024, 9, 1).unwrap(), &date).unwrap();
-        people.write_datetime_with_format(2, 3, &ExcelDateTime::from_ymd(2024, 9, 1).unwrap().and_hms(10, 10, 0).unwrap(), &stamp).unwrap();
+        people.write_datetime_with_format(2, 2, ExcelDateTime::from_ymd(2024, 9, 1).unwrap(), &date).unwrap();
+        people.write_datetime_with_format(2, 3, ExcelDateTime::from_ymd(2024, 9, 1).unwrap().and_hms(10, 10, 0).unwrap(), &stamp).unwrap();
         people.write(2, 4, 0.1 + 0.2).unwrap();
         people.write(2, 5, "00123").unwrap();
         people.write(4, 0, "LV-002").unwrap();

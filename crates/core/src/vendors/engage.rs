@@ -795,9 +795,12 @@ fn fastapi_record_errors(body: &Value, count: usize) -> Vec<(usize, String)> {
     out
 }
 
+/// `(record index, text)`: an id Engage gave a record, or its error.
+type RecordNote = (usize, String);
+
 /// Per-record results in a 2xx body, when it lists them: an array (or `records` /
 /// `results` array) with one entry per record, each with an id or an error.
-fn per_record_results(body: &Value, count: usize) -> (Vec<(usize, String)>, Vec<(usize, String)>) {
+fn per_record_results(body: &Value, count: usize) -> (Vec<RecordNote>, Vec<RecordNote>) {
     let list = body.as_array().or_else(|| body.get("records").and_then(Value::as_array)).or_else(|| body.get("results").and_then(Value::as_array));
     let mut ids = Vec::new();
     let mut errors = Vec::new();

@@ -163,7 +163,7 @@ impl Settings {
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         let server = self.server.trim();
-        if !matches!(server, "ca" | "us") && !(server.starts_with("https://") || server.starts_with("http://")) {
+        if !(matches!(server, "ca" | "us") || server.starts_with("https://") || server.starts_with("http://")) {
             out.push(format!("Server must be ca, us or a URL starting with https:// (it is \"{server}\")."));
         }
         if self.import_name.trim().is_empty() {
@@ -297,7 +297,7 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
                     supporter_id = (!text.is_empty()).then(|| text.to_string());
                     text.to_string()
                 }
-                Role::CampaignId if transactions && !(text.chars().all(|c| c.is_ascii_digit()) && !text.is_empty()) => {
+                Role::CampaignId if transactions && (text.is_empty() || !text.bytes().all(|c| c.is_ascii_digit())) => {
                     issues.push(issue(
                         Severity::Error,
                         format!("Campaign ID \"{text}\" is not a number: use the numeric ID of the campaign in Engaging Networks."),

@@ -451,6 +451,8 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
         };
         let mut issues = Vec::new();
         let mut object = Map::new();
+        // Each mode's arm names the row in its own way, after its checks.
+        #[allow(clippy::needless_late_init)]
         let identifier;
         match settings.mode {
             WriteMode::Participants => {
