@@ -321,11 +321,11 @@ async fn send_fingerprint(scope: &DedicatedWorkerGlobalScope, file: &Blob) {
     post(scope, "fingerprint", &[("fingerprint", fingerprint)], None);
 }
 
-/// The file's fingerprint (as [`ferry_core::journal::file_fingerprint`]), read through
+/// The file's fingerprint (as [`ferry_core::fingerprint::file_fingerprint`]), read through
 /// once more; `None` when the browser could not read it.
 async fn fingerprint_of(file: &Blob) -> Option<String> {
     let mut filler = BufferFiller::new(file).ok()?;
-    let mut fingerprint = ferry_core::journal::Fingerprinter::default();
+    let mut fingerprint = ferry_core::fingerprint::Fingerprinter::default();
     // One JavaScript buffer, filled again and again, and one copy of it here.
     let mut buffer = ArrayBuffer::new(READ_PIECE as u32);
     let mut bytes = vec![0; READ_PIECE];

@@ -7,30 +7,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::fingerprint::hex;
 use crate::mapping::{Mapping, Source};
 use crate::report::Outcome;
 use crate::row_set::RowSet;
-
-/// SHA-256 of a file's bytes, as lowercase hex.
-pub fn file_fingerprint(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// [`file_fingerprint`] of a file read in pieces.
-#[derive(Default)]
-pub struct Fingerprinter(Sha256);
-
-impl Fingerprinter {
-    /// Takes the next piece of the file.
-    pub fn update(&mut self, piece: &[u8]) {
-        self.0.update(piece);
-    }
-
-    /// The fingerprint of all pieces.
-    pub fn finish(self) -> String {
-        hex(&self.0.finalize())
-    }
-}
 
 /// The journal's key: a hash of the file's fingerprint, the target, the mapping (by
 /// column name) and the destination (`where_to`, e.g. API URL + organisation).
@@ -53,10 +33,6 @@ pub fn journal_key(fingerprint: &str, target: &str, headers: &[String], mapping:
         hasher.update([0]);
     }
     format!("ferry-journal-{}", hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A row's state in a journal stored by an earlier version (a map of row → state), read
@@ -189,11 +165,6 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fingerprint_is_sha256() {
-        assert_eq!(file_fingerprint(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    }
 
     #[test]
     fn key_changes_with_file_mapping_and_destination_and_hides_them() {

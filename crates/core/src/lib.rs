@@ -1,19 +1,19 @@
 //! ferry-core: everything Ferry decides, with no I/O, no clock and no browser.
 //!
 //! Data flows one way: file bytes are read into a [`Sheet`], a [`Mapping`] turns rows
-//! into vendor records, a vendor adapter validates them into [`Issue`]s, plans batches,
+//! into vendor records, a vendor adapter validates them into [`Issue`]s, the send engine cuts batches,
 //! builds [`HttpRequest`]s and reads [`HttpResponse`]s into a [`Report`].
 //! The caller (the web app, or a test) performs the requests and supplies the time.
 
 pub mod bench_fixture;
 pub mod datetime;
+pub mod fingerprint;
 pub mod first_seen;
 pub mod fixes;
 pub mod http;
 pub mod issue;
 pub mod journal;
 pub mod mapping;
-pub mod plan;
 pub mod report;
 pub mod row_set;
 pub mod saved_mapping;

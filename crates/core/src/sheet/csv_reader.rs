@@ -501,7 +501,7 @@ mod tests {
         let fingerprint = fingerprint_in_pieces(bytes.len(), fill);
         assert_eq!(sheet, read(&text));
         assert_eq!(kind, FileKind::Text(TextEncoding::Utf8));
-        assert_eq!(fingerprint, crate::journal::file_fingerprint(bytes));
+        assert_eq!(fingerprint, crate::fingerprint::file_fingerprint(bytes));
         assert!(seen.len() > 5 && seen.last() == Some(&bytes.len()), "progress after each piece");
         // Windows-1252 beyond the first piece: read again as such.
         let mut latin = text.clone().into_bytes();

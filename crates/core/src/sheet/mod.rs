@@ -132,10 +132,10 @@ fn read_whole(name: &str, size: usize, options: &ReadOptions, mut fill: impl FnM
     read_file(name, &bytes, options)
 }
 
-/// The fingerprint (SHA-256, as [`crate::journal::file_fingerprint`]) of a file of `size`
+/// The fingerprint (SHA-256, as [`crate::fingerprint::file_fingerprint`]) of a file of `size`
 /// bytes handed over in pieces, as in [`read_in_pieces`].
 pub fn fingerprint_in_pieces(size: usize, mut fill: impl FnMut(usize, &mut [u8])) -> String {
-    let mut fingerprint = crate::journal::Fingerprinter::default();
+    let mut fingerprint = crate::fingerprint::Fingerprinter::default();
     let mut buffer = vec![0; PIECE.min(size)];
     let mut done = 0;
     while done < size {
