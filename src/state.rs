@@ -11,6 +11,7 @@ use std::rc::Rc;
 use ferry_core::mapping::{FieldSpec, Mapping};
 use ferry_core::report::{Receipt, Report};
 use ferry_core::sheet::Sheet;
+use ferry_core::vendors::recheck::RowRecheck;
 use ferry_core::vendors::{CallbackResult, Contract, Findings, Login, Prepared, Problem, Target};
 use leptos::prelude::*;
 use serde_json::Value;
@@ -116,6 +117,14 @@ pub struct AppState {
     /// Why the worker's check of a large sheet did not finish (it is not redone on the
     /// page: a million rows there would stop the page for seconds).
     pub check_failed: RwSignal<Option<String>>,
+    /// The worker's findings for a large sheet, kept up to date after each edit.
+    worker_findings: RwSignal<Option<Findings>>,
+    /// Checks of every row of a large sheet started so far (an edit that can be
+    /// rechecked by rows starts none).
+    pub full_checks: RwSignal<u32>,
+    /// Set by [`AppState::edit_cell`] when it has already brought the findings up to date
+    /// for the sheet change it makes, with the mapping and settings they hold for.
+    rechecked: StoredValue<Option<(Mapping, Value)>>,
 }
 
 impl AppState {
@@ -127,6 +136,8 @@ impl AppState {
         let settings = RwSignal::new(Target::first().contract().default_settings());
         let prepared = Memo::new(move |_| sheet.with(|s| s.as_ref().map(|s| mapping.with(|m| settings.with(|st| target.get().contract().prepare(s, m, st))))));
         let from_worker = RwSignal::new(None::<Findings>);
+        let full_checks = RwSignal::new(0u32);
+        let rechecked = StoredValue::new(None::<(Mapping, Value)>);
         let checking = RwSignal::new(false);
         let check_failed = RwSignal::new(None::<String>);
         let rows = Memo::new(move |_| sheet.with(|s| s.as_ref().map(Sheet::len)));
@@ -140,6 +151,13 @@ impl AppState {
             let large = rows.get().is_some_and(|n| n >= LARGE_SHEET);
             sheet.track();
             let request = large.then(|| CheckRequest { target: target.get(), mapping: mapping.get(), settings: settings.with(Value::to_string) });
+            // An edit already rechecked by rows (same mapping and settings): nothing to do.
+            if let Some((m, st)) = rechecked.try_update_value(|r| r.take()).flatten() {
+                if request.as_ref().is_some_and(|r| r.mapping == m) && settings.with_untracked(|now| *now == st) && from_worker.with_untracked(Option::is_some)
+                {
+                    return;
+                }
+            }
             if let Some(previous) = job.get_value() {
                 previous.cancel();
             }
@@ -152,6 +170,7 @@ impl AppState {
             from_worker.set(None);
             check_failed.set(None);
             checking.set(true);
+            full_checks.update(|n| *n += 1);
             let this = Rc::new(CheckJob::start(sheet, request.clone()));
             job.set_value(Some(this.clone()));
             leptos::task::spawn_local(async move {
@@ -190,7 +209,41 @@ impl AppState {
             findings,
             checking,
             check_failed,
+            worker_findings: from_worker,
+            full_checks,
+            rechecked,
         }
+    }
+
+    /// Writes `value` into row `index` (0-based), column `column` of the sheet. For a
+    /// large sheet whose rows the worker has checked, only the rows the edit can affect
+    /// are checked again, here, and the findings updated; otherwise the usual check runs.
+    pub fn edit_cell(&self, index: usize, column: usize, value: &str) {
+        let contract = self.contract();
+        let recheck = if self.worker_findings.with_untracked(Option::is_some) {
+            self.sheet.with_untracked(|s| {
+                s.as_ref().filter(|s| s.len() >= LARGE_SHEET).and_then(|s| {
+                    self.mapping.with_untracked(|m| self.settings.with_untracked(|st| RowRecheck::plan(contract, s, m, st, index, column, value)))
+                })
+            })
+        } else {
+            None
+        };
+        let (mapping, settings) = (self.mapping.get_untracked(), self.settings.get_untracked());
+        self.rechecked.set_value(recheck.is_some().then(|| (mapping.clone(), settings.clone())));
+        self.sheet.update(|s| {
+            if let Some(s) = s.as_mut() {
+                s.set_cell(index, column, value);
+            }
+        });
+        let Some(recheck) = recheck else { return };
+        let mut findings = self.worker_findings.get_untracked().unwrap_or_default();
+        self.sheet.with_untracked(|s| {
+            if let Some(s) = s.as_ref() {
+                recheck.apply(contract, s, &mapping, &settings, &mut findings);
+            }
+        });
+        self.worker_findings.set(Some(findings));
     }
 
     /// The chosen target's contract (not tracked).

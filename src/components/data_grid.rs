@@ -74,13 +74,7 @@ pub fn DataGrid() -> impl IntoView {
         })
     };
     let headers = move || state.sheet.with(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default());
-    let edit = move |index: usize, column: usize, value: String| {
-        state.sheet.update(|s| {
-            if let Some(s) = s.as_mut() {
-                s.set_cell(index, column, value.trim());
-            }
-        });
-    };
+    let edit = move |index: usize, column: usize, value: String| state.edit_cell(index, column, value.trim());
     view! {
         <div class="grid-tools">
             <label class="check">

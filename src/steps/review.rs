@@ -55,7 +55,7 @@ pub fn ReviewStep() -> impl IntoView {
                     </p>
                 }
             })}
-            <div class="summary" id="review-summary">
+            <div class="summary" id="review-summary" data-full-checks=move || state.full_checks.get()>
                 <div><strong>{move || ferry_core::text::thousands(counts().0)}</strong>"ready to send"</div>
                 <div><strong>{move || counts().1}</strong>"with problems, not sent"</div>
                 <div><strong>{move || counts().2}</strong>"warnings"</div>
@@ -111,13 +111,9 @@ fn IssueRow(issue: Issue) -> impl IntoView {
                 value=current
                 on:change=move |ev| {
                     let value = event_target_value(&ev);
-                    state.sheet.update(|s| {
-                        if let Some(s) = s.as_mut() {
-                            if let Some(i) = s.index_of(row) {
-                                s.set_cell(i, column, value.trim());
-                            }
-                        }
-                    });
+                    if let Some(i) = state.sheet.with_untracked(|s| s.as_ref().and_then(|s| s.index_of(row))) {
+                        state.edit_cell(i, column, value.trim());
+                    }
                 }
             />
         }

@@ -95,6 +95,10 @@ async fn a_large_file_is_read_with_progress_and_can_be_cancelled() {
         .await
         .unwrap();
 
+    // Every row was checked once, in the worker; an edit checks only the rows it can
+    // change (here the edited row alone), on the page, and the counts follow.
+    let full_checks = || async { browser.wait_for("#review-summary").await.unwrap().attr("data-full-checks").await.unwrap() };
+    assert_eq!(full_checks().await.as_deref(), Some("1"));
     let cell = browser.wait_for("#data-grid input[aria-label='Row 2, column B']").await.unwrap();
     cell.clear().await.unwrap();
     cell.send_keys("not-an-email\u{E007}").await.unwrap();
@@ -102,6 +106,20 @@ async fn a_large_file_is_read_with_progress_and_can_be_cancelled() {
     assert!(summary.contains("1\nwith problems"), "{summary}");
     let issues = browser.wait_for_text("#issues", "not-an-email").await.unwrap();
     assert!(issues.contains("is not a valid e-mail address"), "{issues}");
+    assert_eq!(full_checks().await.as_deref(), Some("1"), "the edit did not check every row again");
+    let cell = browser.wait_for("#data-grid input[aria-label='Row 2, column B']").await.unwrap();
+    cell.clear().await.unwrap();
+    cell.send_keys("fixed@example.org\u{E007}").await.unwrap();
+    let summary = browser.wait_for_text_within("#review-summary", "1,000,000\nready", Duration::from_secs(60)).await.unwrap();
+    assert!(summary.contains("0\nwith problems"), "{summary}");
+    assert_eq!(full_checks().await.as_deref(), Some("1"), "nor did the fix");
+    // A change of mapping is a change for every row: checked in full again.
+    browser.click_button("Back").await.unwrap();
+    browser.wait_for("#map-participant-email").await.unwrap().select_by_value("").await.unwrap();
+    browser.wait_for("#map-participant-email").await.unwrap();
+    browser.click_button("Next: review the rows").await.unwrap();
+    browser.wait_for_text_within("#review-summary", "1,000,000\nready", Duration::from_secs(180)).await.unwrap();
+    assert_eq!(full_checks().await.as_deref(), Some("2"));
     close_without_errors(browser).await;
 }
 

@@ -44,6 +44,20 @@ impl Problem {
     }
 }
 
+/// The columns that tie rows together when each of `keys` is mapped to a column or not
+/// at all; `None` when one is a fixed value (every row would share it).
+pub fn key_columns(mapping: &Mapping, keys: &[&str]) -> Option<Vec<usize>> {
+    let mut columns = Vec::new();
+    for key in keys {
+        match mapping.get(key) {
+            None => {}
+            Some(crate::mapping::Source::Column(c)) => columns.push(*c),
+            Some(crate::mapping::Source::Constant(_)) => return None,
+        }
+    }
+    Some(columns)
+}
+
 /// A required login field left empty: blocking, and the page says so by disabling the
 /// send rather than by a message.
 pub fn empty_field(field: &LoginField) -> Problem {
@@ -146,6 +160,13 @@ pub trait Adapter: Sync + Send + 'static {
     fn findings(&self, sheet: &Sheet, mapping: &Mapping, settings: &Self::Settings) -> Findings {
         Findings::from(&self.prepare(sheet, mapping, settings))
     }
+    /// The source columns whose values tie rows together in the check (a repeated ID is
+    /// flagged on its later rows): after an edit, only rows sharing a value in one of
+    /// them with the edited row need checking again. `None` when some rule ties rows
+    /// another way (then everything is checked again). The default: `None`.
+    fn cross_row_columns(&self, _mapping: &Mapping, _settings: &Self::Settings) -> Option<Vec<usize>> {
+        None
+    }
     /// What the vendor would receive for the first records, as the page shows it.
     fn preview(&self, settings: &Self::Settings, prepared: &Prepared) -> String;
     /// Requests at once and retry limits.
@@ -218,6 +239,9 @@ pub trait Contract: Sync + Send {
     fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Value) -> Prepared;
     /// Issues and counts only.
     fn findings(&self, sheet: &Sheet, mapping: &Mapping, settings: &Value) -> Findings;
+    /// The source columns whose values tie rows together in the check; `None` when an
+    /// edit needs everything checked again (see [`super::recheck::RowRecheck`]).
+    fn cross_row_columns(&self, mapping: &Mapping, settings: &Value) -> Option<Vec<usize>>;
     /// What the vendor would receive for the first records.
     fn preview(&self, settings: &Value, prepared: &Prepared) -> String;
     /// The send of `prepared` (rows in `already_sent` reported, not sent), with the
@@ -284,6 +308,9 @@ impl<A: Adapter> Contract for Typed<A> {
     }
     fn findings(&self, sheet: &Sheet, mapping: &Mapping, settings: &Value) -> Findings {
         self.0.findings(sheet, mapping, &self.typed(settings))
+    }
+    fn cross_row_columns(&self, mapping: &Mapping, settings: &Value) -> Option<Vec<usize>> {
+        self.0.cross_row_columns(mapping, &self.typed(settings))
     }
     fn preview(&self, settings: &Value, prepared: &Prepared) -> String {
         self.0.preview(&self.typed(settings), prepared)

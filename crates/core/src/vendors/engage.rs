@@ -1018,6 +1018,9 @@ impl super::Adapter for Engage {
         let checked = check(sheet, mapping);
         super::Findings { ready: checked.valid.len(), held: checked.skipped.len(), issues: checked.issues }
     }
+    fn cross_row_columns(&self, mapping: &Mapping, _settings: &Settings) -> Option<Vec<usize>> {
+        super::contract::key_columns(mapping, &["submission.partner_item_id"])
+    }
     fn preview(&self, _settings: &Settings, prepared: &Prepared) -> String {
         let first: Vec<&PreparedRecord> = prepared.records.iter().take(2).collect();
         serde_json::to_string_pretty(&payload(&first)).unwrap_or_default()

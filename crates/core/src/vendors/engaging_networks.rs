@@ -592,6 +592,10 @@ impl super::Adapter for EngagingNetworks {
     fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
         prepare(sheet, mapping, settings)
     }
+    fn cross_row_columns(&self, _mapping: &Mapping, _settings: &Settings) -> Option<Vec<usize>> {
+        // Each row is checked on its own (campaigns split the files, not the checks).
+        Some(vec![])
+    }
     fn preview(&self, settings: &Settings, prepared: &Prepared) -> String {
         let lines: Vec<&PreparedRecord> = prepared.records.iter().take(5).collect();
         csv_file(settings, &lines)

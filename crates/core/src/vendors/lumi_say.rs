@@ -650,6 +650,13 @@ impl super::Adapter for LumiSay {
     fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
         prepare(sheet, mapping, settings)
     }
+    fn cross_row_columns(&self, mapping: &Mapping, settings: &Settings) -> Option<Vec<usize>> {
+        // A preview group's limit counts rows: an edit can move any row past it.
+        if settings.preview_max.is_some() {
+            return None;
+        }
+        super::contract::key_columns(mapping, &["username"])
+    }
     fn preview(&self, settings: &Settings, prepared: &Prepared) -> String {
         let first: Vec<&PreparedRecord> = prepared.records.iter().take(2).collect();
         serde_json::to_string_pretty(&respondents_json(settings, &first)).unwrap_or_default()

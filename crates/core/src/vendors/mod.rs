@@ -8,6 +8,7 @@ pub mod engage;
 pub mod engaging_networks;
 pub mod lumi_say;
 pub mod participant_kit;
+pub mod recheck;
 
 use serde::Serialize;
 use serde_json::Value;

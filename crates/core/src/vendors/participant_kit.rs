@@ -643,6 +643,12 @@ impl super::Adapter for ParticipantKit {
     fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
         prepare(sheet, mapping, settings)
     }
+    fn cross_row_columns(&self, mapping: &Mapping, settings: &Settings) -> Option<Vec<usize>> {
+        match settings.mode {
+            WriteMode::Participants => super::contract::key_columns(mapping, &["email"]),
+            WriteMode::DataLinks => Some(vec![]),
+        }
+    }
     fn preview(&self, _settings: &Settings, prepared: &Prepared) -> String {
         let first: Vec<Value> = prepared.records.iter().take(2).map(|r| r.json.clone()).collect();
         serde_json::to_string_pretty(&Value::Array(first)).unwrap_or_default()
