@@ -9,14 +9,15 @@ use std::rc::Rc;
 
 use ferry_core::vendors::{find, Findings, Target};
 use ferry_core::{Mapping, Sheet};
-use js_sys::{Array, ArrayBuffer, Function, Promise};
+use js_sys::{ArrayBuffer, Function, Promise};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker};
 
 use crate::spare_worker;
-use crate::worker_protocol::{field, fill_carrier, message, piece_message, CHUNK};
+use crate::worker_messages::{open, post, Attached, FromWorker, ToWorker};
+use crate::worker_protocol::{fill_carrier, CHUNK};
 
 /// What to check.
 #[derive(Clone)]
@@ -62,23 +63,22 @@ impl CheckJob {
         let request_now = ready.then(|| request.clone());
         let (this_worker, started_here, request_here) = (worker.clone(), started.clone(), request.clone());
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let data = event.data();
-            match field(&data, "kind").as_string().as_deref() {
-                Some("ready") => {
+            let Some((message, attached)) = open::<FromWorker>(&event.data()) else { return };
+            match message {
+                FromWorker::Ready => {
                     *started_here.borrow_mut() = true;
                     begin(&this_worker, &state, sheet, &request_here);
                 }
-                Some("next") => send_next(&this_worker, &state, sheet, field(&data, "carrier").unchecked_into()),
-                Some("findings") => {
+                FromWorker::Next => send_next(&this_worker, &state, sheet, attached.unchecked_into()),
+                FromWorker::Findings { findings } => {
                     this_worker.terminate();
                     spare_worker::warm();
-                    let findings = serde_json::from_str(&field(&data, "findings").as_string().unwrap_or_default()).map_err(|e| e.to_string());
-                    settle(&state, findings);
+                    settle(&state, Ok(findings));
                 }
-                Some("error") => {
+                FromWorker::Error { message } => {
                     this_worker.terminate();
                     spare_worker::warm();
-                    settle(&state, Err(field(&data, "message").as_string().unwrap_or_default()));
+                    settle(&state, Err(message));
                 }
                 _ => {}
             }
@@ -123,22 +123,19 @@ fn begin(worker: &Worker, state: &Rc<RefCell<Progress>>, sheet: RwSignal<Option<
     let begin = sheet.with_untracked(|s| {
         let s = s.as_ref()?;
         let (text, bounds, numbers) = s.parts_ref();
-        Some(message(
-            "check",
-            &[
-                ("target", serde_json::to_string(&request.target).unwrap_or_default().into()),
-                ("mapping", serde_json::to_string(&request.mapping).unwrap_or_default().into()),
-                ("settings", request.settings.clone().into()),
-                ("headers", serde_json::to_string(&s.headers).unwrap_or_default().into()),
-                ("text", (text.len() as f64).into()),
-                ("bounds", (bounds.len() as f64).into()),
-                ("numbers", (numbers.len() as f64).into()),
-            ],
-        ))
+        Some(ToWorker::Check {
+            target: request.target,
+            mapping: request.mapping.clone(),
+            settings: request.settings.clone(),
+            headers: s.headers.clone(),
+            text: text.len(),
+            bounds: bounds.len(),
+            numbers: numbers.len(),
+        })
     });
     match begin {
         Some(begin) => {
-            let _ = worker.post_message(&begin);
+            let _ = post(worker, &begin, Attached::None);
             send_next(worker, state, sheet, ArrayBuffer::new(CHUNK));
             send_next(worker, state, sheet, ArrayBuffer::new(CHUNK));
         }
@@ -155,11 +152,11 @@ fn send_next(worker: &Worker, state: &Rc<RefCell<Progress>>, sheet: RwSignal<Opt
     match piece {
         Some((part, len)) => {
             let carrier: JsValue = carrier.into();
-            let _ = worker.post_message_with_transfer(&piece_message(part, len, &carrier), &Array::of1(&carrier));
+            let _ = post(worker, &ToWorker::Piece { part, len }, Attached::Transfer(&carrier));
         }
         None if !p.finished_sending => {
             p.finished_sending = true;
-            let _ = worker.post_message(&message("pieces-done", &[]));
+            let _ = post(worker, &ToWorker::PiecesDone, Attached::None);
         }
         None => {}
     }

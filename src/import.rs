@@ -6,8 +6,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, FileKind, ReadOptions, Room, RowsAssembler, Sheet, SheetAssembler};
-use js_sys::{Array, ArrayBuffer, Function, Promise, Uint8Array};
+use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, FileKind, ReadOptions, RowsAssembler, Sheet, SheetAssembler};
+use js_sys::{ArrayBuffer, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, MessageEvent, Worker};
@@ -15,7 +15,8 @@ use web_sys::{Blob, MessageEvent, Worker};
 use crate::blob_reader::{BufferFiller, READ_PIECE};
 use crate::handoff::Handoff;
 use crate::spare_worker;
-use crate::worker_protocol::{field, message, take_piece, take_rows, UNREADABLE};
+use crate::worker_messages::{open, post, Attached, FromWorker, ToWorker};
+use crate::worker_protocol::{take_piece, take_rows, UNREADABLE};
 
 /// What the page says when the pieces of a sheet from the worker do not fit together.
 const BAD_PIECES: &str = "Ferry's reader sent back a sheet that does not fit together. Choose the file again.";
@@ -74,17 +75,14 @@ impl ImportJob {
         let settle_into = state.clone();
         let done = Promise::new(&mut |resolve, _| settle_into.borrow_mut().settle = Some(resolve));
         let fingerprinted = Promise::new(&mut |resolve, _| settle_into.borrow_mut().settle_fingerprint = Some(resolve));
-        let request = message(
-            "read",
-            &[
-                ("name", JsValue::from_str(name)),
-                ("encoding", options.encoding.map_or(JsValue::UNDEFINED, |e| JsValue::from_str(e.label()))),
-                ("sheet", options.sheet.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str)),
-                ("header_row", options.header_row.map_or(JsValue::UNDEFINED, |n| JsValue::from_f64(n as f64))),
-                ("bench", JsValue::from_bool(bench)),
-                ("file", file.clone().into()),
-            ],
-        );
+        let request = ToWorker::Read {
+            name: name.to_string(),
+            encoding: options.encoding.map(|e| e.label().to_string()),
+            sheet: options.sheet.clone(),
+            header_row: options.header_row,
+            bench,
+        };
+        let file_value: JsValue = file.clone().into();
         let started_worker = spare_worker::take();
         let job = ImportJob { worker: started_worker.as_ref().map(|s| s.worker.clone()), state: state.clone(), done, fingerprinted };
         let Some(spare_worker::Started { worker, ready }) = started_worker else {
@@ -99,21 +97,19 @@ impl ImportJob {
         let started_here = started.clone();
         let this_worker = worker.clone();
         let first_request = ready.then(|| request.clone());
+        let first_file = file_value.clone();
         let timed_state = state.clone();
-        let handle = move |event: MessageEvent| {
-            let data = event.data();
-            let kind = field(&data, "kind").as_string().unwrap_or_default();
+        let handle = move |message: FromWorker, attached: JsValue| {
             let mut s = state.borrow_mut();
-            match kind.as_str() {
-                "ready" => {
+            match message {
+                FromWorker::Ready => {
                     *started_here.borrow_mut() = true;
-                    let _ = this_worker.post_message(&request);
+                    let _ = post(&this_worker, &request, Attached::Copy(&file_value));
                 }
-                "progress" => on_progress(field(&data, "done").as_f64().unwrap_or(0.0), field(&data, "total").as_f64().unwrap_or(0.0)),
-                "rows-begin" => {
-                    let size = |n: &str| field(&data, n).as_f64().unwrap_or(0.0) as usize;
+                FromWorker::Progress { done, total } => on_progress(done as f64, total as f64),
+                FromWorker::RowsBegin { room, .. } => {
                     let mut rows = RowsAssembler::default();
-                    rows.reserve(Room { text: size("room_text"), cells: size("room_cells"), rows: size("room_rows") });
+                    rows.reserve(room);
                     s.rows = Some(rows);
                     // The page reads the file for the worker (it is idle meanwhile), one
                     // buffer ahead of it.
@@ -125,40 +121,32 @@ impl ImportJob {
                     wasm_bindgen_futures::spawn_local(feed_worker(this_worker.clone(), feed_file.clone(), free));
                     s.bad_rows = false;
                 }
-                "rows-reset" => {
+                FromWorker::RowsReset => {
                     s.rows = None;
                     stop_feeding(&mut s);
                 }
-                "bytes-back" => {
+                FromWorker::BytesBack => {
                     if let Some(free) = &s.feeding {
-                        free.give(field(&data, "buffer"));
+                        free.give(attached);
                     }
                 }
-                "rows" => {
-                    let piece = take_rows(&data);
+                FromWorker::Rows { text, cells, rows: count, done, total } => {
+                    let piece = take_rows(&attached, [text, cells, count]);
                     let mut bad = false;
                     if let Some(rows) = s.rows.as_mut() {
                         bad = piece.and_then(|piece| rows.push(&piece)).is_err();
-                        let size = |n: &str| field(&data, n).as_f64().unwrap_or(0.0) as usize;
-                        rows.expect_share(size("done"), size("total"));
+                        rows.expect_share(done, total);
                     }
                     s.bad_rows |= bad;
-                    let carrier = field(&data, "carrier");
-                    let _ = this_worker.post_message_with_transfer(&message("next", &[("carrier", carrier.clone())]), &Array::of1(&carrier));
+                    let _ = post(&this_worker, &ToWorker::Next, Attached::Transfer(&attached));
                 }
-                "sizes" => {
-                    let size = |n: &str| field(&data, n).as_f64().unwrap_or(0.0) as usize;
-                    s.sheet.reserve(size("text"), size("bounds"), size("numbers"));
+                FromWorker::Sizes { text, bounds, numbers } => s.sheet.reserve(text, bounds, numbers),
+                FromWorker::Piece { part, len } => {
+                    take_piece(&mut s.sheet, part, len, &attached);
+                    let _ = post(&this_worker, &ToWorker::Next, Attached::Transfer(&attached));
                 }
-                "piece" => {
-                    take_piece(&mut s.sheet, &data);
-                    let carrier = field(&data, "carrier");
-                    let _ = this_worker.post_message_with_transfer(&message("next", &[("carrier", carrier.clone())]), &Array::of1(&carrier));
-                }
-                "done" => {
+                FromWorker::Done { headers, file_kind, read_ms, wasm_bytes, bench } => {
                     stop_feeding(&mut s);
-                    let headers: Vec<String> = serde_json::from_str(&field(&data, "headers").as_string().unwrap_or_default()).unwrap_or_default();
-                    let kind: Option<FileKind> = serde_json::from_str(&field(&data, "file_kind").as_string().unwrap_or_default()).ok();
                     let started = js_sys::Date::now();
                     let assembled = match s.rows.take() {
                         Some(_) if s.bad_rows => Err(BAD_PIECES.to_string()),
@@ -169,44 +157,41 @@ impl ImportJob {
                     if took > s.longest_message.0 {
                         s.longest_message = (took, "done (the sheet made)".into());
                     }
-                    let result = match (assembled, kind) {
-                        (Err(message), _) => Err(message),
-                        (Ok(_), None) => Err(BAD_PIECES.to_string()),
-                        (Ok(sheet), Some(kind)) => Ok(Imported {
-                            sheet,
-                            kind,
-                            read_ms: field(&data, "read_ms").as_f64().unwrap_or(0.0),
-                            bench: field(&data, "bench").as_string().map(|t| (t, field(&data, "bench_ms").as_f64().unwrap_or(0.0))),
-                            worker_wasm_bytes: field(&data, "wasm_bytes").as_f64().unwrap_or(0.0),
-                            longest_message: s.longest_message.clone(),
-                        }),
-                    };
+                    let result = assembled.map(|sheet| Imported {
+                        sheet,
+                        kind: file_kind,
+                        read_ms,
+                        bench,
+                        worker_wasm_bytes: wasm_bytes,
+                        longest_message: s.longest_message.clone(),
+                    });
                     drop(s);
                     settle(&state, result);
                 }
-                "fingerprint" => {
+                FromWorker::Fingerprint { fingerprint } => {
                     this_worker.terminate();
                     spare_worker::warm();
                     drop(s);
-                    match field(&data, "fingerprint").as_string() {
+                    match fingerprint {
                         Some(fingerprint) => settle_fingerprint(&state, fingerprint),
                         None => settle_no_fingerprint(&state),
                     }
                 }
-                "error" => {
+                FromWorker::Error { message } => {
                     this_worker.terminate();
                     spare_worker::warm();
                     stop_feeding(&mut s);
                     drop(s);
-                    settle(&state, Err(field(&data, "message").as_string().unwrap_or_default()));
+                    settle(&state, Err(message));
                 }
-                _ => {}
+                FromWorker::Next | FromWorker::Findings { .. } => {}
             }
         };
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let started = js_sys::Date::now();
-            let kind = field(&event.data(), "kind").as_string().unwrap_or_default();
-            handle(event);
+            let Some((message, attached)) = open::<FromWorker>(&event.data()) else { return };
+            let kind = message_kind(&message);
+            handle(message, attached);
             let took = js_sys::Date::now() - started;
             let mut s = timed_state.borrow_mut();
             if took > s.longest_message.0 {
@@ -228,7 +213,7 @@ impl ImportJob {
         on_error.forget();
         if let Some(request) = first_request {
             // A spare worker that is ready already.
-            let _ = worker.post_message(&request);
+            let _ = post(&worker, &request, Attached::Copy(&first_file));
         }
         job
     }
@@ -265,7 +250,7 @@ impl ImportJob {
 /// says so (`bytes {}`): the worker must never wait for bytes that will not come.
 async fn feed_worker(worker: Worker, file: Blob, free: Rc<Handoff>) {
     let unreadable = || {
-        let _ = worker.post_message(&message("bytes", &[]));
+        let _ = post(&worker, &ToWorker::Bytes { len: None }, Attached::None);
     };
     let Ok(mut filler) = BufferFiller::new(&file) else {
         unreadable();
@@ -285,8 +270,7 @@ async fn feed_worker(worker: Worker, file: Blob, free: Rc<Handoff>) {
             Ok((_, 0)) => break,
             Ok((buffer, len)) => {
                 let buffer: JsValue = buffer.into();
-                let bytes = message("bytes", &[("buffer", buffer.clone()), ("len", (len as f64).into())]);
-                if worker.post_message_with_transfer(&bytes, &Array::of1(&buffer)).is_err() {
+                if post(&worker, &ToWorker::Bytes { len: Some(len) }, Attached::Transfer(&buffer)).is_err() {
                     unreadable();
                     return;
                 }
@@ -362,4 +346,9 @@ fn read_here(state: &Rc<RefCell<Assembly>>, file: Blob, name: &str, options: &Re
             settle_fingerprint(&state, fingerprint_in_pieces(size, fill));
         }
     });
+}
+
+/// A message's kind, for the longest-message figure.
+fn message_kind(message: &FromWorker) -> String {
+    serde_json::to_value(message).ok().and_then(|v| v["kind"].as_str().map(str::to_string)).unwrap_or_default()
 }

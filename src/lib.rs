@@ -17,6 +17,7 @@ pub mod steps;
 pub mod transport;
 pub mod vendors;
 pub mod worker;
+pub mod worker_messages;
 pub mod worker_protocol;
 
 /// Installs the panic hook and mounts the app on `<body>`.

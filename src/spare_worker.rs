@@ -8,7 +8,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
 
-use crate::worker_protocol::field;
+use crate::worker_messages::{open, FromWorker};
 
 /// Where trunk puts the worker's loader, next to the page.
 pub const WORKER_URL: &str = "./ferry-worker_loader.js";
@@ -48,7 +48,7 @@ pub fn warm() {
     let boot = Rc::new(Cell::new(Boot::Starting));
     let ready = boot.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        if field(&event.data(), "kind").as_string().as_deref() == Some("ready") {
+        if matches!(open::<FromWorker>(&event.data()), Some((FromWorker::Ready, _))) {
             ready.set(Boot::Ready);
         }
     });

@@ -1,35 +1,32 @@
 //! The import worker (a Web Worker running `ferry-worker`): reads a file off the page's
 //! thread, with progress, and hands the sheet back as plain buffers.
 //!
-//! Messages in: `{kind: "read", name, file: Blob, encoding?, sheet?, header_row?, bench?}`,
-//! then `{kind: "next", carrier}` for each piece the page has taken. The file is read
-//! a piece at a time from the Blob the page was given (a file on disk stays there: the
-//! page never holds more than two pieces of its bytes).
+//! The messages each way are `crate::worker_messages::{ToWorker, FromWorker}`; here is
+//! how they go.
+//!
+//! Reading: `Read` (the file attached as a Blob). The file is read a piece at a time
+//! from the Blob the page was given (a file on disk stays there: the page never holds
+//! more than two pieces of its bytes).
 //!
 //! A UTF-8 CSV file goes to the page as its rows, while it is read, so the sheet is only
-//! ever held once: `rows-begin {total, room_text, room_cells, room_rows}` (the room the
-//! rows will take, judged from the first bytes). The page then reads the file for this
-//! worker, being idle meanwhile: `bytes {buffer, len}` (4 MB, the last fewer; `bytes {}`
-//! when the browser cannot read it), each buffer handed back at once as `bytes-back
-//! {buffer}`, two going round. For each piece: `progress` and `rows {carrier, text,
-//! cells, rows, done, total}` (`done` of `total` bytes read: the page sets aside room for
-//! the rest from them), two carriers going back and forth; then `done` and
-//! `fingerprint` as below. When a later piece turns out not to be UTF-8: `rows-reset`,
-//! and the file is read again, here, as Windows-1252 and sent as a sheet.
+//! ever held once: `RowsBegin {total, room}` (the room the rows will take, judged from the
+//! first bytes). The page then reads the file for this worker, being idle meanwhile:
+//! `Bytes {len}` with a 4 MB buffer attached (`len: None` when the browser cannot read
+//! it), each buffer handed back at once as `BytesBack`, two going round. For each piece:
+//! `Progress` and `Rows {text, cells, rows, done, total}` with a carrier attached (`done`
+//! of `total` bytes read: the page sets aside room for the rest from them), two carriers
+//! going back and forth (`Next` returns one); then `Done` and `Fingerprint`. When a later
+//! piece turns out not to be UTF-8: `RowsReset`, and the file is read again, here, as
+//! Windows-1252 and sent as a sheet.
 //!
-//! Any other file is read whole and sent as a sheet.
-//! Messages out: `ready`; `progress {done, total}`; `sizes {text, bounds, numbers}`;
-//! `piece {part: "text"|"bounds"|"numbers", carrier, len}` (two carrier buffers go back and
-//! forth, so the sheet is never held a third time and the page piles up no garbage);
-//! `done {headers, file_kind, read_ms, bench?, bench_ms?}`; then `fingerprint {fingerprint}`
-//! (SHA-256 for the resume journal, after the sheet so it never delays it);
-//! `error {message}`.
+//! Any other file is read whole and sent as a sheet: `Progress`, `Sizes`, then `Piece
+//! {part, len}` with a carrier attached, answered `Next` with it; then `Done {headers,
+//! file_kind, ..}` and `Fingerprint` (SHA-256 for the resume journal, after the sheet so
+//! it never delays it). Any failure: `Error {message}`.
 //!
-//! Checking a sheet for review (the page sends it back the same way): `{kind: "check",
-//! target, mapping, settings, headers, text, bounds, numbers}` (sizes), then `piece {part,
-//! carrier, len}` messages answered `next {carrier}`, then `pieces-done`; the answer is
-//! `findings {findings}` (JSON: issues and counts) or `error {message}`.
-//! Cancelling is the page terminating the worker.
+//! Checking a sheet for review (the page sends it the same way): `Check {target, mapping,
+//! settings, headers, sizes}`, then `Piece` messages answered `Next`, then `PiecesDone`;
+//! the answer is `Findings` or `Error`. Cancelling is the page terminating the worker.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -43,7 +40,8 @@ use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
 use crate::blob_reader::{BufferFiller, READ_PIECE};
 use crate::handoff::Handoff;
-use crate::worker_protocol::{field, fill_carrier, message, piece_message, rows_message, take_piece, CHUNK, UNREADABLE};
+use crate::worker_messages::{open, post, Attached, FromWorker, Part, ToWorker};
+use crate::worker_protocol::{fill_carrier, rows_into, take_piece, CHUNK, UNREADABLE};
 
 /// A sheet on its way to the page.
 struct Outgoing {
@@ -52,8 +50,8 @@ struct Outgoing {
     numbers: Vec<u32>,
     /// Bytes of text, then elements of bounds, then of numbers, already sent.
     sent: [usize; 3],
-    /// The fields of the `done` message.
-    done: Vec<(&'static str, JsValue)>,
+    /// The `done` message, sent after the last piece.
+    done: FromWorker,
     /// The file, for its fingerprint.
     file: Blob,
 }
@@ -111,10 +109,14 @@ pub fn start() {
     let replies = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let data = event.data();
-        let outcome = match field(&data, "kind").as_string().as_deref() {
-            Some("read") => read(&replies, &data),
-            Some("next") => {
-                let carrier: ArrayBuffer = field(&data, "carrier").unchecked_into();
+        let outcome = match open::<ToWorker>(&data) {
+            Some((ToWorker::Read { name, encoding, sheet, header_row, bench }, file)) => {
+                let options =
+                    ReadOptions { encoding: encoding.and_then(|label| TextEncoding::ALL.into_iter().find(|e| e.label() == label)), sheet, header_row };
+                read(&replies, name, options, bench, file)
+            }
+            Some((ToWorker::Next, carrier)) => {
+                let carrier: ArrayBuffer = carrier.unchecked_into();
                 if CARRIERS.with(|c| c.borrow().streaming) {
                     give_carrier(carrier);
                 } else {
@@ -122,27 +124,31 @@ pub fn start() {
                 }
                 Ok(())
             }
-            Some("bytes") => {
-                BYTES.with(|b| b.borrow().give(data));
+            Some((ToWorker::Bytes { len }, buffer)) => {
+                BYTES.with(|b| b.borrow().give(Array::of2(&buffer, &len.map_or(JsValue::UNDEFINED, |n| JsValue::from_f64(n as f64))).into()));
                 Ok(())
             }
-            Some("check") => begin_check(&data),
-            Some("piece") => {
-                take_incoming_piece(&data);
-                let carrier = field(&data, "carrier");
-                post(&replies, "next", &[("carrier", carrier.clone())], Some(&carrier));
+            Some((ToWorker::Check { target, mapping, settings, headers, text, bounds, numbers }, _)) => {
+                let mut sheet = SheetAssembler::default();
+                sheet.reserve(text, bounds, numbers);
+                INCOMING.with(|i| *i.borrow_mut() = Some(Incoming { sheet, headers, target, mapping, settings }));
                 Ok(())
             }
-            Some("pieces-done") => finish_check(&replies),
-            _ => Err("Ferry's reader got a message it does not know.".into()),
+            Some((ToWorker::Piece { part, len }, carrier)) => {
+                take_incoming_piece(part, len, &carrier);
+                send(&replies, &FromWorker::Next, Attached::Transfer(&carrier));
+                Ok(())
+            }
+            Some((ToWorker::PiecesDone, _)) => finish_check(&replies),
+            None => Err("Ferry's reader got a message it does not know.".into()),
         };
         if let Err(message) = outcome {
-            post(&replies, "error", &[("message", JsValue::from_str(&message))], None);
+            send(&replies, &FromWorker::Error { message }, Attached::None);
         }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    post(&scope, "ready", &[], None);
+    send(&scope, &FromWorker::Ready, Attached::None);
 }
 
 /// The size of this worker's wasm memory (it only grows): for the benchmark's memory figures.
@@ -150,30 +156,15 @@ fn wasm_memory_bytes() -> f64 {
     wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<ArrayBuffer>().byte_length() as f64
 }
 
-fn post(scope: &DedicatedWorkerGlobalScope, kind: &str, fields: &[(&str, JsValue)], transfer: Option<&JsValue>) {
-    let message = message(kind, fields);
-    let _ = match transfer {
-        Some(buffer) => scope.post_message_with_transfer(&message, &Array::of1(buffer)),
-        None => scope.post_message(&message),
-    };
+/// Tells the page `message` (a refused post has nobody to tell).
+fn send(scope: &DedicatedWorkerGlobalScope, message: &FromWorker, attached: Attached<'_>) {
+    let _ = post(scope, message, attached);
 }
 
-fn begin_check(message: &JsValue) -> Result<(), String> {
-    let json = |name: &str| field(message, name).as_string().unwrap_or_default();
-    let target = serde_json::from_str(&json("target")).map_err(|e| format!("target: {e}"))?;
-    let mapping = serde_json::from_str(&json("mapping")).map_err(|e| format!("mapping: {e}"))?;
-    let headers = serde_json::from_str(&json("headers")).map_err(|e| format!("headers: {e}"))?;
-    let size = |name: &str| field(message, name).as_f64().unwrap_or(0.0) as usize;
-    let mut sheet = SheetAssembler::default();
-    sheet.reserve(size("text"), size("bounds"), size("numbers"));
-    INCOMING.with(|i| *i.borrow_mut() = Some(Incoming { sheet, headers, target, mapping, settings: json("settings") }));
-    Ok(())
-}
-
-fn take_incoming_piece(message: &JsValue) {
+fn take_incoming_piece(part: Part, len: usize, carrier: &JsValue) {
     INCOMING.with(|i| {
         if let Some(incoming) = i.borrow_mut().as_mut() {
-            take_piece(&mut incoming.sheet, message);
+            take_piece(&mut incoming.sheet, part, len, carrier);
         }
     });
 }
@@ -182,18 +173,12 @@ fn finish_check(scope: &DedicatedWorkerGlobalScope) -> Result<(), String> {
     let incoming = INCOMING.with(|i| i.borrow_mut().take()).ok_or("Ferry's checker got no sheet.")?;
     let sheet = incoming.sheet.finish(incoming.headers).map_err(|_| "The sheet did not arrive whole. Ferry checks it again on the next change.".to_string())?;
     let findings = find(incoming.target, &sheet, &incoming.mapping, &incoming.settings)?;
-    post(scope, "findings", &[("findings", JsValue::from_str(&serde_json::to_string(&findings).unwrap_or_default()))], None);
+    send(scope, &FromWorker::Findings { findings }, Attached::None);
     Ok(())
 }
 
-fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), String> {
-    let name = field(message, "name").as_string().unwrap_or_default();
-    let file: Blob = field(message, "file").dyn_into().map_err(|_| "Ferry's reader got no file.".to_string())?;
-    let options = ReadOptions {
-        encoding: field(message, "encoding").as_string().and_then(|label| TextEncoding::ALL.into_iter().find(|e| e.label() == label)),
-        sheet: field(message, "sheet").as_string(),
-        header_row: field(message, "header_row").as_f64().map(|n| n as usize),
-    };
+fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, bench: bool, file: JsValue) -> Result<(), String> {
+    let file: Blob = file.dyn_into().map_err(|_| "Ferry's reader got no file.".to_string())?;
     let total = file.size() as usize;
     let mut head = vec![0; total.min(HEAD)];
     read_slice(&file, 0, &mut head)?;
@@ -201,7 +186,7 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
         // The room the rows will take, judged from the first bytes: the page sets it aside
         // at once (growing memory as pieces arrive would pause it each time).
         let room = utf8_stream_for(&name, &head, &options).ok().flatten().map_or(Room::default(), |probe| Room::projected(probe, &head, total));
-        let bench = field(message, "bench").is_truthy().then(|| StreamedRun::new(room.rows));
+        let bench = bench.then(|| StreamedRun::new(room.rows));
         let bytes = Rc::new(Handoff::default());
         BYTES.with(|b| *b.borrow_mut() = bytes.clone());
         let reading = Reading {
@@ -223,19 +208,18 @@ fn read(scope: &DedicatedWorkerGlobalScope, message: &JsValue) -> Result<(), Str
             free.give(ArrayBuffer::new(CHUNK).into());
         }
         CARRIERS.with(|c| *c.borrow_mut() = Carriers { streaming: true, free });
-        let begin = [("total", total), ("room_text", room.text), ("room_cells", room.cells), ("room_rows", room.rows)];
-        post(scope, "rows-begin", &begin.map(|(name, n)| (name, JsValue::from_f64(n as f64))), None);
+        send(scope, &FromWorker::RowsBegin { total, room }, Attached::None);
         let scope = scope.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let outcome = stream_rows(&scope, reading).await;
             CARRIERS.with(|c| *c.borrow_mut() = Carriers::default());
             if let Err(message) = outcome {
-                post(&scope, "error", &[("message", JsValue::from_str(&message))], None);
+                send(&scope, &FromWorker::Error { message }, Attached::None);
             }
         });
         return Ok(());
     }
-    read_sheet(scope, message, name, options, file)
+    read_sheet(scope, bench, name, options, file)
 }
 
 /// Copies the file's bytes at `at` into `out`.
@@ -274,41 +258,42 @@ async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -
             Err(Some(ReadError::InvalidUtf8 { .. })) if reading.options.encoding.is_none() => {
                 // Not UTF-8 after all: the page drops the rows it has, and the file is read
                 // again, whole, as Windows-1252.
-                post(scope, "rows-reset", &[], None);
+                send(scope, &FromWorker::RowsReset, Attached::None);
                 // Bytes still on their way from the page are not needed any more.
                 reading.bytes.close();
                 let retry = ReadOptions { encoding: Some(TextEncoding::Windows1252), ..reading.options.clone() };
-                let request = message("read", &[]);
-                return read_sheet(scope, &request, reading.name, retry, reading.file);
+                return read_sheet(scope, false, reading.name, retry, reading.file);
             }
             Err(e) => return Err(e.map_or(UNREADABLE.to_string(), |e| e.to_string())),
         };
         reading.read_ms += js_sys::Date::now() - started;
-        post(scope, "progress", &[("done", (reading.done as f64).into()), ("total", (reading.total as f64).into())], None);
+        send(scope, &FromWorker::Progress { done: reading.done, total: reading.total }, Attached::None);
         if let Some(run) = reading.bench.as_mut() {
             let started = js_sys::Date::now();
             run.push(&piece);
             reading.bench_ms += js_sys::Date::now() - started;
         }
-        let (carrier, rows) = rows_message(carrier, &piece);
-        let _ = js_sys::Reflect::set(&rows, &"done".into(), &(reading.done as f64).into());
-        let _ = js_sys::Reflect::set(&rows, &"total".into(), &(reading.total as f64).into());
+        let (carrier, [text, cells, rows]) = rows_into(carrier, &piece);
         drop(piece);
         let carrier: JsValue = carrier.into();
-        let _ = scope.post_message_with_transfer(&rows, &Array::of1(&carrier));
+        send(scope, &FromWorker::Rows { text, cells, rows, done: reading.done, total: reading.total }, Attached::Transfer(&carrier));
         if !reading.ended {
             continue;
         }
         let Reading { file, bench, read_ms, bench_ms, .. } = reading;
-        let mut done = vec![("read_ms", JsValue::from_f64(read_ms)), ("wasm_bytes", JsValue::from_f64(wasm_memory_bytes()))];
-        if let Some(run) = bench {
+        let bench = bench.map(|run| {
             let started = js_sys::Date::now();
             let totals = run.finish();
-            done.push(("bench", JsValue::from_str(&serde_json::to_string(&totals).unwrap_or_default())));
-            done.push(("bench_ms", JsValue::from_f64(bench_ms + js_sys::Date::now() - started)));
-        }
-        done.push(("file_kind", JsValue::from_str(&serde_json::to_string(&ferry_core::sheet::FileKind::Text(TextEncoding::Utf8)).unwrap_or_default())));
-        post(scope, "done", &done, None);
+            (serde_json::to_string(&totals).unwrap_or_default(), bench_ms + js_sys::Date::now() - started)
+        });
+        let done = FromWorker::Done {
+            headers: vec![],
+            file_kind: ferry_core::sheet::FileKind::Text(TextEncoding::Utf8),
+            read_ms,
+            wasm_bytes: wasm_memory_bytes(),
+            bench,
+        };
+        send(scope, &done, Attached::None);
         send_fingerprint(scope, &file).await;
         return Ok(());
     }
@@ -317,8 +302,8 @@ async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -
 /// Works out the file's fingerprint and sends it to the page (undefined when the browser
 /// could not read the file again).
 async fn send_fingerprint(scope: &DedicatedWorkerGlobalScope, file: &Blob) {
-    let fingerprint = fingerprint_of(file).await.map_or(JsValue::UNDEFINED, |f| JsValue::from_str(&f));
-    post(scope, "fingerprint", &[("fingerprint", fingerprint)], None);
+    let fingerprint = fingerprint_of(file).await;
+    send(scope, &FromWorker::Fingerprint { fingerprint }, Attached::None);
 }
 
 /// The file's fingerprint (as [`ferry_core::fingerprint::file_fingerprint`]), read through
@@ -347,9 +332,9 @@ async fn next_rows(reading: &mut Reading) -> Result<RowsPiece, Option<ReadError>
     }
     // The next buffer of the file's bytes from the page; it goes back at once, to be
     // filled again while these are read.
-    let bytes = reading.bytes.take().await.ok_or(None)?;
-    let buffer: ArrayBuffer = field(&bytes, "buffer").dyn_into().map_err(|_| None)?;
-    let n = field(&bytes, "len").as_f64().unwrap_or(0.0) as usize;
+    let bytes: Array = reading.bytes.take().await.ok_or(None)?.unchecked_into();
+    let buffer: ArrayBuffer = bytes.get(0).dyn_into().map_err(|_| None)?;
+    let n = bytes.get(1).as_f64().unwrap_or(0.0) as usize;
     if n == 0 || n > buffer.byte_length() as usize || reading.done + n > reading.total {
         return Err(None);
     }
@@ -358,7 +343,7 @@ async fn next_rows(reading: &mut Reading) -> Result<RowsPiece, Option<ReadError>
     Uint8Array::new_with_byte_offset_and_length(&buffer, 0, n as u32).copy_to(&mut piece);
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let buffer: JsValue = buffer.into();
-    post(&scope, "bytes-back", &[("buffer", buffer.clone())], Some(&buffer));
+    send(&scope, &FromWorker::BytesBack, Attached::Transfer(&buffer));
     let fed = reading.stream.feed(&piece);
     reading.piece = piece;
     fed?;
@@ -368,32 +353,27 @@ async fn next_rows(reading: &mut Reading) -> Result<RowsPiece, Option<ReadError>
 
 /// Reads a file whole into a sheet (a workbook, JSON, text in another encoding) and
 /// starts sending it to the page in carrier buffers.
-fn read_sheet(scope: &DedicatedWorkerGlobalScope, message: &JsValue, name: String, options: ReadOptions, file: Blob) -> Result<(), String> {
+fn read_sheet(scope: &DedicatedWorkerGlobalScope, bench: bool, name: String, options: ReadOptions, file: Blob) -> Result<(), String> {
     let total = file.size() as usize;
     let started = js_sys::Date::now();
     let unreadable = std::cell::Cell::new(false);
     let fill = |at: usize, out: &mut [u8]| unreadable.set(unreadable.get() | read_slice(&file, at, out).is_err());
-    let progress = |done: usize| post(scope, "progress", &[("done", (done as f64).into()), ("total", (total as f64).into())], None);
+    let progress = |done: usize| send(scope, &FromWorker::Progress { done, total }, Attached::None);
     let read = read_in_pieces(&name, total, &options, fill, progress);
     if unreadable.get() {
         return Err(UNREADABLE.into());
     }
     let (sheet, kind) = read.map_err(|e| e.to_string())?;
     let read_ms = js_sys::Date::now() - started;
-    let mut done = vec![("read_ms", JsValue::from_f64(read_ms))];
     // The benchmark's pipeline: check for Engage and write every batch body, here.
-    if field(message, "bench").is_truthy() {
+    let bench = bench.then(|| {
         let started = js_sys::Date::now();
         let totals = ferry_core::bench_fixture::run(&sheet);
-        done.push(("bench", JsValue::from_str(&serde_json::to_string(&totals).unwrap_or_default())));
-        done.push(("bench_ms", JsValue::from_f64(js_sys::Date::now() - started)));
-    }
-    done.push(("headers", JsValue::from_str(&serde_json::to_string(&sheet.headers).unwrap_or_default())));
-    done.push(("wasm_bytes", JsValue::from_f64(wasm_memory_bytes())));
-    done.push(("file_kind", JsValue::from_str(&serde_json::to_string(&kind).unwrap_or_default())));
+        (serde_json::to_string(&totals).unwrap_or_default(), js_sys::Date::now() - started)
+    });
+    let done = FromWorker::Done { headers: sheet.headers.clone(), file_kind: kind, read_ms, wasm_bytes: wasm_memory_bytes(), bench };
     let parts = sheet.into_parts();
-    let sizes = [("text", parts.text.len()), ("bounds", parts.bounds.len()), ("numbers", parts.numbers.len())];
-    post(scope, "sizes", &sizes.map(|(n, len)| (n, JsValue::from_f64(len as f64))), None);
+    send(scope, &FromWorker::Sizes { text: parts.text.len(), bounds: parts.bounds.len(), numbers: parts.numbers.len() }, Attached::None);
     OUTGOING.with(|o| *o.borrow_mut() = Some(Outgoing { text: parts.text, bounds: parts.bounds, numbers: parts.numbers, sent: [0; 3], done, file }));
     send_next(scope, ArrayBuffer::new(CHUNK));
     send_next(scope, ArrayBuffer::new(CHUNK));
@@ -408,13 +388,13 @@ fn send_next(scope: &DedicatedWorkerGlobalScope, carrier: ArrayBuffer) {
     match piece {
         Some((part, len)) => {
             let carrier: JsValue = carrier.into();
-            let _ = scope.post_message_with_transfer(&piece_message(part, len, &carrier), &Array::of1(&carrier));
+            send(scope, &FromWorker::Piece { part, len }, Attached::Transfer(&carrier));
             OUTGOING.with(|o| *o.borrow_mut() = Some(out));
         }
         None => {
             let Outgoing { text, bounds, numbers, done, file, .. } = out;
             drop((text, bounds, numbers));
-            post(scope, "done", &done, None);
+            send(scope, &done, Attached::None);
             let scope = scope.clone();
             wasm_bindgen_futures::spawn_local(async move { send_fingerprint(&scope, &file).await });
             // The other carrier, when it comes back, finds nothing left to send.

@@ -5,8 +5,10 @@
 //! sent as a sheet but as its rows, piece by piece while it is read ([`rows_message`]).
 
 use ferry_core::sheet::{BadParts, RowsPiece, SheetAssembler};
-use js_sys::{ArrayBuffer, Object, Reflect, Uint32Array, Uint8Array};
+use js_sys::{ArrayBuffer, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
+
+use crate::worker_messages::Part;
 
 /// What the page is told when the browser cannot read the chosen file (moved, deleted,
 /// locked by another program).
@@ -15,33 +17,23 @@ pub const UNREADABLE: &str = "The browser could not read this file. Check that i
 /// Bytes per piece.
 pub const CHUNK: u32 = 4 << 20;
 
-/// The field `name` of a message (undefined when missing).
+/// The field `name` of a JavaScript object (undefined when missing).
 pub fn field(message: &JsValue, name: &str) -> JsValue {
     Reflect::get(message, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// A message `{kind, ...fields}`.
-pub fn message(kind: &str, fields: &[(&str, JsValue)]) -> Object {
-    let m = Object::new();
-    let _ = Reflect::set(&m, &"kind".into(), &kind.into());
-    for (name, value) in fields {
-        let _ = Reflect::set(&m, &JsValue::from_str(name), value);
-    }
-    m
 }
 
 /// Copies the next piece of a sheet's buffers (`text`, `bounds`, `numbers`, in that
 /// order) into `carrier`; `sent` counts what went before. Returns the part and its length
 /// (bytes of text, elements of the others), or `None` when everything was sent.
-pub fn fill_carrier(carrier: &ArrayBuffer, sent: &mut [usize; 3], (text, bounds, numbers): (&[u8], &[u32], &[u32])) -> Option<(&'static str, usize)> {
+pub fn fill_carrier(carrier: &ArrayBuffer, sent: &mut [usize; 3], (text, bounds, numbers): (&[u8], &[u32], &[u32])) -> Option<(Part, usize)> {
     let room = carrier.byte_length() as usize;
     if sent[0] < text.len() {
         let n = room.min(text.len() - sent[0]);
         Uint8Array::new_with_byte_offset_and_length(carrier, 0, n as u32).copy_from(&text[sent[0]..sent[0] + n]);
         sent[0] += n;
-        return Some(("text", n));
+        return Some((Part::Text, n));
     }
-    for (i, part, values) in [(1, "bounds", bounds), (2, "numbers", numbers)] {
+    for (i, part, values) in [(1, Part::Bounds, bounds), (2, Part::Numbers, numbers)] {
         if sent[i] < values.len() {
             let n = (room / 4).min(values.len() - sent[i]);
             Uint32Array::new_with_byte_offset_and_length(carrier, 0, n as u32).copy_from(&values[sent[i]..sent[i] + n]);
@@ -52,19 +44,14 @@ pub fn fill_carrier(carrier: &ArrayBuffer, sent: &mut [usize; 3], (text, bounds,
     None
 }
 
-/// The `piece {part, len, carrier}` message for what [`fill_carrier`] copied.
-pub fn piece_message(part: &str, len: usize, carrier: &JsValue) -> Object {
-    message("piece", &[("part", part.into()), ("len", (len as f64).into()), ("carrier", carrier.clone())])
-}
-
-/// Adds the piece in a `piece` message to `sheet`.
-pub fn take_piece(sheet: &mut SheetAssembler, piece: &JsValue) {
-    let carrier: ArrayBuffer = field(piece, "carrier").unchecked_into();
-    let len = field(piece, "len").as_f64().unwrap_or(0.0) as u32;
-    match field(piece, "part").as_string().as_deref() {
-        Some("text") => sheet.push_text(len as usize, |t| Uint8Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(t)),
-        Some("bounds") => sheet.push_bounds(len as usize, |b| Uint32Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(b)),
-        _ => sheet.push_numbers(len as usize, |n| Uint32Array::new_with_byte_offset_and_length(&carrier, 0, len).copy_to(n)),
+/// Adds a piece (`len` of `part`, in `carrier`) to `sheet`.
+pub fn take_piece(sheet: &mut SheetAssembler, part: Part, len: usize, carrier: &JsValue) {
+    let carrier: &ArrayBuffer = carrier.unchecked_ref();
+    let len = len as u32;
+    match part {
+        Part::Text => sheet.push_text(len as usize, |t| Uint8Array::new_with_byte_offset_and_length(carrier, 0, len).copy_to(t)),
+        Part::Bounds => sheet.push_bounds(len as usize, |b| Uint32Array::new_with_byte_offset_and_length(carrier, 0, len).copy_to(b)),
+        Part::Numbers => sheet.push_numbers(len as usize, |n| Uint32Array::new_with_byte_offset_and_length(carrier, 0, len).copy_to(n)),
     }
 }
 
@@ -76,8 +63,8 @@ fn rows_bytes(text: usize, cells: usize, rows: usize) -> usize {
 
 /// Copies a piece of rows into `carrier` (a bigger one is made when it does not fit):
 /// its text, then (at the next multiple of 4) its cell ends, row ends and row numbers.
-/// Returns the carrier and the `rows {carrier, text, cells, rows}` message to send it in.
-pub fn rows_message(carrier: ArrayBuffer, piece: &RowsPiece) -> (ArrayBuffer, Object) {
+/// Returns the carrier and the sizes `[text, cells, rows]` the `rows` message gives.
+pub fn rows_into(carrier: ArrayBuffer, piece: &RowsPiece) -> (ArrayBuffer, [usize; 3]) {
     let (text, ends, row_ends, numbers) = piece.parts();
     let needed = rows_bytes(text.len(), ends.len(), numbers.len());
     let carrier = if (carrier.byte_length() as usize) < needed { ArrayBuffer::new(needed.next_multiple_of(1 << 20) as u32) } else { carrier };
@@ -87,32 +74,22 @@ pub fn rows_message(carrier: ArrayBuffer, piece: &RowsPiece) -> (ArrayBuffer, Ob
         Uint32Array::new_with_byte_offset_and_length(&carrier, at as u32, values.len() as u32).copy_from(values);
         at += 4 * values.len();
     }
-    let message = message(
-        "rows",
-        &[
-            ("carrier", carrier.clone().into()),
-            ("text", (text.len() as f64).into()),
-            ("cells", (ends.len() as f64).into()),
-            ("rows", (numbers.len() as f64).into()),
-        ],
-    );
-    (carrier, message)
+    (carrier, [text.len(), ends.len(), numbers.len()])
 }
 
-/// The piece of rows in a `rows` message (see [`rows_message`]), when it fits together.
-pub fn take_rows(message: &JsValue) -> Result<RowsPiece, BadParts> {
-    let carrier: ArrayBuffer = field(message, "carrier").dyn_into().map_err(|_| BadParts)?;
-    let size = |name: &str| field(message, name).as_f64().unwrap_or(0.0) as usize;
-    let (text_len, cells, rows) = (size("text"), size("cells"), size("rows"));
+/// The piece of rows in `carrier` of a `rows` message with these sizes (see
+/// [`rows_into`]), when it fits together.
+pub fn take_rows(carrier: &JsValue, [text_len, cells, rows]: [usize; 3]) -> Result<RowsPiece, BadParts> {
+    let carrier: &ArrayBuffer = carrier.dyn_ref().ok_or(BadParts)?;
     if rows_bytes(text_len, cells, rows) > carrier.byte_length() as usize {
         return Err(BadParts);
     }
     let mut text = vec![0; text_len];
-    Uint8Array::new_with_byte_offset_and_length(&carrier, 0, text_len as u32).copy_to(&mut text);
+    Uint8Array::new_with_byte_offset_and_length(carrier, 0, text_len as u32).copy_to(&mut text);
     let mut at = text_len.next_multiple_of(4);
     let mut numbers_of = |len: usize| {
         let mut values = vec![0; len];
-        Uint32Array::new_with_byte_offset_and_length(&carrier, at as u32, len as u32).copy_to(&mut values);
+        Uint32Array::new_with_byte_offset_and_length(carrier, at as u32, len as u32).copy_to(&mut values);
         at += 4 * len;
         values
     };

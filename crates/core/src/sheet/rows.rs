@@ -109,7 +109,7 @@ impl Cells for RowsPiece {
 }
 
 /// Room for the rows of a whole file: bytes of text, cells and rows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Room {
     /// Bytes of cell text.
     pub text: usize,
