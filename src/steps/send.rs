@@ -207,7 +207,10 @@ pub fn SendStep() -> impl IntoView {
                     when=move || sending.get()
                     fallback=move || view! {
                         <button class="primary" type="button" id="send-button" disabled=move || blocking() || ready() == 0 on:click=start>
-                            {move || format!("Send {} records", thousands(ready()))}
+                            {move || match ready() {
+                                0 if earlier.with(Option::is_some) => "Nothing left to send".to_string(),
+                                n => format!("Send {} records", thousands(n)),
+                            }}
                         </button>
                     }
                 >
@@ -240,13 +243,27 @@ fn ResumeChoice(
     move || {
         earlier.get().and_then(|j| j.offer()).map(|offer| {
             let unknown = offer.unknown;
+            let complete = unknown == 0 && offer.sent >= total();
+            let (legend, told, keep) = if complete {
+                (
+                    "This file was sent before",
+                    format!("All {} rows were sent, with the same columns and destination: nothing is left to send.", thousands(offer.sent)),
+                    "Leave it: send nothing again",
+                )
+            } else {
+                (
+                    "This file was partly sent before",
+                    format!("Resume: {} of {} rows already sent, with the same columns and destination.", thousands(offer.sent), thousands(total())),
+                    "Resume: send only the rows not sent yet",
+                )
+            };
             view! {
                 <fieldset class="notice info" id="resume-offer" disabled=move || disabled.get()>
-                    <legend>"This file was partly sent before"</legend>
-                    <p>{format!("Resume: {} of {} rows already sent, with the same columns and destination.", thousands(offer.sent), thousands(total()))}</p>
+                    <legend>{legend}</legend>
+                    <p>{told}</p>
                     <label class="check">
                         <input type="radio" name="resume" id="resume-yes" prop:checked=move || resume.get() on:change=move |_| resume.set(true)/>
-                        "Resume: send only the rows not sent yet"
+                        {keep}
                     </label>
                     <label class="check">
                         <input type="radio" name="resume" id="resume-no" prop:checked=move || !resume.get() on:change=move |_| resume.set(false)/>

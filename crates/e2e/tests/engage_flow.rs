@@ -154,5 +154,11 @@ async fn bulk_upload_sends_the_records_as_a_json_file() {
     assert_eq!(held["accepted_requests"], 1, "one batch of six");
     let anna = held["submissions"].as_array().unwrap().iter().find(|s| s["participant_id"] == "LV-1001").unwrap();
     assert_eq!(anna["answers"], serde_json::json!({"sleep_hours": "7", "mood": "good"}));
+    // The same file again, after a complete send: nothing is offered as left to send.
+    browser.click_button("Back to review").await.unwrap();
+    browser.click_button("Next: send 6 records").await.unwrap();
+    let offer = browser.wait_for_text("#resume-offer", "All 6 rows were sent").await.unwrap();
+    assert!(offer.contains("nothing is left to send"), "{offer}");
+    browser.wait_for_text("#send-button", "Nothing left to send").await.unwrap();
     close_without_errors(browser).await;
 }
