@@ -9,6 +9,8 @@ use leptos::prelude::*;
 
 use crate::state::AppState;
 
+/// The column key of a problem with a whole row (its row number is marked).
+const WHOLE_ROW: usize = usize::MAX;
 /// Height of one row, in CSS pixels (fixed, so positions are computed, not measured).
 pub const ROW_HEIGHT: usize = 34;
 /// Height of the scrolling area, in CSS pixels.
@@ -43,9 +45,8 @@ pub fn DataGrid() -> impl IntoView {
         state.findings.with(|f| {
             let mut map: HashMap<(usize, usize), (Severity, String)> = HashMap::new();
             for Issue { row, column, severity, message, .. } in f.iter().flat_map(|f| f.issues.iter()) {
-                if let Some(c) = column {
-                    map.entry((*row, *c)).or_insert((*severity, message.clone()));
-                }
+                // A problem with the row as a whole marks its row number.
+                map.entry((*row, column.unwrap_or(WHOLE_ROW))).or_insert((*severity, message.clone()));
             }
             map
         })
@@ -84,12 +85,12 @@ pub fn DataGrid() -> impl IntoView {
                 }/>
                 "Only rows with problems"
             </label>
-            <span class="hint" id="grid-count">{move || format!("{} rows", ferry_core::text::thousands(shown.with(Vec::len)))}</span>
+            <span class="hint" id="grid-count">{move || ferry_core::text::count(shown.with(Vec::len), "row", "rows")}</span>
         </div>
         <div
             class="data-grid"
             id="data-grid"
-            role="grid"
+            role="region"
             aria-label="All rows of the file"
             tabindex="0"
             style=move || format!("height: {}px; overflow: auto", VIEW_HEIGHT.min((shown.with(Vec::len) + 1) * ROW_HEIGHT + 24))
@@ -130,7 +131,14 @@ pub fn DataGrid() -> impl IntoView {
                                         </td>
                                     }
                                 }).collect::<Vec<_>>();
-                                view! { <tr data-row=number style=format!("height: {ROW_HEIGHT}px")><td class="num">{number}</td>{tds}</tr> }
+                                let row_mark = marks.with_untracked(|m| m.get(&(number, WHOLE_ROW)).cloned());
+                                let row_class = match &row_mark {
+                                    Some((Severity::Error, _)) => "num error",
+                                    Some((Severity::Warning, _)) => "num warn",
+                                    None => "num",
+                                };
+                                let row_title = row_mark.map(|(_, m)| m).unwrap_or_default();
+                                view! { <tr data-row=number style=format!("height: {ROW_HEIGHT}px")><td class=row_class title=row_title>{number}</td>{tds}</tr> }
                             }).collect::<Vec<_>>()
                         }}
                     </tbody>

@@ -24,7 +24,7 @@ pub fn SheetPreview(
                     })
                     .collect::<Vec<_>>();
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" role="region" aria-label="The first rows of the file" tabindex="0">
                         <table>
                             <caption class="visually-hidden">"First rows of the file"</caption>
                             <thead><tr><th scope="col">"Row"</th>{head}</tr></thead>

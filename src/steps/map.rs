@@ -107,7 +107,7 @@ pub fn FieldMapping() -> impl IntoView {
         <fieldset>
             <legend>{format!("{} fields", vendor.name)}</legend>
             <p class="hint">"Ferry suggested these from your column names; change any of them."</p>
-            <div class="table-wrap">
+            <div class="table-wrap" role="region" aria-label="Fields and the columns that fill them" tabindex="0">
                 <table>
                     <thead><tr><th scope="col">"Field"</th><th scope="col">"Filled from"</th><th scope="col">"First row"</th></tr></thead>
                     <tbody>{rows}</tbody>
@@ -195,7 +195,7 @@ pub fn DynamicMapping() -> impl IntoView {
         <fieldset>
             <legend>{vendor.dynamic_label}</legend>
             <p class="hint">{format!("Tick the columns to send as {} and give each its {}. Unticked columns never leave this page.", vendor.dynamic_label.to_lowercase(), vendor.dynamic_name.to_lowercase())}</p>
-            <div class="table-wrap">
+            <div class="table-wrap" role="region" aria-label="Columns to send as user-named fields" tabindex="0">
                 <table>
                     <thead><tr><th scope="col">"Column"</th><th scope="col">"Send"</th><th scope="col">{vendor.dynamic_name}</th></tr></thead>
                     <tbody>

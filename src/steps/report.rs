@@ -39,7 +39,7 @@ pub fn ReportStep() -> impl IntoView {
                 <div><strong>{move || report().count(OutcomeKind::Skipped)}</strong>"skipped (problems in the file)"</div>
                 <div><strong>{move || report().count(OutcomeKind::NotSent)}</strong>"not sent"</div>
             </div>
-            <div class="table-wrap">
+            <div class="table-wrap" role="region" aria-label="One line per row" tabindex="0">
                 <table id="report">
                     <thead><tr><th scope="col">"Row"</th><th scope="col">"Participant"</th><th scope="col">"Outcome"</th><th scope="col">"Platform ID or reason"</th></tr></thead>
                     <tbody>{move || report().rows.into_iter().take(SHOWN).map(report_line).collect::<Vec<_>>()}</tbody>
@@ -51,15 +51,17 @@ pub fn ReportStep() -> impl IntoView {
             {move || (page_of(state.target.get()).report_tools)()}
             <EgressReceipt/>
             <div class="actions">
-                <button type="button" on:click=move |_| state.step.set(Step::Review)>"Back to review"</button>
-                <button type="button" on:click=move |_| state.step.set(Step::Upload)>"Start with another file"</button>
                 <span class="spacer"></span>
                 <Show when=move || failed() != 0>
                     <button type="button" id="download-errors" on:click=download_errors>
-                        {move || format!("Download the {} rows not sent (original columns)", failed())}
+                        {move || format!("Download the {} not sent (original columns)", ferry_core::text::count(failed(), "row", "rows"))}
                     </button>
                 </Show>
                 <button class="primary" type="button" id="download-report" on:click=download>"Download the report (CSV)"</button>
+            </div>
+            <div class="actions">
+                <button type="button" on:click=move |_| state.step.set(Step::Review)>"Back to review"</button>
+                <button type="button" on:click=move |_| state.step.set(Step::Upload)>"Start with another file"</button>
             </div>
         </section>
     }
@@ -115,7 +117,7 @@ fn EgressReceipt() -> impl IntoView {
             view! {
                 <section class="receipt" id="egress-receipt" aria-labelledby="receipt-title">
                     <h3 id="receipt-title">"Where your data went"</h3>
-                    <p>{format!("Send ended {} — {} rows accepted.", r.when, r.rows_sent)}</p>
+                    <p>{format!("Send ended {} — {} accepted.", r.when, ferry_core::text::count(r.rows_sent, "row", "rows"))}</p>
                     <ul>{hosts}</ul>
                     <details>
                         <summary>"Fields sent"</summary>

@@ -67,7 +67,7 @@ pub fn ReviewStep() -> impl IntoView {
                 }
                 let more = all.len().saturating_sub(LISTED);
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" role="region" aria-label="Problems by row and column" tabindex="0">
                         <table id="issues">
                             <thead><tr><th scope="col">"Row"</th><th scope="col">"Column"</th><th scope="col">"Problem"</th><th scope="col">"Fix the cell"</th></tr></thead>
                             <tbody>{all.into_iter().take(LISTED).map(|i| view! { <IssueRow issue=i/> }).collect::<Vec<_>>()}</tbody>
@@ -87,7 +87,7 @@ pub fn ReviewStep() -> impl IntoView {
                 <button type="button" on:click=move |_| state.step.set(Step::Map)>"Back"</button>
                 <span class="spacer"></span>
                 <button class="primary" type="button" disabled=move || counts().0 == 0 on:click=move |_| state.step.set(Step::Send)>
-                    {move || format!("Next: send {} records", ferry_core::text::thousands(counts().0))}
+                    {move || format!("Next: send {}", ferry_core::text::count(counts().0, "record", "records"))}
                 </button>
             </div>
         </section>

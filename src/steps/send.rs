@@ -8,6 +8,7 @@ use ferry_core::report::{Outcome, OutcomeKind};
 use ferry_core::send::{Engine, Protocol};
 use ferry_core::text::thousands;
 use leptos::prelude::*;
+use wasm_bindgen::JsValue;
 
 use crate::components::progress_bar::ProgressBar;
 use crate::journal_store;
@@ -59,7 +60,7 @@ async fn run<P: Protocol + 'static>(
     let sent = report.count(OutcomeKind::Sent);
     let contract = state.contract();
     let mut receipt = state.mapping.with_untracked(|m| contract.receipt(&headers, m, &settings, sent));
-    receipt.when = String::from(js_sys::Date::new_0().to_iso_string());
+    receipt.when = readable_now();
     state.receipt.set(Some(receipt));
     state.report.set(Some(report));
     match engine.failure() {
@@ -68,6 +69,23 @@ async fn run<P: Protocol + 'static>(
     }
     if let Some(collect_url) = state.relay.get_untracked() {
         await_callbacks(state, collect_url, engine.progress().0).await;
+    }
+}
+
+/// Now, as people read a date and time in this browser's language ("1 December 2026 at
+/// 10:06"); ISO if the browser cannot say it so.
+fn readable_now() -> String {
+    let now = js_sys::Date::new_0();
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"long".into());
+    let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
+    let language = js_sys::Reflect::get(&navigator, &"language".into()).ok().and_then(|l| l.as_string()).unwrap_or_else(|| "en-GB".into());
+    let text = String::from(now.to_locale_string(&language, &options));
+    if text.is_empty() {
+        String::from(now.to_iso_string())
+    } else {
+        text
     }
 }
 
@@ -209,7 +227,7 @@ pub fn SendStep() -> impl IntoView {
                         <button class="primary" type="button" id="send-button" disabled=move || blocking() || ready() == 0 on:click=start>
                             {move || match ready() {
                                 0 if earlier.with(Option::is_some) => "Nothing left to send".to_string(),
-                                n => format!("Send {} records", thousands(n)),
+                                n => format!("Send {}", ferry_core::text::count(n, "record", "records")),
                             }}
                         </button>
                     }

@@ -196,7 +196,7 @@ pub fn UploadStep() -> impl IntoView {
                     {move || {
                         let rows = state.sheet.with(|s| s.as_ref().map_or(0, |s| s.len()));
                         let name = state.file_name.get().map(|n| ferry_core::text::excerpt(&n, 80)).unwrap_or_default();
-                        format!("{name}: {} rows", ferry_core::text::thousands(rows))
+                        format!("{name}: {}", ferry_core::text::count(rows, "row", "rows"))
                     }}
                 </h3>
                 <ReadChoices error=error reading=reading/>

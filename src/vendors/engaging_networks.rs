@@ -120,7 +120,7 @@ fn FormatMapping() -> impl IntoView {
         <fieldset>
             <legend>"Filled from"</legend>
             <p class="hint">"Each format column is filled from one of your file's columns; columns left empty are written blank."</p>
-            <div class="table-wrap">
+            <div class="table-wrap" role="region" aria-label="The format columns and their sources" tabindex="0">
                 <table>
                     <thead><tr><th scope="col">"Format column"</th><th scope="col">"Filled from"</th><th scope="col">"First row"</th></tr></thead>
                     <tbody>{rows}</tbody>
@@ -213,7 +213,10 @@ fn EnReviewTools() -> impl IntoView {
             </Show>
             <span class="spacer"></span>
             <button type="button" id="download-en-files" on:click=download_all>
-                {move || format!("Download the {} CSV files for a manual upload", files().map_or(0, |f| f.len()))}
+                {move || match files().map_or(0, |f| f.len()) {
+                    1 => "Download the CSV file for a manual upload".to_string(),
+                    n => format!("Download the {n} CSV files for a manual upload"),
+                }}
             </button>
         </div>
     }

@@ -29,6 +29,12 @@ pub fn column_letter(index: usize) -> String {
     String::from_utf8(out).expect("ASCII letters")
 }
 
+/// `n` with its noun, singular for one: `count(1, "record", "records")` is `1 record`,
+/// `count(1000, ..)` is `1,000 records`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 /// `8412` → `8,412`: counts as people read them.
 pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
@@ -164,6 +170,16 @@ impl std::hash::Hasher for FxHasher {
 
 /// Builds [`FxHasher`]s.
 pub type BuildFxHasher = std::hash::BuildHasherDefault<FxHasher>;
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn one_is_singular_and_the_rest_plural() {
+        assert_eq!(super::count(1, "record", "records"), "1 record");
+        assert_eq!(super::count(0, "record", "records"), "0 records");
+        assert_eq!(super::count(1_000_000, "row", "rows"), "1,000,000 rows");
+    }
+}
 
 #[cfg(test)]
 mod tests {

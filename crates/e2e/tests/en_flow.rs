@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::{close_without_errors, screenshot, stack};
-use ferry_core::text::thousands;
+use ferry_core::text::{count, thousands};
 use ferry_e2e::browser::Browser;
 use ferry_e2e::{Stack, TempDir};
 use serde_json::Value;
@@ -23,7 +23,7 @@ async fn to_map_step(browser: &Browser, stack: &Stack, file: &Path, rows: usize)
     browser.wait_for_text(".notice.info", "Sandbox mode").await.unwrap();
     browser.choose_file(file).await.unwrap();
     // A 22 MB file takes a while in a debug build of the page: allow for a slow machine.
-    browser.wait_for_text_within("h3", &format!(": {} rows", thousands(rows)), Duration::from_secs(180)).await.unwrap();
+    browser.wait_for_text_within("h3", &format!(": {}", count(rows, "row", "rows")), Duration::from_secs(180)).await.unwrap();
     browser.click_button("Next: choose columns").await.unwrap();
     browser.wait_for("#target-engaging-networks").await.unwrap().click().await.unwrap();
     browser.wait_for("#en-columns").await.unwrap();
@@ -35,9 +35,9 @@ async fn choose(browser: &Browser, select: &str, label: &str) {
 
 async fn send(browser: &Browser, rows: usize) -> String {
     browser.click_button("Next: review the rows").await.unwrap();
-    browser.click_button(&format!("Next: send {} records", thousands(rows))).await.unwrap();
+    browser.click_button(&format!("Next: send {}", count(rows, "record", "records"))).await.unwrap();
     browser.fill("en-token", "sandbox-en-token").await.unwrap();
-    browser.click_button(&format!("Send {} records", thousands(rows))).await.unwrap();
+    browser.click_button(&format!("Send {}", count(rows, "record", "records"))).await.unwrap();
     browser.wait_for_text_within("#report-summary", "sent", Duration::from_secs(180)).await.unwrap()
 }
 

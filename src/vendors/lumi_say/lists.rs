@@ -106,7 +106,7 @@ pub fn LumiSayLists() -> impl IntoView {
             <div class="actions">
                 <span class="spacer"></span>
                 <button type="button" id="list-submit" disabled=move || busy.get() || group.with(|g| g.trim().is_empty()) || usernames().is_empty() on:click=submit>
-                    {move || format!("{} {} respondents", verb(), usernames().len())}
+                    {move || format!("{} {}", verb(), ferry_core::text::count(usernames().len(), "respondent", "respondents"))}
                 </button>
             </div>
             {move || result.get().map(|r| {

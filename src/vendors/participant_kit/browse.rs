@@ -165,7 +165,7 @@ pub fn Browse() -> impl IntoView {
                 let body = rows.into_iter().take(SHOWN).map(|r| view! { <tr>{r.into_iter().map(|c| view! { <td>{c}</td> }).collect::<Vec<_>>()}</tr> }).collect::<Vec<_>>();
                 view! {
                     <h3 id="browse-count">{format!("{} {}", ferry_core::text::thousands(count), name.replace('_', " "))}</h3>
-                    <div class="table-wrap"><table id="browse-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>
+                    <div class="table-wrap" role="region" aria-label="The list read from Participant Kit" tabindex="0"><table id="browse-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>
                     {(count > SHOWN).then(|| view! { <p class="hint">{format!("The first {SHOWN} are shown; the download has all {count}.")}</p> })}
                     <div class="actions"><span class="spacer"></span><button type="button" id="browse-download" on:click=download>"Download as CSV"</button></div>
                 }
