@@ -12,6 +12,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, MessageEvent, Worker};
 
+use ferry_core::vendors::read_check::CheckedAtRead;
+use ferry_core::vendors::Target;
+use serde_json::Value;
+
 use crate::blob_reader::{BufferFiller, READ_PIECE};
 use crate::handoff::Handoff;
 use crate::spare_worker;
@@ -36,6 +40,9 @@ pub struct Imported {
     /// The longest the page spent on one message from the worker, in milliseconds, and
     /// what that message was (for the benchmark).
     pub longest_message: (f64, String),
+    /// The review's findings, worked out by the worker while it read (see
+    /// `vendors::read_check`), when it could.
+    pub checked: Option<CheckedAtRead>,
 }
 
 /// The file's SHA-256 (for the resume journal).
@@ -70,7 +77,16 @@ impl ImportJob {
     /// called as bytes are read. The worker reads the file a piece at a time, so a file on
     /// disk is never held whole in the page. `bench` also runs the benchmark's pipeline
     /// in the worker.
-    pub fn start(file: Blob, name: &str, options: &ReadOptions, bench: bool, on_progress: impl Fn(f64, f64) + 'static) -> ImportJob {
+    /// `check` asks the worker to check the rows for review as it reads them, for a target
+    /// with its settings.
+    pub fn start(
+        file: Blob,
+        name: &str,
+        options: &ReadOptions,
+        bench: bool,
+        check: Option<(Target, Value)>,
+        on_progress: impl Fn(f64, f64) + 'static,
+    ) -> ImportJob {
         let state = Rc::new(RefCell::new(Assembly::default()));
         let settle_into = state.clone();
         let done = Promise::new(&mut |resolve, _| settle_into.borrow_mut().settle = Some(resolve));
@@ -81,6 +97,7 @@ impl ImportJob {
             sheet: options.sheet.clone(),
             header_row: options.header_row,
             bench,
+            check,
         };
         let file_value: JsValue = file.clone().into();
         let started_worker = spare_worker::take();
@@ -145,7 +162,7 @@ impl ImportJob {
                     take_piece(&mut s.sheet, part, len, &attached);
                     let _ = post(&this_worker, &ToWorker::Next, Attached::Transfer(&attached));
                 }
-                FromWorker::Done { headers, file_kind, read_ms, wasm_bytes, bench } => {
+                FromWorker::Done { headers, file_kind, read_ms, wasm_bytes, bench, checked } => {
                     stop_feeding(&mut s);
                     let started = js_sys::Date::now();
                     let assembled = match s.rows.take() {
@@ -164,6 +181,7 @@ impl ImportJob {
                         bench,
                         worker_wasm_bytes: wasm_bytes,
                         longest_message: s.longest_message.clone(),
+                        checked,
                     });
                     drop(s);
                     settle(&state, result);
@@ -338,7 +356,15 @@ fn read_here(state: &Rc<RefCell<Assembly>>, file: Blob, name: &str, options: &Re
         let fill = |at: usize, out: &mut [u8]| bytes.subarray(at as u32, (at + out.len()) as u32).copy_to(out);
         let size = bytes.length() as usize;
         let result = read_in_pieces(&name, size, &options, fill, |_| {})
-            .map(|(sheet, kind)| Imported { sheet, kind, read_ms: 0.0, bench: None, worker_wasm_bytes: 0.0, longest_message: (0.0, String::new()) })
+            .map(|(sheet, kind)| Imported {
+                sheet,
+                kind,
+                read_ms: 0.0,
+                bench: None,
+                worker_wasm_bytes: 0.0,
+                longest_message: (0.0, String::new()),
+                checked: None,
+            })
             .map_err(|e| e.to_string());
         let ok = result.is_ok();
         settle(&state, result);

@@ -11,6 +11,7 @@ use std::rc::Rc;
 use ferry_core::mapping::{FieldSpec, Mapping};
 use ferry_core::report::{Receipt, Report};
 use ferry_core::sheet::Sheet;
+use ferry_core::vendors::read_check::CheckedAtRead;
 use ferry_core::vendors::recheck::RowRecheck;
 use ferry_core::vendors::{CallbackResult, Contract, Findings, Login, Prepared, Problem, Target};
 use leptos::prelude::*;
@@ -151,15 +152,19 @@ impl AppState {
             let large = rows.get().is_some_and(|n| n >= LARGE_SHEET);
             sheet.track();
             let request = large.then(|| CheckRequest { target: target.get(), mapping: mapping.get(), settings: settings.with(Value::to_string) });
-            // An edit already rechecked by rows (same mapping and settings): nothing to do.
+            if let Some(previous) = job.get_value() {
+                previous.cancel();
+            }
+            // Findings already up to date for this sheet, mapping and settings (an edit
+            // rechecked by rows, or the rows checked as the file was read): nothing to do.
             if let Some((m, st)) = rechecked.try_update_value(|r| r.take()).flatten() {
                 if request.as_ref().is_some_and(|r| r.mapping == m) && settings.with_untracked(|now| *now == st) && from_worker.with_untracked(Option::is_some)
                 {
+                    job.set_value(None);
+                    checking.set(false);
+                    check_failed.set(None);
                     return;
                 }
-            }
-            if let Some(previous) = job.get_value() {
-                previous.cancel();
             }
             let Some(request) = request else {
                 job.set_value(None);
@@ -212,6 +217,22 @@ impl AppState {
             worker_findings: from_worker,
             full_checks,
             rechecked,
+        }
+    }
+
+    /// Takes the findings the import worker worked out while reading, when they hold for
+    /// the sheet as loaded (same headers, target, mapping and settings) and the sheet is
+    /// large (a small one is checked here anyway): review then starts no check of its own.
+    pub fn take_findings(&self, checked: CheckedAtRead) {
+        let fits = self.sheet.with_untracked(|s| {
+            s.as_ref().is_some_and(|s| {
+                s.len() >= LARGE_SHEET
+                    && self.mapping.with_untracked(|m| self.settings.with_untracked(|st| checked.fits(self.target.get_untracked(), &s.headers, m, st)))
+            })
+        });
+        if fits {
+            self.rechecked.set_value(Some((checked.mapping, checked.settings)));
+            self.worker_findings.set(Some(checked.findings));
         }
     }
 

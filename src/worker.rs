@@ -33,6 +33,7 @@ use std::rc::Rc;
 
 use ferry_core::bench_fixture::StreamedRun;
 use ferry_core::sheet::{read_in_pieces, utf8_stream_for, CsvStream, ReadError, ReadOptions, Room, RowsPiece, SheetAssembler, TextEncoding, HEAD};
+use ferry_core::vendors::read_check::ReadCheck;
 use ferry_core::vendors::{find, Target};
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -83,6 +84,8 @@ struct Reading {
     piece: Vec<u8>,
     /// The benchmark's check and payload, run on each piece as it passes.
     bench: Option<StreamedRun>,
+    /// The review's check, run on each piece as it passes.
+    check: Option<ReadCheck>,
     read_ms: f64,
     bench_ms: f64,
 }
@@ -110,10 +113,12 @@ pub fn start() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let data = event.data();
         let outcome = match open::<ToWorker>(&data) {
-            Some((ToWorker::Read { name, encoding, sheet, header_row, bench }, file)) => {
+            Some((ToWorker::Read { name, encoding, sheet, header_row, bench, check }, file)) => {
+                // A header row chosen by hand is not looked for: such a sheet is checked after.
+                let check = check.filter(|_| header_row.is_none()).map(|(target, settings)| ReadCheck::new(target, settings));
                 let options =
                     ReadOptions { encoding: encoding.and_then(|label| TextEncoding::ALL.into_iter().find(|e| e.label() == label)), sheet, header_row };
-                read(&replies, name, options, bench, file)
+                read(&replies, name, options, bench, check, file)
             }
             Some((ToWorker::Next, carrier)) => {
                 let carrier: ArrayBuffer = carrier.unchecked_into();
@@ -177,7 +182,7 @@ fn finish_check(scope: &DedicatedWorkerGlobalScope) -> Result<(), String> {
     Ok(())
 }
 
-fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, bench: bool, file: JsValue) -> Result<(), String> {
+fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, bench: bool, check: Option<ReadCheck>, file: JsValue) -> Result<(), String> {
     let file: Blob = file.dyn_into().map_err(|_| "Ferry's reader got no file.".to_string())?;
     let total = file.size() as usize;
     let mut head = vec![0; total.min(HEAD)];
@@ -200,6 +205,7 @@ fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, 
             bytes,
             piece: Vec::with_capacity(READ_PIECE),
             bench,
+            check,
             read_ms: 0.0,
             bench_ms: 0.0,
         };
@@ -273,6 +279,9 @@ async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -
             run.push(&piece);
             reading.bench_ms += js_sys::Date::now() - started;
         }
+        if let Some(check) = reading.check.as_mut() {
+            check.push(&piece);
+        }
         let (carrier, [text, cells, rows]) = rows_into(carrier, &piece);
         drop(piece);
         let carrier: JsValue = carrier.into();
@@ -280,7 +289,8 @@ async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -
         if !reading.ended {
             continue;
         }
-        let Reading { file, bench, read_ms, bench_ms, .. } = reading;
+        let Reading { file, bench, check, read_ms, bench_ms, .. } = reading;
+        let checked = check.and_then(ReadCheck::finish);
         let bench = bench.map(|run| {
             let started = js_sys::Date::now();
             let totals = run.finish();
@@ -292,6 +302,7 @@ async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -
             read_ms,
             wasm_bytes: wasm_memory_bytes(),
             bench,
+            checked,
         };
         send(scope, &done, Attached::None);
         send_fingerprint(scope, &file).await;
@@ -371,7 +382,7 @@ fn read_sheet(scope: &DedicatedWorkerGlobalScope, bench: bool, name: String, opt
         let totals = ferry_core::bench_fixture::run(&sheet);
         (serde_json::to_string(&totals).unwrap_or_default(), js_sys::Date::now() - started)
     });
-    let done = FromWorker::Done { headers: sheet.headers.clone(), file_kind: kind, read_ms, wasm_bytes: wasm_memory_bytes(), bench };
+    let done = FromWorker::Done { headers: sheet.headers.clone(), file_kind: kind, read_ms, wasm_bytes: wasm_memory_bytes(), bench, checked: None };
     let parts = sheet.into_parts();
     send(scope, &FromWorker::Sizes { text: parts.text.len(), bounds: parts.bounds.len(), numbers: parts.numbers.len() }, Attached::None);
     OUTGOING.with(|o| *o.borrow_mut() = Some(Outgoing { text: parts.text, bounds: parts.bounds, numbers: parts.numbers, sent: [0; 3], done, file }));

@@ -6,6 +6,7 @@
 //! Blob>}`; [`post`] writes it and [`open`] reads it back.
 
 use ferry_core::sheet::{FileKind, Room};
+use ferry_core::vendors::read_check::CheckedAtRead;
 use ferry_core::vendors::{Findings, Target};
 use ferry_core::Mapping;
 use js_sys::{Array, Object, Reflect};
@@ -42,6 +43,9 @@ pub enum ToWorker {
         header_row: Option<usize>,
         /// Also run the benchmark's pipeline.
         bench: bool,
+        /// Check the rows as they are read, for this target with these settings (what
+        /// the page holds when the file is chosen).
+        check: Option<(Target, serde_json::Value)>,
     },
     /// The carrier attached is free again: the page took the piece in it.
     Next,
@@ -148,6 +152,9 @@ pub enum FromWorker {
         wasm_bytes: f64,
         /// The benchmark's totals (JSON) and the milliseconds its pipeline took, when asked.
         bench: Option<(String, f64)>,
+        /// The review's findings, worked out while the rows were read, when asked and the
+        /// target checks rows in pieces.
+        checked: Option<CheckedAtRead>,
     },
     /// The file's SHA-256, after the sheet; `None` when the browser could not read it again.
     Fingerprint {

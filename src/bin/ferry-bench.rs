@@ -13,7 +13,7 @@ fn main() {
     ferry::spare_worker::warm();
     let import = Closure::<dyn Fn(web_sys::Blob, String) -> js_sys::Promise>::new(|file: web_sys::Blob, name: String| {
         wasm_bindgen_futures::future_to_promise(async move {
-            let job = ImportJob::start(file, &name, &ReadOptions::default(), true, |_, _| {});
+            let job = ImportJob::start(file, &name, &ReadOptions::default(), true, None, |_, _| {});
             let imported = job.finish().await.map_err(|e| JsValue::from_str(&e))?;
             let sheet_ready_ms = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
             // The page then gets the fingerprint; wait for it so the next run starts clean.

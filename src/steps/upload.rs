@@ -44,7 +44,10 @@ fn read_into(state: AppState, error: RwSignal<Option<String>>, reading: Reading,
     let shown = ferry_core::text::excerpt(&name, 80);
     let progress = reading.progress;
     progress.set(Some((0.0, file.size())));
-    let job = Rc::new(ImportJob::start(file.clone(), &name, options, false, move |done, total| progress.set(Some((done, total)))));
+    // The worker checks the rows for the chosen target as it reads them, so review has
+    // its findings at once when the mapping stays as suggested.
+    let check = Some((state.target.get_untracked(), state.settings.get_untracked()));
+    let job = Rc::new(ImportJob::start(file.clone(), &name, options, false, check, move |done, total| progress.set(Some((done, total)))));
     reading.job.set_value(Some(job.clone()));
     leptos::task::spawn_local(async move {
         let result = job.finish().await;
@@ -59,6 +62,9 @@ fn read_into(state: AppState, error: RwSignal<Option<String>>, reading: Reading,
             Ok(imported) => {
                 error.set(None);
                 state.load(name, String::new(), imported.sheet);
+                if let Some(checked) = imported.checked {
+                    state.take_findings(checked);
+                }
                 // The file is kept for reading again with other choices; the fingerprint
                 // (resume journal) follows the sheet.
                 state.file.set(Some(file));

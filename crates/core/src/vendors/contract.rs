@@ -18,7 +18,7 @@ use crate::http::{HttpRequest, HttpResponse};
 use crate::mapping::{self, FieldSpec, Mapping};
 use crate::report::{Outcome, Receipt};
 use crate::send::{Engine, Policy, Prerequisite, Protocol, Verdict};
-use crate::sheet::Sheet;
+use crate::sheet::{Cells, Sheet};
 
 /// Something wrong with settings, a login or a mapping, for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -125,6 +125,15 @@ pub struct CallbackResult {
     pub summary: String,
 }
 
+/// A vendor's check fed rows piece after piece (the rows below the header, in order), with
+/// what ties rows together (repeated IDs) kept inside it.
+pub trait RowChecker {
+    /// Checks the next rows.
+    fn check(&mut self, rows: &dyn Cells);
+    /// The findings of every row checked.
+    fn finish(self: Box<Self>) -> Findings;
+}
+
 /// A vendor module, with its own types. See [`Contract`] for what each answer is for.
 pub trait Adapter: Sync + Send + 'static {
     /// Where and how to send; holds nothing secret. Missing fields read as defaults.
@@ -165,6 +174,12 @@ pub trait Adapter: Sync + Send + 'static {
     /// them with the edited row need checking again. `None` when some rule ties rows
     /// another way (then everything is checked again). The default: `None`.
     fn cross_row_columns(&self, _mapping: &Mapping, _settings: &Self::Settings) -> Option<Vec<usize>> {
+        None
+    }
+    /// A check fed rows in pieces, for columns named `headers`; `None` when the vendor
+    /// checks whole sheets only. Its findings must equal [`Adapter::findings`] of the
+    /// same rows. The default: `None`.
+    fn row_checker(&self, _mapping: &Mapping, _headers: &[String], _settings: &Self::Settings) -> Option<Box<dyn RowChecker>> {
         None
     }
     /// What the vendor would receive for the first records, as the page shows it.
@@ -242,6 +257,9 @@ pub trait Contract: Sync + Send {
     /// The source columns whose values tie rows together in the check; `None` when an
     /// edit needs everything checked again (see [`super::recheck::RowRecheck`]).
     fn cross_row_columns(&self, mapping: &Mapping, settings: &Value) -> Option<Vec<usize>>;
+    /// A check fed rows in pieces (see [`super::read_check::ReadCheck`]); `None` when the
+    /// vendor checks whole sheets only.
+    fn row_checker(&self, mapping: &Mapping, headers: &[String], settings: &Value) -> Option<Box<dyn RowChecker>>;
     /// What the vendor would receive for the first records.
     fn preview(&self, settings: &Value, prepared: &Prepared) -> String;
     /// The send of `prepared` (rows in `already_sent` reported, not sent), with the
@@ -311,6 +329,9 @@ impl<A: Adapter> Contract for Typed<A> {
     }
     fn cross_row_columns(&self, mapping: &Mapping, settings: &Value) -> Option<Vec<usize>> {
         self.0.cross_row_columns(mapping, &self.typed(settings))
+    }
+    fn row_checker(&self, mapping: &Mapping, headers: &[String], settings: &Value) -> Option<Box<dyn RowChecker>> {
+        self.0.row_checker(mapping, headers, &self.typed(settings))
     }
     fn preview(&self, settings: &Value, prepared: &Prepared) -> String {
         self.0.preview(&self.typed(settings), prepared)

@@ -1018,6 +1018,9 @@ impl super::Adapter for Engage {
         let checked = check(sheet, mapping);
         super::Findings { ready: checked.valid.len(), held: checked.skipped.len(), issues: checked.issues }
     }
+    fn row_checker(&self, mapping: &Mapping, headers: &[String], _settings: &Settings) -> Option<Box<dyn super::RowChecker>> {
+        Some(Box::new(Checker::new(mapping, headers)))
+    }
     fn cross_row_columns(&self, mapping: &Mapping, _settings: &Settings) -> Option<Vec<usize>> {
         super::contract::key_columns(mapping, &["submission.partner_item_id"])
     }
@@ -1047,5 +1050,15 @@ impl super::Adapter for Engage {
     }
     fn name_fields(&self) -> Option<(&'static str, &'static str)> {
         Some(("participant.given_name", "participant.family_name"))
+    }
+}
+
+impl super::RowChecker for Checker {
+    fn check(&mut self, rows: &dyn Cells) {
+        Checker::check(self, rows);
+    }
+    fn finish(self: Box<Self>) -> super::Findings {
+        let checked = Checker::finish(*self);
+        super::Findings { ready: checked.valid.len(), held: checked.skipped.len(), issues: checked.issues }
     }
 }

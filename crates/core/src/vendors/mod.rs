@@ -8,6 +8,7 @@ pub mod engage;
 pub mod engaging_networks;
 pub mod lumi_say;
 pub mod participant_kit;
+pub mod read_check;
 pub mod recheck;
 
 use serde::Serialize;
@@ -19,7 +20,7 @@ use std::collections::BTreeMap;
 
 use crate::report::Outcome;
 use crate::send::{Engine, Policy, Protocol};
-pub use contract::{Adapter, CallbackResult, Contract, Login, LoginField, Problem, Typed};
+pub use contract::{Adapter, CallbackResult, Contract, Login, LoginField, Problem, RowChecker, Typed};
 
 /// One source row turned into a vendor record.
 #[derive(Debug, Clone, PartialEq, Serialize)]

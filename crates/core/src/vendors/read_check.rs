@@ -1,0 +1,167 @@
+//! Checking rows while the file is read: the import worker hands each piece of rows to a
+//! [`ReadCheck`], which finds the header in the first rows (as the sheet will), maps the
+//! columns as the page will suggest, and feeds every data row to the target's row checker.
+//! When the file is read, the review's findings are ready: the page shows them at once
+//! instead of sending the whole sheet back to a worker to be checked again.
+//!
+//! The page takes the findings only when its sheet has the same headers and its mapping
+//! and settings are the ones checked ([`CheckedAtRead::fits`]); otherwise it checks as
+//! before. Only vendors with a row checker ([`super::Contract::row_checker`]) take part.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Findings, RowChecker, Target};
+use crate::mapping::Mapping;
+use crate::sheet::{Below, RowsAssembler, RowsPiece};
+
+/// Rows the header is looked for in before checking starts (as
+/// [`crate::sheet::RowsAssembler::header`] looks for it).
+pub const HEADER_ROWS: usize = 31;
+
+/// What the worker checked while reading, for the page to take or leave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckedAtRead {
+    /// The target checked for.
+    pub target: Target,
+    /// The settings checked with (JSON).
+    pub settings: Value,
+    /// The headers found.
+    pub headers: Vec<String>,
+    /// The mapping suggested for them, and checked.
+    pub mapping: Mapping,
+    /// Every issue and count.
+    pub findings: Findings,
+}
+
+impl CheckedAtRead {
+    /// Whether these findings hold for a sheet with `headers`, checked for `target` with
+    /// `mapping` and `settings`.
+    pub fn fits(&self, target: Target, headers: &[String], mapping: &Mapping, settings: &Value) -> bool {
+        self.target == target && self.headers == headers && self.mapping == *mapping && self.settings == *settings
+    }
+}
+
+/// The check of a file's rows as they are read.
+pub struct ReadCheck {
+    target: Target,
+    settings: Value,
+    /// The first rows, until the header can be found.
+    head: Option<RowsAssembler>,
+    started: Option<(Box<dyn RowChecker>, Vec<String>, Mapping)>,
+    /// A piece did not fit, or the target has no row checker: nothing to offer.
+    given_up: bool,
+}
+
+impl ReadCheck {
+    /// A check for `target` with `settings` (as the page holds them).
+    pub fn new(target: Target, settings: Value) -> ReadCheck {
+        ReadCheck { target, settings, head: Some(RowsAssembler::default()), started: None, given_up: false }
+    }
+
+    /// Takes the next rows of the file.
+    pub fn push(&mut self, piece: &RowsPiece) {
+        if self.given_up {
+            return;
+        }
+        match self.head.as_mut() {
+            Some(head) => {
+                if head.push(piece).is_err() {
+                    self.given_up = true;
+                    return;
+                }
+                if head.len() >= HEADER_ROWS {
+                    self.start();
+                }
+            }
+            None => {
+                if let Some((checker, _, _)) = self.started.as_mut() {
+                    checker.check(piece);
+                }
+            }
+        }
+    }
+
+    fn start(&mut self) {
+        let Some(head) = self.head.take() else { return };
+        let Some((index, headers)) = head.header(None) else {
+            self.given_up = true;
+            return;
+        };
+        let contract = self.target.contract();
+        let mapping = contract.suggest(&headers, &self.settings);
+        let Some(mut checker) = contract.row_checker(&mapping, &headers, &self.settings) else {
+            self.given_up = true;
+            return;
+        };
+        let rows = head.into_piece();
+        checker.check(&Below { rows: &rows, skip: index + 1 });
+        self.started = Some((checker, headers, mapping));
+    }
+
+    /// The findings, once every piece was pushed; `None` when there is nothing to offer.
+    pub fn finish(mut self) -> Option<CheckedAtRead> {
+        if self.given_up {
+            return None;
+        }
+        self.start();
+        let (checker, headers, mapping) = self.started.take()?;
+        Some(CheckedAtRead { target: self.target, settings: self.settings, headers, mapping, findings: checker.finish() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sheet::{read_csv, CsvStream};
+
+    /// A file read in pieces of any size gives the findings of the whole sheet, for the
+    /// headers and mapping the page would have.
+    #[test]
+    fn findings_while_reading_equal_the_whole_sheet_check() {
+        let mut text = String::from("Participants\nParticipant ID,Email,First name,Item ID,Created at\n");
+        for n in 0..300 {
+            let email = if n % 17 == 0 { "not-an-email".to_string() } else { format!("p{n}@example.com") };
+            let id = if n % 23 == 0 { String::new() } else { format!("P-{n}") };
+            let date = if n % 31 == 0 { "someday" } else { "2024-09-01 10:10" };
+            text.push_str(&format!("{id},{email},\"Anna, {n}\nsecond line\",I-{},{date}\n", n % 250));
+        }
+        let sheet = read_csv(text.as_bytes()).unwrap();
+        for target in Target::all() {
+            let contract = target.contract();
+            let settings = contract.default_settings();
+            let mapping = contract.suggest(&sheet.headers, &settings);
+            let whole = contract.findings(&sheet, &mapping, &settings);
+            for size in [50, 700, 1 << 20] {
+                let mut stream = CsvStream::new(b',');
+                let mut check = ReadCheck::new(target, settings.clone());
+                for chunk in text.as_bytes().chunks(size) {
+                    stream.feed(chunk).unwrap();
+                    check.push(&stream.take_rows());
+                }
+                check.push(&stream.finish_rows().unwrap());
+                match check.finish() {
+                    Some(checked) => {
+                        assert!(checked.fits(target, &sheet.headers, &mapping, &settings), "{target:?}");
+                        assert_eq!(checked.findings, whole, "{target:?}, pieces of {size} bytes");
+                    }
+                    None => assert!(contract.row_checker(&mapping, &sheet.headers, &settings).is_none(), "{target:?} has a row checker"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_shorter_than_the_header_look_ahead_is_checked_too() {
+        let text = "Participant ID,Email\nP-1,a@example.org\nP-2,broken\n";
+        let engage = Target::from_id("engage").unwrap();
+        let mut stream = CsvStream::new(b',');
+        let mut check = ReadCheck::new(engage, engage.contract().default_settings());
+        stream.feed(text.as_bytes()).unwrap();
+        check.push(&stream.take_rows());
+        check.push(&stream.finish_rows().unwrap());
+        let checked = check.finish().unwrap();
+        assert_eq!((checked.findings.ready, checked.findings.held), (1, 1));
+        assert_eq!(checked.headers, ["Participant ID", "Email"]);
+    }
+}
