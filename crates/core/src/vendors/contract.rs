@@ -197,10 +197,11 @@ pub trait Adapter: Sync + Send + 'static {
         already_sent: &BTreeMap<usize, Outcome>,
         seed: u64,
     ) -> Engine<Self::Protocol>;
-    /// Where a send's data went.
-    fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Self::Settings, rows_sent: usize) -> Receipt;
-    /// The resume journal's key for this file, mapping and destination.
-    fn journal_key(&self, fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Self::Settings) -> String;
+    /// Which host received what, for a send of `rows_sent` rows (the receipt's lines).
+    fn receipt_hosts(&self, settings: &Self::Settings, rows_sent: usize) -> Vec<(String, String)>;
+    /// What names the destination in the resume journal's key (URLs, organisation, list,
+    /// format: whatever makes a send go somewhere else).
+    fn journal_destination(&self, settings: &Self::Settings) -> String;
     /// The given-name and family-name fields a full name can be split into.
     fn name_fields(&self) -> Option<(&'static str, &'static str)> {
         None
@@ -340,10 +341,14 @@ impl<A: Adapter> Contract for Typed<A> {
         self.0.engine(self.typed(settings), login, prepared, already_sent, seed).boxed()
     }
     fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Value, rows_sent: usize) -> Receipt {
-        self.0.receipt(headers, mapping, &self.typed(settings), rows_sent)
+        let mut receipt = Receipt::from_mapping(headers, mapping);
+        receipt.hosts = self.0.receipt_hosts(&self.typed(settings), rows_sent);
+        receipt.rows_sent = rows_sent;
+        receipt
     }
     fn journal_key(&self, fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Value) -> String {
-        self.0.journal_key(fingerprint, headers, mapping, &self.typed(settings))
+        let destination = self.0.journal_destination(&self.typed(settings));
+        crate::journal::journal_key(fingerprint, self.0.vendor().id, headers, mapping, &destination)
     }
     fn name_fields(&self) -> Option<(&'static str, &'static str)> {
         self.0.name_fields()

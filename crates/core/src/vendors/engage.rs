@@ -822,23 +822,6 @@ fn per_record_results(body: &Value, count: usize) -> (Vec<RecordNote>, Vec<Recor
     (ids, errors)
 }
 
-/// Where a send's data went: the login to the Auth service, the mapped fields to the API.
-pub fn receipt(headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
-    let mut receipt = crate::report::Receipt::from_mapping(headers, mapping);
-    receipt.hosts = vec![
-        (crate::report::host_of(&settings.auth_base), "the Engage login (username, password, client ID and secret); no participant data".into()),
-        (crate::report::host_of(&settings.api_base), format!("the mapped fields of {rows_sent} rows, for organisation {}", settings.org_slug.trim())),
-    ];
-    receipt.rows_sent = rows_sent;
-    receipt
-}
-
-/// The journal key of a send of this file with this mapping to this organisation.
-pub fn journal_key(fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
-    let destination = format!("{}|{}|{}|{:?}", settings.bulk_url(), settings.activity_slug.trim(), settings.realm.trim(), settings.mode);
-    crate::journal::journal_key(fingerprint, VENDOR.id, headers, mapping, &destination)
-}
-
 /// Engage as the send engine sees it: a token first, then bulk requests.
 #[derive(Debug)]
 pub struct EngageProtocol {
@@ -1042,11 +1025,14 @@ impl super::Adapter for Engage {
         let policy = self.policy(&settings);
         engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
     }
-    fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
-        receipt(headers, mapping, settings, rows_sent)
+    fn receipt_hosts(&self, settings: &Settings, rows_sent: usize) -> Vec<(String, String)> {
+        vec![
+            (crate::report::host_of(&settings.auth_base), "the Engage login (username, password, client ID and secret); no participant data".into()),
+            (crate::report::host_of(&settings.api_base), format!("the mapped fields of {rows_sent} rows, for organisation {}", settings.org_slug.trim())),
+        ]
     }
-    fn journal_key(&self, fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
-        journal_key(fingerprint, headers, mapping, settings)
+    fn journal_destination(&self, settings: &Settings) -> String {
+        format!("{}|{}|{}|{:?}", settings.bulk_url(), settings.activity_slug.trim(), settings.realm.trim(), settings.mode)
     }
     fn name_fields(&self) -> Option<(&'static str, &'static str)> {
         Some(("participant.given_name", "participant.family_name"))

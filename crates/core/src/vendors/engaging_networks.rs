@@ -536,21 +536,6 @@ pub fn engine(
     prepared.engine_with_batches(protocol, policy, batches, already_sent, seed)
 }
 
-/// Where a send's data went.
-pub fn receipt(headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
-    let mut receipt = crate::report::Receipt::from_mapping(headers, mapping);
-    receipt.hosts =
-        vec![(crate::report::host_of(&settings.url()), format!("the private token and CSV files of {rows_sent} rows in format \"{}\"", settings.format()))];
-    receipt.rows_sent = rows_sent;
-    receipt
-}
-
-/// The journal key of a send of this file with this mapping to this account and format.
-pub fn journal_key(fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
-    let destination = format!("{}|{}|{}|{}", settings.url(), settings.format(), settings.columns.join("\u{1f}"), settings.segment_id.trim());
-    crate::journal::journal_key(fingerprint, VENDOR.id, headers, mapping, &destination)
-}
-
 #[cfg(test)]
 mod tests;
 
@@ -614,10 +599,10 @@ impl super::Adapter for EngagingNetworks {
         let policy = self.policy(&settings);
         engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
     }
-    fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
-        receipt(headers, mapping, settings, rows_sent)
+    fn receipt_hosts(&self, settings: &Settings, rows_sent: usize) -> Vec<(String, String)> {
+        vec![(crate::report::host_of(&settings.url()), format!("the private token and CSV files of {rows_sent} rows in format \"{}\"", settings.format()))]
     }
-    fn journal_key(&self, fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
-        journal_key(fingerprint, headers, mapping, settings)
+    fn journal_destination(&self, settings: &Settings) -> String {
+        format!("{}|{}|{}|{}", settings.url(), settings.format(), settings.columns.join("\u{1f}"), settings.segment_id.trim())
     }
 }

@@ -567,26 +567,6 @@ pub fn engine(
     prepared.engine(LumiSayProtocol { settings, credentials, records: prepared.records.clone() }, policy, batch_size, already_sent, seed)
 }
 
-/// Where a send's data went.
-pub fn receipt(headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
-    let mut receipt = crate::report::Receipt::from_mapping(headers, mapping);
-    receipt.hosts = vec![(
-        crate::report::host_of(&settings.base_url),
-        format!("the dashboard login and the mapped fields of {rows_sent} respondents, for list {}", settings.group_id.trim()),
-    )];
-    if !settings.callback_url.trim().is_empty() {
-        receipt.hosts.push((crate::report::host_of(&settings.callback_url), "only Lumi Say's import result (sent by Lumi Say, not by this page)".into()));
-    }
-    receipt.rows_sent = rows_sent;
-    receipt
-}
-
-/// The journal key of a send of this file with this mapping to this list.
-pub fn journal_key(fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
-    let destination = format!("{}|{}|{}|{}", settings.url(Action::Add), settings.group_id.trim(), settings.company_id.trim(), settings.overwrite);
-    crate::journal::journal_key(fingerprint, VENDOR.id, headers, mapping, &destination)
-}
-
 #[cfg(test)]
 mod tests;
 
@@ -675,11 +655,18 @@ impl super::Adapter for LumiSay {
         let policy = self.policy(&settings);
         engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
     }
-    fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
-        receipt(headers, mapping, settings, rows_sent)
+    fn receipt_hosts(&self, settings: &Settings, rows_sent: usize) -> Vec<(String, String)> {
+        let mut hosts = vec![(
+            crate::report::host_of(&settings.base_url),
+            format!("the dashboard login and the mapped fields of {rows_sent} respondents, for list {}", settings.group_id.trim()),
+        )];
+        if !settings.callback_url.trim().is_empty() {
+            hosts.push((crate::report::host_of(&settings.callback_url), "only Lumi Say's import result (sent by Lumi Say, not by this page)".into()));
+        }
+        hosts
     }
-    fn journal_key(&self, fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
-        journal_key(fingerprint, headers, mapping, settings)
+    fn journal_destination(&self, settings: &Settings) -> String {
+        format!("{}|{}|{}|{}", settings.url(Action::Add), settings.group_id.trim(), settings.company_id.trim(), settings.overwrite)
     }
     fn wants_relay(&self, settings: &Settings) -> bool {
         settings.result_route == ResultRoute::Relay

@@ -593,24 +593,6 @@ pub fn engine(
     prepared.engine(ParticipantKitProtocol { settings, credentials, records: prepared.records.clone() }, policy, 1, already_sent, seed)
 }
 
-/// Where a send's data went.
-pub fn receipt(headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
-    let mut receipt = crate::report::Receipt::from_mapping(headers, mapping);
-    let what = match settings.mode {
-        WriteMode::Participants => format!("{rows_sent} participants for study {}", settings.study_id.trim()),
-        WriteMode::DataLinks => format!("{rows_sent} data links"),
-    };
-    receipt.hosts = vec![(crate::report::host_of(&settings.base_url), format!("the OAuth2 token and the mapped fields of {what}"))];
-    receipt.rows_sent = rows_sent;
-    receipt
-}
-
-/// The journal key of a send of this file with this mapping to this account and study.
-pub fn journal_key(fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
-    let destination = format!("{}|{:?}|{}", settings.base_url.trim(), settings.mode, settings.study_id.trim());
-    crate::journal::journal_key(fingerprint, VENDOR.id, headers, mapping, &destination)
-}
-
 #[cfg(test)]
 mod tests;
 
@@ -667,10 +649,14 @@ impl super::Adapter for ParticipantKit {
         let policy = self.policy(&settings);
         engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
     }
-    fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Settings, rows_sent: usize) -> crate::report::Receipt {
-        receipt(headers, mapping, settings, rows_sent)
+    fn receipt_hosts(&self, settings: &Settings, rows_sent: usize) -> Vec<(String, String)> {
+        let what = match settings.mode {
+            WriteMode::Participants => format!("{rows_sent} participants for study {}", settings.study_id.trim()),
+            WriteMode::DataLinks => format!("{rows_sent} data links"),
+        };
+        vec![(crate::report::host_of(&settings.base_url), format!("the OAuth2 token and the mapped fields of {what}"))]
     }
-    fn journal_key(&self, fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Settings) -> String {
-        journal_key(fingerprint, headers, mapping, settings)
+    fn journal_destination(&self, settings: &Settings) -> String {
+        format!("{}|{:?}|{}", settings.base_url.trim(), settings.mode, settings.study_id.trim())
     }
 }
