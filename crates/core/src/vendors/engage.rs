@@ -1028,7 +1028,10 @@ impl super::Adapter for Engage {
     fn receipt_hosts(&self, settings: &Settings, rows_sent: usize) -> Vec<(String, String)> {
         vec![
             (crate::report::host_of(&settings.auth_base), "the Engage login (username, password, client ID and secret); no participant data".into()),
-            (crate::report::host_of(&settings.api_base), format!("the mapped fields of {rows_sent} rows, for organisation {}", settings.org_slug.trim())),
+            (
+                crate::report::host_of(&settings.api_base),
+                format!("the mapped fields of {}, for organisation {}", crate::text::count(rows_sent, "row", "rows"), settings.org_slug.trim()),
+            ),
         ]
     }
     fn journal_destination(&self, settings: &Settings) -> String {

@@ -600,7 +600,10 @@ impl super::Adapter for EngagingNetworks {
         engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
     }
     fn receipt_hosts(&self, settings: &Settings, rows_sent: usize) -> Vec<(String, String)> {
-        vec![(crate::report::host_of(&settings.url()), format!("the private token and CSV files of {rows_sent} rows in format \"{}\"", settings.format()))]
+        vec![(
+            crate::report::host_of(&settings.url()),
+            format!("the private token and CSV files of {} in format \"{}\"", crate::text::count(rows_sent, "row", "rows"), settings.format()),
+        )]
     }
     fn journal_destination(&self, settings: &Settings) -> String {
         format!("{}|{}|{}|{}", settings.url(), settings.format(), settings.columns.join("\u{1f}"), settings.segment_id.trim())

@@ -658,7 +658,11 @@ impl super::Adapter for LumiSay {
     fn receipt_hosts(&self, settings: &Settings, rows_sent: usize) -> Vec<(String, String)> {
         let mut hosts = vec![(
             crate::report::host_of(&settings.base_url),
-            format!("the dashboard login and the mapped fields of {rows_sent} respondents, for list {}", settings.group_id.trim()),
+            format!(
+                "the dashboard login and the mapped fields of {}, for list {}",
+                crate::text::count(rows_sent, "respondent", "respondents"),
+                settings.group_id.trim()
+            ),
         )];
         if !settings.callback_url.trim().is_empty() {
             hosts.push((crate::report::host_of(&settings.callback_url), "only Lumi Say's import result (sent by Lumi Say, not by this page)".into()));

@@ -276,6 +276,16 @@ mod tests {
     }
 
     #[test]
+    fn receipts_count_one_row_in_the_singular() {
+        for (id, one) in [("engage", "1 row,"), ("lumi-say", "1 respondent,"), ("participant-kit", "1 participant "), ("engaging-networks", "1 row in")] {
+            let contract = Target::from_id(id).unwrap().contract();
+            let receipt = contract.receipt(&["Email".into()], &Mapping::default(), &contract.default_settings(), 1);
+            assert!(receipt.hosts.iter().any(|(_, what)| what.contains(one)), "{id}: {:?}", receipt.hosts);
+            assert_eq!(receipt.rows_sent, 1);
+        }
+    }
+
+    #[test]
     fn dynamic_keys_follow_the_suggestion_rule() {
         let engage = Target::from_id("engage").unwrap().contract();
         assert_eq!(engage.dynamic_key("Answers: q1").as_deref(), Some("answers.q1"));

@@ -651,8 +651,8 @@ impl super::Adapter for ParticipantKit {
     }
     fn receipt_hosts(&self, settings: &Settings, rows_sent: usize) -> Vec<(String, String)> {
         let what = match settings.mode {
-            WriteMode::Participants => format!("{rows_sent} participants for study {}", settings.study_id.trim()),
-            WriteMode::DataLinks => format!("{rows_sent} data links"),
+            WriteMode::Participants => format!("{} for study {}", crate::text::count(rows_sent, "participant", "participants"), settings.study_id.trim()),
+            WriteMode::DataLinks => crate::text::count(rows_sent, "data link", "data links"),
         };
         vec![(crate::report::host_of(&settings.base_url), format!("the OAuth2 token and the mapped fields of {what}"))]
     }
