@@ -339,12 +339,6 @@ impl AppState {
         self.settings.with_untracked(|s| self.contract().fields(s))
     }
 
-    /// The chosen target's fields with the current settings (tracked).
-    pub fn fields_tracked(&self) -> &'static [FieldSpec] {
-        let contract = self.target.get().contract();
-        self.settings.with(|s| contract.fields(s))
-    }
-
     /// Replaces the mapping with a fresh suggestion (after the target or its fields change).
     pub fn suggest_mapping(&self) {
         let contract = self.contract();

@@ -96,15 +96,6 @@ impl Login {
     pub fn set(&mut self, key: &str, value: impl Into<String>) {
         self.values.insert(key.to_string(), value.into());
     }
-
-    /// A login with these `(key, value)` pairs.
-    pub fn with(pairs: &[(&str, &str)]) -> Login {
-        let mut login = Login::default();
-        for (k, v) in pairs {
-            login.set(k, *v);
-        }
-        login
-    }
 }
 
 impl fmt::Debug for Login {
@@ -188,12 +179,14 @@ pub trait Adapter: Sync + Send + 'static {
     fn policy(&self, _settings: &Self::Settings) -> Policy {
         Policy::default()
     }
-    /// The send of `prepared` (rows in `already_sent` reported, not sent).
+    /// The send of `prepared` with `policy` (this adapter's [`Adapter::policy`], given by
+    /// the contract); rows in `already_sent` are reported, not sent.
     fn engine(
         &self,
         settings: Self::Settings,
         login: &Login,
         prepared: &Prepared,
+        policy: Policy,
         already_sent: &BTreeMap<usize, Outcome>,
         seed: u64,
     ) -> Engine<Self::Protocol>;
@@ -338,7 +331,9 @@ impl<A: Adapter> Contract for Typed<A> {
         self.0.preview(&self.typed(settings), prepared)
     }
     fn engine(&self, settings: &Value, login: &Login, prepared: &Prepared, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<Box<dyn Protocol>> {
-        self.0.engine(self.typed(settings), login, prepared, already_sent, seed).boxed()
+        let settings = self.typed(settings);
+        let policy = self.0.policy(&settings);
+        self.0.engine(settings, login, prepared, policy, already_sent, seed).boxed()
     }
     fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Value, rows_sent: usize) -> Receipt {
         let mut receipt = Receipt::from_mapping(headers, mapping);

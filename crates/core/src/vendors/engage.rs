@@ -1019,10 +1019,10 @@ impl super::Adapter for Engage {
         settings: Settings,
         login: &super::Login,
         prepared: &Prepared,
+        policy: Policy,
         already_sent: &BTreeMap<usize, Outcome>,
         seed: u64,
     ) -> Engine<EngageProtocol> {
-        let policy = self.policy(&settings);
         engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
     }
     fn receipt_hosts(&self, settings: &Settings, rows_sent: usize) -> Vec<(String, String)> {
