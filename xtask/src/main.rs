@@ -16,9 +16,13 @@ use ferry_e2e::{workspace_root, Ports, Stack, StackOptions};
 
 mod bench;
 mod bench_data;
+mod bench_proxy;
 
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
+/// `cargo lambda` (PyPI's cargo-lambda): the Lambda emulator the function's test runs in,
+/// and the packager of `cargo xtask package-lambda`.
+const CARGO_LAMBDA_VERSION: &str = "1.9.2";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -29,7 +33,9 @@ fn main() -> ExitCode {
         Some("serve") => serve(),
         Some("test") => test(),
         Some("bench") => setup().and_then(|()| bench::bench()),
-        _ => Err("usage: cargo xtask setup | serve | test | bench".into()),
+        Some("bench-proxy") => setup().and_then(|()| bench_proxy::bench_proxy()),
+        Some("package-lambda") => setup().and_then(|()| package_lambda(args.get(1).map(String::as_str))),
+        _ => Err("usage: cargo xtask setup | serve | test | bench | bench-proxy | package-lambda [arm64|x86_64]".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -112,7 +118,27 @@ fn setup() -> Result {
         run(Command::new("npm").args(["install", "--prefix", ".tools", "--no-audit", "--no-fund"]).args(&packages))?;
     }
 
+    let lambda = output_of("cargo", &["lambda", "--version"]).unwrap_or_default();
+    if !lambda.starts_with(&format!("cargo-lambda {CARGO_LAMBDA_VERSION}")) {
+        run(Command::new("python3").args(["-m", "pip", "install", "--quiet", &format!("cargo-lambda=={CARGO_LAMBDA_VERSION}")]))?;
+        // Under pyenv the new command appears once its shims are rebuilt.
+        if output_of("cargo", &["lambda", "--version"]).is_none() {
+            let _ = Command::new("pyenv").arg("rehash").status();
+        }
+        if output_of("cargo", &["lambda", "--version"]).is_none() {
+            return Err("cargo-lambda was installed by pip but `cargo lambda` is not on PATH (add pip's bin folder to PATH)".into());
+        }
+    }
+
+    // Debian's packages: the browser for the page's tests, Redis for the shared relay's.
+    let mut packages = Vec::new();
     if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        packages.extend(["chromium", "chromium-driver"]);
+    }
+    if output_of("redis-server", &["--version"]).is_none() {
+        packages.push("redis-server");
+    }
+    if !packages.is_empty() {
         let sudo = output_of("id", &["-u"]).is_some_and(|id| id != "0");
         let apt = |args: &[&str]| {
             let mut c = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
@@ -123,7 +149,7 @@ fn setup() -> Result {
             c
         };
         run(&mut apt(&["update"]))?;
-        run(&mut apt(&["install", "-y", "chromium", "chromium-driver"]))?;
+        run(apt(&["install", "-y"]).args(&packages))?;
     }
     eprintln!("xtask: setup complete");
     Ok(())
@@ -193,6 +219,26 @@ fn serve() -> Result {
         eprintln!("xtask: {why}");
         Ok(())
     })
+}
+
+/// Builds the proxy's Lambda function as the zip AWS takes
+/// (`target/lambda/ferry-proxy-lambda/bootstrap.zip`), for Graviton (`arm64`, the
+/// default) or `x86_64`.
+fn package_lambda(arch: Option<&str>) -> Result {
+    let mut build = Command::new("cargo");
+    build.args(["lambda", "build", "--release", "-p", "ferry-proxy", "--bin", "ferry-proxy-lambda", "--output-format", "zip"]);
+    match arch.unwrap_or("arm64") {
+        "arm64" => build.arg("--arm64"),
+        "x86_64" | "x86-64" => build.arg("--x86-64"),
+        other => return Err(format!("package-lambda: unknown architecture {other} (arm64 or x86_64)")),
+    };
+    run(&mut build)?;
+    let zip = root().join("target/lambda/ferry-proxy-lambda/bootstrap.zip");
+    if !zip.is_file() {
+        return Err(format!("cargo lambda build did not write {}", zip.display()));
+    }
+    eprintln!("xtask: the function's package is {} ({} KB)", zip.display(), zip.metadata().map_or(0, |m| m.len() / 1024));
+    Ok(())
 }
 
 fn test() -> Result {

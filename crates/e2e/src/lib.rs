@@ -225,10 +225,11 @@ fn binary(dir: &Path, name: &str) -> Result<PathBuf, String> {
     }
 }
 
-/// The port in a `... listening on http://127.0.0.1:PORT` line.
-fn listening_port(line: &str) -> Option<u16> {
+/// The port in a `... listening on http://127.0.0.1:PORT` line (plain or in a JSON log
+/// line).
+pub fn listening_port(line: &str) -> Option<u16> {
     let rest = line.split("listening on http://").nth(1)?;
-    let authority = rest.split([',', ' ', '/']).next()?;
+    let authority = rest.split([',', ' ', '/', '"']).next()?;
     authority.rsplit(':').next()?.parse().ok()
 }
 
@@ -254,6 +255,16 @@ impl ChildGuard {
     pub fn spawn(mut command: Command, name: &'static str) -> Result<ChildGuard, String> {
         command.stdout(Stdio::inherit()).stderr(Stdio::inherit());
         ChildGuard::spawn_piped(command, name)
+    }
+
+    /// Takes charge of a child already started in a process group of its own.
+    pub fn adopt(child: Child, name: &'static str) -> ChildGuard {
+        ChildGuard { name, child }
+    }
+
+    /// The child's process id (also its process group's).
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 
     fn spawn_piped(mut command: Command, name: &'static str) -> Result<ChildGuard, String> {

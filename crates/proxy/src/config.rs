@@ -4,11 +4,13 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-/// What `ferry-proxy --config FILE` reads (TOML).
+/// What `ferry-proxy --config FILE` reads (TOML); the function reads the same text.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Address to listen on, e.g. `127.0.0.1:8787`.
+    /// Address to listen on (default `127.0.0.1:8787`). A function ignores it: its
+    /// platform owns the address.
+    #[serde(default = "default_listen")]
     pub listen: String,
     /// Page origins allowed to call the proxy, e.g. `https://ferry.example.org`.
     #[serde(default)]
@@ -28,9 +30,52 @@ pub struct Config {
     /// Offer the callback relay (`/_relay`); off by default.
     #[serde(default)]
     pub relay: bool,
-    /// How vendors reach this proxy, for relay callback URLs (default `http://{listen}`).
+    /// How vendors reach this proxy, for relay callback URLs (default `http://{listen}`;
+    /// a function must say it: its function URL).
     #[serde(default)]
     pub public_url: Option<String>,
+    /// Where relay slots live: absent for this process's memory (one process serves the
+    /// page), or a Redis URL (`redis://host:6379/0`) that every instance shares.
+    #[serde(default)]
+    pub relay_store: Option<String>,
+    /// `text` (default) or `json`: one line per request either way.
+    #[serde(default)]
+    pub log_format: LogFormat,
+    /// `upstreams`, read once.
+    #[serde(skip)]
+    parsed_upstreams: Vec<Upstream>,
+}
+
+/// How the proxy writes its one line per request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// `GET auth.longenesis.com 200 3ms`.
+    #[default]
+    Text,
+    /// `{"method":"GET","upstream":"auth.longenesis.com","status":200,"duration_ms":3}`.
+    Json,
+}
+
+/// How the proxy runs: the choice decides which settings make sense.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `ferry-proxy --config FILE`: a long-lived process (or a systemd service).
+    Process,
+    /// `ferry-proxy-lambda`: an AWS Lambda function; instances come and go and share no
+    /// memory.
+    Function,
+}
+
+/// The environment variable holding the function's config as TOML text.
+pub const CONFIG_VARIABLE: &str = "FERRY_PROXY_CONFIG";
+/// The environment variable naming the function's config file instead.
+pub const CONFIG_FILE_VARIABLE: &str = "FERRY_PROXY_CONFIG_FILE";
+/// The config file a function reads when neither variable is set (bundled with it).
+pub const BUNDLED_CONFIG: &str = "ferry-proxy.toml";
+
+fn default_listen() -> String {
+    "127.0.0.1:8787".into()
 }
 
 fn default_body_limit() -> usize {
@@ -44,11 +89,47 @@ fn default_timeout() -> u64 {
 impl Config {
     /// Reads the TOML text of a config file.
     pub fn from_toml(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
-        for entry in &config.upstreams {
-            Upstream::parse(entry)?;
-        }
+        let mut config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.parsed_upstreams = config.upstreams.iter().map(|e| Upstream::parse(e)).collect::<Result<_, _>>()?;
         Ok(config)
+    }
+
+    /// The function's config: the TOML text in `FERRY_PROXY_CONFIG`, else the file that
+    /// `FERRY_PROXY_CONFIG_FILE` names, else `ferry-proxy.toml` bundled beside it.
+    pub fn from_environment() -> Result<Config, String> {
+        if let Ok(text) = std::env::var(CONFIG_VARIABLE) {
+            return Config::from_toml(&text).map_err(|e| format!("{CONFIG_VARIABLE}: {e}"));
+        }
+        let path = std::env::var(CONFIG_FILE_VARIABLE).unwrap_or_else(|_| BUNDLED_CONFIG.into());
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            format!("no config: set {CONFIG_VARIABLE} to the config's TOML text, or {CONFIG_FILE_VARIABLE} to a file, or bundle {BUNDLED_CONFIG} ({path}: {e})")
+        })?;
+        Config::from_toml(&text).map_err(|e| format!("{path}: {e}"))
+    }
+
+    /// Settings that cannot work when the proxy runs in `mode`, as one message that says
+    /// what to do instead.
+    pub fn check(&self, mode: Mode) -> Result<(), String> {
+        if let Some(url) = &self.relay_store {
+            if !url.starts_with("redis://") && !url.starts_with("rediss://") {
+                return Err(format!("relay_store \"{url}\" is not a Redis URL (write it like redis://127.0.0.1:6379/0)"));
+            }
+        }
+        if mode == Mode::Function && self.relay {
+            if self.relay_store.is_none() {
+                return Err("relay = true needs relay_store when the proxy runs as a function: its instances share no memory, so a \
+                            callback can reach an instance that never opened the slot and be lost. Set relay_store to a Redis URL \
+                            that every instance reaches, or set relay = false and have Lumi Say post its result to your own \
+                            callback URL (Ferry's Lumi Say settings)."
+                    .into());
+            }
+            if self.public_url.is_none() {
+                return Err("relay = true needs public_url when the proxy runs as a function: the function URL vendors post \
+                            callbacks to (e.g. https://abc.lambda-url.eu-west-1.on.aws)."
+                    .into());
+            }
+        }
+        Ok(())
     }
 
     /// The upstream timeout.
@@ -58,9 +139,7 @@ impl Config {
 
     /// The allowed upstream that `authority` (the first path segment) names, if any.
     pub fn upstream(&self, authority: &str) -> Option<Upstream> {
-        let wanted = authority.to_ascii_lowercase();
-        let parsed: Vec<Upstream> = self.upstreams.iter().filter_map(|e| Upstream::parse(e).ok()).collect();
-        parsed.into_iter().find(|u| u.authority == wanted)
+        self.parsed_upstreams.iter().find(|u| u.authority.eq_ignore_ascii_case(authority)).cloned()
     }
 }
 
@@ -111,6 +190,24 @@ upstreams = ["auth.longenesis.com", "engage-openapi.longenesis.com", "http://127
         assert_eq!(c.upstream("127.0.0.1:9001"), None);
         assert_eq!(c.upstream("evil.example.org"), None);
         assert_eq!(c.body_limit_bytes, 25 * 1024 * 1024);
+    }
+
+    #[test]
+    fn a_function_refuses_a_relay_in_its_own_memory() {
+        let base = "upstreams = [\"auth.longenesis.com\"]\nrelay = true\n";
+        let memory = Config::from_toml(base).unwrap();
+        assert_eq!(memory.listen, "127.0.0.1:8787");
+        assert!(memory.check(Mode::Process).is_ok());
+        let refused = memory.check(Mode::Function).unwrap_err();
+        assert!(refused.contains("relay_store") && refused.contains("your own callback URL"), "{refused}");
+        let no_url = Config::from_toml(&format!("{base}relay_store = \"redis://127.0.0.1:6379/0\"")).unwrap();
+        assert!(no_url.check(Mode::Function).unwrap_err().contains("public_url"));
+        let shared = Config::from_toml(&format!("{base}relay_store = \"redis://127.0.0.1:6379/0\"\npublic_url = \"https://f.example\"")).unwrap();
+        assert!(shared.check(Mode::Function).is_ok());
+        let wrong = Config::from_toml(&format!("{base}relay_store = \"http://127.0.0.1:6379\"")).unwrap();
+        assert!(wrong.check(Mode::Process).unwrap_err().contains("not a Redis URL"));
+        assert_eq!(Config::from_toml(&format!("{base}log_format = \"json\"")).unwrap().log_format, LogFormat::Json);
+        assert!(Config::from_toml(&format!("{base}log_format = \"xml\"")).is_err());
     }
 
     #[test]

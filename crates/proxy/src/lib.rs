@@ -5,9 +5,14 @@
 //! `http://host:port`). The upstream's status, content type, `Retry-After` and body come
 //! back unchanged. Redirects are not followed. Anything else gets a 403 with a JSON
 //! reason. One log line per request: method, upstream host, status, duration — never a
-//! body, a query string or a header value.
+//! body, a query string or a header value (see [`logging`]).
+//!
+//! The same router runs as a process (`ferry-proxy --config FILE`, also as a systemd
+//! service) and as an AWS Lambda function (`ferry-proxy-lambda`); [`Mode`] says which,
+//! and [`Config::check`] refuses settings that cannot work there.
 
 pub mod config;
+pub mod logging;
 pub mod relay;
 
 use std::sync::Arc;
@@ -22,7 +27,8 @@ use axum::{Json, Router};
 use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-pub use config::{Config, Upstream};
+pub use config::{Config, LogFormat, Mode, Upstream};
+use logging::Destination;
 
 /// Header on every answer the proxy makes itself (`error`) or relays (`forwarded`), so
 /// the page can tell the proxy's refusals from the vendor's.
@@ -36,8 +42,37 @@ struct Proxy {
     client: reqwest::Client,
 }
 
-/// The proxy's routes for `config`.
-pub fn app(config: Config) -> Router {
+/// The proxy's routes for `config`, checked for `mode`, its relay store reached: what
+/// both ways of running the proxy serve.
+pub async fn start(config: Config, mode: Mode) -> Result<Router, String> {
+    config.check(mode)?;
+    let relay = relay_of(&config)?;
+    if let Some(relay) = &relay {
+        relay.reachable().await?;
+    }
+    Ok(routes(config, relay))
+}
+
+/// The proxy's routes for `config` (the relay, if on, in the store the config names).
+pub fn app(config: Config) -> Result<Router, String> {
+    config.check(Mode::Process)?;
+    let relay = relay_of(&config)?;
+    Ok(routes(config, relay))
+}
+
+fn relay_of(config: &Config) -> Result<Option<Arc<relay::Relay>>, String> {
+    if !config.relay {
+        return Ok(None);
+    }
+    let public = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.listen));
+    let relay = match &config.relay_store {
+        Some(url) => relay::Relay::shared(&public, &config.allowed_origins, url)?,
+        None => relay::Relay::new(&public, &config.allowed_origins),
+    };
+    Ok(Some(Arc::new(relay)))
+}
+
+fn routes(config: Config, relay: Option<Arc<relay::Relay>>) -> Router {
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(config.timeout()).build().expect("HTTP client with built-in TLS roots");
     let origins: Vec<HeaderValue> = config.allowed_origins.iter().filter_map(|o| o.trim_end_matches('/').parse().ok()).collect();
@@ -47,20 +82,37 @@ pub fn app(config: Config) -> Router {
         .allow_headers(FORWARDED_REQUEST_HEADERS)
         .expose_headers([header::RETRY_AFTER, MARK])
         .max_age(std::time::Duration::from_secs(600));
-    let relay = config.relay.then(|| {
-        let public = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.listen));
+    let relay = relay.map(|relay| {
         Router::new()
             .route("/_relay", post(relay::open))
             .route("/_relay/{id}", post(relay::deliver).get(relay::collect))
-            .with_state(Arc::new(relay::Relay::new(&public, &config.allowed_origins)))
+            .with_state(relay)
+            .layer(axum::middleware::from_fn(|request: Request, next: axum::middleware::Next| own_route(request, next, "_relay")))
     });
     let state = Arc::new(Proxy { config, client });
-    let mut router =
-        Router::new().route("/", get(|| async { Json(json!({ "service": "ferry-proxy", "stores": "nothing" })) })).fallback(forward).with_state(state);
+    let mut router = Router::new()
+        .route("/", get(|| async { Json(json!({ "service": "ferry-proxy", "stores": "nothing" })) }))
+        .route(
+            "/_health",
+            get(|| async { Json(json!({ "status": "ok" })) })
+                .layer(axum::middleware::from_fn(|request: Request, next: axum::middleware::Next| own_route(request, next, "_health"))),
+        )
+        .fallback(forward)
+        .with_state(state);
     if let Some(relay) = relay {
         router = router.merge(relay);
     }
     router.layer(cors)
+}
+
+/// Logs a request to one of the proxy's own routes, under the route's name (never its
+/// path, which holds a relay id).
+async fn own_route(request: Request, next: axum::middleware::Next, name: &'static str) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    logging::request(method.as_str(), Destination::Own(name), response.status().as_u16(), started.elapsed());
+    response
 }
 
 fn refuse(status: StatusCode, reason: String) -> Response {
@@ -73,9 +125,12 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
     let started = Instant::now();
     let method = request.method().clone();
     let (authority, path) = split_target(request.uri().path());
+    let allowed = proxy.config.upstream(&authority).is_some();
     let response = relay(&proxy, request, &authority, &path).await;
-    // Host only: never the path's ids, the query string, a header value or a body.
-    eprintln!("{method} {authority} {} {}ms", response.status().as_u16(), started.elapsed().as_millis());
+    // An allowed host only: never the path's ids, the query string, a header value or a
+    // body, nor the first segment of a refused path (it may be anything).
+    let destination = if allowed { Destination::Upstream(&authority) } else { Destination::Refused };
+    logging::request(method.as_str(), destination, response.status().as_u16(), started.elapsed());
     response
 }
 

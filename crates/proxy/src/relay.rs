@@ -1,9 +1,14 @@
 //! The optional callback relay: a one-time random path where a vendor (Lumi Say) can POST
-//! an import's final result, kept in memory only until the page reads it once, and for at
-//! most 15 minutes. Off unless the config says `relay = true`.
+//! an import's final result, kept only until the page reads it, and for at most 15
+//! minutes. Off unless the config says `relay = true`.
+//!
+//! Slots live in this process's memory, or, when the config names a `relay_store`, in
+//! Redis, so that several proxies behind a load balancer, or the instances of the proxy
+//! as a function, act as one: a callback may arrive at another instance than the one
+//! the page opened the slot on, and the page may collect from a third.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -12,6 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
+use tokio::sync::OnceCell;
 
 /// How long a slot lives.
 pub const TTL: Duration = Duration::from_secs(15 * 60);
@@ -21,35 +27,228 @@ const MAX_SLOTS: usize = 1000;
 const MAX_BODIES: usize = 100;
 /// Largest callback body kept.
 const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Prefix of every key the relay writes in Redis.
+const KEY_PREFIX: &str = "ferry-relay";
 
 struct Slot {
     created: Instant,
     bodies: VecDeque<String>,
 }
 
-/// The relay's memory.
+/// Why a relay call did not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RelayError {
+    /// The slot expired or was never opened.
+    NoSlot,
+    /// As many slots are open as the relay keeps.
+    Full,
+    /// The slot holds as many callbacks as it keeps.
+    SlotFull,
+    /// The shared store could not be reached or answered oddly.
+    Store(String),
+}
+
+impl RelayError {
+    fn response(&self) -> Response {
+        match self {
+            RelayError::NoSlot => reason(StatusCode::NOT_FOUND, "no such relay (expired or never opened)"),
+            RelayError::Full => reason(StatusCode::SERVICE_UNAVAILABLE, "the relay is full; try again in a few minutes"),
+            RelayError::SlotFull => reason(StatusCode::TOO_MANY_REQUESTS, "this relay holds as many callbacks as it keeps"),
+            RelayError::Store(_) => reason(StatusCode::SERVICE_UNAVAILABLE, "the relay's store cannot be reached; try again shortly"),
+        }
+    }
+}
+
+/// Where slots are kept.
+enum Store {
+    /// This process's memory.
+    Memory(Mutex<HashMap<String, Slot>>),
+    /// A Redis server every instance shares; connected on first use.
+    Redis { client: Box<redis::Client>, connection: OnceCell<redis::aio::MultiplexedConnection> },
+}
+
+/// The relay's state: its public URL, who may open slots, and where slots live.
 pub struct Relay {
     public_url: String,
     allowed_origins: Vec<String>,
-    slots: Mutex<HashMap<String, Slot>>,
+    store: Store,
 }
 
 impl Relay {
-    /// A relay whose callback URLs start with `public_url` (how vendors reach this proxy).
-    /// Only pages from `allowed_origins` may open a slot.
+    /// A relay whose callback URLs start with `public_url` (how vendors reach this proxy),
+    /// keeping slots in memory. Only pages from `allowed_origins` may open a slot.
     pub fn new(public_url: &str, allowed_origins: &[String]) -> Relay {
         Relay {
             public_url: public_url.trim_end_matches('/').to_string(),
             allowed_origins: allowed_origins.iter().map(|o| o.trim_end_matches('/').to_string()).collect(),
-            slots: Mutex::new(HashMap::new()),
+            store: Store::Memory(Mutex::new(HashMap::new())),
         }
     }
 
-    fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
-        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+    /// The same relay keeping its slots in the Redis server at `url`.
+    pub fn shared(public_url: &str, allowed_origins: &[String], url: &str) -> Result<Relay, String> {
+        let client = redis::Client::open(url).map_err(|e| format!("relay_store: {e}"))?;
+        Ok(Relay { store: Store::Redis { client: Box::new(client), connection: OnceCell::new() }, ..Relay::new(public_url, allowed_origins) })
+    }
+
+    /// Checks that the store answers (at start-up, for a clear message then).
+    pub async fn reachable(&self) -> Result<(), String> {
+        match &self.store {
+            Store::Memory(_) => Ok(()),
+            Store::Redis { .. } => {
+                let mut c = self.redis().await.map_err(|e| format!("relay_store cannot be reached: {e:?}"))?;
+                redis::cmd("PING").query_async::<String>(&mut c).await.map(|_| ()).map_err(|e| format!("relay_store does not answer: {e}"))
+            }
+        }
+    }
+
+    fn memory(slots: &Mutex<HashMap<String, Slot>>) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
+        let mut slots = slots.lock().unwrap_or_else(|e| e.into_inner());
         slots.retain(|_, s| s.created.elapsed() < TTL);
         slots
     }
+
+    async fn redis(&self) -> Result<redis::aio::MultiplexedConnection, RelayError> {
+        let Store::Redis { client, connection } = &self.store else { return Err(RelayError::Store("not a Redis store".into())) };
+        connection.get_or_try_init(|| client.get_multiplexed_async_connection()).await.cloned().map_err(|e| RelayError::Store(e.to_string()))
+    }
+
+    /// Opens a slot under `id`.
+    async fn open_slot(&self, id: &str) -> Result<(), RelayError> {
+        match &self.store {
+            Store::Memory(slots) => {
+                let mut slots = Relay::memory(slots);
+                if slots.len() >= MAX_SLOTS {
+                    return Err(RelayError::Full);
+                }
+                slots.insert(id.to_string(), Slot { created: Instant::now(), bodies: VecDeque::new() });
+                Ok(())
+            }
+            Store::Redis { .. } => {
+                let mut c = self.redis().await?;
+                let now = now_ms();
+                let index = format!("{KEY_PREFIX}:slots");
+                let (_, open): ((), usize) = redis::pipe()
+                    .atomic()
+                    .cmd("ZREMRANGEBYSCORE")
+                    .arg(&index)
+                    .arg("-inf")
+                    .arg(now)
+                    .cmd("ZCARD")
+                    .arg(&index)
+                    .query_async(&mut c)
+                    .await
+                    .map_err(store)?;
+                if open >= MAX_SLOTS {
+                    return Err(RelayError::Full);
+                }
+                redis::pipe()
+                    .atomic()
+                    .cmd("ZADD")
+                    .arg(&index)
+                    .arg(now + TTL.as_millis() as u64)
+                    .arg(id)
+                    .ignore()
+                    .cmd("SET")
+                    .arg(slot_key(id))
+                    .arg(1)
+                    .arg("PX")
+                    .arg(TTL.as_millis() as u64)
+                    .ignore()
+                    .query_async::<()>(&mut c)
+                    .await
+                    .map_err(store)
+            }
+        }
+    }
+
+    /// Keeps a callback body in slot `id`.
+    async fn keep(&self, id: &str, body: String) -> Result<(), RelayError> {
+        match &self.store {
+            Store::Memory(slots) => {
+                let mut slots = Relay::memory(slots);
+                let slot = slots.get_mut(id).ok_or(RelayError::NoSlot)?;
+                if slot.bodies.len() >= MAX_BODIES {
+                    return Err(RelayError::SlotFull);
+                }
+                slot.bodies.push_back(body);
+                Ok(())
+            }
+            Store::Redis { .. } => {
+                let mut c = self.redis().await?;
+                let (left_ms, held): (i64, usize) =
+                    redis::pipe().cmd("PTTL").arg(slot_key(id)).cmd("LLEN").arg(bodies_key(id)).query_async(&mut c).await.map_err(store)?;
+                if left_ms <= 0 {
+                    return Err(RelayError::NoSlot);
+                }
+                if held >= MAX_BODIES {
+                    return Err(RelayError::SlotFull);
+                }
+                redis::pipe()
+                    .atomic()
+                    .cmd("RPUSH")
+                    .arg(bodies_key(id))
+                    .arg(body)
+                    .ignore()
+                    .cmd("PEXPIRE")
+                    .arg(bodies_key(id))
+                    .arg(left_ms)
+                    .ignore()
+                    .query_async::<()>(&mut c)
+                    .await
+                    .map_err(store)
+            }
+        }
+    }
+
+    /// Takes every body that arrived in slot `id` since the last take.
+    async fn take(&self, id: &str) -> Result<Vec<String>, RelayError> {
+        match &self.store {
+            Store::Memory(slots) => {
+                let mut slots = Relay::memory(slots);
+                let slot = slots.get_mut(id).ok_or(RelayError::NoSlot)?;
+                Ok(slot.bodies.drain(..).collect())
+            }
+            Store::Redis { .. } => {
+                let mut c = self.redis().await?;
+                let (exists, bodies): (bool, Vec<String>) = redis::pipe()
+                    .atomic()
+                    .cmd("EXISTS")
+                    .arg(slot_key(id))
+                    .cmd("LRANGE")
+                    .arg(bodies_key(id))
+                    .arg(0)
+                    .arg(-1)
+                    .cmd("DEL")
+                    .arg(bodies_key(id))
+                    .ignore()
+                    .query_async(&mut c)
+                    .await
+                    .map_err(store)?;
+                if exists {
+                    Ok(bodies)
+                } else {
+                    Err(RelayError::NoSlot)
+                }
+            }
+        }
+    }
+}
+
+fn slot_key(id: &str) -> String {
+    format!("{KEY_PREFIX}:{id}")
+}
+
+fn bodies_key(id: &str) -> String {
+    format!("{KEY_PREFIX}:{id}:bodies")
+}
+
+fn store(e: redis::RedisError) -> RelayError {
+    RelayError::Store(e.to_string())
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 fn random_id() -> Result<String, getrandom::Error> {
@@ -65,49 +264,38 @@ fn reason(status: StatusCode, text: &str) -> Response {
 }
 
 /// `POST /_relay`: opens a slot for an allowed page; answers `{"id", "callback_url", "expires_in"}`.
-pub async fn open(State(relay): State<std::sync::Arc<Relay>>, headers: axum::http::HeaderMap) -> Response {
+pub async fn open(State(relay): State<Arc<Relay>>, headers: axum::http::HeaderMap) -> Response {
     if let Some(origin) = headers.get(axum::http::header::ORIGIN).and_then(|o| o.to_str().ok()) {
         if !relay.allowed_origins.iter().any(|a| a == origin) {
             return reason(StatusCode::FORBIDDEN, &format!("origin {origin} may not open a relay on this proxy"));
         }
     }
-    let mut slots = relay.slots();
-    if slots.len() >= MAX_SLOTS {
-        return reason(StatusCode::SERVICE_UNAVAILABLE, "the relay is full; try again in a few minutes");
-    }
     let Ok(id) = random_id() else {
         return reason(StatusCode::INTERNAL_SERVER_ERROR, "no randomness available for a relay id");
     };
-    slots.insert(id.clone(), Slot { created: Instant::now(), bodies: VecDeque::new() });
+    if let Err(e) = relay.open_slot(&id).await {
+        return e.response();
+    }
     let callback_url = format!("{}/_relay/{id}", relay.public_url);
     (StatusCode::CREATED, Json(json!({ "id": id, "callback_url": callback_url, "expires_in": TTL.as_secs() }))).into_response()
 }
 
 /// `POST /_relay/{id}`: the vendor delivers a callback body.
-pub async fn deliver(State(relay): State<std::sync::Arc<Relay>>, Path(id): Path<String>, body: Bytes) -> Response {
+pub async fn deliver(State(relay): State<Arc<Relay>>, Path(id): Path<String>, body: Bytes) -> Response {
     if body.len() > MAX_BODY_BYTES {
         return reason(StatusCode::PAYLOAD_TOO_LARGE, "callback body too large");
     }
-    let mut slots = relay.slots();
-    let Some(slot) = slots.get_mut(&id) else {
-        return reason(StatusCode::NOT_FOUND, "no such relay (expired or never opened)");
-    };
-    if slot.bodies.len() >= MAX_BODIES {
-        return reason(StatusCode::TOO_MANY_REQUESTS, "this relay holds as many callbacks as it keeps");
+    match relay.keep(&id, String::from_utf8_lossy(&body).into_owned()).await {
+        Ok(()) => (StatusCode::OK, "OK").into_response(),
+        Err(e) => e.response(),
     }
-    slot.bodies.push_back(String::from_utf8_lossy(&body).into_owned());
-    (StatusCode::OK, "OK").into_response()
 }
 
 /// `GET /_relay/{id}`: the page collects what arrived (once); 204 while nothing has.
-pub async fn collect(State(relay): State<std::sync::Arc<Relay>>, Path(id): Path<String>) -> Response {
-    let mut slots = relay.slots();
-    let Some(slot) = slots.get_mut(&id) else {
-        return reason(StatusCode::NOT_FOUND, "no such relay (expired or never opened)");
-    };
-    if slot.bodies.is_empty() {
-        return StatusCode::NO_CONTENT.into_response();
+pub async fn collect(State(relay): State<Arc<Relay>>, Path(id): Path<String>) -> Response {
+    match relay.take(&id).await {
+        Ok(callbacks) if callbacks.is_empty() => StatusCode::NO_CONTENT.into_response(),
+        Ok(callbacks) => Json(json!({ "callbacks": callbacks })).into_response(),
+        Err(e) => e.response(),
     }
-    let callbacks: Vec<String> = slot.bodies.drain(..).collect();
-    Json(json!({ "callbacks": callbacks })).into_response()
 }

@@ -53,7 +53,7 @@ async fn send(router: &Router, request: Request<Body>) -> (StatusCode, axum::htt
 #[tokio::test]
 async fn forwards_method_path_query_auth_and_body_and_drops_cookies() {
     let up = upstream().await;
-    let router = app(config(up));
+    let router = app(config(up)).unwrap();
     let request = Request::post(format!("/{up}/echo/42?page=2"))
         .header(header::AUTHORIZATION, "Bearer abc")
         .header(header::COOKIE, "session=1")
@@ -71,7 +71,7 @@ async fn forwards_method_path_query_auth_and_body_and_drops_cookies() {
 #[tokio::test]
 async fn refuses_hosts_and_origins_not_listed() {
     let up = upstream().await;
-    let router = app(config(up));
+    let router = app(config(up)).unwrap();
     let (status, headers, body) = send(&router, Request::get("/evil.example.org/steal").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(headers["x-ferry-proxy"], "error");
@@ -85,7 +85,7 @@ async fn refuses_hosts_and_origins_not_listed() {
 #[tokio::test]
 async fn passes_retry_after_and_does_not_follow_redirects() {
     let up = upstream().await;
-    let router = app(config(up));
+    let router = app(config(up)).unwrap();
     let (status, headers, body) = send(&router, Request::get(format!("/{up}/busy")).body(Body::empty()).unwrap()).await;
     assert_eq!((status, body.as_str()), (StatusCode::TOO_MANY_REQUESTS, "slow down"));
     assert_eq!(headers[header::RETRY_AFTER], "7");
@@ -97,12 +97,12 @@ async fn passes_retry_after_and_does_not_follow_redirects() {
 #[tokio::test]
 async fn limits_bodies_and_reports_unreachable_upstreams() {
     let up = upstream().await;
-    let router = app(config(up));
+    let router = app(config(up)).unwrap();
     let big = Request::post(format!("/{up}/echo/1")).body(Body::from(vec![b'x'; 2000])).unwrap();
     assert_eq!(send(&router, big).await.0, StatusCode::PAYLOAD_TOO_LARGE);
     // A port nothing listens on: bind, note the port, close.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let router = app(config(closed));
+    let router = app(config(closed)).unwrap();
     let (status, headers, body) = send(&router, Request::get(format!("/{closed}/x?secret=1")).body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     assert_eq!(headers["x-ferry-proxy"], "error");
@@ -112,7 +112,7 @@ async fn limits_bodies_and_reports_unreachable_upstreams() {
 #[tokio::test]
 async fn answers_cors_preflight_for_allowed_origins() {
     let up = upstream().await;
-    let router = app(config(up));
+    let router = app(config(up)).unwrap();
     let preflight = Request::builder()
         .method("OPTIONS")
         .uri(format!("/{up}/echo/1"))
@@ -130,7 +130,7 @@ async fn answers_cors_preflight_for_allowed_origins() {
 #[tokio::test]
 async fn the_relay_is_off_unless_configured() {
     let up = upstream().await;
-    let router = app(config(up));
+    let router = app(config(up)).unwrap();
     let (status, _, _) = send(&router, Request::post("/_relay").body(Body::empty()).unwrap()).await;
     assert_ne!(status, StatusCode::CREATED);
 }
@@ -141,7 +141,7 @@ async fn the_relay_hands_a_callback_to_the_page_once() {
     let mut c = config(up);
     c.relay = true;
     c.public_url = Some("https://proxy.example.org".into());
-    let router = app(c);
+    let router = app(c).unwrap();
     let (status, _, body) = send(&router, Request::post("/_relay").header(header::ORIGIN, "http://127.0.0.1:8080").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::CREATED);
     let opened: serde_json::Value = serde_json::from_str(&body).unwrap();
