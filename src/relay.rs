@@ -35,3 +35,9 @@ pub async fn collect(collect_url: &str) -> Result<Vec<String>, String> {
         s => Err(format!("the relay answered HTTP {s}")),
     }
 }
+
+/// Deletes the relay slot at `collect_url` once the page has every result (the proxy
+/// would drop it after 15 minutes anyway, so a failure here loses nothing).
+pub async fn close(collect_url: &str) {
+    let _ = gloo_net::http::Request::delete(collect_url).send().await;
+}

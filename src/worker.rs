@@ -261,7 +261,7 @@ async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -
         let started = js_sys::Date::now();
         let piece = match next_rows(&mut reading).await {
             Ok(piece) => piece,
-            Err(Some(ReadError::InvalidUtf8 { .. })) if reading.options.encoding.is_none() => {
+            Err(Some(ReadError::InvalidUtf8 { .. })) if reading.options.encoding.is_none() && !reading.stream.began_with_bom() => {
                 // Not UTF-8 after all: the page drops the rows it has, and the file is read
                 // again, whole, as Windows-1252.
                 send(scope, &FromWorker::RowsReset, Attached::None);

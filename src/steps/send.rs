@@ -110,6 +110,7 @@ async fn await_callbacks(state: AppState, collect_url: String, expected: usize) 
         }
         sleep_ms(1500).await;
     }
+    crate::relay::close(&collect_url).await;
     state.relay.set(None);
 }
 

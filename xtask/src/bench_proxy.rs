@@ -1,12 +1,12 @@
 //! `cargo xtask bench-proxy`: the proxy's own figures on loopback, the sandbox as its
 //! upstream. Not a test.
 //!
-//! Release builds of `ferry-sandbox`, `ferry-proxy` (the process) and
+//! Builds (the `server` profile) of `ferry-sandbox`, `ferry-proxy` (the process) and
 //! `ferry-proxy-lambda` (the function, in `cargo lambda`'s emulator) run side by side.
 //! A load generator in this process keeps 1 and then 64 HTTP/1.1 keep-alive connections
 //! busy with `GET /v1/projects` (Participant Kit's project list, a bearer token, a
-//! ~400-byte JSON answer), for a fixed time each: straight to the sandbox, through the
-//! process, through the function. It counts answers, errors (anything but 200, or a
+//! ~400-byte JSON answer), straight to the sandbox, through the process and through the
+//! function, in three alternating rounds of 2 s each. It counts answers, errors (anything but 200, or a
 //! broken connection) and each request's latency.
 //!
 //! - forwards/s: answers through the process per second at 64 connections;
@@ -29,8 +29,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{root, run, Result};
 
-/// How long each measurement runs.
-const RUN: Duration = Duration::from_secs(6);
+/// How long each measurement runs, and how many rounds of them.
+const RUN: Duration = Duration::from_secs(2);
+const ROUNDS: usize = 3;
 const WARM_UP: Duration = Duration::from_secs(2);
 /// Every process started here stops by itself after this long.
 const LIFETIME_SECS: &str = "600";
@@ -46,6 +47,15 @@ struct Figures {
 }
 
 impl Figures {
+    /// Adds another run's figures to these.
+    fn pool(&mut self, other: Figures) {
+        self.answers += other.answers;
+        self.errors += other.errors;
+        self.seconds += other.seconds;
+        self.latencies_us.extend(other.latencies_us);
+        self.latencies_us.sort_unstable();
+    }
+
     fn per_second(&self) -> f64 {
         self.answers as f64 / self.seconds
     }
@@ -60,9 +70,9 @@ impl Figures {
 }
 
 pub fn bench_proxy() -> Result {
-    eprintln!("xtask: building the sandbox and the proxy (release)");
-    run(Command::new("cargo").args(["build", "--release", "-p", "ferry-sandbox", "-p", "ferry-proxy"]))?;
-    let bin = root().join("target/release");
+    eprintln!("xtask: building the sandbox and the proxy (the server profile)");
+    run(Command::new("cargo").args(["build", "--profile", "server", "-p", "ferry-sandbox", "-p", "ferry-proxy"]))?;
+    let bin = root().join("target/server");
     let dir = TempDir::new("ferry-bench-proxy")?;
 
     let mut sandbox = Command::new("timeout");
@@ -103,18 +113,28 @@ pub fn bench_proxy() -> Result {
     let through_proxy = Target { port: proxy_port, path: format!("/{upstream}/v1/projects") };
     let through_function = Target { port: lambda_port, path: format!("/lambda-url/_/{upstream}/v1/projects") };
 
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    // One thread drives every connection (as `wrk -t1` does), leaving the other core to
+    // the servers.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async {
         wait_until_answers(&through_function).await?;
         eprintln!("xtask: warming up ({} s at 64 connections through the proxy)", WARM_UP.as_secs());
         load(&through_proxy, 64, WARM_UP).await;
         let rss_before = resident_kb(proxy_pid)?;
 
-        let mut rows = Vec::new();
+        // Rounds alternate the three ways, so a drift of the machine's speed touches
+        // them alike; each way's figures pool its rounds.
+        let mut rows: Vec<(usize, &str, Figures)> = Vec::new();
         for connections in [1, 64] {
-            for (name, target) in [("sandbox directly", &direct), ("through the process", &through_proxy), ("through the function", &through_function)] {
-                eprintln!("xtask: {name}, {connections} connection(s), {} s", RUN.as_secs());
-                rows.push((connections, name, load(target, connections, RUN).await));
+            for round in 1..=ROUNDS {
+                for (name, target) in [("sandbox directly", &direct), ("through the process", &through_proxy), ("through the function", &through_function)] {
+                    eprintln!("xtask: {name}, {connections} connection(s), round {round} of {ROUNDS}, {} s", RUN.as_secs());
+                    let f = load(target, connections, RUN).await;
+                    match rows.iter_mut().find(|(c, n, _)| *c == connections && *n == name) {
+                        Some((_, _, pooled)) => pooled.pool(f),
+                        None => rows.push((connections, name, f)),
+                    }
+                }
             }
         }
         let rss_after = resident_kb(proxy_pid)?;

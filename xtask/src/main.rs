@@ -183,12 +183,12 @@ fn serve() -> Result {
     setup()?;
     let dist = root().join("dist");
     build_page(true, &dist)?;
-    run(Command::new("cargo").args(["build", "--release", "-p", "ferry-sandbox", "-p", "ferry-proxy"]))?;
+    run(Command::new("cargo").args(["build", "--profile", "server", "-p", "ferry-sandbox", "-p", "ferry-proxy"]))?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let mut stack = Stack::start(StackOptions {
             dist,
-            bin_dir: root().join("target/release"),
+            bin_dir: root().join("target/server"),
             ports: Ports { page: 8080, sandbox: 9000, proxy: 8787 },
             lifetime: None,
             sandbox_args: vec![],
@@ -226,7 +226,7 @@ fn serve() -> Result {
 /// default) or `x86_64`.
 fn package_lambda(arch: Option<&str>) -> Result {
     let mut build = Command::new("cargo");
-    build.args(["lambda", "build", "--release", "-p", "ferry-proxy", "--bin", "ferry-proxy-lambda", "--output-format", "zip"]);
+    build.args(["lambda", "build", "--profile", "server", "-p", "ferry-proxy", "--bin", "ferry-proxy-lambda", "--output-format", "zip"]);
     match arch.unwrap_or("arm64") {
         "arm64" => build.arg("--arm64"),
         "x86_64" | "x86-64" => build.arg("--x86-64"),

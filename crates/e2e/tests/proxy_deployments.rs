@@ -360,3 +360,92 @@ fn the_systemd_unit_passes_systemd_analyze_verify() {
     let about_unit: Vec<&str> = said.lines().filter(|l| l.contains("ferry-proxy.service")).collect();
     assert!(about_unit.is_empty(), "systemd-analyze verify found problems:\n{said}");
 }
+
+/// Reads from `stream` until it closes or `within` passes; what arrived.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, within: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let until = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(until, stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(String::from_utf8_lossy(&got).into_owned()),
+            Ok(Ok(n)) => got.extend_from_slice(&buffer[..n]),
+            Err(_) => return None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    use tokio::io::AsyncWriteExt;
+    let dir = TempDir::new("ferry-slow-client").unwrap();
+    let (_proxy, url) = proxy_process(&dir, "p", "listen = \"127.0.0.1:0\"\nupstreams = [\"auth.longenesis.com\"]\nheader_read_timeout_secs = 1\n");
+    let address = url.trim_start_matches("http://");
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    slow.write_all(b"GET /_health HTTP/1.1\r\nHost: proxy\r\nX-Slow: ").await.unwrap();
+    let mut idle = tokio::net::TcpStream::connect(address).await.unwrap();
+    // Both are closed by the proxy after about a second, not left open.
+    assert!(read_until_closed(&mut slow, Duration::from_secs(5)).await.is_some(), "a half-sent request's connection stayed open");
+    assert!(read_until_closed(&mut idle, Duration::from_secs(5)).await.is_some(), "an idle connection stayed open");
+    assert_eq!(reqwest::get(format!("{url}/_health")).await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_get_a_clear_503_and_the_proxy_recovers() {
+    use tokio::io::AsyncWriteExt;
+    let dir = TempDir::new("ferry-connection-cap").unwrap();
+    let (_proxy, url) = proxy_process(&dir, "p", "listen = \"127.0.0.1:0\"\nupstreams = [\"auth.longenesis.com\"]\nmax_connections = 3\n");
+    let address = url.trim_start_matches("http://");
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(tokio::net::TcpStream::connect(address).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut extra = tokio::net::TcpStream::connect(address).await.unwrap();
+    extra.write_all(b"GET /_health HTTP/1.1\r\nHost: proxy\r\n\r\n").await.unwrap();
+    let answer = read_until_closed(&mut extra, Duration::from_secs(5)).await.expect("the extra connection was answered and closed");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("as many connections as it takes"), "{answer}");
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(reqwest::get(format!("{url}/_health")).await.unwrap().status(), 200);
+}
+
+/// A process's peak resident memory in KB (`VmHWM`).
+fn peak_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap()
+}
+
+#[tokio::test]
+async fn a_large_answer_streams_through_with_flat_memory() {
+    const PIECE: usize = 64 * 1024;
+    const PIECES: usize = 4800; // 300 MiB
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = listener.local_addr().unwrap();
+    let export = Router::new().route(
+        "/export",
+        get(|| async {
+            let pieces = futures_util::stream::iter((0..PIECES).map(|_| Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b'x'; PIECE]))));
+            axum::body::Body::from_stream(pieces)
+        }),
+    );
+    let server = tokio::spawn(async move { axum::serve(listener, export).await });
+    let dir = TempDir::new("ferry-streaming").unwrap();
+    let (proxy, url) =
+        proxy_process(&dir, "p", &format!("listen = \"127.0.0.1:0\"\nupstreams = [\"http://{upstream}\"]\nanswer_limit_bytes = {}\n", 400 * 1024 * 1024));
+    let pid = proxy_pid(&proxy);
+    let before = peak_kb(pid);
+    let mut answer = reqwest::get(format!("{url}/{upstream}/export")).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let mut received = 0usize;
+    while let Some(chunk) = answer.chunk().await.unwrap() {
+        received += chunk.len();
+    }
+    assert_eq!(received, PIECE * PIECES);
+    let after = peak_kb(pid);
+    // Held whole, 300 MiB would pass through the proxy's memory at once.
+    assert!(after < before + 64 * 1024, "the proxy's peak memory went from {before} KB to {after} KB for a 300 MiB answer");
+    server.abort();
+}

@@ -41,6 +41,32 @@ pub struct Config {
     /// `text` (default) or `json`: one line per request either way.
     #[serde(default)]
     pub log_format: LogFormat,
+    /// Seconds a client has to send a request's headers, and how long an idle
+    /// keep-alive connection stays open (default 10).
+    #[serde(default = "default_header_read_timeout")]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a client has to send a request's body once its headers arrived
+    /// (default 30).
+    #[serde(default = "default_body_read_timeout")]
+    pub body_read_timeout_secs: u64,
+    /// Client connections served at once (default 1024); one more is answered 503 and
+    /// closed. A function ignores it (the platform counts its instances).
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Largest upstream answer passed on, in bytes (default 50 MB); a larger one is
+    /// refused (502) when its length is announced, or cut off where it passes the limit.
+    #[serde(default = "default_answer_limit")]
+    pub answer_limit_bytes: usize,
+    /// Relay slots open at once (default 1000).
+    #[serde(default = "default_relay_slots")]
+    pub relay_max_slots: usize,
+    /// Callback bytes one relay slot holds until the page collects them (default 1 MiB).
+    #[serde(default = "default_relay_slot_bytes")]
+    pub relay_slot_bytes: usize,
+    /// Callback bytes all slots in this process's memory hold together (default 16 MiB;
+    /// with `relay_store`, Redis's own `maxmemory` bounds the store).
+    #[serde(default = "default_relay_bytes")]
+    pub relay_max_bytes: usize,
     /// `upstreams`, read once.
     #[serde(skip)]
     parsed_upstreams: Vec<Upstream>,
@@ -73,6 +99,34 @@ pub const CONFIG_VARIABLE: &str = "FERRY_PROXY_CONFIG";
 pub const CONFIG_FILE_VARIABLE: &str = "FERRY_PROXY_CONFIG_FILE";
 /// The config file a function reads when neither variable is set (bundled with it).
 pub const BUNDLED_CONFIG: &str = "ferry-proxy.toml";
+
+fn default_header_read_timeout() -> u64 {
+    10
+}
+
+fn default_body_read_timeout() -> u64 {
+    30
+}
+
+fn default_max_connections() -> usize {
+    1024
+}
+
+fn default_answer_limit() -> usize {
+    50 * 1024 * 1024
+}
+
+fn default_relay_slots() -> usize {
+    1000
+}
+
+fn default_relay_slot_bytes() -> usize {
+    1024 * 1024
+}
+
+fn default_relay_bytes() -> usize {
+    16 * 1024 * 1024
+}
 
 fn default_listen() -> String {
     "127.0.0.1:8787".into()
@@ -137,9 +191,19 @@ impl Config {
         Duration::from_secs(self.upstream_timeout_secs)
     }
 
+    /// The client header read timeout.
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_read_timeout_secs.max(1))
+    }
+
+    /// The client body read timeout.
+    pub fn body_read_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_read_timeout_secs.max(1))
+    }
+
     /// The allowed upstream that `authority` (the first path segment) names, if any.
-    pub fn upstream(&self, authority: &str) -> Option<Upstream> {
-        self.parsed_upstreams.iter().find(|u| u.authority.eq_ignore_ascii_case(authority)).cloned()
+    pub fn upstream(&self, authority: &str) -> Option<&Upstream> {
+        self.parsed_upstreams.iter().find(|u| u.authority.eq_ignore_ascii_case(authority))
     }
 }
 
@@ -187,8 +251,8 @@ upstreams = ["auth.longenesis.com", "engage-openapi.longenesis.com", "http://127
         .unwrap();
         assert_eq!(c.upstream("auth.longenesis.com").unwrap().scheme, "https");
         assert_eq!(c.upstream("127.0.0.1:9000").unwrap().scheme, "http");
-        assert_eq!(c.upstream("127.0.0.1:9001"), None);
-        assert_eq!(c.upstream("evil.example.org"), None);
+        assert!(c.upstream("127.0.0.1:9001").is_none());
+        assert!(c.upstream("evil.example.org").is_none());
         assert_eq!(c.body_limit_bytes, 25 * 1024 * 1024);
     }
 

@@ -14,6 +14,7 @@
 pub mod config;
 pub mod logging;
 pub mod relay;
+pub mod serve;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -33,6 +34,9 @@ use logging::Destination;
 /// Header on every answer the proxy makes itself (`error`) or relays (`forwarded`), so
 /// the page can tell the proxy's refusals from the vendor's.
 pub const MARK: HeaderName = HeaderName::from_static("x-ferry-proxy");
+
+/// Answers up to this size, announced, are read whole before they are passed on.
+const WHOLE_ANSWER_BYTES: u64 = 64 * 1024;
 
 /// Request headers passed on to the vendor; all others (cookies, origin, referer) stay.
 const FORWARDED_REQUEST_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION];
@@ -65,9 +69,10 @@ fn relay_of(config: &Config) -> Result<Option<Arc<relay::Relay>>, String> {
         return Ok(None);
     }
     let public = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.listen));
+    let limits = relay::Limits { max_slots: config.relay_max_slots, slot_bytes: config.relay_slot_bytes, max_bytes: config.relay_max_bytes };
     let relay = match &config.relay_store {
-        Some(url) => relay::Relay::shared(&public, &config.allowed_origins, url)?,
-        None => relay::Relay::new(&public, &config.allowed_origins),
+        Some(url) => relay::Relay::shared(&public, &config.allowed_origins, limits, url)?,
+        None => relay::Relay::new(&public, &config.allowed_origins, limits),
     };
     Ok(Some(Arc::new(relay)))
 }
@@ -85,7 +90,7 @@ fn routes(config: Config, relay: Option<Arc<relay::Relay>>) -> Router {
     let relay = relay.map(|relay| {
         Router::new()
             .route("/_relay", post(relay::open))
-            .route("/_relay/{id}", post(relay::deliver).get(relay::collect))
+            .route("/_relay/{id}", post(relay::deliver).get(relay::collect).delete(relay::close))
             .with_state(relay)
             .layer(axum::middleware::from_fn(|request: Request, next: axum::middleware::Next| own_route(request, next, "_relay")))
     });
@@ -125,8 +130,9 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
     let started = Instant::now();
     let method = request.method().clone();
     let (authority, path) = split_target(request.uri().path());
-    let allowed = proxy.config.upstream(&authority).is_some();
-    let response = relay(&proxy, request, &authority, &path).await;
+    let upstream = proxy.config.upstream(&authority);
+    let allowed = upstream.is_some();
+    let response = relay(&proxy, request, upstream, &authority, &path).await;
     // An allowed host only: never the path's ids, the query string, a header value or a
     // body, nor the first segment of a refused path (it may be anything).
     let destination = if allowed { Destination::Upstream(&authority) } else { Destination::Refused };
@@ -143,25 +149,26 @@ fn split_target(path: &str) -> (String, String) {
     }
 }
 
-async fn relay(proxy: &Proxy, request: Request, authority: &str, path: &str) -> Response {
+async fn relay(proxy: &Proxy, request: Request, upstream: Option<&Upstream>, authority: &str, path: &str) -> Response {
     let config = &proxy.config;
     if let Some(origin) = request.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
         if !config.allowed_origins.iter().any(|a| a.trim_end_matches('/') == origin) {
             return refuse(StatusCode::FORBIDDEN, format!("origin {origin} is not allowed to use this proxy"));
         }
     }
-    let Some(upstream) = config.upstream(authority) else {
+    let Some(upstream) = upstream else {
         return refuse(StatusCode::FORBIDDEN, format!("host {authority} is not an allowed upstream of this proxy"));
     };
-    let query = request.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+    let (parts, body) = request.into_parts();
+    let query = parts.uri.query().map(|q| format!("?{q}")).unwrap_or_default();
     let url = format!("{}://{}{}{}", upstream.scheme, upstream.authority, path, query);
-    let method = request.method().clone();
-    let headers = request.headers().clone();
-    let body: Bytes = match to_bytes(request.into_body(), config.body_limit_bytes).await {
-        Ok(b) => b,
-        Err(_) => {
+    let (method, headers) = (parts.method, parts.headers);
+    let body: Bytes = match tokio::time::timeout(config.body_read_timeout(), to_bytes(body, config.body_limit_bytes)).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => {
             return refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than this proxy's limit of {} bytes", config.body_limit_bytes))
         }
+        Err(_) => return refuse(StatusCode::REQUEST_TIMEOUT, format!("the request body did not arrive within {} seconds", config.body_read_timeout_secs)),
     };
     let Ok(upstream_method) = reqwest::Method::from_bytes(method.as_str().as_bytes()) else {
         return refuse(StatusCode::METHOD_NOT_ALLOWED, format!("method {method} is not forwarded"));
@@ -180,24 +187,55 @@ async fn relay(proxy: &Proxy, request: Request, authority: &str, path: &str) -> 
         Err(e) => return refuse(StatusCode::BAD_GATEWAY, format!("{authority} could not be reached: {}", describe(&e))),
     };
     let status = StatusCode::from_u16(answer.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-    let content_type = answer.headers().get(reqwest::header::CONTENT_TYPE).map(|v| v.as_bytes().to_vec());
-    let retry_after = answer.headers().get(reqwest::header::RETRY_AFTER).map(|v| v.as_bytes().to_vec());
+    let limit = config.answer_limit_bytes;
+    if answer.content_length().is_some_and(|n| n > limit as u64) {
+        return refuse(StatusCode::BAD_GATEWAY, format!("{authority}'s answer is larger than this proxy's limit of {limit} bytes"));
+    }
+    let kept = |name: reqwest::header::HeaderName| answer.headers().get(&name).and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok());
+    // The body goes on as it arrives, as it came: a compressed one with its encoding.
+    let passed = [
+        (header::CONTENT_TYPE, kept(reqwest::header::CONTENT_TYPE)),
+        (header::CONTENT_ENCODING, kept(reqwest::header::CONTENT_ENCODING)),
+        (header::CONTENT_LENGTH, kept(reqwest::header::CONTENT_LENGTH)),
+        (header::RETRY_AFTER, kept(reqwest::header::RETRY_AFTER)),
+    ];
     let location = answer.headers().get(reqwest::header::LOCATION).is_some();
-    let bytes = match answer.bytes().await {
-        Ok(b) => b,
-        Err(e) => return refuse(StatusCode::BAD_GATEWAY, format!("{authority} broke off its answer: {}", describe(&e))),
+    // A small answer of known length (most vendor answers) goes on in one piece; any
+    // other as it arrives, so memory stays flat whatever the vendor sends.
+    let body = match answer.content_length() {
+        Some(n) if n <= WHOLE_ANSWER_BYTES => match answer.bytes().await {
+            Ok(bytes) => Body::from(bytes),
+            Err(e) => return refuse(StatusCode::BAD_GATEWAY, format!("{authority} broke off its answer: {}", describe(&e))),
+        },
+        _ => Body::from_stream(limited(answer.bytes_stream(), limit)),
     };
-    let mut response = Response::new(Body::from(bytes));
+    let mut response = Response::new(body);
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(MARK, HeaderValue::from_static(if location { "redirect-not-followed" } else { "forwarded" }));
-    if let Some(v) = content_type.and_then(|v| HeaderValue::from_bytes(&v).ok()) {
-        headers.insert(header::CONTENT_TYPE, v);
-    }
-    if let Some(v) = retry_after.and_then(|v| HeaderValue::from_bytes(&v).ok()) {
-        headers.insert(header::RETRY_AFTER, v);
+    for (name, value) in passed {
+        if let Some(value) = value {
+            headers.insert(name, value);
+        }
     }
     response
+}
+
+/// `stream`, failing (which cuts the answer off) where it passes `limit` bytes.
+fn limited<S>(stream: S, limit: usize) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send
+where
+    S: futures_util::Stream<Item = reqwest::Result<Bytes>> + Send,
+{
+    use futures_util::StreamExt;
+    let mut seen = 0usize;
+    stream.map(move |chunk| {
+        let chunk = chunk.map_err(|e| std::io::Error::other(describe(&e)))?;
+        seen += chunk.len();
+        if seen > limit {
+            return Err(std::io::Error::other(format!("the answer passed this proxy's limit of {limit} bytes")));
+        }
+        Ok(chunk)
+    })
 }
 
 /// The error's kind and causes, without its URL (which may carry a query string).

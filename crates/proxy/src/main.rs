@@ -2,10 +2,12 @@
 //! service in `deploy/systemd/`). SIGTERM or Ctrl-C stops it gracefully: no new
 //! connections, requests in flight answered (for at most the upstream timeout).
 
-use std::future::IntoFuture;
-use std::sync::Arc;
 use std::time::Duration;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use ferry_proxy::serve::{self, Limits, Stopped};
 use ferry_proxy::{logging, Config, Mode};
 
 const USAGE: &str = "usage: ferry-proxy --config FILE
@@ -16,7 +18,9 @@ FILE is TOML:
   upstreams = [\"auth.longenesis.com\", \"engage-openapi.longenesis.com\", \"http://127.0.0.1:9000\"]
   # optional: body_limit_bytes = 26214400, upstream_timeout_secs = 60, exit_after_secs = 600,
   # log_format = \"json\", relay = true, public_url = \"https://proxy.example.org\",
-  # relay_store = \"redis://127.0.0.1:6379/0\"";
+  # relay_store = \"redis://127.0.0.1:6379/0\", header_read_timeout_secs = 10,
+  # body_read_timeout_secs = 30, max_connections = 1024, answer_limit_bytes = 52428800,
+  # relay_max_slots = 1000, relay_slot_bytes = 1048576, relay_max_bytes = 16777216";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,26 +48,18 @@ async fn serve(mut config: Config) {
     let upstreams = config.upstreams.join(", ");
     let exit_after = config.exit_after_secs.map(Duration::from_secs);
     let drain = config.timeout() + Duration::from_secs(5);
+    let (max_connections, header_read_timeout) = (config.max_connections, config.header_read_timeout());
     let router = ferry_proxy::start(config, Mode::Process).await.unwrap_or_else(|e| fail(&e));
     logging::event(&format!("ferry-proxy listening on http://{address}, forwarding to {upstreams}"));
 
-    let stopping = Arc::new(tokio::sync::Notify::new());
-    let signalled = stopping.clone();
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+    let limits = Limits { max_connections, header_read_timeout, drain };
+    let stop = async move {
         let why = stop_signal(exit_after).await;
         logging::event(&format!("ferry-proxy: {why}, finishing the requests in flight"));
-        signalled.notify_one();
-    });
-    let deadline = async move {
-        stopping.notified().await;
-        tokio::time::sleep(drain).await;
     };
-    tokio::select! {
-        served = server.into_future() => match served {
-            Ok(()) => logging::event("ferry-proxy stopped"),
-            Err(e) => fail(&format!("server error: {e}")),
-        },
-        () = deadline => logging::event(&format!("ferry-proxy stopped: requests still open after {} s were cut off", drain.as_secs())),
+    match serve::serve(listener, router, limits, stop).await {
+        Stopped::Drained => logging::event("ferry-proxy stopped"),
+        Stopped::CutOff => logging::event(&format!("ferry-proxy stopped: requests still open after {} s were cut off", drain.as_secs())),
     }
 }
 

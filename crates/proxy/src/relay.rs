@@ -2,6 +2,11 @@
 //! an import's final result, kept only until the page reads it, and for at most 15
 //! minutes. Off unless the config says `relay = true`.
 //!
+//! Only a page from an allowed origin opens a slot (a request without `Origin` does
+//! not). Each callback body is handed over once (a read empties the slot) and the page
+//! deletes the slot when it has every result. Bodies are kept as they came (UTF-8 text,
+//! as Lumi Say posts; anything else is refused), bounded per slot and in all.
+//!
 //! Slots live in this process's memory, or, when the config names a `relay_store`, in
 //! Redis, so that several proxies behind a load balancer, or the instances of the proxy
 //! as a function, act as one: a callback may arrive at another instance than the one
@@ -21,18 +26,34 @@ use tokio::sync::OnceCell;
 
 /// How long a slot lives.
 pub const TTL: Duration = Duration::from_secs(15 * 60);
-/// Slots open at once, at most.
-const MAX_SLOTS: usize = 1000;
 /// Callback bodies kept per slot, at most.
 const MAX_BODIES: usize = 100;
 /// Largest callback body kept.
 const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What bounds the relay (from the config).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Slots open at once.
+    pub max_slots: usize,
+    /// Callback bytes one slot holds.
+    pub slot_bytes: usize,
+    /// Callback bytes all slots in memory hold together.
+    pub max_bytes: usize,
+}
+
 /// Prefix of every key the relay writes in Redis.
 const KEY_PREFIX: &str = "ferry-relay";
 
 struct Slot {
     created: Instant,
-    bodies: VecDeque<String>,
+    bodies: VecDeque<Bytes>,
+}
+
+impl Slot {
+    fn bytes(&self) -> usize {
+        self.bodies.iter().map(Bytes::len).sum()
+    }
 }
 
 /// Why a relay call did not do what was asked.
@@ -42,8 +63,10 @@ pub enum RelayError {
     NoSlot,
     /// As many slots are open as the relay keeps.
     Full,
-    /// The slot holds as many callbacks as it keeps.
+    /// The slot holds as many callbacks, or bytes, as it keeps.
     SlotFull,
+    /// The relay holds as many bytes as it keeps.
+    BytesFull,
     /// The shared store could not be reached or answered oddly.
     Store(String),
 }
@@ -54,6 +77,7 @@ impl RelayError {
             RelayError::NoSlot => reason(StatusCode::NOT_FOUND, "no such relay (expired or never opened)"),
             RelayError::Full => reason(StatusCode::SERVICE_UNAVAILABLE, "the relay is full; try again in a few minutes"),
             RelayError::SlotFull => reason(StatusCode::TOO_MANY_REQUESTS, "this relay holds as many callbacks as it keeps"),
+            RelayError::BytesFull => reason(StatusCode::SERVICE_UNAVAILABLE, "the relay holds as many bytes as it keeps; try again in a few minutes"),
             RelayError::Store(_) => reason(StatusCode::SERVICE_UNAVAILABLE, "the relay's store cannot be reached; try again shortly"),
         }
     }
@@ -71,24 +95,26 @@ enum Store {
 pub struct Relay {
     public_url: String,
     allowed_origins: Vec<String>,
+    limits: Limits,
     store: Store,
 }
 
 impl Relay {
     /// A relay whose callback URLs start with `public_url` (how vendors reach this proxy),
     /// keeping slots in memory. Only pages from `allowed_origins` may open a slot.
-    pub fn new(public_url: &str, allowed_origins: &[String]) -> Relay {
+    pub fn new(public_url: &str, allowed_origins: &[String], limits: Limits) -> Relay {
         Relay {
             public_url: public_url.trim_end_matches('/').to_string(),
             allowed_origins: allowed_origins.iter().map(|o| o.trim_end_matches('/').to_string()).collect(),
+            limits,
             store: Store::Memory(Mutex::new(HashMap::new())),
         }
     }
 
     /// The same relay keeping its slots in the Redis server at `url`.
-    pub fn shared(public_url: &str, allowed_origins: &[String], url: &str) -> Result<Relay, String> {
+    pub fn shared(public_url: &str, allowed_origins: &[String], limits: Limits, url: &str) -> Result<Relay, String> {
         let client = redis::Client::open(url).map_err(|e| format!("relay_store: {e}"))?;
-        Ok(Relay { store: Store::Redis { client: Box::new(client), connection: OnceCell::new() }, ..Relay::new(public_url, allowed_origins) })
+        Ok(Relay { store: Store::Redis { client: Box::new(client), connection: OnceCell::new() }, ..Relay::new(public_url, allowed_origins, limits) })
     }
 
     /// Checks that the store answers (at start-up, for a clear message then).
@@ -118,7 +144,7 @@ impl Relay {
         match &self.store {
             Store::Memory(slots) => {
                 let mut slots = Relay::memory(slots);
-                if slots.len() >= MAX_SLOTS {
+                if slots.len() >= self.limits.max_slots {
                     return Err(RelayError::Full);
                 }
                 slots.insert(id.to_string(), Slot { created: Instant::now(), bodies: VecDeque::new() });
@@ -139,7 +165,7 @@ impl Relay {
                     .query_async(&mut c)
                     .await
                     .map_err(store)?;
-                if open >= MAX_SLOTS {
+                if open >= self.limits.max_slots {
                     return Err(RelayError::Full);
                 }
                 redis::pipe()
@@ -163,35 +189,56 @@ impl Relay {
     }
 
     /// Keeps a callback body in slot `id`.
-    async fn keep(&self, id: &str, body: String) -> Result<(), RelayError> {
+    async fn keep(&self, id: &str, body: Bytes) -> Result<(), RelayError> {
         match &self.store {
             Store::Memory(slots) => {
                 let mut slots = Relay::memory(slots);
+                let total: usize = slots.values().map(Slot::bytes).sum();
                 let slot = slots.get_mut(id).ok_or(RelayError::NoSlot)?;
-                if slot.bodies.len() >= MAX_BODIES {
+                if slot.bodies.len() >= MAX_BODIES || slot.bytes() + body.len() > self.limits.slot_bytes {
                     return Err(RelayError::SlotFull);
+                }
+                if total + body.len() > self.limits.max_bytes {
+                    return Err(RelayError::BytesFull);
                 }
                 slot.bodies.push_back(body);
                 Ok(())
             }
             Store::Redis { .. } => {
                 let mut c = self.redis().await?;
-                let (left_ms, held): (i64, usize) =
-                    redis::pipe().cmd("PTTL").arg(slot_key(id)).cmd("LLEN").arg(bodies_key(id)).query_async(&mut c).await.map_err(store)?;
+                let (left_ms, held, bytes): (i64, usize, Option<usize>) = redis::pipe()
+                    .cmd("PTTL")
+                    .arg(slot_key(id))
+                    .cmd("LLEN")
+                    .arg(bodies_key(id))
+                    .cmd("GET")
+                    .arg(bytes_key(id))
+                    .query_async(&mut c)
+                    .await
+                    .map_err(store)?;
                 if left_ms <= 0 {
                     return Err(RelayError::NoSlot);
                 }
-                if held >= MAX_BODIES {
+                if held >= MAX_BODIES || bytes.unwrap_or(0) + body.len() > self.limits.slot_bytes {
                     return Err(RelayError::SlotFull);
                 }
+                let length = body.len();
                 redis::pipe()
                     .atomic()
                     .cmd("RPUSH")
                     .arg(bodies_key(id))
-                    .arg(body)
+                    .arg(body.as_ref())
                     .ignore()
                     .cmd("PEXPIRE")
                     .arg(bodies_key(id))
+                    .arg(left_ms)
+                    .ignore()
+                    .cmd("INCRBY")
+                    .arg(bytes_key(id))
+                    .arg(length)
+                    .ignore()
+                    .cmd("PEXPIRE")
+                    .arg(bytes_key(id))
                     .arg(left_ms)
                     .ignore()
                     .query_async::<()>(&mut c)
@@ -202,7 +249,7 @@ impl Relay {
     }
 
     /// Takes every body that arrived in slot `id` since the last take.
-    async fn take(&self, id: &str) -> Result<Vec<String>, RelayError> {
+    async fn take(&self, id: &str) -> Result<Vec<Bytes>, RelayError> {
         match &self.store {
             Store::Memory(slots) => {
                 let mut slots = Relay::memory(slots);
@@ -211,7 +258,7 @@ impl Relay {
             }
             Store::Redis { .. } => {
                 let mut c = self.redis().await?;
-                let (exists, bodies): (bool, Vec<String>) = redis::pipe()
+                let (exists, bodies): (bool, Vec<Vec<u8>>) = redis::pipe()
                     .atomic()
                     .cmd("EXISTS")
                     .arg(slot_key(id))
@@ -221,12 +268,41 @@ impl Relay {
                     .arg(-1)
                     .cmd("DEL")
                     .arg(bodies_key(id))
+                    .arg(bytes_key(id))
                     .ignore()
                     .query_async(&mut c)
                     .await
                     .map_err(store)?;
                 if exists {
-                    Ok(bodies)
+                    Ok(bodies.into_iter().map(Bytes::from).collect())
+                } else {
+                    Err(RelayError::NoSlot)
+                }
+            }
+        }
+    }
+
+    /// Deletes slot `id` and whatever it holds.
+    async fn close(&self, id: &str) -> Result<(), RelayError> {
+        match &self.store {
+            Store::Memory(slots) => Relay::memory(slots).remove(id).map(|_| ()).ok_or(RelayError::NoSlot),
+            Store::Redis { .. } => {
+                let mut c = self.redis().await?;
+                let (removed, ..): (usize, usize, usize) = redis::pipe()
+                    .atomic()
+                    .cmd("DEL")
+                    .arg(slot_key(id))
+                    .cmd("DEL")
+                    .arg(bodies_key(id))
+                    .arg(bytes_key(id))
+                    .cmd("ZREM")
+                    .arg(format!("{KEY_PREFIX}:slots"))
+                    .arg(id)
+                    .query_async(&mut c)
+                    .await
+                    .map_err(store)?;
+                if removed > 0 {
+                    Ok(())
                 } else {
                     Err(RelayError::NoSlot)
                 }
@@ -241,6 +317,10 @@ fn slot_key(id: &str) -> String {
 
 fn bodies_key(id: &str) -> String {
     format!("{KEY_PREFIX}:{id}:bodies")
+}
+
+fn bytes_key(id: &str) -> String {
+    format!("{KEY_PREFIX}:{id}:bytes")
 }
 
 fn store(e: redis::RedisError) -> RelayError {
@@ -265,10 +345,11 @@ fn reason(status: StatusCode, text: &str) -> Response {
 
 /// `POST /_relay`: opens a slot for an allowed page; answers `{"id", "callback_url", "expires_in"}`.
 pub async fn open(State(relay): State<Arc<Relay>>, headers: axum::http::HeaderMap) -> Response {
-    if let Some(origin) = headers.get(axum::http::header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        if !relay.allowed_origins.iter().any(|a| a == origin) {
-            return reason(StatusCode::FORBIDDEN, &format!("origin {origin} may not open a relay on this proxy"));
-        }
+    let Some(origin) = headers.get(axum::http::header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return reason(StatusCode::FORBIDDEN, "only a page from an allowed origin may open a relay (the request has no Origin)");
+    };
+    if !relay.allowed_origins.iter().any(|a| a == origin) {
+        return reason(StatusCode::FORBIDDEN, &format!("origin {origin} may not open a relay on this proxy"));
     }
     let Ok(id) = random_id() else {
         return reason(StatusCode::INTERNAL_SERVER_ERROR, "no randomness available for a relay id");
@@ -285,7 +366,10 @@ pub async fn deliver(State(relay): State<Arc<Relay>>, Path(id): Path<String>, bo
     if body.len() > MAX_BODY_BYTES {
         return reason(StatusCode::PAYLOAD_TOO_LARGE, "callback body too large");
     }
-    match relay.keep(&id, String::from_utf8_lossy(&body).into_owned()).await {
+    if std::str::from_utf8(&body).is_err() {
+        return reason(StatusCode::BAD_REQUEST, "a callback body must be UTF-8 text");
+    }
+    match relay.keep(&id, body).await {
         Ok(()) => (StatusCode::OK, "OK").into_response(),
         Err(e) => e.response(),
     }
@@ -295,7 +379,19 @@ pub async fn deliver(State(relay): State<Arc<Relay>>, Path(id): Path<String>, bo
 pub async fn collect(State(relay): State<Arc<Relay>>, Path(id): Path<String>) -> Response {
     match relay.take(&id).await {
         Ok(callbacks) if callbacks.is_empty() => StatusCode::NO_CONTENT.into_response(),
-        Ok(callbacks) => Json(json!({ "callbacks": callbacks })).into_response(),
+        Ok(callbacks) => {
+            // Kept only if UTF-8, so nothing is lost here.
+            let texts: Vec<&str> = callbacks.iter().filter_map(|b| std::str::from_utf8(b).ok()).collect();
+            Json(json!({ "callbacks": texts })).into_response()
+        }
+        Err(e) => e.response(),
+    }
+}
+
+/// `DELETE /_relay/{id}`: the page has every result; the slot goes.
+pub async fn close(State(relay): State<Arc<Relay>>, Path(id): Path<String>) -> Response {
+    match relay.close(&id).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => e.response(),
     }
 }

@@ -79,6 +79,8 @@ pub struct CsvStream {
     at_end: bool,
     /// The first bytes, held back until it is known whether they are a BOM.
     head: Option<Vec<u8>>,
+    /// The text began with a UTF-8 byte-order mark.
+    bom: bool,
 }
 
 impl CsvStream {
@@ -99,6 +101,7 @@ impl CsvStream {
             bytes: 0,
             at_end: false,
             head: Some(Vec::new()),
+            bom: false,
         }
     }
 
@@ -138,10 +141,18 @@ impl CsvStream {
                 return Ok(());
             }
             let rest = &input[take..];
+            self.bom = head.starts_with(UTF8_BOM);
             self.read_all(head.strip_prefix(UTF8_BOM).unwrap_or(&head))?;
             return self.read_all(rest);
         }
         self.read_all(input)
+    }
+
+    /// Whether the text began with a UTF-8 byte-order mark: then it says the file is
+    /// UTF-8, and bytes that are not are an error, never a reason to read the file in
+    /// another encoding.
+    pub fn began_with_bom(&self) -> bool {
+        self.bom
     }
 
     fn read_all(&mut self, mut input: &[u8]) -> Result<(), ReadError> {

@@ -8,6 +8,9 @@
 //! `relay_store` and a `public_url` (the function URL), and the function refuses to
 //! start without them.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use ferry_proxy::{logging, Config, Mode};
 
 #[tokio::main]
