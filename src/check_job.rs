@@ -75,7 +75,7 @@ impl CheckJob {
                     spare_worker::warm();
                     settle(&state, Ok(findings));
                 }
-                FromWorker::Error { message } => {
+                FromWorker::Error { message, .. } => {
                     this_worker.terminate();
                     spare_worker::warm();
                     settle(&state, Err(message));

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, FileKind, ReadOptions, RowsAssembler, Sheet, SheetAssembler};
+use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, FileKind, ReadOptions, ReadRemedy, RowsAssembler, Sheet, SheetAssembler};
 use js_sys::{ArrayBuffer, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -62,6 +62,8 @@ struct Assembly {
     fingerprinted: Option<Fingerprinted>,
     settle_fingerprint: Option<Function>,
     longest_message: (f64, String),
+    /// When reading failed: a choice that would read the file anyway.
+    remedy: Option<ReadRemedy>,
 }
 
 /// One file being read; dropping it does not stop it, [`ImportJob::cancel`] does.
@@ -96,6 +98,7 @@ impl ImportJob {
             encoding: options.encoding.map(|e| e.label().to_string()),
             sheet: options.sheet.clone(),
             header_row: options.header_row,
+            quotes_as_text: options.quotes_as_text,
             bench,
             check,
         };
@@ -195,10 +198,11 @@ impl ImportJob {
                         None => settle_no_fingerprint(&state),
                     }
                 }
-                FromWorker::Error { message } => {
+                FromWorker::Error { message, remedy } => {
                     this_worker.terminate();
                     spare_worker::warm();
                     stop_feeding(&mut s);
+                    s.remedy = remedy;
                     drop(s);
                     settle(&state, Err(message));
                 }
@@ -240,6 +244,11 @@ impl ImportJob {
     pub async fn finish(&self) -> Result<Imported, String> {
         let _ = JsFuture::from(self.done.clone()).await;
         self.state.borrow_mut().result.take().unwrap_or_else(|| Err("Reading was cancelled.".into()))
+    }
+
+    /// After a failed read: the choice that would read the file anyway, if any.
+    pub fn remedy(&self) -> Option<ReadRemedy> {
+        self.state.borrow().remedy
     }
 
     /// Waits for the file's fingerprint and its bytes (they follow the sheet); `None` when
@@ -365,7 +374,10 @@ fn read_here(state: &Rc<RefCell<Assembly>>, file: Blob, name: &str, options: &Re
                 longest_message: (0.0, String::new()),
                 checked: None,
             })
-            .map_err(|e| e.to_string());
+            .map_err(|e| {
+                state.borrow_mut().remedy = e.remedy();
+                e.to_string()
+            });
         let ok = result.is_ok();
         settle(&state, result);
         if ok {

@@ -317,6 +317,16 @@ impl AppState {
         self.report.set(None);
     }
 
+    /// Forgets the file's table after it could not be read (again): nothing stale is
+    /// shown, and no step goes on with it. The file itself stays, to read it another way.
+    pub fn unload(&self) {
+        self.sheet.set(None);
+        self.file_kind.set(None);
+        self.fingerprint.set(None);
+        self.report.set(None);
+        self.receipt.set(None);
+    }
+
     /// Switches the target: keeps the old one's settings aside, takes the new one's,
     /// forgets the login, and suggests a mapping for the new fields.
     pub fn choose_target(&self, target: Target) {

@@ -32,7 +32,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use ferry_core::bench_fixture::StreamedRun;
-use ferry_core::sheet::{read_in_pieces, utf8_stream_for, CsvStream, ReadError, ReadOptions, Room, RowsPiece, SheetAssembler, TextEncoding, HEAD};
+use ferry_core::sheet::{read_in_pieces, utf8_stream_for, CsvStream, ReadError, ReadOptions, ReadRemedy, Room, RowsPiece, SheetAssembler, TextEncoding, HEAD};
 use ferry_core::vendors::read_check::ReadCheck;
 use ferry_core::vendors::{find, Target};
 use js_sys::{Array, ArrayBuffer, Uint8Array};
@@ -113,11 +113,11 @@ pub fn start() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let data = event.data();
         let outcome = match open::<ToWorker>(&data) {
-            Some((ToWorker::Read { name, encoding, sheet, header_row, bench, check }, file)) => {
+            Some((ToWorker::Read { name, encoding, sheet, header_row, quotes_as_text, bench, check }, file)) => {
                 // A header row chosen by hand is not looked for: such a sheet is checked after.
                 let check = check.filter(|_| header_row.is_none()).map(|(target, settings)| ReadCheck::new(target, settings));
-                let options =
-                    ReadOptions { encoding: encoding.and_then(|label| TextEncoding::ALL.into_iter().find(|e| e.label() == label)), sheet, header_row };
+                let encoding = encoding.and_then(|label| TextEncoding::ALL.into_iter().find(|e| e.label() == label));
+                let options = ReadOptions { encoding, sheet, header_row, quotes_as_text };
                 read(&replies, name, options, bench, check, file)
             }
             Some((ToWorker::Next, carrier)) => {
@@ -144,11 +144,11 @@ pub fn start() {
                 send(&replies, &FromWorker::Next, Attached::Transfer(&carrier));
                 Ok(())
             }
-            Some((ToWorker::PiecesDone, _)) => finish_check(&replies),
-            None => Err("Ferry's reader got a message it does not know.".into()),
+            Some((ToWorker::PiecesDone, _)) => finish_check(&replies).map_err(Failure::from),
+            None => Err(Failure::from("Ferry's reader got a message it does not know.".to_string())),
         };
-        if let Err(message) = outcome {
-            send(&replies, &FromWorker::Error { message }, Attached::None);
+        if let Err(Failure { message, remedy }) = outcome {
+            send(&replies, &FromWorker::Error { message, remedy }, Attached::None);
         }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -182,12 +182,30 @@ fn finish_check(scope: &DedicatedWorkerGlobalScope) -> Result<(), String> {
     Ok(())
 }
 
-fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, bench: bool, check: Option<ReadCheck>, file: JsValue) -> Result<(), String> {
+/// Why reading stopped: the words, and a choice that would read the file anyway.
+struct Failure {
+    message: String,
+    remedy: Option<ReadRemedy>,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure { message, remedy: None }
+    }
+}
+
+impl From<ReadError> for Failure {
+    fn from(e: ReadError) -> Failure {
+        Failure { message: e.to_string(), remedy: e.remedy() }
+    }
+}
+
+fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, bench: bool, check: Option<ReadCheck>, file: JsValue) -> Result<(), Failure> {
     let file: Blob = file.dyn_into().map_err(|_| "Ferry's reader got no file.".to_string())?;
     let total = file.size() as usize;
     let mut head = vec![0; total.min(HEAD)];
     read_slice(&file, 0, &mut head)?;
-    if let Some(stream) = utf8_stream_for(&name, &head, &options).map_err(|e| e.to_string())?.filter(|_| total > 0) {
+    if let Some(stream) = utf8_stream_for(&name, &head, &options)?.filter(|_| total > 0) {
         // The room the rows will take, judged from the first bytes: the page sets it aside
         // at once (growing memory as pieces arrive would pause it each time).
         let room = utf8_stream_for(&name, &head, &options).ok().flatten().map_or(Room::default(), |probe| Room::projected(probe, &head, total));
@@ -219,8 +237,8 @@ fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, 
         wasm_bindgen_futures::spawn_local(async move {
             let outcome = stream_rows(&scope, reading).await;
             CARRIERS.with(|c| *c.borrow_mut() = Carriers::default());
-            if let Err(message) = outcome {
-                send(&scope, &FromWorker::Error { message }, Attached::None);
+            if let Err(Failure { message, remedy }) = outcome {
+                send(&scope, &FromWorker::Error { message, remedy }, Attached::None);
             }
         });
         return Ok(());
@@ -255,7 +273,7 @@ async fn next_carrier() -> ArrayBuffer {
 /// Reads the file piece after piece, sending each piece's rows as soon as a carrier is
 /// free (so the worker reads ahead one piece at most); after the last, says `done` and
 /// works out the file's fingerprint.
-async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -> Result<(), String> {
+async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -> Result<(), Failure> {
     loop {
         let carrier = next_carrier().await;
         let started = js_sys::Date::now();
@@ -270,7 +288,7 @@ async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -
                 let retry = ReadOptions { encoding: Some(TextEncoding::Windows1252), ..reading.options.clone() };
                 return read_sheet(scope, false, reading.name, retry, reading.file);
             }
-            Err(e) => return Err(e.map_or(UNREADABLE.to_string(), |e| e.to_string())),
+            Err(e) => return Err(e.map_or_else(|| Failure::from(UNREADABLE.to_string()), Failure::from)),
         };
         reading.read_ms += js_sys::Date::now() - started;
         send(scope, &FromWorker::Progress { done: reading.done, total: reading.total }, Attached::None);
@@ -364,7 +382,7 @@ async fn next_rows(reading: &mut Reading) -> Result<RowsPiece, Option<ReadError>
 
 /// Reads a file whole into a sheet (a workbook, JSON, text in another encoding) and
 /// starts sending it to the page in carrier buffers.
-fn read_sheet(scope: &DedicatedWorkerGlobalScope, bench: bool, name: String, options: ReadOptions, file: Blob) -> Result<(), String> {
+fn read_sheet(scope: &DedicatedWorkerGlobalScope, bench: bool, name: String, options: ReadOptions, file: Blob) -> Result<(), Failure> {
     let total = file.size() as usize;
     let started = js_sys::Date::now();
     let unreadable = std::cell::Cell::new(false);
@@ -372,9 +390,9 @@ fn read_sheet(scope: &DedicatedWorkerGlobalScope, bench: bool, name: String, opt
     let progress = |done: usize| send(scope, &FromWorker::Progress { done, total }, Attached::None);
     let read = read_in_pieces(&name, total, &options, fill, progress);
     if unreadable.get() {
-        return Err(UNREADABLE.into());
+        return Err(Failure::from(UNREADABLE.to_string()));
     }
-    let (sheet, kind) = read.map_err(|e| e.to_string())?;
+    let (sheet, kind) = read?;
     let read_ms = js_sys::Date::now() - started;
     // The benchmark's pipeline: check for Engage and write every batch body, here.
     let bench = bench.then(|| {

@@ -5,7 +5,7 @@
 //! On the wire a message is `{message: "<JSON of the enum>", attached?: <ArrayBuffer or
 //! Blob>}`; [`post`] writes it and [`open`] reads it back.
 
-use ferry_core::sheet::{FileKind, Room};
+use ferry_core::sheet::{FileKind, ReadRemedy, Room};
 use ferry_core::vendors::read_check::CheckedAtRead;
 use ferry_core::vendors::{Findings, Target};
 use ferry_core::Mapping;
@@ -41,6 +41,8 @@ pub enum ToWorker {
         sheet: Option<String>,
         /// The header row chosen (0-based), if any.
         header_row: Option<usize>,
+        /// Read `"` as a plain character.
+        quotes_as_text: bool,
         /// Also run the benchmark's pipeline.
         bench: bool,
         /// Check the rows as they are read, for this target with these settings (what
@@ -170,6 +172,8 @@ pub enum FromWorker {
     Error {
         /// What went wrong.
         message: String,
+        /// A choice that would read the file anyway, if there is one.
+        remedy: Option<ReadRemedy>,
     },
 }
 

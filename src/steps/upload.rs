@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use ferry_core::sheet::TextEncoding;
+use ferry_core::sheet::{ReadRemedy, TextEncoding};
 use ferry_core::{FileKind, ReadOptions};
 use js_sys::{Array, Uint8Array};
 use leptos::prelude::*;
@@ -30,14 +30,23 @@ fn blob_of(bytes: &[u8]) -> Option<Blob> {
     Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(bytes))).ok()
 }
 
+/// Why the last read failed: its words, and a way to read the file anyway, if any.
+#[derive(Clone)]
+struct ReadFailure {
+    message: String,
+    remedy: Option<(ReadRemedy, ReadOptions, String, Blob)>,
+}
+
 /// Reads a newly chosen file into the shared state, or says why it cannot.
-fn take_file(state: AppState, error: RwSignal<Option<String>>, reading: Reading, name: String, file: Blob) {
+fn take_file(state: AppState, error: RwSignal<Option<ReadFailure>>, reading: Reading, name: String, file: Blob) {
     read_into(state, error, reading, name, file, &ReadOptions::default());
 }
 
 /// Reads (or reads again, with other choices) the file into the shared state, in the
-/// import worker, showing progress; a cancelled or failed read keeps what was there.
-fn read_into(state: AppState, error: RwSignal<Option<String>>, reading: Reading, name: String, file: Blob, options: &ReadOptions) {
+/// import worker, showing progress. A cancelled read keeps what was there; a failed one
+/// clears the table (so no step goes on with a table that is not this file's) and says
+/// why, with a way to read the file anyway where there is one.
+fn read_into(state: AppState, error: RwSignal<Option<ReadFailure>>, reading: Reading, name: String, file: Blob, options: &ReadOptions) {
     if let Some(previous) = reading.job.get_value() {
         previous.cancel();
     }
@@ -48,6 +57,7 @@ fn read_into(state: AppState, error: RwSignal<Option<String>>, reading: Reading,
     // its findings at once when the mapping stays as suggested.
     let check = Some((state.target.get_untracked(), state.settings.get_untracked()));
     let job = Rc::new(ImportJob::start(file.clone(), &name, options, false, check, move |done, total| progress.set(Some((done, total)))));
+    let options = options.clone();
     reading.job.set_value(Some(job.clone()));
     leptos::task::spawn_local(async move {
         let result = job.finish().await;
@@ -57,7 +67,9 @@ fn read_into(state: AppState, error: RwSignal<Option<String>>, reading: Reading,
         }
         match result {
             Ok(imported) if imported.sheet.is_empty() => {
-                error.set(Some(format!("{shown} has a header row but no participants below it. Choose a file (or sheet) with at least one data row.")));
+                state.unload();
+                let message = format!("{shown} has a header row but no participants below it. Choose a file (or sheet) with at least one data row.");
+                error.set(Some(ReadFailure { message, remedy: None }));
             }
             Ok(imported) => {
                 error.set(None);
@@ -75,7 +87,11 @@ fn read_into(state: AppState, error: RwSignal<Option<String>>, reading: Reading,
                 }
             }
             Err(e) if e == "Reading was cancelled." => {}
-            Err(e) => error.set(Some(format!("{shown}: {e}"))),
+            Err(e) => {
+                state.unload();
+                let remedy = job.remedy().map(|r| (r, options, name, file));
+                error.set(Some(ReadFailure { message: format!("{shown}: {e}"), remedy }));
+            }
         }
     });
 }
@@ -110,7 +126,7 @@ fn ReadingProgress(reading: Reading) -> impl IntoView {
 
 /// How the file was read, with the choice to read it another way.
 #[component]
-fn ReadChoices(error: RwSignal<Option<String>>, reading: Reading) -> impl IntoView {
+fn ReadChoices(error: RwSignal<Option<ReadFailure>>, reading: Reading) -> impl IntoView {
     let state = expect_context::<AppState>();
     let options = RwSignal::new(ReadOptions::default());
     let again = move |change: Box<dyn FnOnce(&mut ReadOptions)>| {
@@ -170,7 +186,7 @@ fn ReadChoices(error: RwSignal<Option<String>>, reading: Reading) -> impl IntoVi
 #[component]
 pub fn UploadStep() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ReadFailure>);
     let reading = Reading { progress: RwSignal::new(None), job: StoredValue::new_local(None) };
     let example = move |_| {
         leptos::task::spawn_local(async move {
@@ -181,7 +197,7 @@ pub fn UploadStep() -> impl IntoView {
             };
             match fetched.await {
                 Some(file) => take_file(state, error, reading, "example-participants.csv".into(), file),
-                None => error.set(Some("The example file could not be loaded from this site.".into())),
+                None => error.set(Some(ReadFailure { message: "The example file could not be loaded from this site.".into(), remedy: None })),
             }
         });
     };
@@ -192,11 +208,21 @@ pub fn UploadStep() -> impl IntoView {
             <p class="lead">"One participant per row, with a header row: CSV, Excel (.xlsx, .xls), OpenDocument (.ods) or JSON. The file is read here, in your browser."</p>
             <FileDrop
                 on_file=move |name, buffer| take_file(state, error, reading, name, buffer)
-                on_error=move |message| error.set(Some(message))
+                on_error=move |message| error.set(Some(ReadFailure { message, remedy: None }))
             />
             <p><button class="link" type="button" on:click=example>"No file at hand? Try the example file"</button></p>
             <ReadingProgress reading=reading/>
-            {move || error.get().map(|e| view! { <div class="notice error" role="alert" id="read-error">{e}</div> })}
+            {move || error.get().map(|failure| {
+                let remedy = failure.remedy.map(|(remedy, options, name, file)| {
+                    let read_anyway = move |_| {
+                        let mut options = options.clone();
+                        remedy.apply(&mut options);
+                        read_into(state, error, reading, name.clone(), file.clone(), &options);
+                    };
+                    view! { <button type="button" id="read-remedy" on:click=read_anyway>{remedy.label()}</button> }
+                });
+                view! { <div class="notice error" role="alert" id="read-error"><p>{failure.message}</p>{remedy}</div> }
+            })}
             <Show when=loaded>
                 <h3>
                     {move || {

@@ -137,6 +137,22 @@ async fn a_file_that_is_not_csv_gets_a_clear_message() {
     browser.wait_for_text("main table", "München").await.unwrap();
     browser.wait_for("#read-encoding").await.unwrap().select_by_value("UTF-8").await.unwrap();
     browser.wait_for_text("#read-error", "Row 2, column B is not UTF-8 text").await.unwrap();
+    // After a failed read nothing stale stays: no table, no way on to the next step.
+    assert!(browser.client.find_all(Locator::Css("main table")).await.unwrap().is_empty(), "the old table is gone");
+    assert!(browser.client.find_all(Locator::XPath("//button[starts-with(., 'Next')]")).await.unwrap().is_empty(), "no Next");
+
+    // A stray quote that is never closed is named, not read as one giant cell; the user
+    // can read quotes as plain text instead, and then every row is there.
+    let stray = dir.path().join("stray-quote.csv");
+    std::fs::write(&stray, "email,name\na@example.org,Anna\nb@example.org,\"Bob\nc@example.org,Cara\nd@example.org,Dan\n").unwrap();
+    browser.choose_file(&stray).await.unwrap();
+    let said = browser.wait_for_text("#read-error", "opens a quote").await.unwrap();
+    assert!(said.contains("Row 3 opens a quote"), "{said}");
+    screenshot(&browser, "0-stray-quote").await;
+    browser.wait_for("#read-remedy").await.unwrap().click().await.unwrap();
+    browser.wait_for_text("main h3", "4 rows").await.unwrap();
+    browser.wait_for_text("main table", "\"Bob").await.unwrap();
+    assert!(browser.client.find_all(Locator::Css("#read-error")).await.unwrap().is_empty(), "the error went with the read that worked");
     close_without_errors(browser).await;
 }
 

@@ -2,13 +2,13 @@
 
 use super::decode::{decode, detect, TextEncoding};
 use super::table::RawRows;
-use super::{build_sheet, ReadError, RowsPiece, Sheet};
+use super::{build_sheet, ReadError, ReadOptions, RowsPiece, Sheet};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Reads delimited text into a sheet, in the encoding detected (see [`detect`]).
 pub fn read_csv(bytes: &[u8]) -> Result<Sheet, ReadError> {
-    read_csv_as(bytes, None, None).map(|(sheet, _)| sheet)
+    read_csv_as(bytes, &ReadOptions::default()).map(|(sheet, _)| sheet)
 }
 
 /// Reads delimited text into a sheet: decoded from `encoding` (or the detected one), the
@@ -16,18 +16,19 @@ pub fn read_csv(bytes: &[u8]) -> Result<Sheet, ReadError> {
 /// header; quoted fields may hold delimiters, quotes and line breaks; rows with no text
 /// at all are left out. Row numbers are the ones a spreadsheet program shows.
 /// Returns the encoding used.
-/// `header_row` (a spreadsheet row number) overrides the detected header row.
-pub fn read_csv_as(bytes: &[u8], encoding: Option<TextEncoding>, header_row: Option<usize>) -> Result<(Sheet, TextEncoding), ReadError> {
-    let encoding = encoding.unwrap_or_else(|| detect(bytes));
+/// `options` may choose the encoding, the header row (a spreadsheet row number) and
+/// quotes read as plain text.
+pub fn read_csv_as(bytes: &[u8], options: &ReadOptions) -> Result<(Sheet, TextEncoding), ReadError> {
+    let (encoding, header_row, quoting) = (options.encoding.unwrap_or_else(|| detect(bytes)), options.header_row, !options.quotes_as_text);
     check_text(bytes, encoding)?;
     if encoding == TextEncoding::Utf8 {
         // UTF-8 is read in place: each record is checked as it is read.
-        let mut stream = CsvStream::new(sniff_delimiter(bytes));
+        let mut stream = CsvStream::with_quotes(sniff_delimiter(bytes), quoting);
         stream.feed(bytes)?;
         return Ok((stream.finish(header_row)?, encoding));
     }
     let (text, had_errors) = decode(bytes, encoding);
-    let mut stream = CsvStream::new(sniff_delimiter(text.as_bytes()));
+    let mut stream = CsvStream::with_quotes(sniff_delimiter(text.as_bytes()), quoting);
     stream.feed(text.as_bytes())?;
     drop(text);
     let sheet = stream.finish(header_row)?;
@@ -81,12 +82,20 @@ pub struct CsvStream {
     head: Option<Vec<u8>>,
     /// The text began with a UTF-8 byte-order mark.
     bom: bool,
+    /// `"` starts a quoted cell.
+    quoting: bool,
 }
 
 impl CsvStream {
     /// A reader for text separated by `delimiter`.
     pub fn new(delimiter: u8) -> CsvStream {
-        let core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+        CsvStream::with_quotes(delimiter, true)
+    }
+
+    /// A reader for text separated by `delimiter`, where `"` starts a quoted cell when
+    /// `quoting` (as usual) or is a plain character when not.
+    pub fn with_quotes(delimiter: u8, quoting: bool) -> CsvStream {
+        let core = csv_core::ReaderBuilder::new().delimiter(delimiter).quoting(quoting).build();
         CsvStream {
             core,
             raw: RawRows::default(),
@@ -102,6 +111,7 @@ impl CsvStream {
             at_end: false,
             head: Some(Vec::new()),
             bom: false,
+            quoting,
         }
     }
 
@@ -196,6 +206,30 @@ impl CsvStream {
     fn read_end(&mut self) -> Result<(), ReadError> {
         if let Some(head) = self.head.take() {
             self.read_all(head.strip_prefix(UTF8_BOM).unwrap_or(&head))?;
+        }
+        if self.quoting && !self.at_end {
+            // Is the file ending inside a quoted cell? The reader is given `x` and a line
+            // break, which end any record unless a quote is open. (Asked of the reader
+            // itself: csv-core's clones do not keep their tables.) Either way the reader
+            // is spent after this, so the record in hand is ended here as the end of the
+            // file would end it.
+            let pending = self.used > self.record_start || self.fields > 0;
+            let (mut out, mut ends) = ([0u8; 8], [0usize; 4]);
+            let (result, ..) = self.core.read_record(b"x\n", &mut out, &mut ends);
+            if matches!(result, csv_core::ReadRecordResult::InputEmpty) {
+                // Rows ended so far, blank lines the reader passed over, then this record.
+                let inner = self.raw.text[self.record_start..self.used].iter().filter(|&&b| b == b'\n').count();
+                return Err(ReadError::UnclosedQuote { row: self.row + 1 + self.newlines.saturating_sub(inner) });
+            }
+            if pending {
+                if self.ends.len() <= self.fields {
+                    self.ends.resize(self.fields + 1, 0);
+                }
+                self.ends[self.fields] = self.used - self.record_start;
+                self.fields += 1;
+                self.end_record()?;
+            }
+            self.at_end = true;
         }
         while !self.at_end {
             self.step(&[])?;
@@ -370,6 +404,32 @@ mod tests {
     }
 
     #[test]
+    fn a_quote_never_closed_is_an_error_naming_its_row_and_can_be_read_as_text() {
+        assert_eq!(read_csv(b"a,b\n\"x,y\n1,2\n"), Err(ReadError::UnclosedQuote { row: 2 }));
+        assert_eq!(read_csv(b"a,b\n1,2\n\n\n\"x,y"), Err(ReadError::UnclosedQuote { row: 5 }), "blank lines counted, no line break after");
+        let mut long = String::from("id,name\n");
+        for i in 1..10_000 {
+            long.push_str(&if i == 5 { format!("{i},\"Stray\n") } else { format!("{i},Person {i}\n") });
+        }
+        let err = read_csv(long.as_bytes()).unwrap_err();
+        assert_eq!(err, ReadError::UnclosedQuote { row: 6 });
+        assert!(err.to_string().starts_with("Row 6 opens a quote"), "{err}");
+        // The same through the piece-by-piece reader.
+        let bytes = long.as_bytes();
+        let pieces = super::super::read_in_pieces("p.csv", bytes.len(), &ReadOptions::default(), |at, b| b.copy_from_slice(&bytes[at..at + b.len()]), |_| {});
+        assert_eq!(pieces.unwrap_err(), ReadError::UnclosedQuote { row: 6 });
+        // Read as plain text, every row is there and the quote is a character.
+        let plain = ReadOptions { quotes_as_text: true, ..ReadOptions::default() };
+        let (sheet, _) = read_csv_as(long.as_bytes(), &plain).unwrap();
+        assert_eq!(sheet.len(), 9_999);
+        assert_eq!(sheet.row(4), ["5", "\"Stray"]);
+        // Closed quotes with line breaks at the very end are fine.
+        assert_eq!(read_csv(b"a,b\n\"two\nlines\",c").unwrap().row(0), ["two\nlines", "c"]);
+        assert_eq!(read_csv(b"a,b\n1,\"q\"").unwrap().row(0), ["1", "q"]);
+        assert_eq!(read_csv(b"a,b\n1,\"say \"\"hi\"\"\"").unwrap().row(0), ["1", "say \"hi\""]);
+    }
+
+    #[test]
     fn quoted_fields_with_commas_quotes_and_newlines() {
         let sheet = read("name,note,email\n\"Bērziņa, Anna\",\"said \"\"hi\"\"\nthen left\",a@b.lv\nJo,x,j@b.lv\n");
         assert_eq!(sheet.headers, ["name", "note", "email"]);
@@ -427,7 +487,7 @@ mod tests {
         let sheet = read(text);
         assert_eq!(sheet.headers, ["email", "name", "city"]);
         assert_eq!(sheet.number(0), 5);
-        let (chosen, _) = read_csv_as(text.as_bytes(), None, Some(5)).unwrap();
+        let (chosen, _) = read_csv_as(text.as_bytes(), &ReadOptions { header_row: Some(5), ..ReadOptions::default() }).unwrap();
         assert_eq!(chosen.headers, ["a@b.lv", "Anna", "Riga"]);
         assert_eq!(chosen.len(), 1);
     }
@@ -467,10 +527,10 @@ mod tests {
     #[test]
     fn windows_1252_is_detected_and_forced_utf8_names_row_and_column() {
         let bytes = b"name;city\nAnna;R\xEEga\nJos\xe9;M\xfcnchen\n";
-        let (sheet, encoding) = read_csv_as(bytes, None, None).unwrap();
+        let (sheet, encoding) = read_csv_as(bytes, &ReadOptions::default()).unwrap();
         assert_eq!(encoding, TextEncoding::Windows1252);
         assert_eq!(sheet.row(1), ["José", "München"]);
-        let err = read_csv_as(bytes, Some(TextEncoding::Utf8), None).unwrap_err();
+        let err = read_csv_as(bytes, &ReadOptions { encoding: Some(TextEncoding::Utf8), ..ReadOptions::default() }).unwrap_err();
         assert_eq!(err, ReadError::InvalidUtf8 { row: 2, column: 1 });
         assert!(err.to_string().starts_with("Row 2, column B"));
     }
@@ -478,7 +538,7 @@ mod tests {
     #[test]
     fn utf16_files_are_read() {
         let bytes: Vec<u8> = "\u{FEFF}email\tcity\r\nanna@example.org\tRīga\r\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
-        let (sheet, encoding) = read_csv_as(&bytes, None, None).unwrap();
+        let (sheet, encoding) = read_csv_as(&bytes, &ReadOptions::default()).unwrap();
         assert_eq!(encoding, TextEncoding::Utf16Le);
         assert_eq!(sheet.row(0), ["anna@example.org", "Rīga"]);
     }

@@ -12,7 +12,7 @@ pub use csv_reader::{check_text, read_csv, read_csv_as, sniff_delimiter, CsvStre
 #[doc(hidden)]
 pub use decode::detect;
 pub use decode::TextEncoding;
-pub use error::ReadError;
+pub use error::{ReadError, ReadRemedy};
 pub use json_reader::read_json;
 pub use rows::{Below, Cells, Room, RowsAssembler, RowsPiece};
 pub(crate) use table::RawRows;
@@ -39,6 +39,9 @@ pub struct ReadOptions {
     pub sheet: Option<String>,
     /// Take this spreadsheet row as the header instead of the detected one.
     pub header_row: Option<usize>,
+    /// In delimited text, read `"` as a plain character, not as the start of a quoted
+    /// cell (for a file with a stray quote that is never closed).
+    pub quotes_as_text: bool,
 }
 
 /// Whether `read_file` would read these first bytes as delimited text (not a workbook,
@@ -59,7 +62,7 @@ pub fn read_file(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<(She
     if name.to_ascii_lowercase().ends_with(".json") || start == Some(&b'[') {
         return read_json(bytes).map(|s| (s, FileKind::Json));
     }
-    let (sheet, encoding) = read_csv_as(bytes, options.encoding, options.header_row)?;
+    let (sheet, encoding) = read_csv_as(bytes, options)?;
     Ok((sheet, FileKind::Text(encoding)))
 }
 
@@ -79,7 +82,7 @@ pub fn utf8_stream_for(name: &str, head: &[u8], options: &ReadOptions) -> Result
         return Ok(None);
     }
     check_text(head, encoding)?;
-    Ok(Some(CsvStream::new(sniff_delimiter(head))))
+    Ok(Some(CsvStream::with_quotes(sniff_delimiter(head), !options.quotes_as_text)))
 }
 
 /// Reads a file of `size` bytes handed over in pieces (`fill(offset, buffer)` copies the

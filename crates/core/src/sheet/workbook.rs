@@ -25,13 +25,45 @@ const MAX_UNPACKED: u64 = 1024 * 1024 * 1024;
 /// Unpacked / packed ratio above which a large archive is treated as a zip bomb.
 const MAX_RATIO: u64 = 100;
 
+/// Cells (blank ones included) a sheet may lay out, at least...
+const MIN_CELLS: usize = 2_000_000;
+/// ...or this many per byte of the workbook file, whichever is more. A filled cell costs
+/// a few bytes even compressed; only gaps (blank cells) come free, so a sheet that is
+/// mostly gap, such as one cell far out in column XFD on every row, is refused.
+const CELLS_PER_BYTE: usize = 16;
+/// Bytes of `sharedStrings.xml` each string it declares takes at least (`<si/>`).
+const BYTES_PER_SHARED_STRING: u64 = 5;
+
+/// The kind of workbook `bytes` hold, by their signature, for messages.
+fn format_of(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        ".xls"
+    } else if bytes.starts_with(b"PK\x03\x04") && bytes.windows(46).take(200).any(|w| w.starts_with(b"application/vnd.oasis.opendocument")) {
+        ".ods"
+    } else {
+        ".xlsx"
+    }
+}
+
 /// Reads sheet `sheet` (or the first one with data) of a workbook.
 /// `header_row` (a spreadsheet row number) overrides the detected header row.
 pub fn read_workbook(bytes: &[u8], sheet: Option<&str>, header_row: Option<usize>) -> Result<(Sheet, Workbook), ReadError> {
+    let format = format_of(bytes);
     if bytes.starts_with(b"PK\x03\x04") {
         check_unpacked_size(Cursor::new(bytes), bytes.len() as u64)?;
+        check_shared_strings(Cursor::new(bytes))?;
     }
-    let fail = |e: calamine::Error| ReadError::Workbook { detail: e.to_string() };
+    let budget = MIN_CELLS.max(bytes.len().saturating_mul(CELLS_PER_BYTE));
+    // A file with a workbook's signature that its reader cannot open is damaged (not "of
+    // an unknown format").
+    let signed = bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0");
+    let fail = |e: calamine::Error| {
+        if signed {
+            ReadError::Damaged { format, place: None, detail: e.to_string() }
+        } else {
+            ReadError::Workbook { detail: e.to_string() }
+        }
+    };
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(fail)?;
     let sheets = book.sheet_names();
     if sheets.is_empty() {
@@ -45,11 +77,10 @@ pub fn read_workbook(bytes: &[u8], sheet: Option<&str>, header_row: Option<usize
         };
         let mut found = None;
         for name in &names {
-            let fail = |e: calamine::XlsxError| ReadError::Workbook { detail: e.to_string() };
-            let raw = match xlsx_rows(xlsx, name).map_err(fail)? {
+            let raw = match xlsx_rows(xlsx, name, budget)? {
                 Some(raw) => raw,
-                // Cells out of order (not as Excel writes them): put in place on a grid.
-                None => raw_rows(&calamine::ReaderRef::worksheet_range_ref(xlsx, name).map_err(fail)?, |c, out| ref_text(c, out)),
+                // Cells out of order (not as Excel writes them): sorted, then laid out.
+                None => xlsx_rows_sorted(xlsx, name, budget)?,
             };
             if raw.len() > 0 || sheet.is_some() {
                 found = Some((name.clone(), raw));
@@ -109,52 +140,161 @@ fn check_unpacked_size<R: Read + Seek>(reader: R, packed: u64) -> Result<(), Rea
     Ok(())
 }
 
+/// Refuses an .xlsx whose shared strings declare more entries than their part's size
+/// can hold (the reader would set memory aside for every one before reading any).
+fn check_shared_strings<R: Read + Seek>(reader: R) -> Result<(), ReadError> {
+    let Ok(mut archive) = zip::ZipArchive::new(reader) else { return Ok(()) };
+    let Ok(part) = archive.by_name("xl/sharedStrings.xml") else { return Ok(()) };
+    let size = part.size();
+    let mut head = Vec::with_capacity(4096);
+    let _ = part.take(4096).read_to_end(&mut head);
+    let text = String::from_utf8_lossy(&head);
+    let declared = text.split("uniqueCount=\"").nth(1).and_then(|rest| rest.split('"').next()).and_then(|n| n.trim().parse::<u64>().ok());
+    match declared {
+        Some(n) if n > size / BYTES_PER_SHARED_STRING + 16 => Err(ReadError::Damaged {
+            format: ".xlsx",
+            place: None,
+            detail: format!("its list of texts says it holds {n} entries, but its {size} bytes can hold at most {}", size / BYTES_PER_SHARED_STRING),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A cell's name as a spreadsheet shows it (`XFD7`), from 0-based row and column.
+fn cell_name(row: u32, column: u32) -> String {
+    format!("{}{}", crate::text::column_letter(column as usize), u64::from(row) + 1)
+}
+
+/// Lays out cells given in order (row by row, left to right), filling gaps with blank
+/// cells, within `budget` cells in all.
+struct Layout<'a> {
+    raw: RawRows,
+    sheet: &'a str,
+    budget: usize,
+    cells: usize,
+    /// The row being built: its index, its next column, whether it has text.
+    row: Option<(u32, u32, bool)>,
+}
+
+impl<'a> Layout<'a> {
+    fn new(sheet: &'a str, budget: usize) -> Layout<'a> {
+        Layout { raw: RawRows::default(), sheet, budget, cells: 0, row: None }
+    }
+
+    /// Places the text of the cell at (`r`, `c`); `None` when the cell comes before the
+    /// last one placed (out of order).
+    fn place(&mut self, r: u32, c: u32, text: &str) -> Result<Option<()>, ReadError> {
+        let (index, next, filled) = match self.row {
+            Some((index, next, _)) if r < index || (index == r && c < next) => return Ok(None),
+            Some((index, next, filled)) if index == r => (index, next, filled),
+            Some((index, _, filled)) => {
+                self.raw.end_row(index as usize + 1, filled);
+                (r, 0, false)
+            }
+            None => (r, 0, false),
+        };
+        let gap = (c - next) as usize;
+        self.cells = self.cells.saturating_add(gap + 1);
+        if self.cells > self.budget {
+            return Err(ReadError::Damaged {
+                format: ".xlsx",
+                place: Some((self.sheet.to_string(), cell_name(r, c))),
+                detail: format!(
+                    "laid out as a table, its cells reach column {} and would fill more than {} cells, far more than a file of its size holds",
+                    crate::text::column_letter(c as usize),
+                    self.budget
+                ),
+            });
+        }
+        for _ in 0..gap {
+            self.raw.push_cell("");
+        }
+        let trimmed = text.trim();
+        self.raw.push_cell(trimmed);
+        self.row = Some((index, c + 1, filled || !trimmed.is_empty()));
+        Ok(Some(()))
+    }
+
+    fn finish(mut self) -> RawRows {
+        if let Some((index, _, filled)) = self.row {
+            self.raw.end_row(index as usize + 1, filled);
+        }
+        self.raw
+    }
+}
+
+fn xlsx_error(sheet: &str, e: calamine::XlsxError) -> ReadError {
+    ReadError::Damaged { format: ".xlsx", place: None, detail: format!("sheet \"{sheet}\": {e}") }
+}
+
 fn no_sheet(name: &str) -> ReadError {
     ReadError::Workbook { detail: format!("there is no sheet named \"{name}\"") }
 }
 
 /// The non-blank rows of an .xlsx sheet, cell by cell as calamine reads them (no grid of
 /// every cell built first), each cell's text written straight into the rows' buffer;
-/// cells keep their columns (blank cells fill the gaps), rows their numbers. `None` when
-/// the sheet lists its cells out of order (Excel never does; other writers may), which
-/// only a grid puts right.
-fn xlsx_rows<RS: Read + Seek>(xlsx: &mut calamine::Xlsx<RS>, name: &str) -> Result<Option<RawRows>, calamine::XlsxError> {
-    let mut raw = RawRows::default();
+/// cells keep their columns (blank cells fill the gaps, within `budget` cells), rows
+/// their numbers. `None` when the sheet lists its cells out of order (Excel never does;
+/// other writers may).
+fn xlsx_rows<RS: Read + Seek>(xlsx: &mut calamine::Xlsx<RS>, name: &str, budget: usize) -> Result<Option<RawRows>, ReadError> {
     let mut cells = match xlsx.worksheet_cells_reader(name) {
         Ok(cells) => cells,
-        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Some(raw)),
-        Err(e) => return Err(e),
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Some(RawRows::default())),
+        Err(e) => return Err(xlsx_error(name, e)),
     };
-    // The row being built: its index, its next column, whether it has text.
-    let mut row: Option<(u32, u32, bool)> = None;
+    let mut layout = Layout::new(name, budget);
     let mut text = String::new();
-    while let Some(cell) = cells.next_cell()? {
+    while let Some(cell) = cells.next_cell().map_err(|e| xlsx_error(name, e))? {
         if matches!(cell.get_value(), calamine::DataRef::Empty) {
             continue;
         }
         let (r, c) = cell.get_position();
-        let (index, next, filled) = match row {
-            Some((index, next, _)) if r < index || (index == r && c < next) => return Ok(None),
-            Some((index, next, filled)) if index == r => (index, next, filled),
-            Some((index, _, filled)) => {
-                raw.end_row(index as usize + 1, filled);
-                (r, 0, false)
-            }
-            None => (r, 0, false),
-        };
-        for _ in next..c {
-            raw.push_cell("");
-        }
         text.clear();
         ref_text(cell.get_value(), &mut text);
-        let trimmed = text.trim();
-        raw.push_cell(trimmed);
-        row = Some((index, c + 1, filled || !trimmed.is_empty()));
+        if layout.place(r, c, &text)?.is_none() {
+            return Ok(None);
+        }
     }
-    if let Some((index, _, filled)) = row {
-        raw.end_row(index as usize + 1, filled);
+    Ok(Some(layout.finish()))
+}
+
+/// The same for a sheet whose cells come out of order: every filled cell is taken (each
+/// costs bytes of the file, so they are as many as the file allows), sorted by place,
+/// then laid out; never a grid of the sheet's declared size.
+fn xlsx_rows_sorted<RS: Read + Seek>(xlsx: &mut calamine::Xlsx<RS>, name: &str, budget: usize) -> Result<RawRows, ReadError> {
+    let mut cells = xlsx.worksheet_cells_reader(name).map_err(|e| xlsx_error(name, e))?;
+    let mut taken: Vec<(u32, u32, String)> = Vec::new();
+    while let Some(cell) = cells.next_cell().map_err(|e| xlsx_error(name, e))? {
+        if matches!(cell.get_value(), calamine::DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        let mut text = String::new();
+        ref_text(cell.get_value(), &mut text);
+        taken.push((r, c, text));
+        if taken.len() > budget {
+            return Err(ReadError::Damaged {
+                format: ".xlsx",
+                place: Some((name.to_string(), cell_name(r, c))),
+                detail: "it holds more cells than a file of its size can".into(),
+            });
+        }
     }
-    Ok(Some(raw))
+    drop(cells);
+    taken.sort_by_key(|(r, c, _)| (*r, *c));
+    // A cell listed twice keeps its last text, as a grid would.
+    taken.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0 && later.1 == earlier.1;
+        if same {
+            std::mem::swap(&mut earlier.2, &mut later.2);
+        }
+        same
+    });
+    let mut layout = Layout::new(name, budget);
+    for (r, c, text) in &taken {
+        layout.place(*r, *c, text)?;
+    }
+    Ok(layout.finish())
 }
 
 /// The non-blank rows of `range`, with their spreadsheet row numbers, each cell's text
@@ -301,6 +441,10 @@ mod tests {
 
     /// A minimal .xlsx whose one sheet is `sheet_data` (the inside of `<sheetData>`).
     fn xlsx_with(sheet_data: &str) -> Vec<u8> {
+        xlsx_with_parts(sheet_data, &[])
+    }
+
+    fn xlsx_with_parts(sheet_data: &str, extra: &[(&str, &str)]) -> Vec<u8> {
         let mut buffer = Cursor::new(Vec::new());
         {
             let mut zip = zip::ZipWriter::new(&mut buffer);
@@ -312,7 +456,7 @@ mod tests {
                 ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_string()),
                 ("xl/worksheets/sheet1.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{sheet_data}</sheetData></worksheet>"#)),
             ];
-            for (name, text) in parts {
+            for (name, text) in parts.iter().map(|(n, t)| (*n, t.as_str())).chain(extra.iter().copied()) {
                 zip.start_file(name, options).unwrap();
                 std::io::Write::write_all(&mut zip, text.as_bytes()).unwrap();
             }
@@ -375,5 +519,54 @@ mod tests {
         assert!(bytes.len() < 1024 * 1024);
         assert!(matches!(read_workbook(&bytes, None, None), Err(ReadError::TooLarge { .. })));
         assert!(matches!(read_workbook(b"PK\x03\x04 not really", None, None), Err(ReadError::Workbook { .. })));
+    }
+
+    fn inline(at: &str, text: &str) -> String {
+        format!(r#"<c r="{at}" t="inlineStr"><is><t>{text}</t></is></c>"#)
+    }
+
+    #[test]
+    fn a_cell_far_out_on_every_row_is_refused_with_its_place() {
+        let rows: String = (1..=200).map(|r| format!(r#"<row r="{r}">{}{}</row>"#, inline(&format!("A{r}"), "x"), inline(&format!("XFD{r}"), "y"))).collect();
+        let err = read_workbook(&xlsx_with(&rows), None, None).unwrap_err();
+        assert!(matches!(&err, ReadError::Damaged { format: ".xlsx", place: Some((sheet, _)), .. } if sheet == "People"), "{err:?}");
+        let said = err.to_string();
+        assert!(said.starts_with("This .xlsx file is damaged (sheet \"People\", cell XFD") && said.contains("column XFD"), "{said}");
+        // A reference far past the last column is caught the same way, before memory goes.
+        let garbage = format!(r#"<row r="1">{}{}</row>"#, inline("A1", "id"), inline("AAAAAA1", "x"));
+        assert!(matches!(read_workbook(&xlsx_with(&garbage), None, None), Err(ReadError::Damaged { .. })));
+    }
+
+    #[test]
+    fn cells_out_of_order_far_apart_are_read_without_a_grid() {
+        let data = format!(r#"<row r="1048576">{}</row><row r="1">{}{}</row>"#, inline("B1048576", "x"), inline("A1", "id"), inline("B1", "name"));
+        let (sheet, _) = read_workbook(&xlsx_with(&data), None, None).unwrap();
+        assert_eq!(sheet.headers, ["id", "name"]);
+        assert_eq!((sheet.row(0), sheet.number(0)), (vec!["", "x"], 1_048_576));
+    }
+
+    #[test]
+    fn shared_strings_declaring_more_than_they_hold_are_refused() {
+        let strings = r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2000000000" uniqueCount="2000000000"><si><t>a</t></si></sst>"#;
+        let data = r#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#;
+        let err = read_workbook(&xlsx_with_parts(data, &[("xl/sharedStrings.xml", strings)]), None, None).unwrap_err();
+        assert!(err.to_string().contains("says it holds 2000000000 entries"), "{err}");
+        // An honest count is read.
+        let honest = strings.replace("2000000000", "1");
+        let (sheet, _) = read_workbook(
+            &xlsx_with_parts(&format!("{data}<row r=\"2\"><c r=\"A2\" t=\"s\"><v>0</v></c></row>"), &[("xl/sharedStrings.xml", &honest)]),
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(sheet.headers, ["a"]);
+    }
+
+    #[test]
+    fn a_damaged_xls_says_so() {
+        let mut bytes = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+        bytes.extend(std::iter::repeat_n(0xAB, 600));
+        let err = read_workbook(&bytes, None, None).unwrap_err();
+        assert!(err.to_string().starts_with("This .xls file is damaged"), "{err}");
     }
 }
