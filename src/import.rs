@@ -225,7 +225,7 @@ impl ImportJob {
         let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| {
             stop_feeding(&mut fallback_state.borrow_mut());
             if *started.borrow() {
-                settle(&fallback_state, Err("Ferry's reader stopped unexpectedly (the file may be too large for this browser's memory).".into()));
+                settle(&fallback_state, Err("Ferry's reader stopped on this file: it may be damaged, or too large for this browser's memory. If your spreadsheet program opens it, save it again (or as CSV UTF-8) and choose it again.".into()));
             } else {
                 // No worker here: read on the page.
                 read_here(&fallback_state, fallback_file.clone(), &fallback_name, &fallback_options);

@@ -52,6 +52,9 @@ pub fn read_workbook(bytes: &[u8], sheet: Option<&str>, header_row: Option<usize
     if bytes.starts_with(b"PK\x03\x04") {
         check_unpacked_size(Cursor::new(bytes), bytes.len() as u64)?;
         check_shared_strings(Cursor::new(bytes))?;
+        if format == ".ods" {
+            check_ods_tables(Cursor::new(bytes))?;
+        }
     }
     let budget = MIN_CELLS.max(bytes.len().saturating_mul(CELLS_PER_BYTE));
     // A file with a workbook's signature that its reader cannot open is damaged (not "of
@@ -158,6 +161,46 @@ fn check_shared_strings<R: Read + Seek>(reader: R) -> Result<(), ReadError> {
         }),
         _ => Ok(()),
     }
+}
+
+/// Refuses an .ods whose content ends inside a sheet (`<table:table>` never closed):
+/// calamine's reader would wait for the sheet's end for ever.
+fn check_ods_tables<R: Read + Seek>(reader: R) -> Result<(), ReadError> {
+    let Ok(mut archive) = zip::ZipArchive::new(reader) else { return Ok(()) };
+    let Ok(part) = archive.by_name("content.xml") else { return Ok(()) };
+    let mut content = Vec::with_capacity(part.size().min(64 << 20) as usize);
+    if part.take(MAX_UNPACKED).read_to_end(&mut content).is_err() {
+        return Err(ReadError::Damaged { format: ".ods", place: None, detail: "its content cannot be unpacked".into() });
+    }
+    let (mut open, mut name) = (0usize, None::<String>);
+    let mut at = 0;
+    while let Some(found) = content[at..].iter().position(|&b| b == b'<') {
+        let tag = &content[at + found..];
+        at += found + 1;
+        if let Some(rest) = tag.strip_prefix(b"</table:table>") {
+            let _ = rest;
+            open = open.saturating_sub(1);
+        } else if let Some(rest) = tag.strip_prefix(b"<table:table") {
+            if !matches!(rest.first(), Some(b' ' | b'>' | b'/' | b'\t' | b'\n' | b'\r')) {
+                continue; // <table:table-row>, <table:table-cell>, ...
+            }
+            let end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
+            if end > 0 && rest[end - 1] == b'/' {
+                continue; // an empty sheet, closed at once
+            }
+            open += 1;
+            let head = String::from_utf8_lossy(&rest[..end]);
+            name = head.split("table:name=\"").nth(1).and_then(|n| n.split('"').next()).map(str::to_string);
+        }
+    }
+    if open > 0 {
+        return Err(ReadError::Damaged {
+            format: ".ods",
+            place: None,
+            detail: format!("its sheet{} never ends (the file stops inside it)", name.map(|n| format!(" \"{n}\"")).unwrap_or_default()),
+        });
+    }
+    Ok(())
 }
 
 /// A cell's name as a spreadsheet shows it (`XFD7`), from 0-based row and column.
@@ -568,5 +611,41 @@ mod tests {
         bytes.extend(std::iter::repeat_n(0xAB, 600));
         let err = read_workbook(&bytes, None, None).unwrap_err();
         assert!(err.to_string().starts_with("This .xls file is damaged"), "{err}");
+    }
+
+    #[test]
+    fn an_ods_whose_sheet_never_ends_is_refused_instead_of_read_for_ever() {
+        let content = |body: &str| {
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>{body}"#
+            )
+        };
+        let ods = |content: &str| {
+            let mut buffer = Cursor::new(Vec::new());
+            {
+                let mut zip = zip::ZipWriter::new(&mut buffer);
+                let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+                zip.start_file("mimetype", stored).unwrap();
+                std::io::Write::write_all(&mut zip, b"application/vnd.oasis.opendocument.spreadsheet").unwrap();
+                zip.start_file("content.xml", zip::write::SimpleFileOptions::default()).unwrap();
+                std::io::Write::write_all(&mut zip, content.as_bytes()).unwrap();
+                zip.start_file("META-INF/manifest.xml", zip::write::SimpleFileOptions::default()).unwrap();
+                let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+                std::io::Write::write_all(&mut zip, manifest.as_bytes()).unwrap();
+                zip.finish().unwrap();
+            }
+            buffer.into_inner()
+        };
+        let row = |text: &str| {
+            format!(r#"<table:table-row><table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell></table:table-row>"#)
+        };
+        let unclosed = content(&format!(r#"<table:table table:name="People">{}{}"#, row("email"), row("a@example.org")));
+        let err = read_workbook(&ods(&unclosed), None, None).unwrap_err();
+        assert_eq!(err.to_string().split(':').next(), Some("This .ods file is damaged"), "{err}");
+        assert!(err.to_string().contains("sheet \"People\" never ends"), "{err}");
+        // The same sheet closed is read.
+        let closed = format!(r#"{}</table:table></office:spreadsheet></office:body></office:document-content>"#, unclosed);
+        let (sheet, _) = read_workbook(&ods(&closed), None, None).unwrap();
+        assert_eq!((sheet.headers.clone(), sheet.row(0)), (vec!["email".to_string()], vec!["a@example.org"]));
     }
 }
