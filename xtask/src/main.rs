@@ -6,7 +6,9 @@
 //! - `serve` builds the page in release mode and runs sandbox + proxy + page on loopback.
 //! - `test` checks formatting and clippy lints, then runs every test: native,
 //!   wasm-bindgen-test in headless Chromium, end-to-end.
-//! - `bench` measures Ferry's import against JavaScript peers and native (see `bench.rs`).
+//! - `bench` measures Ferry's import against JavaScript peers and native (see `bench.rs`);
+//!   `bench-proxy` the proxy (`bench_proxy.rs`); `fuzz [SECONDS]` fuzzes the readers
+//!   (`fuzz.rs`); `package-lambda` builds the proxy's Lambda zip.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -17,6 +19,7 @@ use ferry_e2e::{workspace_root, Ports, Stack, StackOptions};
 mod bench;
 mod bench_data;
 mod bench_proxy;
+mod fuzz;
 
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
@@ -34,8 +37,9 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => setup().and_then(|()| bench::bench()),
         Some("bench-proxy") => setup().and_then(|()| bench_proxy::bench_proxy()),
+        Some("fuzz") => fuzz::fuzz(args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60)),
         Some("package-lambda") => setup().and_then(|()| package_lambda(args.get(1).map(String::as_str))),
-        _ => Err("usage: cargo xtask setup | serve | test | bench | bench-proxy | package-lambda [arm64|x86_64]".into()),
+        _ => Err("usage: cargo xtask setup | serve | test | bench | bench-proxy | fuzz [SECONDS] | package-lambda [arm64|x86_64]".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

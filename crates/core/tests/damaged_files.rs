@@ -105,3 +105,9 @@ fn json_with_a_new_key_on_every_item() {
 fn two_thousand_identical_header_names() {
     assert_eq!(read("repeated-headers.csv").0, Ok(2000));
 }
+
+#[test]
+fn shared_strings_that_lie_under_a_name_in_other_letters() {
+    // Found by `cargo xtask fuzz`: calamine finds `xl/sharedStrings.Xml` too.
+    refused("shared-strings-renamed-case.xlsx", &["This .xlsx file is damaged", "2000000000 entries"]);
+}

@@ -147,7 +147,13 @@ fn check_unpacked_size<R: Read + Seek>(reader: R, packed: u64) -> Result<(), Rea
 /// can hold (the reader would set memory aside for every one before reading any).
 fn check_shared_strings<R: Read + Seek>(reader: R) -> Result<(), ReadError> {
     let Ok(mut archive) = zip::ZipArchive::new(reader) else { return Ok(()) };
-    let Ok(part) = archive.by_name("xl/sharedStrings.xml") else { return Ok(()) };
+    // calamine finds the part in the workbook's folder, whatever the letters' case.
+    let Some(index) =
+        (0..archive.len()).find(|&i| archive.name_for_index(i).is_some_and(|n| n.is_ok_and(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml"))))
+    else {
+        return Ok(());
+    };
+    let Ok(part) = archive.by_index(index) else { return Ok(()) };
     let size = part.size();
     let mut head = Vec::with_capacity(4096);
     let _ = part.take(4096).read_to_end(&mut head);
