@@ -45,7 +45,7 @@ fn free_port() -> u16 {
 
 /// A child whose stderr lines are kept for the test to read.
 struct Logged {
-    _guard: ChildGuard,
+    guard: ChildGuard,
     lines: Arc<Mutex<Vec<String>>>,
 }
 
@@ -63,7 +63,7 @@ fn spawn_logged(mut command: Command, name: &'static str) -> Logged {
             kept.lock().unwrap().push(line);
         }
     });
-    Logged { _guard: ChildGuard::adopt(child, name), lines }
+    Logged { guard: ChildGuard::adopt(child, name), lines }
 }
 
 impl Logged {
@@ -333,7 +333,7 @@ async fn sigterm_lets_a_request_in_flight_finish_then_the_process_stops() {
 
 /// The pid of the `ferry-proxy` process under `timeout`.
 fn proxy_pid(proxy: &Logged) -> u32 {
-    let group = proxy._guard.id();
+    let group = proxy.guard.id();
     let out = Command::new("pgrep").args(["-g", &group.to_string(), "-x", "ferry-proxy"]).output().unwrap();
     String::from_utf8_lossy(&out.stdout).trim().lines().next().and_then(|l| l.parse().ok()).unwrap_or_else(|| panic!("no ferry-proxy in group {group}"))
 }

@@ -183,8 +183,7 @@ fn check_ods_tables<R: Read + Seek>(reader: R) -> Result<(), ReadError> {
     while let Some(found) = content[at..].iter().position(|&b| b == b'<') {
         let tag = &content[at + found..];
         at += found + 1;
-        if let Some(rest) = tag.strip_prefix(b"</table:table>") {
-            let _ = rest;
+        if tag.starts_with(b"</table:table>") {
             open = open.saturating_sub(1);
         } else if let Some(rest) = tag.strip_prefix(b"<table:table") {
             if !matches!(rest.first(), Some(b' ' | b'>' | b'/' | b'\t' | b'\n' | b'\r')) {
