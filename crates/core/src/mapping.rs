@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sheet::Sheet;
+use crate::sheet::Cells;
 use crate::text::normalise_name;
 
 /// What kind of value a target field holds; decides how cells are checked and written.
@@ -69,8 +69,9 @@ impl Mapping {
         }
     }
 
-    /// The value of `key` for data row `row` of `sheet`, trimmed; `None` when unmapped or blank.
-    pub fn value<'a>(&'a self, sheet: &'a Sheet, row: usize, key: &str) -> Option<&'a str> {
+    /// The value of `key` for data row `row` of `sheet` (a whole sheet or a piece of its
+    /// rows), trimmed; `None` when unmapped or blank.
+    pub fn value<'a, C: Cells + ?Sized>(&'a self, sheet: &'a C, row: usize, key: &str) -> Option<&'a str> {
         let text = match self.get(key)? {
             Source::Column(c) => sheet.cell(row, *c),
             Source::Constant(s) => s.as_str(),

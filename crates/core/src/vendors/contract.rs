@@ -125,6 +125,54 @@ pub trait RowChecker {
     fn finish(self: Box<Self>) -> Findings;
 }
 
+/// A vendor's check and record builder fed rows piece after piece (the rows below the
+/// header, in order), with what ties rows together kept inside it: the one code a vendor's
+/// [`Adapter::prepare`] (whole sheet) and its [`Adapter::row_checker`] (pieces) share.
+pub trait Preparer {
+    /// Checks the next rows, adding their records, issues and held rows to `out`.
+    fn push(&mut self, rows: &dyn Cells, out: &mut Prepared);
+    /// From now on only counts: each record pushed is a [`PreparedRecord::counted`]
+    /// placeholder (the check is the same; building the vendor's JSON is skipped).
+    fn count_only(&mut self);
+}
+
+/// Runs `preparer` over a whole sheet.
+pub fn prepare_all(mut preparer: impl Preparer, sheet: &Sheet) -> Prepared {
+    let mut out = Prepared::default();
+    preparer.push(sheet, &mut out);
+    out
+}
+
+/// A [`RowChecker`] over a [`Preparer`]: keeps the issues and counts the rows, letting
+/// each piece's records go as soon as they are counted.
+pub struct Counting<P> {
+    preparer: P,
+    out: Prepared,
+    ready: usize,
+    held: usize,
+}
+
+impl<P: Preparer> Counting<P> {
+    /// Counts what `preparer` finds.
+    pub fn new(mut preparer: P) -> Counting<P> {
+        preparer.count_only();
+        Counting { preparer, out: Prepared::default(), ready: 0, held: 0 }
+    }
+}
+
+impl<P: Preparer> RowChecker for Counting<P> {
+    fn check(&mut self, rows: &dyn Cells) {
+        self.preparer.push(rows, &mut self.out);
+        self.ready += self.out.records.len();
+        self.held += self.out.skipped.len();
+        self.out.records.clear();
+        self.out.skipped.clear();
+    }
+    fn finish(self: Box<Self>) -> Findings {
+        Findings { issues: self.out.issues, ready: self.ready, held: self.held }
+    }
+}
+
 /// A vendor module, with its own types. See [`Contract`] for what each answer is for.
 pub trait Adapter: Sync + Send + 'static {
     /// Where and how to send; holds nothing secret. Missing fields read as defaults.

@@ -8,6 +8,7 @@
 //! BOM, at most 20 MB. The service answers plain text, usually HTTP 200 even on failure:
 //! success names a job number, failure starts with `Error:` (vendor-docs/NOTES.md).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -20,7 +21,7 @@ use crate::issue::{Issue, Severity};
 use crate::mapping::{Mapping, Source};
 use crate::report::Outcome;
 use crate::send::{Engine, Policy, Protocol, Verdict};
-use crate::sheet::Sheet;
+use crate::sheet::{Cells, Sheet};
 use crate::text::{is_valid_email, normalise_name};
 
 /// Engaging Networks in the list of targets. Its fields are the saved format's columns,
@@ -254,95 +255,120 @@ pub fn replace_risky(text: &str) -> String {
 
 /// Checks every row and writes each as the format's cells, converted where the format asks.
 pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
-    let mut prepared = Prepared::default();
-    for index in 0..sheet.len() {
-        let row = sheet.number(index);
-        let mut issues = Vec::new();
-        let mut cells = Vec::with_capacity(settings.columns.len());
-        let mut email = None;
-        let mut supporter_id = None;
-        for column in &settings.columns {
-            let key = format!("{COLUMN_PREFIX}{column}");
-            let source = mapping.column(&key);
-            let issue = |severity, message: String| Issue {
-                row,
-                column: source,
-                column_name: source.and_then(|c| sheet.headers.get(c).cloned()),
-                field: column.clone(),
-                severity,
-                message,
-                kind: crate::issue::IssueKind::Invalid,
-            };
-            let text = mapping.value(sheet, index, &key).unwrap_or("");
-            if let Some((c, with)) = RISKY_CHARACTERS.iter().find(|(c, _)| text.contains(*c)) {
+    super::contract::prepare_all(Rows::new(mapping, &sheet.headers, settings), sheet)
+}
+
+/// Engaging Networks' check, fed pieces of rows (each row stands alone).
+pub struct Rows {
+    mapping: Mapping,
+    headers: Vec<String>,
+    settings: Settings,
+    count_only: bool,
+}
+
+impl Rows {
+    /// A check of rows under `headers`, mapped by `mapping`, for a send with `settings`.
+    pub fn new(mapping: &Mapping, headers: &[String], settings: &Settings) -> Rows {
+        Rows { mapping: mapping.clone(), headers: headers.to_vec(), settings: settings.clone(), count_only: false }
+    }
+}
+
+impl super::contract::Preparer for Rows {
+    fn count_only(&mut self) {
+        self.count_only = true;
+    }
+    fn push(&mut self, sheet: &dyn Cells, prepared: &mut Prepared) {
+        let (mapping, headers, settings) = (&self.mapping, &self.headers, &self.settings);
+        for index in 0..sheet.len() {
+            let row = sheet.number(index);
+            let mut issues = Vec::new();
+            let mut cells = Vec::with_capacity(if self.count_only { 0 } else { settings.columns.len() });
+            let mut email = None;
+            let mut supporter_id = None;
+            for column in &settings.columns {
+                let key = format!("{COLUMN_PREFIX}{column}");
+                let source = mapping.column(&key);
+                let issue = |severity, message: String| Issue {
+                    row,
+                    column: source,
+                    column_name: source.and_then(|c| headers.get(c).cloned()),
+                    field: column.clone(),
+                    severity,
+                    message,
+                    kind: crate::issue::IssueKind::Invalid,
+                };
+                let text = mapping.value(sheet, index, &key).unwrap_or("");
+                if let Some((c, with)) = RISKY_CHARACTERS.iter().find(|(c, _)| text.contains(*c)) {
+                    issues.push(Issue {
+                        kind: crate::issue::IssueKind::RiskyCharacters,
+                        ..issue(
+                            Severity::Error,
+                            format!("\"{text}\" contains {c:?}, which is {RISKY_MARKER}: replace it (\"Replace them\" turns it into \"{with}\")."),
+                        )
+                    });
+                }
+                let transactions = settings.kind == ImportKind::Transactions;
+                let value = match role(column) {
+                    Role::Email if !text.is_empty() && !is_valid_email(text) => {
+                        issues.push(issue(Severity::Error, format!("\"{text}\" is not a valid e-mail address: correct it or clear it.")));
+                        Cow::Borrowed(text)
+                    }
+                    Role::Email => {
+                        email = (!text.is_empty()).then(|| text.to_string());
+                        Cow::Borrowed(text)
+                    }
+                    Role::SupporterId => {
+                        supporter_id = (!text.is_empty()).then(|| text.to_string());
+                        Cow::Borrowed(text)
+                    }
+                    Role::CampaignId if transactions && (text.is_empty() || !text.bytes().all(|c| c.is_ascii_digit())) => {
+                        issues.push(issue(
+                            Severity::Error,
+                            format!("Campaign ID \"{text}\" is not a number: use the numeric ID of the campaign in Engaging Networks."),
+                        ));
+                        Cow::Borrowed(text)
+                    }
+                    Role::Date if transactions && !text.is_empty() => match parse_datetime(text) {
+                        Some(d) => Cow::Owned(format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)),
+                        None => {
+                            issues.push(issue(Severity::Error, format!("\"{text}\" is not a date Ferry can read: write it as YYYY-MM-DD.")));
+                            Cow::Borrowed(text)
+                        }
+                    },
+                    Role::Time if transactions && !text.is_empty() => match parse_datetime(&format!("2000-01-01 {text}")) {
+                        Some(d) => Cow::Owned(format!("{:02}:{:02}:{:02}", d.hour, d.minute, d.second)),
+                        None => {
+                            issues.push(issue(Severity::Error, format!("\"{text}\" is not a time Ferry can read: write it as hh:mm:ss.")));
+                            Cow::Borrowed(text)
+                        }
+                    },
+                    _ => Cow::Borrowed(text),
+                };
+                if !self.count_only {
+                    cells.push(Value::String(value.into_owned()));
+                }
+            }
+            if settings.kind == ImportKind::Transactions && email.is_none() && supporter_id.is_none() {
                 issues.push(Issue {
-                    kind: crate::issue::IssueKind::RiskyCharacters,
-                    ..issue(
-                        Severity::Error,
-                        format!("\"{text}\" contains {c:?}, which is {RISKY_MARKER}: replace it (\"Replace them\" turns it into \"{with}\")."),
-                    )
+                    row,
+                    column: None,
+                    column_name: None,
+                    field: "supporter".into(),
+                    severity: Severity::Error,
+                    message: "No supporter e-mail or supporter ID: a transaction must reference an existing supporter. Fill one in.".into(),
+                    kind: crate::issue::IssueKind::Missing,
                 });
             }
-            let transactions = settings.kind == ImportKind::Transactions;
-            let value = match role(column) {
-                Role::Email if !text.is_empty() && !is_valid_email(text) => {
-                    issues.push(issue(Severity::Error, format!("\"{text}\" is not a valid e-mail address: correct it or clear it.")));
-                    text.to_string()
-                }
-                Role::Email => {
-                    email = (!text.is_empty()).then(|| text.to_string());
-                    text.to_string()
-                }
-                Role::SupporterId => {
-                    supporter_id = (!text.is_empty()).then(|| text.to_string());
-                    text.to_string()
-                }
-                Role::CampaignId if transactions && (text.is_empty() || !text.bytes().all(|c| c.is_ascii_digit())) => {
-                    issues.push(issue(
-                        Severity::Error,
-                        format!("Campaign ID \"{text}\" is not a number: use the numeric ID of the campaign in Engaging Networks."),
-                    ));
-                    text.to_string()
-                }
-                Role::Date if transactions && !text.is_empty() => match parse_datetime(text) {
-                    Some(d) => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
-                    None => {
-                        issues.push(issue(Severity::Error, format!("\"{text}\" is not a date Ferry can read: write it as YYYY-MM-DD.")));
-                        text.to_string()
-                    }
-                },
-                Role::Time if transactions && !text.is_empty() => match parse_datetime(&format!("2000-01-01 {text}")) {
-                    Some(d) => format!("{:02}:{:02}:{:02}", d.hour, d.minute, d.second),
-                    None => {
-                        issues.push(issue(Severity::Error, format!("\"{text}\" is not a time Ferry can read: write it as hh:mm:ss.")));
-                        text.to_string()
-                    }
-                },
-                _ => text.to_string(),
-            };
-            cells.push(Value::String(value));
-        }
-        if settings.kind == ImportKind::Transactions && email.is_none() && supporter_id.is_none() {
-            issues.push(Issue {
-                row,
-                column: None,
-                column_name: None,
-                field: "supporter".into(),
-                severity: Severity::Error,
-                message: "No supporter e-mail or supporter ID: a transaction must reference an existing supporter. Fill one in.".into(),
-                kind: crate::issue::IssueKind::Missing,
-            });
-        }
-        let identifier = email.or(supporter_id).unwrap_or_default();
-        let blocked = issues.iter().any(|i| i.severity == Severity::Error);
-        prepared.issues.extend(issues);
-        if blocked {
-            prepared.skipped.push((row, identifier));
-        } else {
-            prepared.records.push(PreparedRecord { row, identifier, json: Value::Array(cells) });
+            let identifier = email.or(supporter_id).unwrap_or_default();
+            let blocked = issues.iter().any(|i| i.severity == Severity::Error);
+            prepared.issues.extend(issues);
+            if blocked {
+                prepared.skipped.push((row, identifier));
+            } else {
+                prepared.records.push(PreparedRecord { row, identifier, json: Value::Array(cells) });
+            }
         }
     }
-    prepared
 }
 
 fn cells(record: &PreparedRecord) -> Vec<String> {
@@ -576,6 +602,9 @@ impl super::Adapter for EngagingNetworks {
     }
     fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
         prepare(sheet, mapping, settings)
+    }
+    fn row_checker(&self, mapping: &Mapping, headers: &[String], settings: &Settings) -> Option<Box<dyn super::RowChecker>> {
+        Some(Box::new(super::contract::Counting::new(Rows::new(mapping, headers, settings))))
     }
     fn cross_row_columns(&self, _mapping: &Mapping, _settings: &Settings) -> Option<Vec<usize>> {
         // Each row is checked on its own (campaigns split the files, not the checks).

@@ -8,18 +8,19 @@
 //! The import runs asynchronously: "ok" means *started*; the final
 //! `{"status","message","id"}` is POSTed to `callback_url`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{Prepared, PreparedRecord};
+use crate::first_seen::FirstSeen;
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{FieldKind, FieldSpec, Mapping};
 use crate::report::Outcome;
 use crate::send::{Engine, Policy, Protocol, Verdict};
-use crate::sheet::Sheet;
+use crate::sheet::{Cells, Sheet};
 use crate::text::is_valid_email;
 
 /// Lumi Say in the list of targets.
@@ -232,109 +233,141 @@ fn username_ok(s: &str) -> bool {
 
 /// Checks every row with the vendor's rules and builds the respondents it would accept.
 pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
-    let mut prepared = Prepared::default();
-    let mut usernames: HashMap<String, usize> = HashMap::new();
-    for index in 0..sheet.len() {
-        let row = sheet.number(index);
-        let issue = |key: &str, severity: Severity, message: String| {
-            let column = mapping.column(key);
-            Issue {
-                row,
-                column,
-                column_name: column.and_then(|c| sheet.headers.get(c).cloned()),
-                field: key.to_string(),
-                severity,
-                message,
-                kind: crate::issue::IssueKind::Invalid,
-            }
-        };
-        let value = |key: &str| mapping.value(sheet, index, key);
-        let mut issues = Vec::new();
-        let username = value("username");
-        match username {
-            None => issues.push(issue("username", Severity::Error, format!("{} Fill in a username.", messages::USERNAME_MISSING))),
-            Some(u) if !username_ok(u) => {
-                let suggestion: String = u.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')).collect();
-                issues.push(issue(
-                    "username",
-                    Severity::Error,
-                    format!("{} \"{u}\" has other characters: use e.g. \"{suggestion}\".", messages::USERNAME_CHARACTERS),
-                ));
-            }
-            Some(u) => {
-                if let Some(first) = usernames.get(u) {
-                    issues.push(issue("username", Severity::Warning, format!("Username \"{u}\" is also on row {first}: usernames are unique across the instance, so this row updates (with overwrite) or collides with that respondent.")));
-                } else {
-                    usernames.insert(u.to_string(), row);
+    super::contract::prepare_all(Respondents::new(mapping, &sheet.headers, settings), sheet)
+}
+
+/// Lumi Say's check, fed pieces of rows: remembers the usernames seen (a repeat is a
+/// warning) and how many respondents a preview group has taken.
+pub struct Respondents {
+    mapping: Mapping,
+    headers: Vec<String>,
+    preview_max: Option<usize>,
+    usernames: FirstSeen,
+    accepted: usize,
+    count_only: bool,
+}
+
+impl Respondents {
+    /// A check of rows under `headers`, mapped by `mapping`, for a send with `settings`.
+    pub fn new(mapping: &Mapping, headers: &[String], settings: &Settings) -> Respondents {
+        Respondents {
+            mapping: mapping.clone(),
+            headers: headers.to_vec(),
+            preview_max: settings.preview_max,
+            usernames: FirstSeen::default(),
+            accepted: 0,
+            count_only: false,
+        }
+    }
+}
+
+impl super::contract::Preparer for Respondents {
+    fn count_only(&mut self) {
+        self.count_only = true;
+    }
+    fn push(&mut self, rows: &dyn Cells, prepared: &mut Prepared) {
+        let (mapping, headers) = (&self.mapping, &self.headers);
+        for index in 0..rows.len() {
+            let row = rows.number(index);
+            let issue = |key: &str, severity: Severity, message: String| {
+                let column = mapping.column(key);
+                Issue {
+                    row,
+                    column,
+                    column_name: column.and_then(|c| headers.get(c).cloned()),
+                    field: key.to_string(),
+                    severity,
+                    message,
+                    kind: crate::issue::IssueKind::Invalid,
+                }
+            };
+            let value = |key: &str| mapping.value(rows, index, key);
+            let mut issues = Vec::new();
+            let username = value("username");
+            match username {
+                None => issues.push(issue("username", Severity::Error, format!("{} Fill in a username.", messages::USERNAME_MISSING))),
+                Some(u) if !username_ok(u) => {
+                    let suggestion: String = u.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')).collect();
+                    issues.push(issue(
+                        "username",
+                        Severity::Error,
+                        format!("{} \"{u}\" has other characters: use e.g. \"{suggestion}\".", messages::USERNAME_CHARACTERS),
+                    ));
+                }
+                Some(u) => {
+                    if let Some(first) = self.usernames.first_or_note(u, row) {
+                        issues.push(issue("username", Severity::Warning, format!("Username \"{u}\" is also on row {first}: usernames are unique across the instance, so this row updates (with overwrite) or collides with that respondent.")));
+                    }
                 }
             }
-        }
-        let phone = value("phonenumber");
-        if let Some(p) = phone {
-            if !p.chars().all(|c| c.is_ascii_digit() || c == '+') {
-                let cleaned: String = p.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
-                issues.push(issue("phonenumber", Severity::Error, format!("{} \"{p}\": write it as \"{cleaned}\".", messages::PHONE_INVALID)));
+            let phone = value("phonenumber");
+            if let Some(p) = phone {
+                if !p.chars().all(|c| c.is_ascii_digit() || c == '+') {
+                    let cleaned: String = p.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+                    issues.push(issue("phonenumber", Severity::Error, format!("{} \"{p}\": write it as \"{cleaned}\".", messages::PHONE_INVALID)));
+                }
             }
-        }
-        let email = value("email");
-        if let Some(e) = email {
-            if !is_valid_email(e) {
-                issues.push(issue("email", Severity::Error, format!("{} \"{e}\" is not an e-mail address: correct it or clear it.", messages::EMAIL_INVALID)));
+            let email = value("email");
+            if let Some(e) = email {
+                if !is_valid_email(e) {
+                    issues.push(issue(
+                        "email",
+                        Severity::Error,
+                        format!("{} \"{e}\" is not an e-mail address: correct it or clear it.", messages::EMAIL_INVALID),
+                    ));
+                }
             }
-        }
-        if phone.is_none() && email.is_none() {
-            issues.push(Issue {
-                row,
-                column: None,
-                column_name: None,
-                field: "respondent".into(),
-                severity: Severity::Error,
-                message: format!("{} Fill in one of them.", messages::CONTACT_MISSING),
-                kind: crate::issue::IssueKind::Missing,
-            });
-        }
-        let identifier = username.unwrap_or("").to_string();
-        if issues.iter().any(|i| i.severity == Severity::Error) {
+            if phone.is_none() && email.is_none() {
+                issues.push(Issue {
+                    row,
+                    column: None,
+                    column_name: None,
+                    field: "respondent".into(),
+                    severity: Severity::Error,
+                    message: format!("{} Fill in one of them.", messages::CONTACT_MISSING),
+                    kind: crate::issue::IssueKind::Missing,
+                });
+            }
+            let identifier = username.unwrap_or("").to_string();
+            if issues.iter().any(|i| i.severity == Severity::Error) {
+                prepared.issues.extend(issues);
+                prepared.skipped.push((row, identifier));
+                continue;
+            }
             prepared.issues.extend(issues);
-            prepared.skipped.push((row, identifier));
-            continue;
-        }
-        prepared.issues.extend(issues);
-        let sample_fields: Vec<Value> = mapping
-            .keys_with_prefix(SAMPLE_PREFIX)
-            .filter_map(|key| value(key).map(|v| json!({ "alias": key[SAMPLE_PREFIX.len()..].trim(), "value": v })))
-            .collect();
-        let mut respondent = json!({ "username": identifier });
-        if let Some(p) = phone {
-            respondent["phonenumber"] = json!(p);
-        }
-        if let Some(e) = email {
-            respondent["email"] = json!(e);
-        }
-        respondent["sample_fields"] = Value::Array(sample_fields);
-        prepared.records.push(PreparedRecord { row, identifier, json: respondent });
-    }
-    if let Some(max) = settings.preview_max {
-        let over: Vec<usize> = prepared.records.iter().skip(max).map(|r| r.row).collect();
-        if !over.is_empty() {
-            let message = format!("Import failed, Too many respondents. A preview group can only contain a maximum of {max} respondents. This row is beyond the first {max}: send it to another list.");
-            prepared.records.retain(|r| !over.contains(&r.row));
-            for row in over {
+            if let Some(max) = self.preview_max.filter(|max| self.accepted >= *max) {
                 prepared.issues.push(Issue {
                     row,
                     column: None,
                     column_name: None,
                     field: "group_id".into(),
                     severity: Severity::Error,
-                    message: message.clone(),
+                    message: format!("Import failed, Too many respondents. A preview group can only contain a maximum of {max} respondents. This row is beyond the first {max}: send it to another list."),
                     kind: crate::issue::IssueKind::Invalid,
                 });
                 prepared.skipped.push((row, String::new()));
+                continue;
             }
-            prepared.issues.sort_by_key(|i| i.row);
+            self.accepted += 1;
+            if self.count_only {
+                prepared.records.push(PreparedRecord::counted(row));
+                continue;
+            }
+            let sample_fields: Vec<Value> = mapping
+                .keys_with_prefix(SAMPLE_PREFIX)
+                .filter_map(|key| value(key).map(|v| json!({ "alias": key[SAMPLE_PREFIX.len()..].trim(), "value": v })))
+                .collect();
+            let mut respondent = json!({ "username": identifier });
+            if let Some(p) = phone {
+                respondent["phonenumber"] = json!(p);
+            }
+            if let Some(e) = email {
+                respondent["email"] = json!(e);
+            }
+            respondent["sample_fields"] = Value::Array(sample_fields);
+            prepared.records.push(PreparedRecord { row, identifier, json: respondent });
         }
     }
-    prepared
 }
 
 /// The `respondents_json` document of an add_respondent call.
@@ -629,6 +662,9 @@ impl super::Adapter for LumiSay {
     }
     fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
         prepare(sheet, mapping, settings)
+    }
+    fn row_checker(&self, mapping: &Mapping, headers: &[String], settings: &Settings) -> Option<Box<dyn super::RowChecker>> {
+        Some(Box::new(super::contract::Counting::new(Respondents::new(mapping, headers, settings))))
     }
     fn cross_row_columns(&self, mapping: &Mapping, settings: &Settings) -> Option<Vec<usize>> {
         // A preview group's limit counts rows: an edit can move any row past it.

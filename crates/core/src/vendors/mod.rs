@@ -33,6 +33,14 @@ pub struct PreparedRecord {
     pub json: Value,
 }
 
+impl PreparedRecord {
+    /// A record counted and not built (see [`contract::Preparer::count_only`]): costs no
+    /// allocation.
+    pub fn counted(row: usize) -> PreparedRecord {
+        PreparedRecord { row, identifier: String::new(), json: Value::Null }
+    }
+}
+
 /// Records ready to send, and the issues found on the way.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Prepared {

@@ -7,19 +7,20 @@
 //! created one request per participant (`name`, `email`, `event_id`); data links with
 //! `url`, `recorded_at` (YYYY-MM-DD), `participant_id` and optional `title`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::{Prepared, PreparedRecord};
 use crate::datetime::parse_datetime;
+use crate::first_seen::FirstSeen;
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{FieldKind, FieldSpec, Mapping};
 use crate::report::Outcome;
 use crate::send::{Engine, Policy, Protocol, Verdict};
-use crate::sheet::Sheet;
+use crate::sheet::{Cells, Sheet};
 use crate::text::is_valid_email;
 
 /// Participant Kit in the list of targets.
@@ -432,93 +433,143 @@ pub fn choices(items: &[Value]) -> Vec<(String, String)> {
 
 /// Checks every row and builds the objects to create.
 pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
-    let mut prepared = Prepared::default();
-    let mut emails: BTreeSet<String> = BTreeSet::new();
-    for index in 0..sheet.len() {
-        let row = sheet.number(index);
-        let value = |key: &str| mapping.value(sheet, index, key);
-        let issue = |key: &str, severity: Severity, message: String| {
-            let column = mapping.column(key);
-            Issue {
-                row,
-                column,
-                column_name: column.and_then(|c| sheet.headers.get(c).cloned()),
-                field: key.to_string(),
-                severity,
-                message,
-                kind: crate::issue::IssueKind::Invalid,
-            }
-        };
-        let mut issues = Vec::new();
-        let mut object = Map::new();
-        // Each mode's arm names the row in its own way, after its checks.
-        #[allow(clippy::needless_late_init)]
-        let identifier;
-        match settings.mode {
-            WriteMode::Participants => {
-                match value("name") {
-                    Some(n) => {
-                        object.insert("name".into(), json!(n));
-                    }
-                    None => issues.push(issue("name", Severity::Error, "Name is empty: Participant Kit requires the participant's full name.".into())),
-                }
-                match value("email") {
-                    Some(e) if is_valid_email(e) => {
-                        if !emails.insert(e.to_ascii_lowercase()) {
-                            issues.push(issue(
-                                "email",
-                                Severity::Warning,
-                                format!("\"{e}\" is on an earlier row too: this creates a second participant with the same e-mail."),
-                            ));
-                        }
-                        object.insert("email".into(), json!(e));
-                    }
-                    Some(e) => issues.push(issue("email", Severity::Error, format!("\"{e}\" is not a valid e-mail address: correct it."))),
-                    None => issues.push(issue("email", Severity::Error, "Email is empty: Participant Kit requires it to send the consent.".into())),
-                }
-                object.insert("event_id".into(), json!(settings.study_id.trim()));
-                identifier = value("email").unwrap_or("").to_string();
-            }
-            WriteMode::DataLinks => {
-                match value("url") {
-                    Some(u) if is_absolute_url(u) => {
-                        object.insert("url".into(), json!(u));
-                    }
-                    Some(u) => issues.push(issue("url", Severity::Error, format!("\"{u}\" is not an absolute URL: write it with https://."))),
-                    None => issues.push(issue("url", Severity::Error, "URL is empty: a data link needs the address of the data.".into())),
-                }
-                match value("recorded_at").map(|t| (t, parse_datetime(t))) {
-                    Some((_, Some(d))) => {
-                        object.insert("recorded_at".into(), json!(format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)));
-                    }
-                    Some((t, None)) => issues.push(issue("recorded_at", Severity::Error, format!("\"{t}\" is not a real date: write it as YYYY-MM-DD."))),
-                    None => issues.push(issue("recorded_at", Severity::Error, "Recorded at is empty: give the date the data was collected.".into())),
-                }
-                match value("participant_id") {
-                    Some(p) => {
-                        object.insert("participant_id".into(), json!(p));
-                    }
-                    None => issues.push(issue(
-                        "participant_id",
-                        Severity::Error,
-                        "Participant ID is empty: the data link needs the participant it belongs to.".into(),
-                    )),
-                }
-                if let Some(t) = value("title") {
-                    object.insert("title".into(), json!(t));
-                }
-                identifier = value("participant_id").unwrap_or("").to_string();
-            }
-        }
-        let blocked = issues.iter().any(|i| i.severity == Severity::Error);
-        prepared.issues.extend(issues);
-        if blocked {
-            prepared.skipped.push((row, identifier));
-        } else {
-            prepared.records.push(PreparedRecord { row, identifier, json: Value::Object(object) });
+    super::contract::prepare_all(Objects::new(mapping, &sheet.headers, settings), sheet)
+}
+
+/// Participant Kit's check, fed pieces of rows: remembers the e-mails seen (a repeat is a
+/// warning).
+pub struct Objects {
+    mapping: Mapping,
+    headers: Vec<String>,
+    settings: Settings,
+    emails: FirstSeen,
+    /// The e-mail being looked up, in lower case (one buffer for every row).
+    lowered: String,
+    count_only: bool,
+}
+
+impl Objects {
+    /// A check of rows under `headers`, mapped by `mapping`, for a send with `settings`.
+    pub fn new(mapping: &Mapping, headers: &[String], settings: &Settings) -> Objects {
+        Objects {
+            mapping: mapping.clone(),
+            headers: headers.to_vec(),
+            settings: settings.clone(),
+            emails: FirstSeen::default(),
+            lowered: String::new(),
+            count_only: false,
         }
     }
-    prepared
+}
+
+/// An object's fields, built only when the record is wanted (not when counting).
+struct Object {
+    fields: Map<String, Value>,
+    built: bool,
+}
+
+impl Object {
+    fn put(&mut self, key: &str, value: impl FnOnce() -> Value) {
+        if self.built {
+            self.fields.insert(key.into(), value());
+        }
+    }
+}
+
+impl super::contract::Preparer for Objects {
+    fn count_only(&mut self) {
+        self.count_only = true;
+    }
+    fn push(&mut self, sheet: &dyn Cells, prepared: &mut Prepared) {
+        let (mapping, headers, settings, emails, lowered, count_only) =
+            (&self.mapping, &self.headers, &self.settings, &mut self.emails, &mut self.lowered, self.count_only);
+        for index in 0..sheet.len() {
+            let row = sheet.number(index);
+            let value = |key: &str| mapping.value(sheet, index, key);
+            let issue = |key: &str, severity: Severity, message: String| {
+                let column = mapping.column(key);
+                Issue {
+                    row,
+                    column,
+                    column_name: column.and_then(|c| headers.get(c).cloned()),
+                    field: key.to_string(),
+                    severity,
+                    message,
+                    kind: crate::issue::IssueKind::Invalid,
+                }
+            };
+            let mut issues = Vec::new();
+            let mut object = Object { fields: Map::new(), built: !count_only };
+            // Each mode's arm names the row in its own way, after its checks.
+            #[allow(clippy::needless_late_init)]
+            let identifier;
+            match settings.mode {
+                WriteMode::Participants => {
+                    match value("name") {
+                        Some(n) => {
+                            object.put("name", || json!(n));
+                        }
+                        None => issues.push(issue("name", Severity::Error, "Name is empty: Participant Kit requires the participant's full name.".into())),
+                    }
+                    match value("email") {
+                        Some(e) if is_valid_email(e) => {
+                            lowered.clear();
+                            lowered.extend(e.chars().map(|c| c.to_ascii_lowercase()));
+                            if emails.first_or_note(lowered, row).is_some() {
+                                issues.push(issue(
+                                    "email",
+                                    Severity::Warning,
+                                    format!("\"{e}\" is on an earlier row too: this creates a second participant with the same e-mail."),
+                                ));
+                            }
+                            object.put("email", || json!(e));
+                        }
+                        Some(e) => issues.push(issue("email", Severity::Error, format!("\"{e}\" is not a valid e-mail address: correct it."))),
+                        None => issues.push(issue("email", Severity::Error, "Email is empty: Participant Kit requires it to send the consent.".into())),
+                    }
+                    object.put("event_id", || json!(settings.study_id.trim()));
+                    identifier = value("email").filter(|_| !count_only).unwrap_or("").to_string();
+                }
+                WriteMode::DataLinks => {
+                    match value("url") {
+                        Some(u) if is_absolute_url(u) => {
+                            object.put("url", || json!(u));
+                        }
+                        Some(u) => issues.push(issue("url", Severity::Error, format!("\"{u}\" is not an absolute URL: write it with https://."))),
+                        None => issues.push(issue("url", Severity::Error, "URL is empty: a data link needs the address of the data.".into())),
+                    }
+                    match value("recorded_at").map(|t| (t, parse_datetime(t))) {
+                        Some((_, Some(d))) => {
+                            object.put("recorded_at", || json!(format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)));
+                        }
+                        Some((t, None)) => issues.push(issue("recorded_at", Severity::Error, format!("\"{t}\" is not a real date: write it as YYYY-MM-DD."))),
+                        None => issues.push(issue("recorded_at", Severity::Error, "Recorded at is empty: give the date the data was collected.".into())),
+                    }
+                    match value("participant_id") {
+                        Some(p) => {
+                            object.put("participant_id", || json!(p));
+                        }
+                        None => issues.push(issue(
+                            "participant_id",
+                            Severity::Error,
+                            "Participant ID is empty: the data link needs the participant it belongs to.".into(),
+                        )),
+                    }
+                    if let Some(t) = value("title") {
+                        object.put("title", || json!(t));
+                    }
+                    identifier = value("participant_id").filter(|_| !count_only).unwrap_or("").to_string();
+                }
+            }
+            let blocked = issues.iter().any(|i| i.severity == Severity::Error);
+            prepared.issues.extend(issues);
+            if blocked {
+                prepared.skipped.push((row, identifier));
+            } else {
+                prepared.records.push(PreparedRecord { row, identifier, json: Value::Object(object.fields) });
+            }
+        }
+    }
 }
 
 fn is_absolute_url(u: &str) -> bool {
@@ -624,6 +675,9 @@ impl super::Adapter for ParticipantKit {
     }
     fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
         prepare(sheet, mapping, settings)
+    }
+    fn row_checker(&self, mapping: &Mapping, headers: &[String], settings: &Settings) -> Option<Box<dyn super::RowChecker>> {
+        Some(Box::new(super::contract::Counting::new(Objects::new(mapping, headers, settings))))
     }
     fn cross_row_columns(&self, mapping: &Mapping, settings: &Settings) -> Option<Vec<usize>> {
         match settings.mode {

@@ -6,7 +6,7 @@
 //!
 //! The page takes the findings only when its sheet has the same headers and its mapping
 //! and settings are the ones checked ([`CheckedAtRead::fits`]); otherwise it checks as
-//! before. Only vendors with a row checker ([`super::Contract::row_checker`]) take part.
+//! before. Every vendor has a row checker ([`super::Contract::row_checker`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -148,6 +148,41 @@ mod tests {
                     None => assert!(contract.row_checker(&mapping, &sheet.headers, &settings).is_none(), "{target:?} has a row checker"),
                 }
             }
+        }
+    }
+
+    /// What ties rows across pieces (a username or e-mail seen pieces earlier, a preview
+    /// group filling up) is kept by every vendor's checker, with the vendor's own settings.
+    #[test]
+    fn cross_row_rules_hold_across_pieces_for_every_vendor() {
+        let mut text = String::from("Username,Email,Name,Phone\n");
+        for n in 0..400 {
+            let email = if n % 13 == 0 { "bad@".to_string() } else { format!("p{}@example.com", n % 170) };
+            text.push_str(&format!("user{},{email},Person {n},+371{n:08}\n", n % 190));
+        }
+        let sheet = read_csv(text.as_bytes()).unwrap();
+        let lumi = Target::from_id("lumi-say").unwrap();
+        let mut lumi_settings = lumi.contract().default_settings();
+        lumi_settings["preview_max"] = serde_json::json!(150);
+        let cases: Vec<(Target, Value)> = Target::all().map(|t| (t, t.contract().default_settings())).chain([(lumi, lumi_settings)]).collect();
+        for (target, settings) in cases {
+            let contract = target.contract();
+            let mapping = contract.suggest(&sheet.headers, &settings);
+            let whole = contract.findings(&sheet, &mapping, &settings);
+            assert!(
+                whole.issues.iter().any(|i| i.row > 250 && i.severity == crate::issue::Severity::Warning)
+                    || !matches!(target.id(), "lumi-say" | "participant-kit"),
+                "{target:?}: a repeat late in the file"
+            );
+            let mut stream = CsvStream::new(b',');
+            let mut check = ReadCheck::new(target, settings.clone());
+            for chunk in text.as_bytes().chunks(333) {
+                stream.feed(chunk).unwrap();
+                check.push(&stream.take_rows());
+            }
+            check.push(&stream.finish_rows().unwrap());
+            let checked = check.finish().expect("every vendor checks while reading");
+            assert_eq!(checked.findings, whole, "{target:?} {settings}");
         }
     }
 
