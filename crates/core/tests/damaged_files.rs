@@ -111,3 +111,26 @@ fn shared_strings_that_lie_under_a_name_in_other_letters() {
     // Found by `cargo xtask fuzz`: calamine finds `xl/sharedStrings.Xml` too.
     refused("shared-strings-renamed-case.xlsx", &["This .xlsx file is damaged", "2000000000 entries"]);
 }
+
+#[test]
+fn an_xls_whose_sector_chain_loops() {
+    refused("fat-chain-loop.xls", &["This .xls file is damaged"]);
+}
+
+#[test]
+fn an_xls_with_a_cell_far_out() {
+    refused("far-cells.xls", &["This .xls file is damaged (sheet \"People\", cell IQ65001)", "its cells span more cells than a file of its size"]);
+}
+
+#[test]
+fn an_xls_whose_sheet_starts_beyond_its_end() {
+    refused("sheet-beyond-the-end.xls", &["This .xls file is damaged", "beyond the end"]);
+}
+
+/// The same file undamaged (the fuzz's seed) reads as before, through the rewritten
+/// compound file.
+#[test]
+fn an_intact_xls_reads() {
+    let (answer, _) = read("intact.xls");
+    assert!(answer.expect("an intact .xls reads") > 1);
+}

@@ -7,6 +7,7 @@ mod json_reader;
 mod rows;
 mod table;
 mod workbook;
+mod xls_guard;
 
 pub use csv_reader::{check_text, read_csv, read_csv_as, sniff_delimiter, CsvStream};
 #[doc(hidden)]

@@ -67,6 +67,14 @@ pub fn read_workbook(bytes: &[u8], sheet: Option<&str>, header_row: Option<usize
             ReadError::Workbook { detail: e.to_string() }
         }
     };
+    // An .xls is checked and handed over as a fresh compound file (see xls_guard).
+    let rewritten;
+    let bytes = if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        rewritten = super::xls_guard::checked_xls(bytes)?;
+        &rewritten[..]
+    } else {
+        bytes
+    };
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(fail)?;
     let sheets = book.sheet_names();
     if sheets.is_empty() {
@@ -209,7 +217,7 @@ fn check_ods_tables<R: Read + Seek>(reader: R) -> Result<(), ReadError> {
 }
 
 /// A cell's name as a spreadsheet shows it (`XFD7`), from 0-based row and column.
-fn cell_name(row: u32, column: u32) -> String {
+pub(super) fn cell_name(row: u32, column: u32) -> String {
     format!("{}{}", crate::text::column_letter(column as usize), u64::from(row) + 1)
 }
 
