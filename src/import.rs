@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::blob_reader::{BufferFiller, READ_PIECE};
 use crate::handoff::Handoff;
+use crate::read_watchdog::{died_message, stalled_message, Watchdog};
 use crate::spare_worker;
 use crate::worker_messages::{open, post, Attached, FromWorker, ToWorker};
 use crate::worker_protocol::{take_piece, take_rows, UNREADABLE};
@@ -119,6 +120,9 @@ impl ImportJob {
         let first_request = ready.then(|| request.clone());
         let first_file = file_value.clone();
         let timed_state = state.clone();
+        let state_for_watch = state.clone();
+        let watchdog = Rc::new(RefCell::new(Watchdog::new(js_sys::Date::now(), file.size())));
+        let heard = watchdog.clone();
         let handle = move |message: FromWorker, attached: JsValue| {
             let mut s = state.borrow_mut();
             match message {
@@ -212,6 +216,7 @@ impl ImportJob {
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let started = js_sys::Date::now();
             let Some((message, attached)) = open::<FromWorker>(&event.data()) else { return };
+            heard.borrow_mut().heard(started, matches!(message, FromWorker::Progress { done, total } if done >= total));
             let kind = message_kind(&message);
             handle(message, attached);
             let took = js_sys::Date::now() - started;
@@ -222,10 +227,11 @@ impl ImportJob {
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
+        wasm_bindgen_futures::spawn_local(watch(worker.clone(), state_for_watch, watchdog, name.to_string()));
         let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| {
             stop_feeding(&mut fallback_state.borrow_mut());
             if *started.borrow() {
-                settle(&fallback_state, Err("Ferry's reader stopped on this file: it may be damaged, or too large for this browser's memory. If your spreadsheet program opens it, save it again (or as CSV UTF-8) and choose it again.".into()));
+                settle(&fallback_state, Err(died_message(&fallback_name)));
             } else {
                 // No worker here: read on the page.
                 read_here(&fallback_state, fallback_file.clone(), &fallback_name, &fallback_options);
@@ -268,6 +274,23 @@ impl ImportJob {
         }
         stop_feeding(&mut self.state.borrow_mut());
         settle(&self.state, Err("Reading was cancelled.".into()));
+    }
+}
+
+/// Ends `worker` and says why when it stays silent longer than `watchdog` allows, until
+/// the sheet is settled (read, failed or cancelled).
+async fn watch(worker: Worker, state: Rc<RefCell<Assembly>>, watchdog: Rc<RefCell<Watchdog>>, name: String) {
+    loop {
+        crate::send_driver::sleep_ms(1_000).await;
+        if state.borrow().settle.is_none() {
+            return;
+        }
+        let Some(quiet) = watchdog.borrow().stalled(js_sys::Date::now()) else { continue };
+        worker.terminate();
+        spare_worker::warm();
+        stop_feeding(&mut state.borrow_mut());
+        settle(&state, Err(stalled_message(&name, quiet)));
+        return;
     }
 }
 

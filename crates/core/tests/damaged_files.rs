@@ -134,3 +134,9 @@ fn an_intact_xls_reads() {
     let (answer, _) = read("intact.xls");
     assert!(answer.expect("an intact .xls reads") > 1);
 }
+
+#[test]
+fn an_xls_with_a_defined_name_cut_short() {
+    // Found by `cargo xtask fuzz`: calamine indexed past the record's end (a panic).
+    refused("defined-name-cut-short.xls", &["This .xls file is damaged", "defined name"]);
+}

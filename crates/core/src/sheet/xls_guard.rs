@@ -40,8 +40,12 @@ const STRING: u16 = 0x0207;
 /// Rk, LabelSst.
 const ONE_CELL: [u16; 6] = [0x0203, 0x0204, 0x00D6, 0x0205, 0x027E, 0x00FD];
 /// Global records whose first two bytes calamine reads without checking their length:
-/// FilePass, CodePage, DateMode.
-const TWO_BYTES_READ: [u16; 3] = [0x002F, 0x0042, 0x0022];
+/// FilePass, CodePage, DateMode, BOF, ExternSheet.
+const TWO_BYTES_READ: [u16; 5] = [0x002F, 0x0042, 0x0022, BOF, 0x0017];
+/// A defined name (Lbl): calamine reads 14 bytes of it, then its formula from the end.
+const LBL: u16 = 0x0018;
+/// Merged cells: a count, then eight bytes each.
+const MERGE_CELLS: u16 = 0x00E5;
 
 fn damaged(detail: impl Into<String>) -> ReadError {
     ReadError::Damaged { format: ".xls", place: None, detail: detail.into() }
@@ -180,6 +184,9 @@ fn check_sheet(stream: &[u8], start: usize, name: &str, budget: usize) -> Result
                 formulas.add(formula_at.0, formula_at.1);
             }
             STRING => cells.add(formula_at.0, formula_at.1),
+            MERGE_CELLS if data.len() < 2 || 2 + 8 * u16_at(data, 0) as usize > data.len() => {
+                return Err(damaged(format!("sheet \"{name}\" lists more merged cells than it holds")));
+            }
             typ if ONE_CELL.contains(&typ) && data.len() >= 4 => cells.add(u16_at(data, 0) as u32, u16_at(data, 2) as u32),
             _ => {}
         }
@@ -200,15 +207,16 @@ fn check_stream(stream: &[u8], budget: usize) -> Result<(), ReadError> {
         let data = &record.data[..];
         match record.typ {
             typ if TWO_BYTES_READ.contains(&typ) && data.len() < 2 => return Err(damaged("a workbook setting is cut short")),
+            LBL if data.len() < 14 || u16_at(data, 4) as usize > data.len() - 14 => return Err(damaged("a defined name is cut short")),
             BOUND_SHEET => {
-                if data.len() < 8 {
+                if data.len() < 6 {
                     return Err(damaged("a sheet's entry is cut short"));
                 }
                 let start = u32_at(data, 0) as usize;
                 if start >= stream.len() {
                     return Err(damaged("a sheet starts beyond the end of the workbook"));
                 }
-                let name = String::from_utf8_lossy(&data[8..]).into_owned();
+                let name = String::from_utf8_lossy(data.get(8..).unwrap_or_default()).into_owned();
                 sheets.push((start, name));
             }
             EOF => break,
@@ -308,6 +316,10 @@ mod tests {
         let short = [record(BOF, &[0; 16]), record(0x0042, &[1]), record(EOF, &[])].concat();
         assert!(check_stream(&short, MIN_CELLS).unwrap_err().to_string().contains("cut short"));
         assert!(check_stream(&[9, 0, 200, 0, 1], MIN_CELLS).unwrap_err().to_string().contains("longer than"));
+        let name = [record(BOF, &[0; 16]), record(LBL, &[0; 13]), record(EOF, &[])].concat();
+        assert!(check_stream(&name, MIN_CELLS).unwrap_err().to_string().contains("defined name"));
+        let merged = stream(&[record(MERGE_CELLS, &[3, 0, 1, 2, 3, 4, 5, 6, 7, 8])]);
+        assert!(check_stream(&merged, MIN_CELLS).unwrap_err().to_string().contains("merged cells"));
     }
 
     #[test]

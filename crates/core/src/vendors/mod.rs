@@ -82,6 +82,31 @@ impl Prepared {
         engine
     }
 
+    /// The first `records` records with every text longer than `max_chars` cut (marked
+    /// with `…`), for a preview: a cell of megabytes is not copied into the page to show
+    /// the shape of what is sent.
+    pub fn for_preview(&self, records: usize, max_chars: usize) -> Prepared {
+        fn cut(value: &mut Value, max_chars: usize) {
+            match value {
+                Value::String(s) if s.chars().nth(max_chars).is_some() => *s = crate::text::excerpt(s, max_chars),
+                Value::Array(items) => items.iter_mut().for_each(|v| cut(v, max_chars)),
+                Value::Object(fields) => fields.values_mut().for_each(|v| cut(v, max_chars)),
+                _ => {}
+            }
+        }
+        let records = self
+            .records
+            .iter()
+            .take(records)
+            .map(|r| {
+                let mut r = r.clone();
+                cut(&mut r.json, max_chars);
+                r
+            })
+            .collect();
+        Prepared { records, issues: Vec::new(), skipped: Vec::new() }
+    }
+
     /// The report line of each skipped row: its error messages, joined.
     pub fn skipped_outcomes(&self) -> Vec<(usize, String, Outcome)> {
         self.skipped
@@ -266,6 +291,19 @@ mod tests {
             }
         }
         assert!(find(Target::first(), &sheet, &Mapping::default(), "not json").unwrap_err().starts_with("settings"));
+    }
+
+    #[test]
+    fn a_preview_cuts_long_texts() {
+        let long = "x".repeat(5_000);
+        let record =
+            |row| PreparedRecord { row, identifier: String::new(), json: serde_json::json!({ "a": [long.clone(), "short"], "b": { "c": long.clone() } }) };
+        let prepared = Prepared { records: (1..=5).map(record).collect(), ..Prepared::default() };
+        let preview = prepared.for_preview(2, 100);
+        assert_eq!(preview.records.len(), 2);
+        assert_eq!(preview.records[0].json["a"][0].as_str().unwrap().chars().count(), 101, "100 characters and the mark");
+        assert_eq!(preview.records[0].json["a"][1], "short");
+        assert!(preview.records[1].json["b"]["c"].as_str().unwrap().ends_with('…'));
     }
 
     #[test]
