@@ -1,12 +1,15 @@
-//! A virtualised grid of the whole sheet: only the rows in view are in the page, so a
-//! million rows scroll as smoothly as ten. Cells with issues are highlighted (the message
-//! is the cell's title) and every cell can be edited in place.
+//! A virtualised grid of the whole sheet: only the rows and columns in view are in the
+//! page, so a million rows or five thousand columns scroll as smoothly as ten. Cells with
+//! issues are highlighted (the message is the cell's title) and every cell can be edited
+//! in place, except a long one: it is shown cut, with a button that shows it whole
+//! ([`LongCell`]).
 
 use std::collections::HashMap;
 
 use ferry_core::issue::{Issue, Severity};
 use leptos::prelude::*;
 
+use crate::components::long_cell::{LongCell, LONG_CELL};
 use crate::state::AppState;
 
 /// The column key of a problem with a whole row (its row number is marked).
@@ -17,6 +20,25 @@ pub const ROW_HEIGHT: usize = 34;
 const VIEW_HEIGHT: usize = 420;
 /// Rows rendered above and below the visible ones.
 const OVERSCAN: usize = 6;
+/// Width of one column, in CSS pixels (fixed, as the height is).
+pub const COLUMN_WIDTH: usize = 200;
+/// Width of the row-number column, in CSS pixels.
+const NUMBER_WIDTH: usize = 72;
+/// Columns rendered left and right of the visible ones.
+const COLUMN_OVERSCAN: usize = 2;
+/// Width assumed for the scrolling area until it is measured, in CSS pixels.
+const ASSUMED_WIDTH: usize = 1400;
+/// Longest issue message put in a title, in characters (a message may quote a long cell).
+const TITLE_CHARS: usize = 300;
+
+/// The columns to render of `columns`, for a view `width` pixels wide scrolled
+/// `scroll_left` pixels to the right.
+pub fn column_window(columns: usize, scroll_left: usize, width: usize) -> std::ops::Range<usize> {
+    let first = (scroll_left / COLUMN_WIDTH).saturating_sub(COLUMN_OVERSCAN).min(columns);
+    let count = width / COLUMN_WIDTH + 1 + 2 * COLUMN_OVERSCAN;
+    first..(first + count).min(columns)
+}
+
 /// Tallest scrolling area made, in CSS pixels: browsers stop laying out far beyond this
 /// (Firefox near 17.9 million, Chromium near 33.5 million pixels), and a million rows of
 /// 34 px would need 34 million. Beyond it, scrolling is scaled.
@@ -40,13 +62,17 @@ pub fn DataGrid() -> impl IntoView {
     let state = expect_context::<AppState>();
     let only_issues = RwSignal::new(false);
     let scroll_top = RwSignal::new(0usize);
+    let scroll_left = RwSignal::new(0usize);
+    let view_width = RwSignal::new(ASSUMED_WIDTH);
+    // The long cell shown whole: (sheet index, column).
+    let long_cell = RwSignal::new(None::<(usize, usize)>);
     // (row number, column) → (severity, message), for highlighting.
     let marks = Memo::new(move |_| {
         state.findings.with(|f| {
             let mut map: HashMap<(usize, usize), (Severity, String)> = HashMap::new();
             for Issue { row, column, severity, message, .. } in f.iter().flat_map(|f| f.issues.iter()) {
                 // A problem with the row as a whole marks its row number.
-                map.entry((*row, column.unwrap_or(WHOLE_ROW))).or_insert((*severity, message.clone()));
+                map.entry((*row, column.unwrap_or(WHOLE_ROW))).or_insert_with(|| (*severity, ferry_core::text::excerpt(message, TITLE_CHARS)));
             }
             map
         })
@@ -74,7 +100,12 @@ pub fn DataGrid() -> impl IntoView {
             (at, rows.iter().skip(first).take(count).copied().collect::<Vec<_>>())
         })
     };
-    let headers = move || state.sheet.with(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default());
+    let width = move || state.sheet.with(|s| s.as_ref().map_or(0, |s| s.headers.len()));
+    let columns = Memo::new(move |_| column_window(width(), scroll_left.get(), view_width.get()));
+    let headers = move || {
+        let shown = columns.get();
+        state.sheet.with(|s| s.as_ref().map(|s| s.headers[shown].to_vec()).unwrap_or_default())
+    };
     let edit = move |index: usize, column: usize, value: String| state.edit_cell(index, column, value.trim());
     view! {
         <div class="grid-tools">
@@ -97,21 +128,42 @@ pub fn DataGrid() -> impl IntoView {
             on:scroll=move |ev| {
                 let el: web_sys::Element = event_target(&ev);
                 scroll_top.set(el.scroll_top().max(0) as usize);
+                let left = el.scroll_left().max(0) as usize;
+                if left != scroll_left.get_untracked() {
+                    scroll_left.set(left);
+                }
+                let measured = el.client_width().max(0) as usize;
+                if measured > 0 && measured != view_width.get_untracked() {
+                    view_width.set(measured);
+                }
             }
         >
             // `overflow: clip`: near the end of a scaled area the table may reach past it; clip
             // it without making a scroll container (the header row stays sticky).
-            <div style=move || format!("height: {}px; position: relative; overflow: clip", scaled(shown.with(Vec::len), 0).0)>
-                // Placed with `top`, not a transform, so the sticky header row follows it.
-                <table style=move || format!("position: absolute; top: {}px", window().0)>
-                    <thead><tr><th scope="col">"Row"</th>{move || headers().into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect::<Vec<_>>()}</tr></thead>
+            <div style=move || format!("height: {}px; width: {}px; position: relative; overflow: clip", scaled(shown.with(Vec::len), 0).0, NUMBER_WIDTH + width() * COLUMN_WIDTH)>
+                // Placed with `top` and `left`, not a transform, so the sticky header row
+                // and row numbers follow it.
+                <table style=move || {
+                    let shown = columns.get();
+                    format!("position: absolute; top: {}px; left: {}px; width: {}px", window().0, shown.start * COLUMN_WIDTH, NUMBER_WIDTH + shown.len() * COLUMN_WIDTH)
+                }>
+                    <thead><tr>
+                        <th scope="col" class="num" style=format!("width: {NUMBER_WIDTH}px")>"Row"</th>
+                        {move || headers().into_iter().map(|h| view! { <th scope="col" style=format!("width: {COLUMN_WIDTH}px")>{h}</th> }).collect::<Vec<_>>()}
+                    </tr></thead>
                     <tbody>
                         {move || {
                             marks.track();
                             let (_, rows) = window();
+                            let shown = columns.get();
                             rows.into_iter().map(|index| {
-                                let (number, cells) = state.sheet.with_untracked(|s| s.as_ref().filter(|s| index < s.len()).map(|s| (s.number(index), s.row(index).into_iter().map(str::to_string).collect::<Vec<_>>())).unwrap_or_default());
-                                let tds = cells.into_iter().enumerate().map(|(column, value)| {
+                                let (number, cells) = state.sheet.with_untracked(|s| {
+                                    s.as_ref()
+                                        .filter(|s| index < s.len())
+                                        .map(|s| (s.number(index), shown.clone().map(|c| (c, cell_shown(s.cell(index, c)))).collect::<Vec<_>>()))
+                                        .unwrap_or_default()
+                                });
+                                let tds = cells.into_iter().map(|(column, value)| {
                                     let mark = marks.with_untracked(|m| m.get(&(number, column)).cloned());
                                     let class = match &mark {
                                         Some((Severity::Error, _)) => "cell error",
@@ -119,17 +171,35 @@ pub fn DataGrid() -> impl IntoView {
                                         None => "cell",
                                     };
                                     let title = mark.map(|(_, m)| m).unwrap_or_default();
+                                    let label = format!("Row {number}, column {}", ferry_core::text::column_letter(column));
+                                    let value = match value {
+                                        Shown::Whole(value) => value,
+                                        Shown::Cut { excerpt, chars } => {
+                                            return view! {
+                                                <td class=format!("{class} long") title=title>
+                                                    <button
+                                                        type="button"
+                                                        class="long-cell"
+                                                        aria-label=format!("{label}: {}, shown cut; show it whole", ferry_core::text::count(chars, "character", "characters"))
+                                                        on:click=move |_| long_cell.set(Some((index, column)))
+                                                    >
+                                                        {excerpt}
+                                                    </button>
+                                                </td>
+                                            }.into_any();
+                                        }
+                                    };
                                     view! {
                                         <td class=class title=title.clone()>
                                             <input
                                                 type="text"
-                                                aria-label=format!("Row {number}, column {}", ferry_core::text::column_letter(column))
+                                                aria-label=label
                                                 aria-invalid=(!title.is_empty()).to_string()
                                                 value=value
                                                 on:change=move |ev| edit(index, column, event_target_value(&ev))
                                             />
                                         </td>
-                                    }
+                                    }.into_any()
                                 }).collect::<Vec<_>>();
                                 let row_mark = marks.with_untracked(|m| m.get(&(number, WHOLE_ROW)).cloned());
                                 let row_class = match &row_mark {
@@ -145,5 +215,23 @@ pub fn DataGrid() -> impl IntoView {
                 </table>
             </div>
         </div>
+        <LongCell shown=long_cell/>
+    }
+}
+
+/// What a grid cell shows of its text.
+enum Shown {
+    /// All of it, editable.
+    Whole(String),
+    /// The start of a long text, and how many characters it has.
+    Cut { excerpt: String, chars: usize },
+}
+
+/// A cell's text as the grid shows it: whole up to [`LONG_CELL`] bytes, else cut.
+fn cell_shown(text: &str) -> Shown {
+    if text.len() <= LONG_CELL {
+        Shown::Whole(text.to_string())
+    } else {
+        Shown::Cut { excerpt: ferry_core::text::excerpt(text, 40), chars: text.chars().count() }
     }
 }

@@ -3,6 +3,7 @@
 pub mod data_grid;
 pub mod download;
 pub mod file_drop;
+pub mod long_cell;
 pub mod progress_bar;
 pub mod sheet_preview;
 pub mod step_indicator;

@@ -3,6 +3,9 @@
 use ferry_core::sheet::Sheet;
 use leptos::prelude::*;
 
+/// Columns shown at most (a sheet may have thousands).
+pub const COLUMNS: usize = 30;
+
 /// Shows the header and the first `rows` data rows, with their spreadsheet row numbers.
 #[component]
 pub fn SheetPreview(
@@ -16,10 +19,15 @@ pub fn SheetPreview(
     move || {
         sheet.with(|s| {
             s.as_ref().map(|s| {
-                let head = s.headers.iter().map(|h| view! { <th scope="col">{h.clone()}</th> }).collect::<Vec<_>>();
+                let width = s.headers.len().min(COLUMNS);
+                let head = s.headers[..width].iter().map(|h| view! { <th scope="col">{ferry_core::text::excerpt(h, 60)}</th> }).collect::<Vec<_>>();
+                let more = (s.headers.len() > width).then(|| {
+                    let all = ferry_core::text::count(s.headers.len(), "column", "columns");
+                    view! { <p class="hint" id="preview-more-columns">{format!("The first {width} of {all} are shown here; the next steps show them all.")}</p> }
+                });
                 let body = (0..s.len().min(rows))
                     .map(|r| {
-                        let cells = s.row(r).into_iter().map(|c| view! { <td>{ferry_core::text::excerpt(c, 120)}</td> }).collect::<Vec<_>>();
+                        let cells = (0..width).map(|c| view! { <td>{ferry_core::text::excerpt(s.cell(r, c), 120)}</td> }).collect::<Vec<_>>();
                         view! { <tr><td class="num">{s.number(r)}</td>{cells}</tr> }
                     })
                     .collect::<Vec<_>>();
@@ -31,6 +39,7 @@ pub fn SheetPreview(
                             <tbody>{body}</tbody>
                         </table>
                     </div>
+                    {more}
                 }
             })
         })

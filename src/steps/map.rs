@@ -97,16 +97,34 @@ fn ConnectionSettings() -> impl IntoView {
     }
 }
 
+/// Columns above which a field is chosen by typing a column's name (a list to search)
+/// instead of from a select of every column: thousands of options in each of twenty
+/// selects would stop the page.
+pub const WIDE_SHEET: usize = 200;
+/// Most columns listed at once for user-named fields on a wide sheet.
+const MAX_LISTED: usize = 50;
+/// The id of the one list of column names the fields of a wide sheet search.
+const COLUMN_LIST: &str = "sheet-columns";
+
 /// One select per vendor field: a column, a fixed value, or nothing.
 #[component]
 pub fn FieldMapping() -> impl IntoView {
     let state = expect_context::<AppState>();
     let vendor = state.target.get_untracked().vendor();
-    let rows = state.fields().iter().map(|spec| view! { <FieldRow spec=*spec/> }).collect::<Vec<_>>();
+    let wide = state.sheet.with_untracked(|s| s.as_ref().is_some_and(|s| s.headers.len() > WIDE_SHEET));
+    let rows = state.fields().iter().map(|spec| view! { <FieldRow spec=*spec wide=wide/> }).collect::<Vec<_>>();
+    let column_list = wide.then(|| {
+        let names = state.sheet.with_untracked(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default());
+        view! { <datalist id=COLUMN_LIST>{names.into_iter().map(|h| view! { <option value=h></option> }).collect::<Vec<_>>()}</datalist> }
+    });
     view! {
         <fieldset>
             <legend>{format!("{} fields", vendor.name)}</legend>
-            <p class="hint">"Ferry suggested these from your column names; change any of them."</p>
+            {column_list}
+            <p class="hint">
+                "Ferry suggested these from your column names; change any of them."
+                {wide.then(|| format!(" This file has {} columns: type part of a column's name to find it.", state.sheet.with_untracked(|s| s.as_ref().map_or(0, |s| s.headers.len()))))}
+            </p>
             <div class="table-wrap" role="region" aria-label="Fields and the columns that fill them" tabindex="0">
                 <table>
                     <thead><tr><th scope="col">"Field"</th><th scope="col">"Filled from"</th><th scope="col">"First row"</th></tr></thead>
@@ -121,7 +139,7 @@ const NOT_SENT: &str = "";
 const FIXED: &str = "fixed";
 
 #[component]
-fn FieldRow(spec: FieldSpec) -> impl IntoView {
+fn FieldRow(spec: FieldSpec, wide: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
     let key = spec.key;
     let select_id = format!("map-{}", key.replace('.', "-"));
@@ -146,14 +164,20 @@ fn FieldRow(spec: FieldSpec) -> impl IntoView {
                 <span class="hint">{spec.help}</span>
             </td>
             <td>
-                <select id=select_id on:change=on_change>
-                    <option value=NOT_SENT selected=move || source().is_none()>"— not sent —"</option>
-                    {move || headers().into_iter().enumerate().map(|(i, h)| {
-                        let chosen = move || source() == Some(Source::Column(i));
-                        view! { <option value=i.to_string() selected=chosen>{h}</option> }
-                    }).collect::<Vec<_>>()}
-                    <option value=FIXED selected=move || matches!(source(), Some(Source::Constant(_)))>"A fixed value…"</option>
-                </select>
+                {if wide {
+                    view! { <ColumnSearch key=key input_id=select_id/> }.into_any()
+                } else {
+                    view! {
+                        <select id=select_id on:change=on_change>
+                            <option value=NOT_SENT selected=move || source().is_none()>"— not sent —"</option>
+                            {move || headers().into_iter().enumerate().map(|(i, h)| {
+                                let chosen = move || source() == Some(Source::Column(i));
+                                view! { <option value=i.to_string() selected=chosen>{h}</option> }
+                            }).collect::<Vec<_>>()}
+                            <option value=FIXED selected=move || matches!(source(), Some(Source::Constant(_)))>"A fixed value…"</option>
+                        </select>
+                    }.into_any()
+                }}
                 {move || match source() {
                     Some(Source::Constant(text)) => Some(view! {
                         <input
@@ -174,6 +198,71 @@ fn FieldRow(spec: FieldSpec) -> impl IntoView {
     }
 }
 
+/// A wide sheet's field: the column typed by name (the browser offers the names that
+/// match from one shared list), a fixed value, or nothing (left empty).
+#[component]
+fn ColumnSearch(key: &'static str, input_id: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let source = move || state.mapping.with(|m| m.get(key).cloned());
+    // What was typed that names no column.
+    let unknown = RwSignal::new(None::<String>);
+    let shown = move || {
+        unknown.get().unwrap_or_else(|| match source() {
+            Some(Source::Column(c)) => state.sheet.with(|s| s.as_ref().and_then(|s| s.headers.get(c).cloned()).unwrap_or_default()),
+            _ => String::new(),
+        })
+    };
+    let choose = move |ev| {
+        let typed = event_target_value(&ev);
+        let typed = typed.trim();
+        if typed.is_empty() {
+            unknown.set(None);
+            state.mapping.update(|m| m.set(key, None));
+            return;
+        }
+        let found = state.sheet.with_untracked(|s| {
+            s.as_ref().and_then(|s| s.headers.iter().position(|h| h == typed).or_else(|| s.headers.iter().position(|h| h.eq_ignore_ascii_case(typed))))
+        });
+        match found {
+            Some(c) => {
+                unknown.set(None);
+                state.mapping.update(|m| m.set(key, Some(Source::Column(c))));
+            }
+            None => unknown.set(Some(typed.to_string())),
+        }
+    };
+    let fixed = move || matches!(source(), Some(Source::Constant(_)));
+    let error_id = format!("{input_id}-unknown");
+    view! {
+        <input
+            type="text"
+            id=input_id
+            list=COLUMN_LIST
+            autocomplete="off"
+            placeholder=move || if fixed() { "A fixed value is sent" } else { "— not sent — (type a column's name)" }
+            disabled=fixed
+            aria-invalid=move || unknown.with(Option::is_some).to_string()
+            aria-describedby=error_id.clone()
+            prop:value=shown
+            on:change=choose
+        />
+        <span class="field-error" id=error_id aria-live="polite">
+            {move || unknown.get().map(|t| format!("No column is named \"{t}\"."))}
+        </span>
+        <button
+            type="button"
+            class="link"
+            on:click=move |_| {
+                unknown.set(None);
+                let next = if fixed() { None } else { Some(Source::Constant(String::new())) };
+                state.mapping.update(|m| m.set(key, next));
+            }
+        >
+            {move || if fixed() { "Use a column instead" } else { "Use a fixed value instead" }}
+        </button>
+    }
+}
+
 /// Columns not used above can be sent as the vendor's user-named fields (survey answers,
 /// sample fields), each under a name the user gives.
 #[component]
@@ -191,15 +280,44 @@ pub fn DynamicMapping() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
+    let wide = state.sheet.with_untracked(|s| s.as_ref().is_some_and(|s| s.headers.len() > WIDE_SHEET));
+    let search = RwSignal::new(String::new());
+    // On a wide sheet: the columns ticked, then the first that match the search.
+    let listed = move || {
+        let columns = free_columns();
+        if !wide {
+            return (columns, 0);
+        }
+        let wanted = ferry_core::text::normalise_name(&search.get());
+        let ticked = |i: usize| state.mapping.with(|m| m.fields.iter().any(|(k, s)| k.starts_with(prefix) && *s == Source::Column(i)));
+        let matching: Vec<(usize, String)> =
+            columns.into_iter().filter(|(i, h)| ticked(*i) || (!wanted.is_empty() && ferry_core::text::normalise_name(h).contains(&wanted))).collect();
+        let total = matching.len();
+        (matching.into_iter().take(MAX_LISTED).collect(), total)
+    };
     Some(view! {
         <fieldset>
             <legend>{vendor.dynamic_label}</legend>
             <p class="hint">{format!("Tick the columns to send as {} and give each its {}. Unticked columns never leave this page.", vendor.dynamic_label.to_lowercase(), vendor.dynamic_name.to_lowercase())}</p>
+            {wide.then(|| view! {
+                <label for="dynamic-search">"Find columns to send"</label>
+                <input type="search" id="dynamic-search" autocomplete="off" placeholder="Part of a column's name" prop:value=search on:input=move |ev| search.set(event_target_value(&ev))/>
+                <p class="hint" id="dynamic-search-count" aria-live="polite">{move || {
+                    let (shown, total) = listed();
+                    if search.with(String::is_empty) && total == 0 {
+                        "Type part of a column's name: this file has too many columns to list them all.".to_string()
+                    } else if total > shown.len() {
+                        format!("Showing {} of {} matching columns: type more to narrow them.", shown.len(), total)
+                    } else {
+                        ferry_core::text::count(total, "column listed", "columns listed")
+                    }
+                }}</p>
+            })}
             <div class="table-wrap" role="region" aria-label="Columns to send as user-named fields" tabindex="0">
                 <table>
                     <thead><tr><th scope="col">"Column"</th><th scope="col">"Send"</th><th scope="col">{vendor.dynamic_name}</th></tr></thead>
                     <tbody>
-                        {move || free_columns().into_iter().map(|(i, header)| view! { <DynamicRow column=i header=header prefix=prefix name=vendor.dynamic_name/> }).collect::<Vec<_>>()}
+                        {move || listed().0.into_iter().map(|(i, header)| view! { <DynamicRow column=i header=header prefix=prefix name=vendor.dynamic_name/> }).collect::<Vec<_>>()}
                     </tbody>
                 </table>
             </div>

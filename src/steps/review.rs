@@ -12,6 +12,13 @@ use crate::vendors::page_of;
 const LISTED: usize = 200;
 
 /// The review step.
+/// Records the payload preview is made from (each vendor shows its first few).
+const PREVIEW_RECORDS: usize = 5;
+/// Longest text of a record in the payload preview, in characters.
+const PREVIEW_TEXT: usize = 200;
+/// Longest payload preview shown, in characters.
+const PREVIEW_CHARS: usize = 20_000;
+
 #[component]
 pub fn ReviewStep() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -29,14 +36,25 @@ pub fn ReviewStep() -> impl IntoView {
     let preview_source = Memo::new(move |_| {
         let large = state.sheet.with(|s| s.as_ref().is_some_and(|s| s.len() >= LARGE_SHEET));
         if large {
-            state.sheet.with(|s| s.as_ref().map(|s| state.prepare(&s.head(200))))
+            state.sheet.with(|s| s.as_ref().map(|s| state.prepare(&s.head(200)).for_preview(PREVIEW_RECORDS, PREVIEW_TEXT)))
         } else {
-            state.prepared.get()
+            state.prepared.with(|p| p.as_ref().map(|p| p.for_preview(PREVIEW_RECORDS, PREVIEW_TEXT)))
         }
     });
     let preview = move || {
         let contract = state.target.get().contract();
-        preview_source.with(|p| p.as_ref().map_or(String::new(), |p| state.settings.with(|s| contract.preview(s, p))))
+        let text = preview_source.with(|p| p.as_ref().map_or(String::new(), |p| state.settings.with(|s| contract.preview(s, p))));
+        // A long cell would put megabytes in the page: the preview is cut (it only shows
+        // the shape of what is sent).
+        if text.chars().nth(PREVIEW_CHARS).is_some() {
+            format!(
+                "{}\n… (cut here: the preview shows the first {} characters)",
+                ferry_core::text::excerpt(&text, PREVIEW_CHARS),
+                ferry_core::text::thousands(PREVIEW_CHARS)
+            )
+        } else {
+            text
+        }
     };
     let vendor = move || state.target.get().vendor().name;
     view! {
@@ -122,7 +140,7 @@ fn IssueRow(issue: Issue) -> impl IntoView {
         <tr class=if severity == "error" { "error" } else { "warn" }>
             <td class="num">{issue.row}</td>
             <td>{column_text}</td>
-            <td><span class=format!("badge {severity}")>{severity}</span>" "{issue.message.clone()}</td>
+            <td><span class=format!("badge {severity}")>{severity}</span>" "{ferry_core::text::excerpt(&issue.message, 500)}</td>
             <td>{fix}</td>
         </tr>
     }
