@@ -124,11 +124,13 @@ fn ReadingProgress(reading: Reading) -> impl IntoView {
     }
 }
 
-/// How the file was read, with the choice to read it another way.
+/// How the file was read, with the choice to read it another way. `options` are the
+/// ones the file was last read with (kept by the upload step, so a remedy chosen after
+/// a failed read, such as reading quotes as text, still holds when the encoding or the
+/// header row is changed next).
 #[component]
-fn ReadChoices(error: RwSignal<Option<ReadFailure>>, reading: Reading) -> impl IntoView {
+fn ReadChoices(error: RwSignal<Option<ReadFailure>>, reading: Reading, options: RwSignal<ReadOptions>) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let options = RwSignal::new(ReadOptions::default());
     let again = move |change: Box<dyn FnOnce(&mut ReadOptions)>| {
         options.update(|o| change(o));
         if let (Some(file), Some(name)) = (state.file.get_untracked(), state.file_name.get_untracked()) {
@@ -188,6 +190,8 @@ pub fn UploadStep() -> impl IntoView {
     let state = expect_context::<AppState>();
     let error = RwSignal::new(None::<ReadFailure>);
     let reading = Reading { progress: RwSignal::new(None), job: StoredValue::new_local(None) };
+    // How the current file is read: the defaults for each new file.
+    let options = RwSignal::new(ReadOptions::default());
     let example = move |_| {
         leptos::task::spawn_local(async move {
             let fetched = async {
@@ -196,7 +200,10 @@ pub fn UploadStep() -> impl IntoView {
                 blob_of(&response.binary().await.ok()?)
             };
             match fetched.await {
-                Some(file) => take_file(state, error, reading, "example-participants.csv".into(), file),
+                Some(file) => {
+                    options.set(ReadOptions::default());
+                    take_file(state, error, reading, "example-participants.csv".into(), file)
+                }
                 None => error.set(Some(ReadFailure { message: "The example file could not be loaded from this site.".into(), remedy: None })),
             }
         });
@@ -207,17 +214,21 @@ pub fn UploadStep() -> impl IntoView {
             <h2 id="upload-title">"Choose your file"</h2>
             <p class="lead">"One participant per row, with a header row: CSV, Excel (.xlsx, .xls), OpenDocument (.ods) or JSON. The file is read here, in your browser."</p>
             <FileDrop
-                on_file=move |name, buffer| take_file(state, error, reading, name, buffer)
+                on_file=move |name, buffer| {
+                    options.set(ReadOptions::default());
+                    take_file(state, error, reading, name, buffer)
+                }
                 on_error=move |message| error.set(Some(ReadFailure { message, remedy: None }))
             />
             <p><button class="link" type="button" on:click=example>"No file at hand? Try the example file"</button></p>
             <ReadingProgress reading=reading/>
             {move || error.get().map(|failure| {
-                let remedy = failure.remedy.map(|(remedy, options, name, file)| {
+                let remedy = failure.remedy.map(|(remedy, options_then, name, file)| {
                     let read_anyway = move |_| {
-                        let mut options = options.clone();
-                        remedy.apply(&mut options);
-                        read_into(state, error, reading, name.clone(), file.clone(), &options);
+                        let mut remedied = options_then.clone();
+                        remedy.apply(&mut remedied);
+                        options.set(remedied.clone());
+                        read_into(state, error, reading, name.clone(), file.clone(), &remedied);
                     };
                     view! { <button type="button" id="read-remedy" on:click=read_anyway>{remedy.label()}</button> }
                 });
@@ -231,7 +242,7 @@ pub fn UploadStep() -> impl IntoView {
                         format!("{name}: {}", ferry_core::text::count(rows, "row", "rows"))
                     }}
                 </h3>
-                <ReadChoices error=error reading=reading/>
+                <ReadChoices error=error reading=reading options=options/>
                 <SheetPreview sheet=state.sheet/>
                 <div class="actions">
                     <span class="spacer"></span>

@@ -48,6 +48,9 @@ pub const PEERS: &[(&str, &str, &str)] = &[
 ];
 
 pub fn bench() -> Result {
+    if std::env::var_os("FERRY_BENCH_PAGE_ONLY").is_some() {
+        return crate::bench_page::page_stalls();
+    }
     eprintln!("xtask: building the benchmark page (release)");
     let dist = root().join("target/bench/dist");
     run(Command::new("trunk").args(["build", "bench/index.html", "--release", "--dist"]).arg(&dist).env("PATH", crate::tool_path()))?;
@@ -74,7 +77,8 @@ pub fn bench() -> Result {
 
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     let browser_figures = runtime.block_on(in_browser(&dist, &csv, &xlsx))?;
-    report(csv_bytes, xlsx_bytes, &browser_figures)
+    report(csv_bytes, xlsx_bytes, &browser_figures)?;
+    crate::bench_page::page_stalls()
 }
 
 /// One run of the native pipeline on `file`: its answer.

@@ -18,6 +18,7 @@ use ferry_e2e::{workspace_root, Ports, Stack, StackOptions};
 
 mod bench;
 mod bench_data;
+mod bench_page;
 mod bench_proxy;
 mod fuzz;
 

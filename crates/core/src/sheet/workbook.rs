@@ -38,7 +38,9 @@ const BYTES_PER_SHARED_STRING: u64 = 5;
 fn format_of(bytes: &[u8]) -> &'static str {
     if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
         ".xls"
-    } else if bytes.starts_with(b"PK\x03\x04") && bytes.windows(46).take(200).any(|w| w.starts_with(b"application/vnd.oasis.opendocument")) {
+    } else if zip::ZipArchive::new(Cursor::new(bytes)).is_ok_and(|a| ods_content(&a).is_some()) {
+        // By what the archive holds, as calamine tells them apart (not by the mimetype
+        // entry, which a damaged file may have lost).
         ".ods"
     } else {
         ".xlsx"
@@ -52,9 +54,8 @@ pub fn read_workbook(bytes: &[u8], sheet: Option<&str>, header_row: Option<usize
     if bytes.starts_with(b"PK\x03\x04") {
         check_unpacked_size(Cursor::new(bytes), bytes.len() as u64)?;
         check_shared_strings(Cursor::new(bytes))?;
-        if format == ".ods" {
-            check_ods_tables(Cursor::new(bytes))?;
-        }
+        // Every archive: calamine reads one as .ods whenever it holds a content.xml.
+        check_ods_tables(Cursor::new(bytes), MIN_CELLS.max(bytes.len().saturating_mul(CELLS_PER_BYTE)))?;
     }
     let budget = MIN_CELLS.max(bytes.len().saturating_mul(CELLS_PER_BYTE));
     // A file with a workbook's signature that its reader cannot open is damaged (not "of
@@ -177,33 +178,55 @@ fn check_shared_strings<R: Read + Seek>(reader: R) -> Result<(), ReadError> {
     }
 }
 
-/// Refuses an .ods whose content ends inside a sheet (`<table:table>` never closed):
-/// calamine's reader would wait for the sheet's end for ever.
-fn check_ods_tables<R: Read + Seek>(reader: R) -> Result<(), ReadError> {
+/// Refuses an .ods whose sheet never ends (calamine reads such a file for ever), or whose
+/// sheet, with its repeated rows and columns spelled out, would lay out more cells than
+/// `budget` (calamine builds a grid from the first to the last filled cell: one filled
+/// row repeated a million times, in a file of a few hundred bytes, asks for gigabytes).
+fn check_ods_tables<R: Read + Seek>(reader: R, budget: usize) -> Result<(), ReadError> {
     let Ok(mut archive) = zip::ZipArchive::new(reader) else { return Ok(()) };
-    let Ok(part) = archive.by_name("content.xml") else { return Ok(()) };
+    let Some(index) = ods_content(&archive) else { return Ok(()) };
+    let Ok(part) = archive.by_index(index) else { return Ok(()) };
     let mut content = Vec::with_capacity(part.size().min(64 << 20) as usize);
     if part.take(MAX_UNPACKED).read_to_end(&mut content).is_err() {
         return Err(ReadError::Damaged { format: ".ods", place: None, detail: "its content cannot be unpacked".into() });
     }
     let (mut open, mut name) = (0usize, None::<String>);
+    let mut grid = OdsGrid::default();
     let mut at = 0;
     while let Some(found) = content[at..].iter().position(|&b| b == b'<') {
         let tag = &content[at + found..];
         at += found + 1;
+        let end = tag.iter().position(|&b| b == b'>').unwrap_or(tag.len());
+        let closed_at_once = end > 0 && tag[end - 1] == b'/';
         if tag.starts_with(b"</table:table>") {
             open = open.saturating_sub(1);
-        } else if let Some(rest) = tag.strip_prefix(b"<table:table") {
-            if !matches!(rest.first(), Some(b' ' | b'>' | b'/' | b'\t' | b'\n' | b'\r')) {
-                continue; // <table:table-row>, <table:table-cell>, ...
+        } else if tag.starts_with(b"</table:table-row>") {
+            grid.end_row();
+        } else if is_tag(tag, b"<table:table-row") {
+            grid.start_row(repeats(&tag[..end], b"table:number-rows-repeated=\""));
+            if closed_at_once {
+                grid.end_row();
             }
-            let end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
-            if end > 0 && rest[end - 1] == b'/' {
+        } else if is_tag(tag, b"<table:table-cell") || is_tag(tag, b"<table:covered-table-cell") {
+            let head = &tag[..end];
+            let filled = !closed_at_once || head.windows(17).any(|w| w == b"office:value-type");
+            grid.cell(repeats(head, b"table:number-columns-repeated=\""), filled);
+        } else if let Some(rest) = tag.strip_prefix(b"<table:table").filter(|_| is_tag(tag, b"<table:table")) {
+            grid = OdsGrid::default();
+            if closed_at_once {
                 continue; // an empty sheet, closed at once
             }
             open += 1;
-            let head = String::from_utf8_lossy(&rest[..end]);
+            let head = String::from_utf8_lossy(&rest[..end.saturating_sub(b"<table:table".len())]);
             name = head.split("table:name=\"").nth(1).and_then(|n| n.split('"').next()).map(str::to_string);
+        }
+        if grid.cells() > budget {
+            let sheet = name.clone().unwrap_or_default();
+            return Err(ReadError::Damaged {
+                format: ".ods",
+                place: Some((sheet, cell_name(grid.far.0, grid.far.1))),
+                detail: "its repeated rows and columns spell out more cells than a file of its size can hold".into(),
+            });
         }
     }
     if open > 0 {
@@ -214,6 +237,80 @@ fn check_ods_tables<R: Read + Seek>(reader: R) -> Result<(), ReadError> {
         });
     }
     Ok(())
+}
+
+/// The index of an archive's `content.xml` (an .ods sheet's part), in any letters' case.
+fn ods_content<R: Read + Seek>(archive: &zip::ZipArchive<R>) -> Option<usize> {
+    (0..archive.len()).find(|&i| archive.name_for_index(i).is_some_and(|n| n.is_ok_and(|n| n.eq_ignore_ascii_case("content.xml"))))
+}
+
+/// Whether `tag` opens the element `name` (not one whose name starts the same way, as
+/// `<table:table-rows>` starts like `<table:table-row>`).
+fn is_tag(tag: &[u8], name: &[u8]) -> bool {
+    tag.strip_prefix(name).is_some_and(|rest| matches!(rest.first(), Some(b' ' | b'>' | b'/' | b'\t' | b'\n' | b'\r')))
+}
+
+/// The `N` of `attribute"N"` in a tag's head (1 when absent or unreadable), as calamine
+/// caps it.
+fn repeats(head: &[u8], attribute: &[u8]) -> u32 {
+    let Some(at) = head.windows(attribute.len()).position(|w| w == attribute) else { return 1 };
+    let digits = head[at + attribute.len()..].iter().take_while(|b| b.is_ascii_digit()).take(9);
+    digits.fold(0u32, |n, d| n * 10 + u32::from(d - b'0')).clamp(1, ODS_MAX_ROWS)
+}
+
+/// Most rows and columns calamine lays out for an .ods sheet.
+const ODS_MAX_ROWS: u32 = 1_048_576;
+const ODS_MAX_COLUMNS: u32 = 16_384;
+
+/// An .ods sheet's extent as calamine will lay it out: from the first to the last row
+/// with a filled cell, as wide as the widest row up to its last filled cell.
+#[derive(Default)]
+struct OdsGrid {
+    /// The next row's number, and how many times the current row repeats.
+    row: u32,
+    row_repeats: u32,
+    /// Columns so far in the current row, and up to its last filled cell.
+    columns: u32,
+    filled_to: u32,
+    first_filled: Option<u32>,
+    last_filled: u32,
+    widest: u32,
+    /// The cell furthest out, for the message.
+    far: (u32, u32),
+}
+
+impl OdsGrid {
+    fn start_row(&mut self, repeats: u32) {
+        self.row_repeats = repeats.min(ODS_MAX_ROWS - self.row.min(ODS_MAX_ROWS - 1));
+        self.columns = 0;
+        self.filled_to = 0;
+    }
+
+    fn cell(&mut self, repeats: u32, filled: bool) {
+        self.columns = (self.columns + repeats.min(ODS_MAX_COLUMNS)).min(ODS_MAX_COLUMNS);
+        if filled {
+            self.filled_to = self.columns;
+        }
+    }
+
+    fn end_row(&mut self) {
+        if self.filled_to > 0 {
+            self.first_filled.get_or_insert(self.row);
+            self.last_filled = self.row + self.row_repeats - 1;
+            self.widest = self.widest.max(self.filled_to);
+            self.far = (self.last_filled, self.widest - 1);
+        }
+        self.row = (self.row + self.row_repeats).min(ODS_MAX_ROWS);
+        self.row_repeats = 0;
+        self.filled_to = 0;
+    }
+
+    fn cells(&self) -> usize {
+        match self.first_filled {
+            Some(first) => (self.last_filled - first + 1) as usize * self.widest as usize,
+            None => 0,
+        }
+    }
 }
 
 /// A cell's name as a spreadsheet shows it (`XFD7`), from 0-based row and column.
@@ -660,5 +757,23 @@ mod tests {
         let closed = format!(r#"{}</table:table></office:spreadsheet></office:body></office:document-content>"#, unclosed);
         let (sheet, _) = read_workbook(&ods(&closed), None, None).unwrap();
         assert_eq!((sheet.headers.clone(), sheet.row(0)), (vec!["email".to_string()], vec!["a@example.org"]));
+
+        // A filled row repeated a million times, 100 cells wide: refused before calamine
+        // lays out 100 million cells; LibreOffice's trailing empty rows and columns are not.
+        let wide_row = r#"<table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="100" office:value-type="float" office:value="1"/></table:table-row>"#;
+        let repeated = content(&format!(
+            r#"<table:table table:name="People">{}{wide_row}</table:table></office:spreadsheet></office:body></office:document-content>"#,
+            row("email")
+        ));
+        let err = read_workbook(&ods(&repeated), None, None).unwrap_err();
+        assert!(err.to_string().starts_with("This .ods file is damaged (sheet \"People\", cell CV1000001)"), "{err}");
+        let trailing = r#"<table:table-rows><table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="1024"/></table:table-row></table:table-rows>"#;
+        let libreoffice = content(&format!(
+            r#"<table:table table:name="People"><table:table-column table:number-columns-repeated="1024"/>{}{}{trailing}</table:table></office:spreadsheet></office:body></office:document-content>"#,
+            row("email"),
+            row("a@example.org")
+        ));
+        let (sheet, _) = read_workbook(&ods(&libreoffice), None, None).unwrap();
+        assert_eq!(sheet.len(), 1);
     }
 }

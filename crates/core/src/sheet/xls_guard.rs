@@ -46,6 +46,8 @@ const TWO_BYTES_READ: [u16; 5] = [0x002F, 0x0042, 0x0022, BOF, 0x0017];
 const LBL: u16 = 0x0018;
 /// Merged cells: a count, then eight bytes each.
 const MERGE_CELLS: u16 = 0x00E5;
+/// The shared strings.
+const SST: u16 = 0x00FC;
 
 fn damaged(detail: impl Into<String>) -> ReadError {
     ReadError::Damaged { format: ".xls", place: None, detail: detail.into() }
@@ -63,6 +65,14 @@ fn u32_at(data: &[u8], at: usize) -> u32 {
 struct Record<'a> {
     typ: u16,
     data: Cow<'a, [u8]>,
+    /// The data of each Continue record after it (readers that cross them need the bounds).
+    continued: Vec<&'a [u8]>,
+}
+
+/// A record's own data, before the Continue records appended to it.
+fn first_part<'a>(record: &'a Record<'_>) -> &'a [u8] {
+    let continued: usize = record.continued.iter().map(|c| c.len()).sum();
+    &record.data[..record.data.len() - continued]
 }
 
 /// The records of `stream` from its start, as calamine's record reader yields them.
@@ -83,6 +93,7 @@ fn records(mut stream: &[u8]) -> impl Iterator<Item = Result<Record<'_>, ReadErr
         }
         let (record, mut next) = stream.split_at(len + 4);
         let mut data = Cow::Borrowed(&record[4..]);
+        let mut continued = Vec::new();
         while next.len() > 4 && u16_at(next, 0) == CONTINUE {
             let len = u16_at(next, 2) as usize;
             if next.len() < len + 4 {
@@ -90,10 +101,11 @@ fn records(mut stream: &[u8]) -> impl Iterator<Item = Result<Record<'_>, ReadErr
                 return Some(Err(damaged("a continued record is longer than the workbook stream")));
             }
             data.to_mut().extend_from_slice(&next[4..len + 4]);
+            continued.push(&next[4..len + 4]);
             next = &next[len + 4..];
         }
         stream = next;
-        Some(Ok(Record { typ, data }))
+        Some(Ok(Record { typ, data, continued }))
     })
 }
 
@@ -199,6 +211,77 @@ fn check_sheet(stream: &[u8], start: usize, name: &str, budget: usize) -> Result
     Ok(())
 }
 
+/// Walks the shared strings (SST) as calamine reads them, string after string across the
+/// Continue records, refusing where calamine would read past a piece's end: a string's
+/// option fields cut off, or a string going on into a Continue record that is empty.
+fn check_shared_strings(first: &[u8], continued: &[&[u8]]) -> Result<(), ReadError> {
+    let cut = || damaged("its shared strings are cut short");
+    if first.len() < 8 {
+        return Ok(()); // calamine refuses it itself
+    }
+    let mut pieces = continued.iter().copied();
+    let mut data = &first[8..];
+    loop {
+        if data.is_empty() {
+            match pieces.next() {
+                Some(next) => data = next,
+                None => return Ok(()),
+            }
+            if data.is_empty() {
+                continue; // calamine reads an empty string and goes on
+            }
+        }
+        if data.len() < 3 {
+            return Ok(()); // calamine refuses it itself
+        }
+        let mut chars = u16_at(data, 0) as usize;
+        let flags = data[2];
+        data = &data[3..];
+        let mut runs = 0usize;
+        let mut extra = 0usize;
+        if flags & 0x8 != 0 {
+            if data.len() < 2 {
+                return Err(cut());
+            }
+            runs = u16_at(data, 0) as usize;
+            data = &data[2..];
+        }
+        if flags & 0x4 != 0 {
+            if data.len() < 4 {
+                return Err(cut());
+            }
+            extra = u32_at(data, 0) as i32 as usize;
+            data = &data[4..];
+        }
+        let mut wide = flags & 0x1 != 0;
+        while chars > 0 {
+            let per = if wide { 2 } else { 1 };
+            let taken = chars.min(data.len() / per);
+            data = &data[taken * per..];
+            chars -= taken;
+            if chars > 0 {
+                data = pieces.next().ok_or_else(cut)?;
+                if data.is_empty() {
+                    return Err(cut());
+                }
+                wide = data[0] & 0x1 != 0;
+                data = &data[1..];
+            }
+        }
+        for mut skip in [runs.saturating_mul(4), extra] {
+            while skip > 0 {
+                if data.is_empty() {
+                    data = pieces.next().ok_or_else(cut)?;
+                    continue;
+                }
+                let step = skip.min(data.len());
+                data = &data[step..];
+                skip -= step;
+            }
+        }
+    }
+}
+
 /// Checks the workbook stream of an `.xls`: the globals, then every sheet.
 fn check_stream(stream: &[u8], budget: usize) -> Result<(), ReadError> {
     let mut sheets = Vec::new();
@@ -219,6 +302,7 @@ fn check_stream(stream: &[u8], budget: usize) -> Result<(), ReadError> {
                 let name = String::from_utf8_lossy(data.get(8..).unwrap_or_default()).into_owned();
                 sheets.push((start, name));
             }
+            SST => check_shared_strings(record.continued.first().map_or(data, |_| first_part(&record)), &record.continued)?,
             EOF => break,
             _ => {}
         }
