@@ -284,6 +284,9 @@ impl AppState {
             }
         }
         self.notice.set(config.notice.clone());
+        if let Some(target) = config.default_target() {
+            self.choose_target(target);
+        }
     }
 
     /// The settings of `target` (tracked), chosen or not.

@@ -339,3 +339,17 @@ async fn switching_target_shows_its_own_form_and_keeps_what_was_typed() {
     assert_eq!(state.settings.get_untracked()["org_slug"], "my-org");
     drop(handle);
 }
+
+#[wasm_bindgen_test]
+fn a_site_can_choose_the_platform_the_page_opens_with() {
+    let config: ferry::page_config::PageConfig =
+        serde_json::from_str(r#"{"target": "lumi_say", "lumi-say": {"group_id": "g-7"}, "proxy_url": "http://127.0.0.1:1"}"#).unwrap();
+    let state = AppState::new();
+    state.apply_config(config);
+    assert_eq!(state.target.get_untracked().id(), "lumi-say");
+    assert_eq!(state.settings.get_untracked()["group_id"], "g-7", "with the site's settings for it");
+    let unknown: ferry::page_config::PageConfig = serde_json::from_str(r#"{"target": "nobody"}"#).unwrap();
+    let state = AppState::new();
+    state.apply_config(unknown);
+    assert_eq!(state.target.get_untracked().id(), "engage", "an unknown id leaves the first");
+}
