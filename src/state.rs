@@ -13,6 +13,7 @@ use ferry_core::report::{Receipt, Report};
 use ferry_core::sheet::Sheet;
 use ferry_core::vendors::read_check::CheckedAtRead;
 use ferry_core::vendors::recheck::RowRecheck;
+use ferry_core::vendors::records::{self, SendPlan};
 use ferry_core::vendors::{CallbackResult, Contract, Findings, Login, Prepared, Problem, Target};
 use leptos::prelude::*;
 use serde_json::Value;
@@ -364,6 +365,38 @@ impl AppState {
     pub fn prepare(&self, sheet: &Sheet) -> Prepared {
         let contract = self.target.get().contract();
         self.mapping.with(|m| self.settings.with(|s| contract.prepare(sheet, m, s)))
+    }
+
+    /// What a send sends (not tracked): the rows the findings hold no error in, each
+    /// batch's records made from the sheet only when the batch goes (a million-row send
+    /// never holds a million records), and the rows held back with their reasons.
+    pub fn send_plan(&self) -> Option<SendPlan> {
+        let contract = self.contract();
+        let findings = self.findings.get_untracked()?;
+        let (mapping, settings) = (self.mapping.get_untracked(), self.settings.get_untracked());
+        let (ready, rows, skipped) = self.sheet.with_untracked(|s| {
+            let s = s.as_ref()?;
+            let ready = records::ready_rows(s, &findings);
+            let rows = ready.iter().map(|&i| s.number(i) as u32).collect();
+            Some((ready, rows, records::skipped_rows(contract, s, &findings, &mapping, &settings)))
+        })?;
+        let sheet = self.sheet;
+        let make: records::Make = Box::new(move |wanted| {
+            let indices: Vec<usize> = wanted.iter().map(|&w| ready[w]).collect();
+            sheet.with_untracked(|s| s.as_ref().map(|s| records::make_records(contract, s, &indices, &mapping, &settings)).unwrap_or_default())
+        });
+        Some(SendPlan { records: records::Records::made(rows, make), skipped })
+    }
+
+    /// How many rows a send sends, leaving out those in `settled` (tracked).
+    pub fn rows_to_send(&self, settled: &BTreeMap<usize, ferry_core::report::Outcome>) -> usize {
+        self.findings.with(|f| {
+            self.sheet.with(|s| match (f, s) {
+                (Some(f), Some(s)) if settled.is_empty() => f.ready.min(s.len()),
+                (Some(f), Some(s)) => records::ready_rows(s, f).into_iter().filter(|&i| !settled.contains_key(&s.number(i))).count(),
+                _ => 0,
+            })
+        })
     }
 
     /// What is wrong with the chosen target's settings and mapping (tracked).

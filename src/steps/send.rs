@@ -151,13 +151,11 @@ pub fn SendStep() -> impl IntoView {
             _ => BTreeMap::new(),
         }
     };
-    let ready = move || {
-        let settled = settled();
-        state.prepared.with(|p| p.as_ref().map_or(0, |p| p.records.iter().filter(|r| !settled.contains_key(&r.row)).count()))
-    };
+    let ready_count = Memo::new(move |_| state.rows_to_send(&settled()));
+    let ready = move || ready_count.get();
 
     let start = move |_| {
-        let Some(prepared) = state.prepared.get_untracked() else { return };
+        let Some(plan) = state.send_plan() else { return };
         let already = settled();
         let journal = if resume.get_untracked() { earlier.get_untracked().unwrap_or_default() } else { Journal::default() };
         let sink = JournalSink { key: key.get_value().unwrap_or_default(), journal, warning: progress.storage_warning };
@@ -195,7 +193,7 @@ pub fn SendStep() -> impl IntoView {
                 None
             };
             let settings = contract.send_settings(&settings, relay_callback);
-            let engine = contract.engine(&settings, &login, &prepared, &already, seed);
+            let engine = contract.engine(&settings, &login, plan, &already, seed);
             run(state, settings, engine, route, controls, sink, progress).await;
         });
     };
@@ -258,7 +256,7 @@ fn ResumeChoice(
     disabled: RwSignal<bool>,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let total = move || state.prepared.with(|p| p.as_ref().map_or(0, |p| p.records.len()));
+    let total = move || state.rows_to_send(&BTreeMap::new());
     move || {
         earlier.get().and_then(|j| j.offer()).map(|offer| {
             let unknown = offer.unknown;

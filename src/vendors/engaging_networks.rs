@@ -189,7 +189,8 @@ fn EnReviewTools() -> impl IntoView {
             p.as_ref().map(|p| {
                 let s = settings.get();
                 let all: Vec<usize> = (0..p.records.len()).collect();
-                engaging_networks::plan_uploads(p, &s, &all)
+                let held = ferry_core::vendors::records::Records::held(p.records.clone());
+                engaging_networks::plan_uploads(&held, &s, &all)
                     .into_iter()
                     .map(|u| {
                         let records: Vec<&PreparedRecord> = u.records.iter().map(|&i| &p.records[i]).collect();

@@ -15,7 +15,7 @@ pub use decode::detect;
 pub use decode::TextEncoding;
 pub use error::{ReadError, ReadRemedy};
 pub use json_reader::read_json;
-pub use rows::{Below, Cells, Room, RowsAssembler, RowsPiece};
+pub use rows::{Below, Cells, Picked, Room, RowsAssembler, RowsPiece};
 pub(crate) use table::RawRows;
 pub use table::{BadParts, Row, Sheet, SheetAssembler, SheetParts};
 pub use workbook::{read_workbook, Workbook};

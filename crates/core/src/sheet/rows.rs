@@ -52,6 +52,26 @@ impl<C: Cells + ?Sized> Cells for Below<'_, C> {
     }
 }
 
+/// Some rows of other rows, picked by index, in the order given (a send's batch).
+pub struct Picked<'a, C: ?Sized> {
+    /// The rows picked from.
+    pub rows: &'a C,
+    /// The indices picked.
+    pub indices: &'a [usize],
+}
+
+impl<C: Cells + ?Sized> Cells for Picked<'_, C> {
+    fn len(&self) -> usize {
+        self.indices.len()
+    }
+    fn number(&self, row: usize) -> usize {
+        self.rows.number(self.indices[row])
+    }
+    fn cell(&self, row: usize, column: usize) -> &str {
+        self.rows.cell(self.indices[row], column)
+    }
+}
+
 /// Consecutive rows of a file as the reader met them (any number of cells each; the
 /// header row, when in this piece, among them).
 ///

@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::records::SendPlan;
 use super::{Findings, Prepared, Vendor};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::mapping::{self, FieldSpec, Mapping};
@@ -136,8 +137,8 @@ pub trait Preparer {
     fn count_only(&mut self);
 }
 
-/// Runs `preparer` over a whole sheet.
-pub fn prepare_all(mut preparer: impl Preparer, sheet: &Sheet) -> Prepared {
+/// Runs `preparer` over a whole sheet (or some of its rows).
+pub fn prepare_all(mut preparer: impl Preparer, sheet: &dyn Cells) -> Prepared {
     let mut out = Prepared::default();
     preparer.push(sheet, &mut out);
     out
@@ -203,7 +204,12 @@ pub trait Adapter: Sync + Send + 'static {
     /// What is wrong with the mapping as a whole.
     fn mapping_problems(&self, mapping: &Mapping, settings: &Self::Settings) -> Vec<Problem>;
     /// Every row checked and made into a record.
-    fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Self::Settings) -> Prepared;
+    fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Self::Settings) -> Prepared {
+        self.prepare_rows(sheet, &sheet.headers, mapping, settings)
+    }
+    /// Like [`Adapter::prepare`], for some rows of a sheet with these `headers` (the rows
+    /// of a send's batch, whose records are made only when it goes).
+    fn prepare_rows(&self, rows: &dyn Cells, headers: &[String], mapping: &Mapping, settings: &Self::Settings) -> Prepared;
     /// Issues and counts only (a vendor may do this faster than [`Adapter::prepare`]).
     fn findings(&self, sheet: &Sheet, mapping: &Mapping, settings: &Self::Settings) -> Findings {
         Findings::from(&self.prepare(sheet, mapping, settings))
@@ -227,13 +233,13 @@ pub trait Adapter: Sync + Send + 'static {
     fn policy(&self, _settings: &Self::Settings) -> Policy {
         Policy::default()
     }
-    /// The send of `prepared` with `policy` (this adapter's [`Adapter::policy`], given by
+    /// The send of `plan` with `policy` (this adapter's [`Adapter::policy`], given by
     /// the contract); rows in `already_sent` are reported, not sent.
     fn engine(
         &self,
         settings: Self::Settings,
         login: &Login,
-        prepared: &Prepared,
+        plan: SendPlan,
         policy: Policy,
         already_sent: &BTreeMap<usize, Outcome>,
         seed: u64,
@@ -294,6 +300,8 @@ pub trait Contract: Sync + Send {
     fn mapping_problems(&self, mapping: &Mapping, settings: &Value) -> Vec<Problem>;
     /// Every row checked and made into a record.
     fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Value) -> Prepared;
+    /// The records and issues of some rows of a sheet with these `headers`.
+    fn prepare_rows(&self, rows: &dyn Cells, headers: &[String], mapping: &Mapping, settings: &Value) -> Prepared;
     /// Issues and counts only.
     fn findings(&self, sheet: &Sheet, mapping: &Mapping, settings: &Value) -> Findings;
     /// The source columns whose values tie rows together in the check; `None` when an
@@ -304,9 +312,9 @@ pub trait Contract: Sync + Send {
     fn row_checker(&self, mapping: &Mapping, headers: &[String], settings: &Value) -> Option<Box<dyn RowChecker>>;
     /// What the vendor would receive for the first records.
     fn preview(&self, settings: &Value, prepared: &Prepared) -> String;
-    /// The send of `prepared` (rows in `already_sent` reported, not sent), with the
-    /// vendor's own concurrency.
-    fn engine(&self, settings: &Value, login: &Login, prepared: &Prepared, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<Box<dyn Protocol>>;
+    /// The send of `plan` (rows in `already_sent` reported, not sent), with the vendor's
+    /// own concurrency.
+    fn engine(&self, settings: &Value, login: &Login, plan: SendPlan, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<Box<dyn Protocol>>;
     /// Where a send's data went.
     fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Value, rows_sent: usize) -> Receipt;
     /// The resume journal's key.
@@ -366,6 +374,9 @@ impl<A: Adapter> Contract for Typed<A> {
     fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Value) -> Prepared {
         self.0.prepare(sheet, mapping, &self.typed(settings))
     }
+    fn prepare_rows(&self, rows: &dyn Cells, headers: &[String], mapping: &Mapping, settings: &Value) -> Prepared {
+        self.0.prepare_rows(rows, headers, mapping, &self.typed(settings))
+    }
     fn findings(&self, sheet: &Sheet, mapping: &Mapping, settings: &Value) -> Findings {
         self.0.findings(sheet, mapping, &self.typed(settings))
     }
@@ -378,10 +389,10 @@ impl<A: Adapter> Contract for Typed<A> {
     fn preview(&self, settings: &Value, prepared: &Prepared) -> String {
         self.0.preview(&self.typed(settings), prepared)
     }
-    fn engine(&self, settings: &Value, login: &Login, prepared: &Prepared, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<Box<dyn Protocol>> {
+    fn engine(&self, settings: &Value, login: &Login, plan: SendPlan, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<Box<dyn Protocol>> {
         let settings = self.typed(settings);
         let policy = self.0.policy(&settings);
-        self.0.engine(settings, login, prepared, policy, already_sent, seed).boxed()
+        self.0.engine(settings, login, plan, policy, already_sent, seed).boxed()
     }
     fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Value, rows_sent: usize) -> Receipt {
         let mut receipt = Receipt::from_mapping(headers, mapping);

@@ -241,7 +241,8 @@ impl Credentials {
     }
 }
 
-pub use super::{Prepared, PreparedRecord};
+pub use super::records::{batches_of, Records, SendPlan};
+use super::{Prepared, PreparedRecord};
 
 /// What is wrong with the mapping as a whole (no identifier mapped, ...), in words.
 pub fn mapping_problems(mapping: &Mapping) -> Vec<String> {
@@ -568,7 +569,15 @@ impl BatchWriter {
 
 /// Checks every row and builds the records of the rows that Engage would accept.
 pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
-    let checked = check(sheet, mapping);
+    prepare_rows(sheet, &sheet.headers, mapping, settings)
+}
+
+/// Like [`prepare`], for some rows of a sheet with these `headers` (a send's batch).
+pub fn prepare_rows<C: Cells + ?Sized>(sheet: &C, headers: &[String], mapping: &Mapping, settings: &Settings) -> Prepared {
+    let mut checker = Checker::new(mapping, headers);
+    checker.reserve(sheet.len());
+    checker.check(sheet);
+    let checked = checker.finish();
     let plan = Plan::new(mapping);
     let mut out = Vec::new();
     let records = checked
@@ -827,18 +836,18 @@ fn per_record_results(body: &Value, count: usize) -> (Vec<RecordNote>, Vec<Recor
 pub struct EngageProtocol {
     settings: Settings,
     credentials: Credentials,
-    records: Vec<PreparedRecord>,
+    records: Records,
     token: Option<Token>,
 }
 
 impl EngageProtocol {
-    /// The protocol for `records` (usually [`Prepared::records`]).
-    pub fn new(settings: Settings, credentials: Credentials, records: Vec<PreparedRecord>) -> EngageProtocol {
+    /// The protocol for `records`.
+    pub fn new(settings: Settings, credentials: Credentials, records: Records) -> EngageProtocol {
         EngageProtocol { settings, credentials, records, token: None }
     }
 
-    /// The prepared records, by index.
-    pub fn records(&self) -> &[PreparedRecord] {
+    /// The records, by index.
+    pub fn records(&self) -> &Records {
         &self.records
     }
 }
@@ -848,13 +857,13 @@ impl EngageProtocol {
 pub fn engine(
     settings: Settings,
     credentials: Credentials,
-    prepared: &Prepared,
+    plan: SendPlan,
     policy: Policy,
     already_sent: &BTreeMap<usize, Outcome>,
     seed: u64,
 ) -> Engine<EngageProtocol> {
     let batch_size = settings.batch_size;
-    prepared.engine(EngageProtocol::new(settings, credentials, prepared.records.clone()), policy, batch_size, already_sent, seed)
+    plan.engine(|records, to_send| (EngageProtocol::new(settings, credentials, records), batches_of(to_send, batch_size)), policy, already_sent, seed)
 }
 
 impl Protocol for EngageProtocol {
@@ -880,7 +889,8 @@ impl Protocol for EngageProtocol {
 
     fn batch_request(&mut self, records: &[usize]) -> HttpRequest {
         let token = self.token.clone().unwrap_or(Token { access_token: String::new(), expires_at_ms: 0.0 });
-        let chosen: Vec<&PreparedRecord> = records.iter().map(|&i| &self.records[i]).collect();
+        let made = self.records.take(records);
+        let chosen: Vec<&PreparedRecord> = made.iter().collect();
         bulk_request(&self.settings, &token, &chosen)
     }
 
@@ -924,8 +934,7 @@ impl Protocol for EngageProtocol {
     }
 
     fn row_of(&self, record: usize) -> (usize, String) {
-        let r = &self.records[record];
-        (r.row, r.identifier.clone())
+        self.records.row_of(record)
     }
 
     fn vendor(&self) -> &str {
@@ -994,8 +1003,8 @@ impl super::Adapter for Engage {
     fn mapping_problems(&self, mapping: &Mapping, _settings: &Settings) -> Vec<super::Problem> {
         mapping_problems(mapping).into_iter().map(|t| super::Problem::blocking("mapping", t)).collect()
     }
-    fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
-        prepare(sheet, mapping, settings)
+    fn prepare_rows(&self, rows: &dyn Cells, headers: &[String], mapping: &Mapping, settings: &Settings) -> Prepared {
+        prepare_rows(rows, headers, mapping, settings)
     }
     fn findings(&self, sheet: &Sheet, mapping: &Mapping, _settings: &Settings) -> super::Findings {
         let checked = check(sheet, mapping);
@@ -1018,12 +1027,12 @@ impl super::Adapter for Engage {
         &self,
         settings: Settings,
         login: &super::Login,
-        prepared: &Prepared,
+        plan: super::records::SendPlan,
         policy: Policy,
         already_sent: &BTreeMap<usize, Outcome>,
         seed: u64,
     ) -> Engine<EngageProtocol> {
-        engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
+        engine(settings, Credentials::from_login(login), plan, policy, already_sent, seed)
     }
     fn receipt_hosts(&self, settings: &Settings, rows_sent: usize) -> Vec<(String, String)> {
         vec![

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::records::{Records, SendPlan};
 use super::{Prepared, PreparedRecord};
 use crate::datetime::parse_datetime;
 use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
@@ -398,25 +399,29 @@ pub struct Upload {
 
 /// Cuts the records into files: one campaign per file (transactions), each file under the
 /// size limit with the header repeated and no row cut in half.
-pub fn plan_uploads(prepared: &Prepared, settings: &Settings, records: &[usize]) -> Vec<Upload> {
+pub fn plan_uploads(all: &Records, settings: &Settings, records: &[usize]) -> Vec<Upload> {
     let campaign_index = settings.columns.iter().position(|c| role(c) == Role::CampaignId);
-    let mut groups: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
-    for &i in records {
-        let campaign = match (settings.kind, campaign_index) {
-            (ImportKind::Transactions, Some(c)) => cells(&prepared.records[i]).get(c).cloned(),
-            _ => None,
-        };
-        groups.entry(campaign).or_default().push(i);
-    }
     let header_bytes = csv_file(settings, &[]).len();
+    // Each record's campaign and size in the file, made a piece at a time (a million
+    // records are never held at once).
+    let mut groups: BTreeMap<Option<String>, Vec<(usize, usize)>> = BTreeMap::new();
+    for piece in records.chunks(PLAN_PIECE) {
+        for (&i, record) in piece.iter().zip(all.take(piece)) {
+            let campaign = match (settings.kind, campaign_index) {
+                (ImportKind::Transactions, Some(c)) => cells(&record).get(c).cloned(),
+                _ => None,
+            };
+            let bytes = csv_file(settings, &[&record]).len() - header_bytes;
+            groups.entry(campaign).or_default().push((i, bytes));
+        }
+    }
     let limit = settings.max_file_bytes.max(header_bytes + 1);
     let mut uploads = Vec::new();
     for (campaign, members) in groups {
         let mut current: Vec<usize> = Vec::new();
         let mut size = header_bytes;
         let mut parts = Vec::new();
-        for i in members {
-            let row_bytes = csv_file(settings, &[&prepared.records[i]]).len() - header_bytes;
+        for (i, row_bytes) in members {
             if !current.is_empty() && size + row_bytes > limit {
                 parts.push(std::mem::take(&mut current));
                 size = header_bytes;
@@ -441,6 +446,9 @@ pub fn plan_uploads(prepared: &Prepared, settings: &Settings, records: &[usize])
     }
     uploads
 }
+
+/// Records made at once while uploads are planned.
+const PLAN_PIECE: usize = 10_000;
 
 /// The import.service request for one upload.
 pub fn upload_request(settings: &Settings, credentials: &Credentials, upload: &Upload, records: &[&PreparedRecord]) -> HttpRequest {
@@ -498,7 +506,7 @@ pub fn read_answer(response: &HttpResponse) -> Answer {
 pub struct EngagingNetworksProtocol {
     settings: Settings,
     credentials: Credentials,
-    records: Vec<PreparedRecord>,
+    records: Records,
     uploads: Vec<Upload>,
 }
 
@@ -509,7 +517,8 @@ impl Protocol for EngagingNetworksProtocol {
             records: records.to_vec(),
             name: self.settings.import_name.trim().to_string(),
         });
-        let chosen: Vec<&PreparedRecord> = records.iter().map(|&i| &self.records[i]).collect();
+        let made = self.records.take(records);
+        let chosen: Vec<&PreparedRecord> = made.iter().collect();
         upload_request(&self.settings, &self.credentials, &upload, &chosen)
     }
 
@@ -532,8 +541,7 @@ impl Protocol for EngagingNetworksProtocol {
     }
 
     fn row_of(&self, record: usize) -> (usize, String) {
-        let r = &self.records[record];
-        (r.row, r.identifier.clone())
+        self.records.row_of(record)
     }
 
     fn vendor(&self) -> &str {
@@ -550,16 +558,21 @@ impl Protocol for EngagingNetworksProtocol {
 pub fn engine(
     settings: Settings,
     credentials: Credentials,
-    prepared: &Prepared,
+    plan: SendPlan,
     policy: Policy,
     already_sent: &BTreeMap<usize, Outcome>,
     seed: u64,
 ) -> Engine<EngagingNetworksProtocol> {
-    let to_send: Vec<usize> = (0..prepared.records.len()).filter(|&i| !already_sent.contains_key(&prepared.records[i].row)).collect();
-    let uploads = plan_uploads(prepared, &settings, &to_send);
-    let batches = uploads.iter().map(|u| u.records.clone()).collect();
-    let protocol = EngagingNetworksProtocol { settings, credentials, records: prepared.records.clone(), uploads };
-    prepared.engine_with_batches(protocol, policy, batches, already_sent, seed)
+    plan.engine(
+        |records, to_send| {
+            let uploads = plan_uploads(&records, &settings, &to_send);
+            let batches = uploads.iter().map(|u| u.records.clone()).collect();
+            (EngagingNetworksProtocol { settings, credentials, records, uploads }, batches)
+        },
+        policy,
+        already_sent,
+        seed,
+    )
 }
 
 #[cfg(test)]
@@ -600,8 +613,8 @@ impl super::Adapter for EngagingNetworks {
     fn mapping_problems(&self, mapping: &Mapping, settings: &Settings) -> Vec<super::Problem> {
         mapping_problems(mapping, settings).into_iter().map(|t| super::Problem::blocking("mapping", t)).collect()
     }
-    fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
-        prepare(sheet, mapping, settings)
+    fn prepare_rows(&self, rows: &dyn Cells, headers: &[String], mapping: &Mapping, settings: &Settings) -> Prepared {
+        super::contract::prepare_all(Rows::new(mapping, headers, settings), rows)
     }
     fn row_checker(&self, mapping: &Mapping, headers: &[String], settings: &Settings) -> Option<Box<dyn super::RowChecker>> {
         Some(Box::new(super::contract::Counting::new(Rows::new(mapping, headers, settings))))
@@ -621,12 +634,12 @@ impl super::Adapter for EngagingNetworks {
         &self,
         settings: Settings,
         login: &super::Login,
-        prepared: &Prepared,
+        plan: super::records::SendPlan,
         policy: Policy,
         already_sent: &BTreeMap<usize, Outcome>,
         seed: u64,
     ) -> Engine<EngagingNetworksProtocol> {
-        engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
+        engine(settings, Credentials::from_login(login), plan, policy, already_sent, seed)
     }
     fn receipt_hosts(&self, settings: &Settings, rows_sent: usize) -> Vec<(String, String)> {
         vec![(

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::records::{batches_of, Records, SendPlan};
 use super::{Prepared, PreparedRecord};
 use crate::first_seen::FirstSeen;
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
@@ -549,12 +550,13 @@ impl Callback {
 pub struct LumiSayProtocol {
     settings: Settings,
     credentials: Credentials,
-    records: Vec<PreparedRecord>,
+    records: Records,
 }
 
 impl Protocol for LumiSayProtocol {
     fn batch_request(&mut self, records: &[usize]) -> HttpRequest {
-        let chosen: Vec<&PreparedRecord> = records.iter().map(|&i| &self.records[i]).collect();
+        let made = self.records.take(records);
+        let chosen: Vec<&PreparedRecord> = made.iter().collect();
         add_request(&self.settings, &self.credentials, &chosen)
     }
 
@@ -577,8 +579,7 @@ impl Protocol for LumiSayProtocol {
     }
 
     fn row_of(&self, record: usize) -> (usize, String) {
-        let r = &self.records[record];
-        (r.row, r.identifier.clone())
+        self.records.row_of(record)
     }
 
     fn vendor(&self) -> &str {
@@ -591,13 +592,13 @@ impl Protocol for LumiSayProtocol {
 pub fn engine(
     settings: Settings,
     credentials: Credentials,
-    prepared: &Prepared,
+    plan: SendPlan,
     policy: Policy,
     already_sent: &BTreeMap<usize, Outcome>,
     seed: u64,
 ) -> Engine<LumiSayProtocol> {
     let batch_size = settings.batch_size;
-    prepared.engine(LumiSayProtocol { settings, credentials, records: prepared.records.clone() }, policy, batch_size, already_sent, seed)
+    plan.engine(|records, to_send| (LumiSayProtocol { settings, credentials, records }, batches_of(to_send, batch_size)), policy, already_sent, seed)
 }
 
 #[cfg(test)]
@@ -660,8 +661,8 @@ impl super::Adapter for LumiSay {
     fn mapping_problems(&self, mapping: &Mapping, _settings: &Settings) -> Vec<super::Problem> {
         mapping_problems(mapping).into_iter().map(|t| super::Problem::blocking("mapping", t)).collect()
     }
-    fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
-        prepare(sheet, mapping, settings)
+    fn prepare_rows(&self, rows: &dyn Cells, headers: &[String], mapping: &Mapping, settings: &Settings) -> Prepared {
+        super::contract::prepare_all(Respondents::new(mapping, headers, settings), rows)
     }
     fn row_checker(&self, mapping: &Mapping, headers: &[String], settings: &Settings) -> Option<Box<dyn super::RowChecker>> {
         Some(Box::new(super::contract::Counting::new(Respondents::new(mapping, headers, settings))))
@@ -684,12 +685,12 @@ impl super::Adapter for LumiSay {
         &self,
         settings: Settings,
         login: &super::Login,
-        prepared: &Prepared,
+        plan: super::records::SendPlan,
         policy: Policy,
         already_sent: &BTreeMap<usize, Outcome>,
         seed: u64,
     ) -> Engine<LumiSayProtocol> {
-        engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
+        engine(settings, Credentials::from_login(login), plan, policy, already_sent, seed)
     }
     fn receipt_hosts(&self, settings: &Settings, rows_sent: usize) -> Vec<(String, String)> {
         let mut hosts = vec![(

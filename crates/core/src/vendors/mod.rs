@@ -10,16 +10,15 @@ pub mod lumi_say;
 pub mod participant_kit;
 pub mod read_check;
 pub mod recheck;
+pub mod records;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::issue::{Issue, Severity};
 use crate::mapping::FieldSpec;
-use std::collections::BTreeMap;
 
 use crate::report::Outcome;
-use crate::send::{Engine, Policy, Protocol};
 pub use contract::{Adapter, CallbackResult, Contract, Login, LoginField, Problem, RowChecker, Typed};
 
 /// One source row turned into a vendor record.
@@ -53,33 +52,10 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// A send engine over these records: rows skipped for issues, and rows in
-    /// `already_sent` (from an earlier session), are reported and not sent.
-    pub fn engine<P: Protocol>(&self, protocol: P, policy: Policy, batch_size: usize, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<P> {
-        let to_send: Vec<usize> = (0..self.records.len()).filter(|&i| !already_sent.contains_key(&self.records[i].row)).collect();
-        let batches = to_send.chunks(batch_size.max(1)).map(<[usize]>::to_vec).collect();
-        self.engine_with_batches(protocol, policy, batches, already_sent, seed)
-    }
-
-    /// Like [`Prepared::engine`], with batches the adapter cut itself.
-    pub fn engine_with_batches<P: Protocol>(
-        &self,
-        protocol: P,
-        policy: Policy,
-        batches: Vec<Vec<usize>>,
-        already_sent: &BTreeMap<usize, Outcome>,
-        seed: u64,
-    ) -> Engine<P> {
-        let mut engine = Engine::with_batches(protocol, policy, batches, seed);
-        for (row, identifier, outcome) in self.skipped_outcomes() {
-            engine.record(row, &identifier, outcome);
-        }
-        for record in &self.records {
-            if let Some(outcome) = already_sent.get(&record.row) {
-                engine.record(record.row, &record.identifier, outcome.clone());
-            }
-        }
-        engine
+    /// These records as a send's plan: every record held, the skipped rows reported.
+    pub fn into_plan(self) -> records::SendPlan {
+        let skipped = self.skipped_outcomes();
+        records::SendPlan { records: records::Records::held(self.records), skipped }
     }
 
     /// The first `records` records with every text longer than `max_chars` cut (marked

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use super::records::{batches_of, Records, SendPlan};
 use super::{Prepared, PreparedRecord};
 use crate::datetime::parse_datetime;
 use crate::first_seen::FirstSeen;
@@ -584,12 +585,13 @@ fn is_absolute_url(u: &str) -> bool {
 pub struct ParticipantKitProtocol {
     settings: Settings,
     credentials: Credentials,
-    records: Vec<PreparedRecord>,
+    records: Records,
 }
 
 impl Protocol for ParticipantKitProtocol {
     fn batch_request(&mut self, records: &[usize]) -> HttpRequest {
-        let record = &self.records[records[0]];
+        let made = self.records.take(&records[..1]);
+        let record = &made[0];
         let path = match self.settings.mode {
             WriteMode::Participants => "/v1/participants",
             WriteMode::DataLinks => "/v1/data_links",
@@ -622,8 +624,7 @@ impl Protocol for ParticipantKitProtocol {
     }
 
     fn row_of(&self, record: usize) -> (usize, String) {
-        let r = &self.records[record];
-        (r.row, r.identifier.clone())
+        self.records.row_of(record)
     }
 
     fn vendor(&self) -> &str {
@@ -635,13 +636,13 @@ impl Protocol for ParticipantKitProtocol {
 pub fn engine(
     settings: Settings,
     credentials: Credentials,
-    prepared: &Prepared,
+    plan: SendPlan,
     policy: Policy,
     already_sent: &BTreeMap<usize, Outcome>,
     seed: u64,
 ) -> Engine<ParticipantKitProtocol> {
     let policy = Policy { concurrency: settings.concurrency.max(1), ..policy };
-    prepared.engine(ParticipantKitProtocol { settings, credentials, records: prepared.records.clone() }, policy, 1, already_sent, seed)
+    plan.engine(|records, to_send| (ParticipantKitProtocol { settings, credentials, records }, batches_of(to_send, 1)), policy, already_sent, seed)
 }
 
 #[cfg(test)]
@@ -673,8 +674,8 @@ impl super::Adapter for ParticipantKit {
     fn mapping_problems(&self, mapping: &Mapping, settings: &Settings) -> Vec<super::Problem> {
         mapping_problems(mapping, settings).into_iter().map(|t| super::Problem::blocking("mapping", t)).collect()
     }
-    fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepared {
-        prepare(sheet, mapping, settings)
+    fn prepare_rows(&self, rows: &dyn Cells, headers: &[String], mapping: &Mapping, settings: &Settings) -> Prepared {
+        super::contract::prepare_all(Objects::new(mapping, headers, settings), rows)
     }
     fn row_checker(&self, mapping: &Mapping, headers: &[String], settings: &Settings) -> Option<Box<dyn super::RowChecker>> {
         Some(Box::new(super::contract::Counting::new(Objects::new(mapping, headers, settings))))
@@ -696,12 +697,12 @@ impl super::Adapter for ParticipantKit {
         &self,
         settings: Settings,
         login: &super::Login,
-        prepared: &Prepared,
+        plan: super::records::SendPlan,
         policy: Policy,
         already_sent: &BTreeMap<usize, Outcome>,
         seed: u64,
     ) -> Engine<ParticipantKitProtocol> {
-        engine(settings, Credentials::from_login(login), prepared, policy, already_sent, seed)
+        engine(settings, Credentials::from_login(login), plan, policy, already_sent, seed)
     }
     fn receipt_hosts(&self, settings: &Settings, rows_sent: usize) -> Vec<(String, String)> {
         let what = match settings.mode {

@@ -151,7 +151,7 @@ fn fastapi_validation_errors_point_at_records() {
 }
 
 fn engine_for(p: &Prepared, batch_size: usize) -> Engine<EngageProtocol> {
-    engine(Settings { batch_size, ..settings() }, creds(), p, Policy::default(), &BTreeMap::new(), 7)
+    engine(Settings { batch_size, ..settings() }, creds(), p.clone().into_plan(), Policy::default(), &BTreeMap::new(), 7)
 }
 
 /// The one request the engine starts now.
@@ -266,7 +266,7 @@ fn a_429_waits_for_retry_after_and_5xx_backs_off() {
 fn earlier_sent_rows_are_reported_and_not_sent_again() {
     let (_, _, p) = prepared();
     let earlier = BTreeMap::from([(2, Outcome::Sent { id: None })]);
-    let mut send = engine(settings(), creds(), &p, Policy::default(), &earlier, 7);
+    let mut send = engine(settings(), creds(), p.clone().into_plan(), Policy::default(), &earlier, 7);
     let (t, _) = one(&mut send, 0.0);
     send.handle(t, Ok(ok(r#"{"access_token":"t","expires_in":300}"#)), 0.0);
     let (_, bulk) = one(&mut send, 0.0);

@@ -73,7 +73,7 @@ e@example.org,101,31.02.2024,,50\n\
     assert!(problems.iter().any(|(r, m)| *r == 6 && m.starts_with("\"31.02.2024\" is not a date")));
     assert!(problems.iter().any(|(r, m)| *r == 7 && m.starts_with("No supporter e-mail or supporter ID")));
     let all: Vec<usize> = (0..p.records.len()).collect();
-    let uploads = plan_uploads(&p, &transactions(), &all);
+    let uploads = plan_uploads(&crate::vendors::records::Records::held(p.records.clone()), &transactions(), &all);
     let shape: Vec<(Option<&str>, usize, &str)> = uploads.iter().map(|u| (u.campaign.as_deref(), u.records.len(), u.name.as_str())).collect();
     assert_eq!(shape, [(Some("101"), 2, "Gifts - campaign 101"), (Some("202"), 1, "Gifts - campaign 202")]);
 }
@@ -87,7 +87,7 @@ fn large_files_are_cut_under_the_limit_with_the_header_and_whole_rows() {
     let settings = Settings { max_file_bytes: 400, ..supporters() };
     let (_, p) = prepared(&csv, &settings);
     let all: Vec<usize> = (0..p.records.len()).collect();
-    let uploads = plan_uploads(&p, &settings, &all);
+    let uploads = plan_uploads(&crate::vendors::records::Records::held(p.records.clone()), &settings, &all);
     assert!(uploads.len() > 5);
     let mut seen = Vec::new();
     for u in &uploads {
@@ -152,7 +152,7 @@ fn suggestions_match_names_then_roles() {
 #[test]
 fn an_upload_without_an_answer_is_not_sent_again() {
     let (_, p) = prepared("First Name,Last Name,Email Address,PostCode\nSam,One,sam@example.org,1\n", &supporters());
-    let mut e = engine(supporters(), Credentials { token: "t".into() }, &p, Policy::default(), &BTreeMap::new(), 1);
+    let mut e = engine(supporters(), Credentials { token: "t".into() }, p.clone().into_plan(), Policy::default(), &BTreeMap::new(), 1);
     let (t, _) = e.poll(0.0).pop().unwrap();
     e.handle(t, Err(crate::http::TransportError("timed out".into())), 1.0);
     assert!(e.poll(1_000_000.0).is_empty(), "no second upload");

@@ -110,7 +110,7 @@ fn answers_and_callbacks_are_read() {
 #[test]
 fn a_wrong_password_stops_the_send() {
     let p = prepared(&Settings { batch_size: 1, ..settings() });
-    let mut e = engine(Settings { batch_size: 1, ..settings() }, creds(), &p, Policy::default(), &BTreeMap::new(), 1);
+    let mut e = engine(Settings { batch_size: 1, ..settings() }, creds(), p.clone().into_plan(), Policy::default(), &BTreeMap::new(), 1);
     let (t, _) = e.poll(0.0).pop().unwrap();
     e.handle(t, Ok(HttpResponse::new(200, r#"{"status":"error","message":"Authentication failure."}"#)), 0.0);
     assert_eq!(e.state(), State::Finished);
@@ -121,7 +121,7 @@ fn a_wrong_password_stops_the_send() {
 #[test]
 fn an_ok_answer_marks_the_batch_sent_and_an_error_rejects_it_in_the_vendors_words() {
     let p = prepared(&Settings { batch_size: 1, ..settings() });
-    let mut e = engine(Settings { batch_size: 1, ..settings() }, creds(), &p, Policy::default(), &BTreeMap::new(), 1);
+    let mut e = engine(Settings { batch_size: 1, ..settings() }, creds(), p.clone().into_plan(), Policy::default(), &BTreeMap::new(), 1);
     let (t, _) = e.poll(0.0).pop().unwrap();
     e.handle(t, Ok(HttpResponse::new(200, r#"{"status":"ok","message":"Import started successfully","id":"9"}"#)), 0.0);
     let (t, _) = e.poll(0.0).pop().unwrap();

@@ -84,7 +84,7 @@ fn one_request_per_row_with_ids_retries_and_a_fatal_401() {
     let sheet = read_csv(b"name,email\nA,a@example.org\nB,b@example.org\nC,c@example.org\n").unwrap();
     let mapping = suggest(&sheet.headers, PARTICIPANT_FIELDS, None);
     let p = prepare(&sheet, &mapping, &settings());
-    let mut e = engine(Settings { concurrency: 2, ..settings() }, token(), &p, Policy::default(), &BTreeMap::new(), 3);
+    let mut e = engine(Settings { concurrency: 2, ..settings() }, token(), p.clone().into_plan(), Policy::default(), &BTreeMap::new(), 3);
     let started = e.poll(0.0);
     assert_eq!(started.len(), 2, "bounded concurrency");
     assert!(started[0].1.url.ends_with("/v1/participants"));

@@ -1,0 +1,277 @@
+//! The records of a send, made as the send engine asks for them.
+//!
+//! A send of a million rows never holds a million records: the page knows which rows go
+//! (every row its check found no error in) and hands the engine a way to make the
+//! records of any of them ([`Records::made`]); each batch's records are made when its
+//! request is written and let go once it is written. What stays is each record's row
+//! number and, once made, its identifier (for the report and the journal).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::{Contract, Findings, PreparedRecord};
+use crate::issue::Severity;
+use crate::mapping::Mapping;
+use crate::report::Outcome;
+use crate::send::{Engine, Policy, Protocol};
+use crate::sheet::{Picked, Sheet};
+
+/// Makes the records with these indices (0..[`Records::len`]), in that order.
+pub type Make = Box<dyn Fn(&[usize]) -> Vec<PreparedRecord>>;
+
+enum Source {
+    /// Every record, made already (small sends, tests).
+    Held(Vec<PreparedRecord>),
+    /// Made on demand.
+    Made(Make),
+}
+
+/// The records a send may send, by index.
+pub struct Records {
+    /// The spreadsheet row number of each record.
+    rows: Vec<u32>,
+    /// Each record's identifier, once it was made.
+    names: RefCell<Vec<Option<Box<str>>>>,
+    source: Source,
+}
+
+impl fmt::Debug for Records {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Records {{ len: {}, made on demand: {} }}", self.rows.len(), matches!(self.source, Source::Made(_)))
+    }
+}
+
+impl Records {
+    /// Records made already.
+    pub fn held(records: Vec<PreparedRecord>) -> Records {
+        let rows = records.iter().map(|r| r.row as u32).collect();
+        let names = records.iter().map(|r| Some(r.identifier.clone().into_boxed_str())).collect();
+        Records { rows, names: RefCell::new(names), source: Source::Held(records) }
+    }
+
+    /// Records of the rows numbered `rows`, each made by `make` when it is needed. `make`
+    /// must give one record for each index asked for, in order (a row it cannot make any
+    /// more is given with a `null` record, which the vendor refuses; see [`Records::take`]).
+    pub fn made(rows: Vec<u32>, make: Make) -> Records {
+        let names = RefCell::new(vec![None; rows.len()]);
+        Records { rows, names, source: Source::Made(make) }
+    }
+
+    /// How many records there are.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The spreadsheet row number of record `index`.
+    pub fn row(&self, index: usize) -> usize {
+        self.rows[index] as usize
+    }
+
+    /// The records `indices`, made now (or copied, when held), their identifiers noted.
+    /// A record `make` did not give (its row changed since it was checked) comes back with
+    /// its row number, no identifier and a `null` body.
+    pub fn take(&self, indices: &[usize]) -> Vec<PreparedRecord> {
+        let records: Vec<PreparedRecord> = match &self.source {
+            Source::Held(all) => indices.iter().map(|&i| all[i].clone()).collect(),
+            Source::Made(make) => {
+                let mut made = make(indices).into_iter().peekable();
+                indices
+                    .iter()
+                    .map(|&i| {
+                        let row = self.row(i);
+                        match made.next_if(|r| r.row == row) {
+                            Some(record) => record,
+                            None => PreparedRecord { row, identifier: String::new(), json: serde_json::Value::Null },
+                        }
+                    })
+                    .collect()
+            }
+        };
+        let mut names = self.names.borrow_mut();
+        for (&i, record) in indices.iter().zip(&records) {
+            names[i].get_or_insert_with(|| record.identifier.clone().into_boxed_str());
+        }
+        records
+    }
+
+    /// The row number and identifier of record `index` (made now if it never was).
+    pub fn row_of(&self, index: usize) -> (usize, String) {
+        let known = self.names.borrow()[index].as_deref().map(str::to_string);
+        let identifier = known.unwrap_or_else(|| self.take(&[index]).pop().map(|r| r.identifier).unwrap_or_default());
+        (self.row(index), identifier)
+    }
+}
+
+/// What a send is given: the records to send and the rows held back for errors.
+#[derive(Debug)]
+pub struct SendPlan {
+    /// The records that may be sent.
+    pub records: Records,
+    /// The rows not sent because of errors: row, identifier, the report's outcome.
+    pub skipped: Vec<(usize, String, Outcome)>,
+}
+
+impl SendPlan {
+    /// A send engine for this plan: rows in `already_sent` (from an earlier session) and
+    /// skipped rows are reported, not sent. `protocol` is given the records and the
+    /// indices of those to send, and gives the protocol and its batches.
+    pub fn engine<P: Protocol>(
+        self,
+        protocol: impl FnOnce(Records, Vec<usize>) -> (P, Vec<Vec<usize>>),
+        policy: Policy,
+        already_sent: &BTreeMap<usize, Outcome>,
+        seed: u64,
+    ) -> Engine<P> {
+        let SendPlan { records, skipped } = self;
+        let (done, to_send): (Vec<usize>, Vec<usize>) = (0..records.len()).partition(|&i| already_sent.contains_key(&records.row(i)));
+        let done: Vec<(usize, String, Outcome)> = done
+            .into_iter()
+            .map(|i| {
+                let (row, identifier) = records.row_of(i);
+                (row, identifier, already_sent[&row].clone())
+            })
+            .collect();
+        let (protocol, batches) = protocol(records, to_send);
+        let mut engine = Engine::with_batches(protocol, policy, batches, seed);
+        for (row, identifier, outcome) in skipped.into_iter().chain(done) {
+            engine.record(row, &identifier, outcome);
+        }
+        engine
+    }
+}
+
+/// The sheet indices of the rows `findings` found no error in: the rows a send sends.
+pub fn ready_rows(sheet: &Sheet, findings: &Findings) -> Vec<usize> {
+    let held = held_rows(findings);
+    (0..sheet.len()).filter(|&i| !held.contains(&sheet.number(i))).collect()
+}
+
+/// Row numbers with an error.
+fn held_rows(findings: &Findings) -> BTreeSet<usize> {
+    findings.issues.iter().filter(|i| i.severity == Severity::Error).map(|i| i.row).collect()
+}
+
+/// The records of the rows at sheet `indices`, as `contract` makes them.
+pub fn make_records(contract: &dyn Contract, sheet: &Sheet, indices: &[usize], mapping: &Mapping, settings: &Value) -> Vec<PreparedRecord> {
+    contract.prepare_rows(&Picked { rows: sheet, indices }, &sheet.headers, mapping, settings).records
+}
+
+/// The report lines of the rows `findings` holds back: each row's identifier (as the
+/// vendor names it) and its error messages, joined.
+pub fn skipped_rows(contract: &dyn Contract, sheet: &Sheet, findings: &Findings, mapping: &Mapping, settings: &Value) -> Vec<(usize, String, Outcome)> {
+    let held = held_rows(findings);
+    let indices: Vec<usize> = (0..sheet.len()).filter(|&i| held.contains(&sheet.number(i))).collect();
+    let mut names: BTreeMap<usize, String> = BTreeMap::new();
+    for piece in indices.chunks(10_000) {
+        let made = contract.prepare_rows(&Picked { rows: sheet, indices: piece }, &sheet.headers, mapping, settings);
+        names.extend(made.skipped);
+        names.extend(made.records.into_iter().map(|r| (r.row, r.identifier)));
+    }
+    let mut reasons: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+    for issue in findings.issues.iter().filter(|i| i.severity == Severity::Error) {
+        reasons.entry(issue.row).or_default().push(&issue.message);
+    }
+    reasons.into_iter().map(|(row, why)| (row, names.remove(&row).unwrap_or_default(), Outcome::Skipped { reason: why.join(" ") })).collect()
+}
+
+/// `to_send` cut into batches of `size`.
+pub fn batches_of(to_send: Vec<usize>, size: usize) -> Vec<Vec<usize>> {
+    to_send.chunks(size.max(1)).map(<[usize]>::to_vec).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::rc::Rc;
+
+    fn record(row: usize) -> PreparedRecord {
+        PreparedRecord { row, identifier: format!("P-{row}"), json: json!({ "row": row }) }
+    }
+
+    #[test]
+    fn made_records_are_made_when_taken_and_their_names_kept() {
+        let asked = Rc::new(RefCell::new(Vec::<Vec<usize>>::new()));
+        let log = asked.clone();
+        let records = Records::made(
+            vec![2, 3, 5, 8],
+            Box::new(move |wanted| {
+                log.borrow_mut().push(wanted.to_vec());
+                wanted.iter().map(|&i| record([2, 3, 5, 8][i])).collect()
+            }),
+        );
+        assert_eq!(records.len(), 4);
+        assert!(asked.borrow().is_empty(), "nothing made before it is needed");
+        let batch = records.take(&[1, 2]);
+        assert_eq!(batch.iter().map(|r| r.row).collect::<Vec<_>>(), [3, 5]);
+        assert_eq!(records.row_of(2), (5, "P-5".into()), "known from the batch");
+        assert_eq!(asked.borrow().len(), 1);
+        assert_eq!(records.row_of(3), (8, "P-8".into()), "made alone when never taken");
+        assert_eq!(asked.borrow().last().unwrap(), &vec![3]);
+    }
+
+    #[test]
+    fn a_record_that_cannot_be_made_any_more_keeps_its_place() {
+        let records = Records::made(vec![2, 3], Box::new(|wanted| wanted.iter().filter(|&&i| i != 0).map(|&i| record([2, 3][i])).collect()));
+        let batch = records.take(&[0, 1]);
+        assert_eq!((batch[0].row, &batch[0].json), (2, &serde_json::Value::Null));
+        assert_eq!(batch[1].identifier, "P-3");
+    }
+
+    /// For every vendor, records made a batch at a time from the findings are the records
+    /// the whole sheet's prepare makes, and the held rows are reported as it reports them.
+    #[test]
+    fn a_plan_made_from_the_findings_matches_the_whole_prepare() {
+        let text = "Participant ID,Email,Username,Name,URL,Recorded at\nP-1,a@example.org,anna,Anna,https://x.example/1,2024-01-02\nP-2,broken,bob!,Bob,nope,someday\n,c@example.org,cara,Cara,https://x.example/3,2024-01-03\nP-4,a@example.org,anna,Dan,https://x.example/4,2024-01-04\n";
+        let sheet = crate::sheet::read_csv(text.as_bytes()).unwrap();
+        for target in crate::vendors::Target::all() {
+            let contract = target.contract();
+            let settings = contract.default_settings();
+            let mapping = contract.suggest(&sheet.headers, &settings);
+            let whole = contract.prepare(&sheet, &mapping, &settings);
+            let findings = contract.findings(&sheet, &mapping, &settings);
+            let ready = ready_rows(&sheet, &findings);
+            assert_eq!(ready.len(), whole.records.len(), "{target:?}");
+            for (size, piece) in [(1, 0), (2, 1), (3, 0)] {
+                let indices: Vec<usize> = ready.iter().copied().skip(piece).take(size).collect();
+                let made = make_records(contract, &sheet, &indices, &mapping, &settings);
+                let expected: Vec<&PreparedRecord> = whole.records.iter().skip(piece).take(size).collect();
+                assert_eq!(made.iter().collect::<Vec<_>>(), expected, "{target:?}");
+            }
+            let mut skipped = skipped_rows(contract, &sheet, &findings, &mapping, &settings);
+            let mut expected = whole.skipped_outcomes();
+            skipped.sort_by_key(|s| s.0);
+            expected.sort_by_key(|s| s.0);
+            assert_eq!(skipped, expected, "{target:?}");
+        }
+    }
+
+    #[test]
+    fn an_engine_reports_skipped_and_earlier_rows_and_sends_the_rest() {
+        let plan =
+            SendPlan { records: Records::held((2..=6).map(record).collect()), skipped: vec![(7, "P-7".into(), Outcome::Skipped { reason: "bad".into() })] };
+        let already: BTreeMap<usize, Outcome> = [(3, Outcome::Sent { id: Some("x".into()) })].into();
+        let mut cut = None;
+        let engine = plan.engine(
+            |records, to_send| {
+                cut = Some(to_send.clone());
+                (crate::vendors::engage::EngageProtocol::new(Default::default(), Default::default(), records), batches_of(to_send, 2))
+            },
+            Policy::default(),
+            &already,
+            1,
+        );
+        assert_eq!(cut.unwrap(), [0, 2, 3, 4], "row 3 was sent before");
+        assert_eq!(engine.report().rows.len(), 2, "the skipped row and the earlier one are reported");
+    }
+}
