@@ -4,7 +4,13 @@ use leptos::prelude::*;
 
 use crate::components::step_indicator::StepIndicator;
 use crate::state::{AppState, Step, View};
-use crate::steps::{map::MapStep, report::ReportStep, review::ReviewStep, send::SendStep, upload::UploadStep};
+use crate::steps::{
+    map::{ColumnList, MapStep},
+    report::ReportStep,
+    review::ReviewStep,
+    send::SendStep,
+    upload::UploadStep,
+};
 use crate::vendors;
 
 /// The whole page.
@@ -54,6 +60,7 @@ pub fn App() -> impl IntoView {
                 {views}
             </nav>
             {current}
+            <ColumnList/>
         </main>
         <footer>"Ferry keeps no copy of your data: nothing is stored in this browser or on a server of ours."</footer>
     }

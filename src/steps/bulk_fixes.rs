@@ -90,10 +90,21 @@ pub fn BulkFixes() -> impl IntoView {
             {name_fields.map(|(given_key, family_key)| view! {
                 <div class="actions">
                     <label for="split-name">"Split full names from"</label>
-                    <select id="split-name" on:change=move |ev| split_from.set(event_target_value(&ev).parse().ok())>
-                        <option value="">"— choose a column —"</option>
-                        {move || state.sheet.with(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default()).into_iter().enumerate().map(|(i, h)| view! { <option value=i.to_string()>{h}</option> }).collect::<Vec<_>>()}
-                    </select>
+                    {move || if crate::steps::map::is_wide(&state) {
+                        // Thousands of columns: typed by name, from the page's one list.
+                        view! {
+                            <input id="split-name" type="text" list=crate::steps::map::COLUMN_LIST autocomplete="off" placeholder="Type a column's name" on:change=move |ev| {
+                                split_from.set(crate::steps::map::column_named(&state, &event_target_value(&ev)));
+                            }/>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <select id="split-name" on:change=move |ev| split_from.set(event_target_value(&ev).parse().ok())>
+                                <option value="">"— choose a column —"</option>
+                                {move || state.sheet.with(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default()).into_iter().enumerate().map(|(i, h)| view! { <option value=i.to_string()>{h}</option> }).collect::<Vec<_>>()}
+                            </select>
+                        }.into_any()
+                    }}
                     <button type="button" id="split-name-button" disabled=move || split_from.get().is_none() on:click=move |_| {
                         let Some(column) = split_from.get_untracked() else { return };
                         let mut new_columns = None;

@@ -48,6 +48,19 @@ pub fn MapStep() -> impl IntoView {
 }
 
 /// One radio button per vendor.
+#[cfg(test)]
+mod tests {
+    use super::push_escaped;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn column_names_are_escaped_in_the_list_markup() {
+        let mut out = String::new();
+        push_escaped(&mut out, "<img src=x onerror=\"alert(1)\"> & 'q'");
+        assert_eq!(out, "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; &#39;q&#39;");
+    }
+}
+
 #[component]
 fn TargetChoice() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -104,7 +117,63 @@ pub const WIDE_SHEET: usize = 200;
 /// Most columns listed at once for user-named fields on a wide sheet.
 const MAX_LISTED: usize = 50;
 /// The id of the one list of column names the fields of a wide sheet search.
-const COLUMN_LIST: &str = "sheet-columns";
+pub const COLUMN_LIST: &str = "sheet-columns";
+
+/// Whether the loaded sheet is wide (tracked): its columns are then chosen by name.
+pub fn is_wide(state: &AppState) -> bool {
+    state.sheet.with(|s| s.as_ref().is_some_and(|s| s.headers.len() > WIDE_SHEET))
+}
+
+/// The one list of a wide sheet's column names, which every step's column choice
+/// searches. It lives beside the steps (made once per sheet, not with each step), so
+/// moving between steps neither builds nor tears down thousands of options.
+#[component]
+pub fn ColumnList() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    // Made again only when the names change (not at each cell edit).
+    let names = Memo::new(move |_| state.sheet.with(|s| s.as_ref().filter(|s| s.headers.len() > WIDE_SHEET).map(|s| s.headers.clone())));
+    // One string of markup for the browser to parse, not thousands of elements made one
+    // by one from wasm (which stalled the page for a tenth of a second).
+    let markup = move || {
+        names.with(|names| {
+            names.as_ref().map(|names| {
+                let mut html = String::with_capacity(names.iter().map(|n| n.len() + 20).sum());
+                for name in names {
+                    html.push_str("<option value=\"");
+                    push_escaped(&mut html, name);
+                    html.push_str("\"></option>");
+                }
+                html
+            })
+        })
+    };
+    // Made when the map step first needs it, not in the same turn as the sheet itself
+    // (the two together stalled the page for a fifth of a second).
+    let wanted = Memo::new(move |_| state.step.get() != crate::state::Step::Upload);
+    move || wanted.get().then(markup).flatten().map(|html| view! { <datalist id=COLUMN_LIST inner_html=html></datalist> })
+}
+
+/// `text` escaped for an HTML attribute value or text.
+fn push_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The index of the column named `typed` (exactly, else in other letters' case).
+pub fn column_named(state: &AppState, typed: &str) -> Option<usize> {
+    let typed = typed.trim();
+    state.sheet.with_untracked(|s| {
+        s.as_ref().and_then(|s| s.headers.iter().position(|h| h == typed).or_else(|| s.headers.iter().position(|h| h.eq_ignore_ascii_case(typed))))
+    })
+}
 
 /// One select per vendor field: a column, a fixed value, or nothing.
 #[component]
@@ -113,14 +182,9 @@ pub fn FieldMapping() -> impl IntoView {
     let vendor = state.target.get_untracked().vendor();
     let wide = state.sheet.with_untracked(|s| s.as_ref().is_some_and(|s| s.headers.len() > WIDE_SHEET));
     let rows = state.fields().iter().map(|spec| view! { <FieldRow spec=*spec wide=wide/> }).collect::<Vec<_>>();
-    let column_list = wide.then(|| {
-        let names = state.sheet.with_untracked(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default());
-        view! { <datalist id=COLUMN_LIST>{names.into_iter().map(|h| view! { <option value=h></option> }).collect::<Vec<_>>()}</datalist> }
-    });
     view! {
         <fieldset>
             <legend>{format!("{} fields", vendor.name)}</legend>
-            {column_list}
             <p class="hint">
                 "Ferry suggested these from your column names; change any of them."
                 {wide.then(|| format!(" This file has {} columns: type part of a column's name to find it.", state.sheet.with_untracked(|s| s.as_ref().map_or(0, |s| s.headers.len()))))}
@@ -220,10 +284,7 @@ fn ColumnSearch(key: &'static str, input_id: String) -> impl IntoView {
             state.mapping.update(|m| m.set(key, None));
             return;
         }
-        let found = state.sheet.with_untracked(|s| {
-            s.as_ref().and_then(|s| s.headers.iter().position(|h| h == typed).or_else(|| s.headers.iter().position(|h| h.eq_ignore_ascii_case(typed))))
-        });
-        match found {
+        match column_named(&state, typed) {
             Some(c) => {
                 unknown.set(None);
                 state.mapping.update(|m| m.set(key, Some(Source::Column(c))));

@@ -93,6 +93,9 @@ pub fn page_stalls() -> Result {
     eprintln!("xtask: building the app's page (release) for the large-file stalls");
     let dist = root().join("target/bench/app-dist");
     run(Command::new("trunk").args(["build", "--release", "--dist"]).arg(&dist).env("PATH", crate::tool_path()))?;
+    // The site's settings, so the map step has what Engage needs and review opens.
+    let config = serde_json::json!({ "engage": { "org_slug": "bench-org", "activity_slug": "baseline" } });
+    std::fs::write(dist.join("ferry.config.json"), config.to_string()).map_err(|e| e.to_string())?;
     let data = root().join("target/bench/page-data");
     std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
     let (wide, long) = (data.join("survey-5000-columns.csv"), data.join("notes-10mb-cell.csv"));

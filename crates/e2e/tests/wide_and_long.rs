@@ -33,7 +33,9 @@ async fn a_sheet_of_five_thousand_columns_renders_only_the_columns_in_view() {
     let path = dir.path().join("survey-wide.csv");
     let columns = 5_000;
     let mut text = String::from("Participant ID,Email");
-    for q in 3..=columns {
+    // One hostile column name: it must stay text in the page's list of names.
+    text.push_str(",<img src=x onerror=alert(1)>");
+    for q in 4..=columns {
         text.push_str(&format!(",Q{q:04}"));
     }
     text.push('\n');
@@ -61,6 +63,9 @@ async fn a_sheet_of_five_thousand_columns_renders_only_the_columns_in_view() {
     assert_eq!(email.attr("list").await.unwrap().as_deref(), Some("sheet-columns"));
     assert_eq!(count(&browser, "#sheet-columns option").await, columns, "one list of every column");
     assert!(count(&browser, "select option").await < 200, "no select of every column per field");
+    assert_eq!(count(&browser, "img[src='x']").await, 0, "a column's name is never markup");
+    let third = browser.client.execute("return document.querySelectorAll('#sheet-columns option')[2].value", vec![]).await.unwrap();
+    assert_eq!(third, "<img src=x onerror=alert(1)>");
     email.clear().await.unwrap();
     email.send_keys("Q9999\u{E004}").await.unwrap();
     let unknown = browser.wait_for_text("#map-participant-email-unknown", "No column").await.unwrap();
@@ -81,6 +86,18 @@ async fn a_sheet_of_five_thousand_columns_renders_only_the_columns_in_view() {
     // Review: the grid holds the columns in view, also when scrolled to the far end.
     browser.click_button("Next: review the rows").await.unwrap();
     browser.wait_for_text_within("#review-summary", "40", Duration::from_secs(60)).await.unwrap();
+    // The step holds no element per column (the one list of names aside), and full
+    // names are split from a column typed by name.
+    let elements = browser
+        .client
+        .execute("return [...document.querySelectorAll('main *')].filter(e => !e.closest('datalist')).length", vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap();
+    assert!(elements < 2_000, "review holds {elements} elements");
+    let split = browser.wait_for("#split-name").await.unwrap();
+    assert_eq!(split.attr("list").await.unwrap().as_deref(), Some("sheet-columns"));
     let headers = count(&browser, "#data-grid thead th").await;
     assert!(headers < 20, "only the columns in view are in the page: {headers}");
     assert!(count(&browser, "#data-grid tbody tr[data-row='2'] td").await < 20);
