@@ -108,9 +108,6 @@ pub struct AppState {
     pub relay: RwSignal<Option<String>>,
     /// Results the target posted back through the relay, as its contract read them.
     pub callbacks: RwSignal<Vec<CallbackResult>>,
-    /// Records and issues for the current sheet, mapping and settings (worked out when
-    /// read: review reads [`AppState::findings`], the send step this).
-    pub prepared: Memo<Option<Prepared>>,
     /// Issues and counts for review: worked out here for small sheets, in the import
     /// worker for large ones (`None` while that runs).
     pub findings: Memo<Option<Findings>>,
@@ -136,7 +133,6 @@ impl AppState {
         let mapping = RwSignal::new(Mapping::default());
         let target = RwSignal::new(Target::first());
         let settings = RwSignal::new(Target::first().contract().default_settings());
-        let prepared = Memo::new(move |_| sheet.with(|s| s.as_ref().map(|s| mapping.with(|m| settings.with(|st| target.get().contract().prepare(s, m, st))))));
         let from_worker = RwSignal::new(None::<Findings>);
         let full_checks = RwSignal::new(0u32);
         let rechecked = StoredValue::new(None::<(Mapping, Value)>);
@@ -145,7 +141,8 @@ impl AppState {
         let rows = Memo::new(move |_| sheet.with(|s| s.as_ref().map(Sheet::len)));
         let findings = Memo::new(move |_| match rows.get() {
             None => None,
-            Some(n) if n < LARGE_SHEET => prepared.with(|p| p.as_ref().map(Findings::from)),
+            // Checked here, counting records without making them.
+            Some(n) if n < LARGE_SHEET => sheet.with(|s| s.as_ref().map(|s| mapping.with(|m| settings.with(|st| target.get().contract().findings(s, m, st))))),
             Some(_) => from_worker.get(),
         });
         let job = StoredValue::new_local(None::<Rc<CheckJob>>);
@@ -211,7 +208,6 @@ impl AppState {
             view: RwSignal::new(View::Import),
             relay: RwSignal::new(None),
             callbacks: RwSignal::new(Vec::new()),
-            prepared,
             findings,
             checking,
             check_failed,

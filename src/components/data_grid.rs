@@ -175,12 +175,13 @@ pub fn DataGrid() -> impl IntoView {
                                     let value = match value {
                                         Shown::Whole(value) => value,
                                         Shown::Cut { excerpt, chars } => {
+                                            let name = format!("{excerpt} ({label}: {}, shown cut; show it whole)", ferry_core::text::count(chars, "character", "characters"));
                                             return view! {
                                                 <td class=format!("{class} long") title=title>
                                                     <button
                                                         type="button"
                                                         class="long-cell"
-                                                        aria-label=format!("{label}: {}, shown cut; show it whole", ferry_core::text::count(chars, "character", "characters"))
+                                                        aria-label=name
                                                         on:click=move |_| long_cell.set(Some((index, column)))
                                                     >
                                                         {excerpt}

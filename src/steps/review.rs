@@ -4,7 +4,7 @@ use ferry_core::issue::{Issue, Severity};
 use leptos::prelude::*;
 
 use crate::components::data_grid::DataGrid;
-use crate::state::{AppState, Step, LARGE_SHEET};
+use crate::state::{AppState, Step};
 use crate::steps::bulk_fixes::BulkFixes;
 use crate::vendors::page_of;
 
@@ -12,6 +12,8 @@ use crate::vendors::page_of;
 const LISTED: usize = 200;
 
 /// The review step.
+/// Rows the payload preview is made from (a few may be held back for errors).
+const PREVIEW_ROWS: usize = 200;
 /// Records the payload preview is made from (each vendor shows its first few).
 const PREVIEW_RECORDS: usize = 5;
 /// Longest text of a record in the payload preview, in characters.
@@ -31,16 +33,9 @@ pub fn ReviewStep() -> impl IntoView {
         })
     };
     let issues = move || state.findings.with(|f| f.as_ref().map(|f| f.issues.clone()).unwrap_or_default());
-    // The payload preview: from every row for small sheets, from the first rows of a large
-    // one (so it never needs the records of a million rows).
-    let preview_source = Memo::new(move |_| {
-        let large = state.sheet.with(|s| s.as_ref().is_some_and(|s| s.len() >= LARGE_SHEET));
-        if large {
-            state.sheet.with(|s| s.as_ref().map(|s| state.prepare(&s.head(200)).for_preview(PREVIEW_RECORDS, PREVIEW_TEXT)))
-        } else {
-            state.prepared.with(|p| p.as_ref().map(|p| p.for_preview(PREVIEW_RECORDS, PREVIEW_TEXT)))
-        }
-    });
+    // The payload preview: from the first rows (so it never needs the records of every row).
+    let preview_source =
+        Memo::new(move |_| state.sheet.with(|s| s.as_ref().map(|s| state.prepare(&s.head(PREVIEW_ROWS)).for_preview(PREVIEW_RECORDS, PREVIEW_TEXT))));
     let preview = move || {
         let contract = state.target.get().contract();
         let text = preview_source.with(|p| p.as_ref().map_or(String::new(), |p| state.settings.with(|s| contract.preview(s, p))));

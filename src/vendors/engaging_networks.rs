@@ -184,24 +184,24 @@ fn EnReviewTools() -> impl IntoView {
             }
         });
     };
+    // The files as they would be uploaded, made when asked for (a click), from the rows
+    // the check found no error in.
     let files = move || {
-        state.prepared.with(|p| {
-            p.as_ref().map(|p| {
-                let s = settings.get();
-                let all: Vec<usize> = (0..p.records.len()).collect();
-                let held = ferry_core::vendors::records::Records::held(p.records.clone());
-                engaging_networks::plan_uploads(&held, &s, &all)
-                    .into_iter()
-                    .map(|u| {
-                        let records: Vec<&PreparedRecord> = u.records.iter().map(|&i| &p.records[i]).collect();
-                        (u.name, u.records.len(), engaging_networks::csv_file(&s, &records))
-                    })
-                    .collect::<Vec<_>>()
+        let plan = state.send_plan()?;
+        let s = settings.get_untracked();
+        let all: Vec<usize> = (0..plan.records.len()).collect();
+        let files = engaging_networks::plan_uploads(&plan.records, &s, &all)
+            .into_iter()
+            .map(|u| {
+                let made = plan.records.take(&u.records);
+                let records: Vec<&PreparedRecord> = made.iter().collect();
+                (u.name, engaging_networks::csv_file(&s, &records))
             })
-        })
+            .collect::<Vec<_>>();
+        Some(files)
     };
     let download_all = move |_| {
-        for (name, _, csv) in files().unwrap_or_default() {
+        for (name, csv) in files().unwrap_or_default() {
             let _ = download_text(&format!("{name}.csv"), "text/csv;charset=utf-8", &csv);
         }
     };
@@ -214,10 +214,7 @@ fn EnReviewTools() -> impl IntoView {
             </Show>
             <span class="spacer"></span>
             <button type="button" id="download-en-files" on:click=download_all>
-                {move || match files().map_or(0, |f| f.len()) {
-                    1 => "Download the CSV file for a manual upload".to_string(),
-                    n => format!("Download the {n} CSV files for a manual upload"),
-                }}
+                "Download the CSV files for a manual upload"
             </button>
         </div>
     }

@@ -47,6 +47,13 @@ pub struct Issue {
 }
 
 impl Issue {
+    /// An invalid value of field `key` on spreadsheet row `row`, naming the column
+    /// `mapping` reads the field from (its header in `headers`).
+    pub fn in_field(row: usize, mapping: &crate::mapping::Mapping, headers: &[String], key: &str, severity: Severity, message: String) -> Issue {
+        let column = mapping.column(key);
+        Issue { row, column, column_name: column.and_then(|c| headers.get(c).cloned()), field: key.to_string(), severity, message, kind: IssueKind::Invalid }
+    }
+
     /// Where the issue is, for people: `row 4, column "Email" (C)`.
     pub fn place(&self) -> String {
         match (&self.column_name, self.column) {

@@ -212,7 +212,14 @@ pub trait Adapter: Sync + Send + 'static {
     fn prepare_rows(&self, rows: &dyn Cells, headers: &[String], mapping: &Mapping, settings: &Self::Settings) -> Prepared;
     /// Issues and counts only (a vendor may do this faster than [`Adapter::prepare`]).
     fn findings(&self, sheet: &Sheet, mapping: &Mapping, settings: &Self::Settings) -> Findings {
-        Findings::from(&self.prepare(sheet, mapping, settings))
+        // The row checker counts records without making them.
+        match self.row_checker(mapping, &sheet.headers, settings) {
+            Some(mut checker) => {
+                checker.check(sheet);
+                checker.finish()
+            }
+            None => Findings::from(&self.prepare(sheet, mapping, settings)),
+        }
     }
     /// The source columns whose values tie rows together in the check (a repeated ID is
     /// flagged on its later rows): after an edit, only rows sharing a value in one of

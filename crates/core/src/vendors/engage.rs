@@ -366,18 +366,7 @@ impl Checker {
         for row in 0..rows.len() {
             let row_number = rows.number(row);
             let first_issue = checked.issues.len();
-            let issue = |key: &str, severity: Severity, message: String| {
-                let column = mapping.column(key);
-                Issue {
-                    row: row_number,
-                    column,
-                    column_name: column.and_then(|c| headers.get(c).cloned()),
-                    field: key.to_string(),
-                    severity,
-                    message,
-                    kind: crate::issue::IssueKind::Invalid,
-                }
-            };
+            let issue = |key: &str, severity: Severity, message: String| Issue::in_field(row_number, mapping, headers, key, severity, message);
             for (field, source) in &plan.fields {
                 let Some(text) = text_of(rows, row, source) else { continue };
                 let problem = match field.kind {

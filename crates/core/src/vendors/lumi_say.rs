@@ -270,18 +270,7 @@ impl super::contract::Preparer for Respondents {
         let (mapping, headers) = (&self.mapping, &self.headers);
         for index in 0..rows.len() {
             let row = rows.number(index);
-            let issue = |key: &str, severity: Severity, message: String| {
-                let column = mapping.column(key);
-                Issue {
-                    row,
-                    column,
-                    column_name: column.and_then(|c| headers.get(c).cloned()),
-                    field: key.to_string(),
-                    severity,
-                    message,
-                    kind: crate::issue::IssueKind::Invalid,
-                }
-            };
+            let issue = |key: &str, severity: Severity, message: String| Issue::in_field(row, mapping, headers, key, severity, message);
             let value = |key: &str| mapping.value(rows, index, key);
             let mut issues = Vec::new();
             let username = value("username");

@@ -487,18 +487,7 @@ impl super::contract::Preparer for Objects {
         for index in 0..sheet.len() {
             let row = sheet.number(index);
             let value = |key: &str| mapping.value(sheet, index, key);
-            let issue = |key: &str, severity: Severity, message: String| {
-                let column = mapping.column(key);
-                Issue {
-                    row,
-                    column,
-                    column_name: column.and_then(|c| headers.get(c).cloned()),
-                    field: key.to_string(),
-                    severity,
-                    message,
-                    kind: crate::issue::IssueKind::Invalid,
-                }
-            };
+            let issue = |key: &str, severity: Severity, message: String| Issue::in_field(row, mapping, headers, key, severity, message);
             let mut issues = Vec::new();
             let mut object = Object { fields: Map::new(), built: !count_only };
             // Each mode's arm names the row in its own way, after its checks.
