@@ -34,16 +34,25 @@ pub struct Imported {
     pub kind: FileKind,
     /// Milliseconds the worker spent reading.
     pub read_ms: f64,
-    /// The benchmark's totals (JSON) and milliseconds, when asked for.
-    pub bench: Option<(String, f64)>,
-    /// Size of the worker's wasm memory when it finished reading (0 when read here).
-    pub worker_wasm_bytes: f64,
-    /// The longest the page spent on one message from the worker, in milliseconds, and
-    /// what that message was (for the benchmark).
-    pub longest_message: (f64, String),
+    /// What the benchmark measures, when it asked (`bench` in [`ImportJob::start`]).
+    pub bench: Option<BenchFigures>,
     /// The review's findings, worked out by the worker while it read (see
     /// `vendors::read_check`), when it could.
     pub checked: Option<CheckedAtRead>,
+}
+
+/// What the benchmark page reads off an import (none of it is used by the app).
+#[derive(Debug, Clone, Default)]
+pub struct BenchFigures {
+    /// The benchmark pipeline's totals (JSON).
+    pub totals: String,
+    /// Milliseconds the benchmark pipeline took.
+    pub check_ms: f64,
+    /// Size of the worker's wasm memory when it finished reading.
+    pub worker_wasm_bytes: f64,
+    /// The longest the page spent on one message from the worker, in milliseconds, and
+    /// what that message was.
+    pub longest_message: (f64, String),
 }
 
 /// The file's SHA-256 (for the resume journal).
@@ -181,15 +190,9 @@ impl ImportJob {
                     if took > s.longest_message.0 {
                         s.longest_message = (took, "done (the sheet made)".into());
                     }
-                    let result = assembled.map(|sheet| Imported {
-                        sheet,
-                        kind: file_kind,
-                        read_ms,
-                        bench,
-                        worker_wasm_bytes: wasm_bytes,
-                        longest_message: s.longest_message.clone(),
-                        checked,
-                    });
+                    let longest_message = s.longest_message.clone();
+                    let bench = bench.map(|(totals, check_ms)| BenchFigures { totals, check_ms, worker_wasm_bytes: wasm_bytes, longest_message });
+                    let result = assembled.map(|sheet| Imported { sheet, kind: file_kind, read_ms, bench, checked });
                     drop(s);
                     settle(&state, result);
                 }
@@ -388,15 +391,7 @@ fn read_here(state: &Rc<RefCell<Assembly>>, file: Blob, name: &str, options: &Re
         let fill = |at: usize, out: &mut [u8]| bytes.subarray(at as u32, (at + out.len()) as u32).copy_to(out);
         let size = bytes.length() as usize;
         let result = read_in_pieces(&name, size, &options, fill, |_| {})
-            .map(|(sheet, kind)| Imported {
-                sheet,
-                kind,
-                read_ms: 0.0,
-                bench: None,
-                worker_wasm_bytes: 0.0,
-                longest_message: (0.0, String::new()),
-                checked: None,
-            })
+            .map(|(sheet, kind)| Imported { sheet, kind, read_ms: 0.0, bench: None, checked: None })
             .map_err(|e| {
                 state.borrow_mut().remedy = e.remedy();
                 e.to_string()

@@ -18,18 +18,18 @@ fn main() {
             let sheet_ready_ms = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
             // The page then gets the fingerprint; wait for it so the next run starts clean.
             let _ = job.fingerprinted().await;
-            let (totals, check_ms) = imported.bench.unwrap_or_default();
+            let figures = imported.bench.unwrap_or_default();
             let answer = serde_json::json!({
                 "rows": imported.sheet.len(),
                 "sheet_ready_at": sheet_ready_ms,
                 "sheet_bytes": imported.sheet.heap_bytes(),
-                "worker_wasm_bytes": imported.worker_wasm_bytes,
+                "worker_wasm_bytes": figures.worker_wasm_bytes,
                 "page_wasm_bytes": wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length(),
                 "read_ms": imported.read_ms,
-                "longest_message_ms": imported.longest_message.0,
-                "longest_message": imported.longest_message.1,
-                "check_ms": check_ms,
-                "totals": serde_json::from_str::<serde_json::Value>(&totals).unwrap_or_default(),
+                "longest_message_ms": figures.longest_message.0,
+                "longest_message": figures.longest_message.1,
+                "check_ms": figures.check_ms,
+                "totals": serde_json::from_str::<serde_json::Value>(&figures.totals).unwrap_or_default(),
             });
             Ok(JsValue::from_str(&answer.to_string()))
         })
