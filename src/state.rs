@@ -388,7 +388,7 @@ impl AppState {
     pub fn rows_to_send(&self, settled: &BTreeMap<usize, ferry_core::report::Outcome>) -> usize {
         self.findings.with(|f| {
             self.sheet.with(|s| match (f, s) {
-                (Some(f), Some(s)) if settled.is_empty() => f.ready.min(s.len()),
+                (Some(f), Some(_)) if settled.is_empty() => f.ready,
                 (Some(f), Some(s)) => records::ready_rows(s, f).into_iter().filter(|&i| !settled.contains_key(&s.number(i))).count(),
                 _ => 0,
             })

@@ -302,7 +302,7 @@ fn check_stream(stream: &[u8], budget: usize) -> Result<(), ReadError> {
                 let name = String::from_utf8_lossy(data.get(8..).unwrap_or_default()).into_owned();
                 sheets.push((start, name));
             }
-            SST => check_shared_strings(record.continued.first().map_or(data, |_| first_part(&record)), &record.continued)?,
+            SST => check_shared_strings(first_part(&record), &record.continued)?,
             EOF => break,
             _ => {}
         }

@@ -85,14 +85,22 @@ impl Prepared {
 
     /// The report line of each skipped row: its error messages, joined.
     pub fn skipped_outcomes(&self) -> Vec<(usize, String, Outcome)> {
-        self.skipped
-            .iter()
-            .map(|(row, identifier)| {
-                let reasons: Vec<&str> = self.issues.iter().filter(|i| i.row == *row && i.severity == Severity::Error).map(|i| i.message.as_str()).collect();
-                (*row, identifier.clone(), Outcome::Skipped { reason: reasons.join(" ") })
-            })
-            .collect()
+        let mut reasons = error_reasons(&self.issues);
+        self.skipped.iter().map(|(row, identifier)| (*row, identifier.clone(), Outcome::Skipped { reason: reasons.remove(row).unwrap_or_default() })).collect()
     }
+}
+
+/// Each row's error messages, joined: why the row is not sent.
+pub fn error_reasons(issues: &[Issue]) -> std::collections::BTreeMap<usize, String> {
+    let mut reasons: std::collections::BTreeMap<usize, String> = std::collections::BTreeMap::new();
+    for issue in issues.iter().filter(|i| i.severity == Severity::Error) {
+        let reason = reasons.entry(issue.row).or_default();
+        if !reason.is_empty() {
+            reason.push(' ');
+        }
+        reason.push_str(&issue.message);
+    }
+    reasons
 }
 
 /// What review shows for a target: every issue and how many rows would go, without the

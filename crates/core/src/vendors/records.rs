@@ -177,11 +177,7 @@ pub fn skipped_rows(contract: &dyn Contract, sheet: &Sheet, findings: &Findings,
         names.extend(made.skipped);
         names.extend(made.records.into_iter().map(|r| (r.row, r.identifier)));
     }
-    let mut reasons: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
-    for issue in findings.issues.iter().filter(|i| i.severity == Severity::Error) {
-        reasons.entry(issue.row).or_default().push(&issue.message);
-    }
-    reasons.into_iter().map(|(row, why)| (row, names.remove(&row).unwrap_or_default(), Outcome::Skipped { reason: why.join(" ") })).collect()
+    super::error_reasons(&findings.issues).into_iter().map(|(row, reason)| (row, names.remove(&row).unwrap_or_default(), Outcome::Skipped { reason })).collect()
 }
 
 /// `to_send` cut into batches of `size`.
