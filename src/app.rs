@@ -62,6 +62,6 @@ pub fn App() -> impl IntoView {
             {current}
             <ColumnList/>
         </main>
-        <footer>"Ferry keeps no copy of your data: nothing is stored in this browser or on a server of ours."</footer>
+        <footer>"Ferry keeps no copy of your participants' data, here or on a server of ours. This browser keeps only the mappings you save (column names) and, for each file you send, which row numbers went out (under a code made from the file, never a cell's value), so a send can resume; the send step offers to forget it."</footer>
     }
 }

@@ -37,6 +37,8 @@ struct Progress {
     finished_sending: bool,
     result: Option<Result<Findings, String>>,
     settle: Option<Function>,
+    /// The issues, as they arrive (before `findings`).
+    issues: Vec<ferry_core::issue::Issue>,
 }
 
 /// One check under way; [`CheckJob::cancel`] stops it.
@@ -70,9 +72,11 @@ impl CheckJob {
                     begin(&this_worker, &state, sheet, &request_here);
                 }
                 FromWorker::Next => send_next(&this_worker, &state, sheet, attached.unchecked_into()),
-                FromWorker::Findings { findings } => {
+                FromWorker::Issues { issues } => state.borrow_mut().issues.extend(issues),
+                FromWorker::Findings { mut findings } => {
                     this_worker.terminate();
                     spare_worker::warm();
+                    findings.issues = std::mem::take(&mut state.borrow_mut().issues);
                     settle(&state, Ok(findings));
                 }
                 FromWorker::Error { message, .. } => {

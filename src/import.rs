@@ -34,25 +34,9 @@ pub struct Imported {
     pub kind: FileKind,
     /// Milliseconds the worker spent reading.
     pub read_ms: f64,
-    /// What the benchmark measures, when it asked (`bench` in [`ImportJob::start`]).
-    pub bench: Option<BenchFigures>,
     /// The review's findings, worked out by the worker while it read (see
     /// `vendors::read_check`), when it could.
     pub checked: Option<CheckedAtRead>,
-}
-
-/// What the benchmark page reads off an import (none of it is used by the app).
-#[derive(Debug, Clone, Default)]
-pub struct BenchFigures {
-    /// The benchmark pipeline's totals (JSON).
-    pub totals: String,
-    /// Milliseconds the benchmark pipeline took.
-    pub check_ms: f64,
-    /// Size of the worker's wasm memory when it finished reading.
-    pub worker_wasm_bytes: f64,
-    /// The longest the page spent on one message from the worker, in milliseconds, and
-    /// what that message was.
-    pub longest_message: (f64, String),
 }
 
 /// The file's SHA-256 (for the resume journal).
@@ -71,7 +55,8 @@ struct Assembly {
     settle: Option<Function>,
     fingerprinted: Option<Fingerprinted>,
     settle_fingerprint: Option<Function>,
-    longest_message: (f64, String),
+    /// The issues of the check while reading, as they arrive (before `done`).
+    issues: Vec<ferry_core::issue::Issue>,
     /// When reading failed: a choice that would read the file anyway.
     remedy: Option<ReadRemedy>,
 }
@@ -87,18 +72,10 @@ pub struct ImportJob {
 impl ImportJob {
     /// Starts reading `file` (named `name`) with `options`; `on_progress(done, total)` is
     /// called as bytes are read. The worker reads the file a piece at a time, so a file on
-    /// disk is never held whole in the page. `bench` also runs the benchmark's pipeline
-    /// in the worker.
+    /// disk is never held whole in the page.
     /// `check` asks the worker to check the rows for review as it reads them, for a target
     /// with its settings.
-    pub fn start(
-        file: Blob,
-        name: &str,
-        options: &ReadOptions,
-        bench: bool,
-        check: Option<(Target, Value)>,
-        on_progress: impl Fn(f64, f64) + 'static,
-    ) -> ImportJob {
+    pub fn start(file: Blob, name: &str, options: &ReadOptions, check: Option<(Target, Value)>, on_progress: impl Fn(f64, f64) + 'static) -> ImportJob {
         let state = Rc::new(RefCell::new(Assembly::default()));
         let settle_into = state.clone();
         let done = Promise::new(&mut |resolve, _| settle_into.borrow_mut().settle = Some(resolve));
@@ -109,7 +86,6 @@ impl ImportJob {
             sheet: options.sheet.clone(),
             header_row: options.header_row,
             quotes_as_text: options.quotes_as_text,
-            bench,
             check,
         };
         let file_value: JsValue = file.clone().into();
@@ -128,7 +104,6 @@ impl ImportJob {
         let this_worker = worker.clone();
         let first_request = ready.then(|| request.clone());
         let first_file = file_value.clone();
-        let timed_state = state.clone();
         let state_for_watch = state.clone();
         let watchdog = Rc::new(RefCell::new(Watchdog::new(js_sys::Date::now(), file.size())));
         let heard = watchdog.clone();
@@ -178,21 +153,18 @@ impl ImportJob {
                     take_piece(&mut s.sheet, part, len, &attached);
                     let _ = post(&this_worker, &ToWorker::Next, Attached::Transfer(&attached));
                 }
-                FromWorker::Done { headers, file_kind, read_ms, wasm_bytes, bench, checked } => {
+                FromWorker::Issues { issues } => s.issues.extend(issues),
+                FromWorker::Done { headers, file_kind, read_ms, mut checked } => {
                     stop_feeding(&mut s);
-                    let started = js_sys::Date::now();
+                    if let Some(checked) = checked.as_mut() {
+                        checked.findings.issues = std::mem::take(&mut s.issues);
+                    }
                     let assembled = match s.rows.take() {
                         Some(_) if s.bad_rows => Err(BAD_PIECES.to_string()),
                         Some(rows) => rows.finish(header_row).map_err(|e| e.to_string()),
                         None => std::mem::take(&mut s.sheet).finish(headers).map_err(|_| BAD_PIECES.to_string()),
                     };
-                    let took = js_sys::Date::now() - started;
-                    if took > s.longest_message.0 {
-                        s.longest_message = (took, "done (the sheet made)".into());
-                    }
-                    let longest_message = s.longest_message.clone();
-                    let bench = bench.map(|(totals, check_ms)| BenchFigures { totals, check_ms, worker_wasm_bytes: wasm_bytes, longest_message });
-                    let result = assembled.map(|sheet| Imported { sheet, kind: file_kind, read_ms, bench, checked });
+                    let result = assembled.map(|sheet| Imported { sheet, kind: file_kind, read_ms, checked });
                     drop(s);
                     settle(&state, result);
                 }
@@ -220,13 +192,7 @@ impl ImportJob {
             let started = js_sys::Date::now();
             let Some((message, attached)) = open::<FromWorker>(&event.data()) else { return };
             heard.borrow_mut().heard(started, matches!(message, FromWorker::Progress { done, total } if done >= total));
-            let kind = message_kind(&message);
             handle(message, attached);
-            let took = js_sys::Date::now() - started;
-            let mut s = timed_state.borrow_mut();
-            if took > s.longest_message.0 {
-                s.longest_message = (took, kind);
-            }
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
@@ -390,9 +356,8 @@ fn read_here(state: &Rc<RefCell<Assembly>>, file: Blob, name: &str, options: &Re
         let bytes = Uint8Array::new(&buffer);
         let fill = |at: usize, out: &mut [u8]| bytes.subarray(at as u32, (at + out.len()) as u32).copy_to(out);
         let size = bytes.length() as usize;
-        let result = read_in_pieces(&name, size, &options, fill, |_| {})
-            .map(|(sheet, kind)| Imported { sheet, kind, read_ms: 0.0, bench: None, checked: None })
-            .map_err(|e| {
+        let result =
+            read_in_pieces(&name, size, &options, fill, |_| {}).map(|(sheet, kind)| Imported { sheet, kind, read_ms: 0.0, checked: None }).map_err(|e| {
                 state.borrow_mut().remedy = e.remedy();
                 e.to_string()
             });
@@ -402,9 +367,4 @@ fn read_here(state: &Rc<RefCell<Assembly>>, file: Blob, name: &str, options: &Re
             settle_fingerprint(&state, fingerprint_in_pieces(size, fill));
         }
     });
-}
-
-/// A message's kind, for the longest-message figure.
-fn message_kind(message: &FromWorker) -> String {
-    serde_json::to_value(message).ok().and_then(|v| v["kind"].as_str().map(str::to_string)).unwrap_or_default()
 }

@@ -13,7 +13,8 @@ use leptos::prelude::*;
 use crate::journal_store;
 use crate::transport::{self, Route};
 
-/// How often the driver looks at answers and controls, in milliseconds.
+/// How often the driver looks at the controls and the engine's timers, in milliseconds,
+/// when no answer wakes it sooner.
 const TICK_MS: i32 = 50;
 
 /// What the page can do to a running send.
@@ -38,6 +39,32 @@ pub struct JournalSink {
 /// A request's answer (or why none came), by the ticket the engine gave it.
 type Answer = (Ticket, Result<HttpResponse, TransportError>);
 
+/// Wakes the driver's loop when an answer arrives (so the next request leaves at once,
+/// not at the next tick).
+#[derive(Clone, Default)]
+struct Waker(Rc<RefCell<Option<js_sys::Function>>>);
+
+impl Waker {
+    fn wake(&self) {
+        if let Some(resolve) = self.0.borrow_mut().take() {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    }
+
+    /// Waits `ms` milliseconds, or until [`Waker::wake`], whichever comes first.
+    async fn sleep_or_wake(&self, ms: i32) {
+        let slot = self.0.clone();
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+            *slot.borrow_mut() = Some(resolve);
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        self.0.borrow_mut().take();
+    }
+}
+
 /// Waits `ms` milliseconds without blocking the page.
 pub async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
@@ -59,6 +86,7 @@ pub async fn drive<P: Protocol + 'static>(
 ) -> Engine<P> {
     let mut engine = engine;
     let inbox: Rc<RefCell<Vec<Answer>>> = Rc::default();
+    let waker = Waker::default();
     let mut cancelled = false;
     loop {
         let now = js_sys::Date::now();
@@ -98,18 +126,20 @@ pub async fn drive<P: Protocol + 'static>(
             }
         }
         for (ticket, request) in started {
-            let inbox = inbox.clone();
-            let route = route.clone();
+            let (inbox, route, waker) = (inbox.clone(), route.clone(), waker.clone());
             leptos::task::spawn_local(async move {
                 let answer = transport::perform(&request, &route).await;
                 inbox.borrow_mut().push((ticket, answer));
+                waker.wake();
             });
         }
         on_tick(&engine);
         if engine.state() == State::Finished && inbox.borrow().is_empty() {
             break;
         }
-        sleep_ms(TICK_MS).await;
+        if inbox.borrow().is_empty() {
+            waker.sleep_or_wake(TICK_MS).await;
+        }
     }
     engine
 }

@@ -31,7 +31,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ferry_core::bench_fixture::StreamedRun;
 use ferry_core::sheet::{read_in_pieces, utf8_stream_for, CsvStream, ReadError, ReadOptions, ReadRemedy, Room, RowsPiece, SheetAssembler, TextEncoding, HEAD};
 use ferry_core::vendors::read_check::ReadCheck;
 use ferry_core::vendors::{find, Target};
@@ -41,7 +40,7 @@ use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
 use crate::blob_reader::{BufferFiller, READ_PIECE};
 use crate::handoff::Handoff;
-use crate::worker_messages::{open, post, Attached, FromWorker, Part, ToWorker};
+use crate::worker_messages::{open, post, post_issues, Attached, FromWorker, Part, ToWorker};
 use crate::worker_protocol::{fill_carrier, rows_into, take_piece, CHUNK, UNREADABLE};
 
 /// A sheet on its way to the page.
@@ -82,12 +81,9 @@ struct Reading {
     bytes: Rc<Handoff>,
     /// The piece of the file in hand.
     piece: Vec<u8>,
-    /// The benchmark's check and payload, run on each piece as it passes.
-    bench: Option<StreamedRun>,
     /// The review's check, run on each piece as it passes.
     check: Option<ReadCheck>,
     read_ms: f64,
-    bench_ms: f64,
 }
 
 /// Carrier buffers back from the page while rows are streamed, for the reading task.
@@ -113,12 +109,12 @@ pub fn start() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let data = event.data();
         let outcome = match open::<ToWorker>(&data) {
-            Some((ToWorker::Read { name, encoding, sheet, header_row, quotes_as_text, bench, check }, file)) => {
+            Some((ToWorker::Read { name, encoding, sheet, header_row, quotes_as_text, check }, file)) => {
                 // A header row chosen by hand is not looked for: such a sheet is checked after.
                 let check = check.filter(|_| header_row.is_none()).map(|(target, settings)| ReadCheck::new(target, settings));
                 let encoding = encoding.and_then(|label| TextEncoding::ALL.into_iter().find(|e| e.label() == label));
                 let options = ReadOptions { encoding, sheet, header_row, quotes_as_text };
-                read(&replies, name, options, bench, check, file)
+                read(&replies, name, options, check, file)
             }
             Some((ToWorker::Next, carrier)) => {
                 let carrier: ArrayBuffer = carrier.unchecked_into();
@@ -156,11 +152,6 @@ pub fn start() {
     send(&scope, &FromWorker::Ready, Attached::None);
 }
 
-/// The size of this worker's wasm memory (it only grows): for the benchmark's memory figures.
-fn wasm_memory_bytes() -> f64 {
-    wasm_bindgen::memory().unchecked_into::<js_sys::WebAssembly::Memory>().buffer().unchecked_into::<ArrayBuffer>().byte_length() as f64
-}
-
 /// Tells the page `message` (a refused post has nobody to tell).
 fn send(scope: &DedicatedWorkerGlobalScope, message: &FromWorker, attached: Attached<'_>) {
     let _ = post(scope, message, attached);
@@ -177,7 +168,8 @@ fn take_incoming_piece(part: Part, len: usize, carrier: &JsValue) {
 fn finish_check(scope: &DedicatedWorkerGlobalScope) -> Result<(), String> {
     let incoming = INCOMING.with(|i| i.borrow_mut().take()).ok_or("Ferry's checker got no sheet.")?;
     let sheet = incoming.sheet.finish(incoming.headers).map_err(|_| "The sheet did not arrive whole. Ferry checks it again on the next change.".to_string())?;
-    let findings = find(incoming.target, &sheet, &incoming.mapping, &incoming.settings)?;
+    let mut findings = find(incoming.target, &sheet, &incoming.mapping, &incoming.settings)?;
+    let _ = post_issues(scope, std::mem::take(&mut findings.issues));
     send(scope, &FromWorker::Findings { findings }, Attached::None);
     Ok(())
 }
@@ -200,7 +192,7 @@ impl From<ReadError> for Failure {
     }
 }
 
-fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, bench: bool, check: Option<ReadCheck>, file: JsValue) -> Result<(), Failure> {
+fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, check: Option<ReadCheck>, file: JsValue) -> Result<(), Failure> {
     let file: Blob = file.dyn_into().map_err(|_| "Ferry's reader got no file.".to_string())?;
     let total = file.size() as usize;
     let mut head = vec![0; total.min(HEAD)];
@@ -209,24 +201,9 @@ fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, 
         // The room the rows will take, judged from the first bytes: the page sets it aside
         // at once (growing memory as pieces arrive would pause it each time).
         let room = utf8_stream_for(&name, &head, &options).ok().flatten().map_or(Room::default(), |probe| Room::projected(probe, &head, total));
-        let bench = bench.then(|| StreamedRun::new(room.rows));
         let bytes = Rc::new(Handoff::default());
         BYTES.with(|b| *b.borrow_mut() = bytes.clone());
-        let reading = Reading {
-            stream,
-            file,
-            name,
-            options,
-            done: 0,
-            total,
-            ended: false,
-            bytes,
-            piece: Vec::with_capacity(READ_PIECE),
-            bench,
-            check,
-            read_ms: 0.0,
-            bench_ms: 0.0,
-        };
+        let reading = Reading { stream, file, name, options, done: 0, total, ended: false, bytes, piece: Vec::with_capacity(READ_PIECE), check, read_ms: 0.0 };
         let free = Rc::new(Handoff::default());
         for _ in 0..2 {
             free.give(ArrayBuffer::new(CHUNK).into());
@@ -243,7 +220,7 @@ fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, 
         });
         return Ok(());
     }
-    read_sheet(scope, bench, name, options, file)
+    read_sheet(scope, name, options, file)
 }
 
 /// Copies the file's bytes at `at` into `out`.
@@ -286,42 +263,30 @@ async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -
                 // Bytes still on their way from the page are not needed any more.
                 reading.bytes.close();
                 let retry = ReadOptions { encoding: Some(TextEncoding::Windows1252), ..reading.options.clone() };
-                return read_sheet(scope, false, reading.name, retry, reading.file);
+                return read_sheet(scope, reading.name, retry, reading.file);
             }
             Err(e) => return Err(e.map_or_else(|| Failure::from(UNREADABLE.to_string()), Failure::from)),
         };
         reading.read_ms += js_sys::Date::now() - started;
         send(scope, &FromWorker::Progress { done: reading.done, total: reading.total }, Attached::None);
-        if let Some(run) = reading.bench.as_mut() {
-            let started = js_sys::Date::now();
-            run.push(&piece);
-            reading.bench_ms += js_sys::Date::now() - started;
-        }
+        // The rows go to the page first, so it puts them in its sheet while they are
+        // checked here.
+        let (carrier, [text, cells, rows]) = rows_into(carrier, &piece);
+        let carrier: JsValue = carrier.into();
+        send(scope, &FromWorker::Rows { text, cells, rows, done: reading.done, total: reading.total }, Attached::Transfer(&carrier));
         if let Some(check) = reading.check.as_mut() {
             check.push(&piece);
         }
-        let (carrier, [text, cells, rows]) = rows_into(carrier, &piece);
         drop(piece);
-        let carrier: JsValue = carrier.into();
-        send(scope, &FromWorker::Rows { text, cells, rows, done: reading.done, total: reading.total }, Attached::Transfer(&carrier));
         if !reading.ended {
             continue;
         }
-        let Reading { file, bench, check, read_ms, bench_ms, .. } = reading;
-        let checked = check.and_then(ReadCheck::finish);
-        let bench = bench.map(|run| {
-            let started = js_sys::Date::now();
-            let totals = run.finish();
-            (serde_json::to_string(&totals).unwrap_or_default(), bench_ms + js_sys::Date::now() - started)
-        });
-        let done = FromWorker::Done {
-            headers: vec![],
-            file_kind: ferry_core::sheet::FileKind::Text(TextEncoding::Utf8),
-            read_ms,
-            wasm_bytes: wasm_memory_bytes(),
-            bench,
-            checked,
-        };
+        let Reading { file, check, read_ms, .. } = reading;
+        let mut checked = check.and_then(ReadCheck::finish);
+        if let Some(checked) = checked.as_mut() {
+            let _ = post_issues(scope, std::mem::take(&mut checked.findings.issues));
+        }
+        let done = FromWorker::Done { headers: vec![], file_kind: ferry_core::sheet::FileKind::Text(TextEncoding::Utf8), read_ms, checked };
         send(scope, &done, Attached::None);
         send_fingerprint(scope, &file).await;
         return Ok(());
@@ -382,7 +347,7 @@ async fn next_rows(reading: &mut Reading) -> Result<RowsPiece, Option<ReadError>
 
 /// Reads a file whole into a sheet (a workbook, JSON, text in another encoding) and
 /// starts sending it to the page in carrier buffers.
-fn read_sheet(scope: &DedicatedWorkerGlobalScope, bench: bool, name: String, options: ReadOptions, file: Blob) -> Result<(), Failure> {
+fn read_sheet(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, file: Blob) -> Result<(), Failure> {
     let total = file.size() as usize;
     let started = js_sys::Date::now();
     let unreadable = std::cell::Cell::new(false);
@@ -394,13 +359,7 @@ fn read_sheet(scope: &DedicatedWorkerGlobalScope, bench: bool, name: String, opt
     }
     let (sheet, kind) = read?;
     let read_ms = js_sys::Date::now() - started;
-    // The benchmark's pipeline: check for Engage and write every batch body, here.
-    let bench = bench.then(|| {
-        let started = js_sys::Date::now();
-        let totals = ferry_core::bench_fixture::run(&sheet);
-        (serde_json::to_string(&totals).unwrap_or_default(), js_sys::Date::now() - started)
-    });
-    let done = FromWorker::Done { headers: sheet.headers.clone(), file_kind: kind, read_ms, wasm_bytes: wasm_memory_bytes(), bench, checked: None };
+    let done = FromWorker::Done { headers: sheet.headers.clone(), file_kind: kind, read_ms, checked: None };
     let parts = sheet.into_parts();
     send(scope, &FromWorker::Sizes { text: parts.text.len(), bounds: parts.bounds.len(), numbers: parts.numbers.len() }, Attached::None);
     OUTGOING.with(|o| *o.borrow_mut() = Some(Outgoing { text: parts.text, bounds: parts.bounds, numbers: parts.numbers, sent: [0; 3], done, file }));

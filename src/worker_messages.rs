@@ -5,6 +5,7 @@
 //! On the wire a message is `{message: "<JSON of the enum>", attached?: <ArrayBuffer or
 //! Blob>}`; [`post`] writes it and [`open`] reads it back.
 
+use ferry_core::issue::Issue;
 use ferry_core::sheet::{FileKind, ReadRemedy, Room};
 use ferry_core::vendors::read_check::CheckedAtRead;
 use ferry_core::vendors::{Findings, Target};
@@ -43,8 +44,6 @@ pub enum ToWorker {
         header_row: Option<usize>,
         /// Read `"` as a plain character.
         quotes_as_text: bool,
-        /// Also run the benchmark's pipeline.
-        bench: bool,
         /// Check the rows as they are read, for this target with these settings (what
         /// the page holds when the file is chosen).
         check: Option<(Target, serde_json::Value)>,
@@ -142,6 +141,14 @@ pub enum FromWorker {
     },
     /// The carrier attached is free again (checking: the worker took the piece in it).
     Next,
+    /// Issues of the check that follows (while reading, or of a sheet sent to check),
+    /// a few at a time: a check's issues arrive in several messages before the one that
+    /// ends it (`done` or `findings`, which carry none), so the page never spends long on
+    /// one message.
+    Issues {
+        /// The next issues, in row order.
+        issues: Vec<Issue>,
+    },
     /// The whole file was read.
     Done {
         /// The sheet's headers (for a sheet sent in pieces).
@@ -150,10 +157,6 @@ pub enum FromWorker {
         file_kind: FileKind,
         /// Time spent reading, in milliseconds.
         read_ms: f64,
-        /// The worker's wasm memory, in bytes.
-        wasm_bytes: f64,
-        /// The benchmark's totals (JSON) and the milliseconds its pipeline took, when asked.
-        bench: Option<(String, f64)>,
         /// The review's findings, worked out while the rows were read, when asked and the
         /// target checks rows in pieces.
         checked: Option<CheckedAtRead>,
@@ -210,6 +213,20 @@ pub enum Attached<'a> {
     Transfer(&'a JsValue),
     /// A value copied (a Blob is a handle: copying it copies no bytes).
     Copy(&'a JsValue),
+}
+
+/// Issues per [`FromWorker::Issues`] message (about 200 KB of JSON: a few milliseconds
+/// for the page to read).
+pub const ISSUES_PER_MESSAGE: usize = 1_000;
+
+/// Posts `issues` to `port` in [`FromWorker::Issues`] messages of [`ISSUES_PER_MESSAGE`].
+pub fn post_issues(port: &impl Port, issues: Vec<Issue>) -> Result<(), JsValue> {
+    let mut rest = issues.into_iter().peekable();
+    while rest.peek().is_some() {
+        let issues: Vec<Issue> = rest.by_ref().take(ISSUES_PER_MESSAGE).collect();
+        post(port, &FromWorker::Issues { issues }, Attached::None)?;
+    }
+    Ok(())
 }
 
 /// Posts `message` to `port`, with its attachment; `Err` when the browser refused it.

@@ -195,6 +195,28 @@ async fn review_step_fixes_columns_and_cells_and_rechecks() {
     drop(handle);
 }
 
+/// Repeated identifiers are counted only once the column fixes are opened (counting reads
+/// every row, a million on a large sheet), and then said in words.
+#[wasm_bindgen_test]
+async fn repeated_identifiers_are_counted_when_the_fixes_are_opened() {
+    use ferry::steps::review::ReviewStep;
+    let el = host();
+    let csv = "Participant ID,E-mail\nP-1,a@example.org\nP-2,b@example.org\np-1,c@example.org\n";
+    let handle = leptos::mount::mount_to(el.clone(), move || {
+        let state = AppState::new();
+        state.load("people.csv".into(), "f".into(), read_csv(csv.as_bytes()).unwrap());
+        provide_context(state);
+        view! { <ReviewStep/> }
+    });
+    settle().await;
+    assert!(el.query_selector("#dedupe-count").unwrap().is_none(), "counted while closed");
+    el.query_selector("#bulk-fixes").unwrap().unwrap().set_attribute("open", "").unwrap();
+    until(|| el.query_selector("#dedupe-count").unwrap().is_some()).await;
+    let text = el.query_selector("#dedupe-count").unwrap().unwrap().text_content().unwrap();
+    assert_eq!(text, "1 row repeats a \"Participant ID\" seen on an earlier row.");
+    drop(handle);
+}
+
 /// A saved mapping keeps column names only, and is offered for a similar file.
 #[wasm_bindgen_test]
 async fn saved_mappings_keep_column_names_only_and_are_offered_again() {

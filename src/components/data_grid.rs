@@ -66,17 +66,22 @@ pub fn DataGrid() -> impl IntoView {
     let view_width = RwSignal::new(ASSUMED_WIDTH);
     // The long cell shown whole: (sheet index, column).
     let long_cell = RwSignal::new(None::<(usize, usize)>);
-    // (row number, column) → (severity, message), for highlighting.
+    // (row number, column) → the first of its issues (an index into the findings), for
+    // highlighting; the words are read only for the cells in view.
     let marks = Memo::new(move |_| {
         state.findings.with(|f| {
-            let mut map: HashMap<(usize, usize), (Severity, String)> = HashMap::new();
-            for Issue { row, column, severity, message, .. } in f.iter().flat_map(|f| f.issues.iter()) {
+            let mut map: HashMap<(usize, usize), usize> = HashMap::new();
+            for (at, Issue { row, column, .. }) in f.iter().flat_map(|f| f.issues.iter()).enumerate() {
                 // A problem with the row as a whole marks its row number.
-                map.entry((*row, column.unwrap_or(WHOLE_ROW))).or_insert_with(|| (*severity, ferry_core::text::excerpt(message, TITLE_CHARS)));
+                map.entry((*row, column.unwrap_or(WHOLE_ROW))).or_insert(at);
             }
             map
         })
     });
+    let mark_of = move |number: usize, column: usize| -> Option<(Severity, String)> {
+        let at = marks.with_untracked(|m| m.get(&(number, column)).copied())?;
+        state.findings.with_untracked(|f| f.as_ref()?.issues.get(at).map(|i| (i.severity, ferry_core::text::excerpt(&i.message, TITLE_CHARS))))
+    };
     let problem_rows = Memo::new(move |_| {
         state.findings.with(|f| f.as_ref().map(|f| f.issues.iter().map(|i| i.row).collect::<std::collections::BTreeSet<_>>()).unwrap_or_default())
     });
@@ -164,7 +169,7 @@ pub fn DataGrid() -> impl IntoView {
                                         .unwrap_or_default()
                                 });
                                 let tds = cells.into_iter().map(|(column, value)| {
-                                    let mark = marks.with_untracked(|m| m.get(&(number, column)).cloned());
+                                    let mark = mark_of(number, column);
                                     let class = match &mark {
                                         Some((Severity::Error, _)) => "cell error",
                                         Some((Severity::Warning, _)) => "cell warn",
@@ -202,7 +207,7 @@ pub fn DataGrid() -> impl IntoView {
                                         </td>
                                     }.into_any()
                                 }).collect::<Vec<_>>();
-                                let row_mark = marks.with_untracked(|m| m.get(&(number, WHOLE_ROW)).cloned());
+                                let row_mark = mark_of(number, WHOLE_ROW);
                                 let row_class = match &row_mark {
                                     Some((Severity::Error, _)) => "num error",
                                     Some((Severity::Warning, _)) => "num warn",

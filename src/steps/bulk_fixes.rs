@@ -32,7 +32,13 @@ pub fn BulkFixes() -> impl IntoView {
             })
         })
     };
+    // Counting repeats reads every row (a million on a large sheet): done only while the
+    // fixes are open, not whenever review is shown or a cell changes.
+    let open = RwSignal::new(false);
     let identifier = move || {
+        if !open.get() {
+            return None;
+        }
         state.mapping.with(|m| IDENTIFIER_FIELDS.iter().find_map(|k| m.column(k))).map(|c| {
             let name = state.sheet.with(|s| s.as_ref().and_then(|s| s.headers.get(c).cloned()).unwrap_or_default());
             let repeated = state.sheet.with(|s| s.as_ref().map_or(0, |s| fixes::duplicates(s, c).len()));
@@ -49,7 +55,7 @@ pub fn BulkFixes() -> impl IntoView {
         message.set(Some(format!("{what}: {changed} changed.")));
     };
     view! {
-        <details class="bulk-fixes" id="bulk-fixes">
+        <details class="bulk-fixes" id="bulk-fixes" on:toggle=move |ev| open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())>
             <summary>"Fix whole columns"</summary>
             <div class="actions">
                 {move || columns().into_iter().map(|(name, column, kind)| match kind {
@@ -81,7 +87,7 @@ pub fn BulkFixes() -> impl IntoView {
                 <input id="fix-country" type="text" prop:value=country on:input=move |ev| country.set(event_target_value(&ev))/>
             </div>
             {move || identifier().filter(|(_, _, n)| *n > 0).map(|(column, name, n)| view! {
-                <p>{format!("{n} rows repeat a \"{name}\" seen on an earlier row.")}</p>
+                <p id="dedupe-count">{if n == 1 { format!("1 row repeats a \"{name}\" seen on an earlier row.") } else { format!("{} rows repeat a \"{name}\" seen on an earlier row.", ferry_core::text::thousands(n)) }}</p>
                 <div class="actions">
                     <button type="button" id="dedupe-keep-first" on:click=move |_| apply("Repeated rows removed".into(), Box::new(move |s| fixes::remove_duplicates(s, column, true)))>"Keep the first of each"</button>
                     <button type="button" on:click=move |_| apply("Rows removed".into(), Box::new(move |s| fixes::remove_duplicates(s, column, false)))>"Drop every repeated one"</button>

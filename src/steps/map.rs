@@ -16,8 +16,8 @@ pub fn MapStep() -> impl IntoView {
     let state = expect_context::<AppState>();
     let problems = Memo::new(move |_| state.setup_problems());
     view! {
-        <section class="step" aria-labelledby="map-title">
-            <h2 id="map-title">"Target and columns"</h2>
+        <section class="step" aria-labelledby="map-heading">
+            <h2 id="map-heading">"Target and columns"</h2>
             <TargetChoice/>
             <ConnectionSettings/>
             {move || (page_of(state.target.get()).settings)()}

@@ -117,7 +117,7 @@ fn EgressReceipt() -> impl IntoView {
             view! {
                 <section class="receipt" id="egress-receipt" aria-labelledby="receipt-title">
                     <h3 id="receipt-title">"Where your data went"</h3>
-                    <p>{format!("Send ended {} — {} accepted.", r.when, ferry_core::text::count(r.rows_sent, "row", "rows"))}</p>
+                    <p id="receipt-counts">{format!("Send ended {} — {} this page, {} accepted.", r.when, ferry_core::text::count(r.rows_sent, "row left", "rows left"), ferry_core::text::thousands(r.accepted))}</p>
                     <ul>{hosts}</ul>
                     <details>
                         <summary>"Fields sent"</summary>

@@ -32,7 +32,10 @@ pub fn ReviewStep() -> impl IntoView {
             })
         })
     };
-    let issues = move || state.findings.with(|f| f.as_ref().map(|f| f.issues.clone()).unwrap_or_default());
+    // The issues listed (the first few) and how many there are: a large sheet's tens of
+    // thousands are never copied to be shown.
+    let issues =
+        move || state.findings.with(|f| f.as_ref().map_or((Vec::new(), 0), |f| (f.issues.iter().take(LISTED).cloned().collect::<Vec<_>>(), f.issues.len())));
     // The payload preview: from the first rows (so it never needs the records of every row).
     let preview_source =
         Memo::new(move |_| state.sheet.with(|s| s.as_ref().map(|s| state.prepare(&s.head(PREVIEW_ROWS)).for_preview(PREVIEW_RECORDS, PREVIEW_TEXT))));
@@ -74,16 +77,16 @@ pub fn ReviewStep() -> impl IntoView {
                 <div><strong>{move || counts().2}</strong>"warnings"</div>
             </div>
             {move || {
-                let all = issues();
-                if all.is_empty() {
+                let (listed, all) = issues();
+                if all == 0 {
                     return view! { <p class="notice ok">"No problems found."</p> }.into_any();
                 }
-                let more = all.len().saturating_sub(LISTED);
+                let more = all.saturating_sub(LISTED);
                 view! {
                     <div class="table-wrap" role="region" aria-label="Problems by row and column" tabindex="0">
                         <table id="issues">
                             <thead><tr><th scope="col">"Row"</th><th scope="col">"Column"</th><th scope="col">"Problem"</th><th scope="col">"Fix the cell"</th></tr></thead>
-                            <tbody>{all.into_iter().take(LISTED).map(|i| view! { <IssueRow issue=i/> }).collect::<Vec<_>>()}</tbody>
+                            <tbody>{listed.into_iter().map(|i| view! { <IssueRow issue=i/> }).collect::<Vec<_>>()}</tbody>
                         </table>
                     </div>
                     {(more > 0).then(|| view! { <p class="hint">{format!("…and {more} more. Fix the first ones, or correct the file and choose it again.")}</p> })}

@@ -57,9 +57,18 @@ async fn run<P: Protocol + 'static>(
     progress.sending.set(false);
     let report = engine.report().clone();
     let headers = state.sheet.with_untracked(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default());
-    let sent = report.count(OutcomeKind::Sent);
+    // What left the page counts, accepted or refused: the platform received it either way.
+    let accepted = report.count(OutcomeKind::Sent);
+    let left = accepted + report.count(OutcomeKind::Rejected);
     let contract = state.contract();
-    let mut receipt = state.mapping.with_untracked(|m| contract.receipt(&headers, m, &settings, sent));
+    let mut receipt = state.mapping.with_untracked(|m| contract.receipt(&headers, m, &settings, left, accepted));
+    let proxy = state.proxy_url.get_untracked();
+    if !proxy.trim().is_empty() && left > 0 {
+        receipt.hosts.push((
+            ferry_core::report::host_of(proxy.trim()),
+            "every request above, on its way: the Ferry proxy passed each one on and kept nothing".to_string(),
+        ));
+    }
     receipt.when = readable_now();
     state.receipt.set(Some(receipt));
     state.report.set(Some(report));
@@ -211,7 +220,7 @@ pub fn SendStep() -> impl IntoView {
                 let p: Vec<String> = credential_problems().into_iter().filter(|p| !p.blocking).map(|p| p.text).collect();
                 (!p.is_empty()).then(|| view! { <div class="notice warn">{p.into_iter().map(|m| view! { <p>{m}</p> }).collect::<Vec<_>>()}</div> })
             }}
-            <ResumeChoice earlier=earlier resume=resume resend_unknown=resend_unknown disabled=sending/>
+            <ResumeChoice earlier=earlier resume=resume resend_unknown=resend_unknown disabled=sending key=key/>
             {move || progress.storage_warning.get().map(|w| view! { <div class="notice warn">{w}</div> })}
             {move || progress.failure.get().map(|f| view! { <div class="notice error" role="alert" id="send-error">{f}</div> })}
             <Show when=show_progress>
@@ -254,9 +263,25 @@ fn ResumeChoice(
     resend_unknown: RwSignal<bool>,
     /// While a send runs.
     disabled: RwSignal<bool>,
+    /// Where the journal is kept in this browser.
+    key: StoredValue<Option<String>>,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     let total = move || state.rows_to_send(&BTreeMap::new());
+    let forget_failed = RwSignal::new(None::<String>);
+    // The journal is forgotten in this browser; the offer goes, and the send starts over.
+    let forget = move |_| {
+        let Some(key) = key.get_value() else { return };
+        leptos::task::spawn_local(async move {
+            match journal_store::forget(&key).await {
+                Ok(()) => {
+                    resume.set(false);
+                    earlier.set(None);
+                }
+                Err(e) => forget_failed.set(Some(format!("This browser did not forget it ({e})."))),
+            }
+        });
+    };
     move || {
         earlier.get().and_then(|j| j.offer()).map(|offer| {
             let unknown = offer.unknown;
@@ -264,7 +289,7 @@ fn ResumeChoice(
             let (legend, told, keep) = if complete {
                 (
                     "This file was sent before",
-                    format!("All {} rows were sent, with the same columns and destination: nothing is left to send.", thousands(offer.sent)),
+                    format!("All {} sent, with the same columns and destination: nothing is left to send.", ferry_core::text::count(offer.sent, "row was", "rows were")),
                     "Leave it: send nothing again",
                 )
             } else {
@@ -287,12 +312,15 @@ fn ResumeChoice(
                         "Start over: send every row again (rows already sent arrive twice)"
                     </label>
                     {(unknown > 0).then(|| view! {
-                        <p>{format!("{} rows were on their way when the page closed: the platform may or may not have them. They are not sent again unless you tick this box.", thousands(unknown))}</p>
+                        <p>{format!("{} on their way when the page closed: the platform may or may not have them. They are not sent again unless you tick this box.", ferry_core::text::count(unknown, "row was", "rows were"))}</p>
                         <label class="check">
                             <input type="checkbox" id="resend-unknown" prop:checked=move || resend_unknown.get() on:change=move |ev| resend_unknown.set(event_target_checked(&ev))/>
-                            {format!("Send those {} rows again too", thousands(unknown))}
+                            {if unknown == 1 { "Send that row again too".to_string() } else { format!("Send those {} rows again too", thousands(unknown)) }}
                         </label>
                     })}
+                    <p class="hint">"This browser keeps which row numbers of this file were sent, under a code made from the file, so a send can resume; never a cell's value or a password."</p>
+                    <button type="button" id="forget-history" on:click=forget>"Forget this file's send history"</button>
+                    {move || forget_failed.get().map(|m| view! { <p class="notice error" role="alert">{m}</p> })}
                 </fieldset>
             }
         })

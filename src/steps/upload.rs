@@ -56,7 +56,7 @@ fn read_into(state: AppState, error: RwSignal<Option<ReadFailure>>, reading: Rea
     // The worker checks the rows for the chosen target as it reads them, so review has
     // its findings at once when the mapping stays as suggested.
     let check = Some((state.target.get_untracked(), state.settings.get_untracked()));
-    let job = Rc::new(ImportJob::start(file.clone(), &name, options, false, check, move |done, total| progress.set(Some((done, total)))));
+    let job = Rc::new(ImportJob::start(file.clone(), &name, options, check, move |done, total| progress.set(Some((done, total)))));
     let options = options.clone();
     reading.job.set_value(Some(job.clone()));
     leptos::task::spawn_local(async move {

@@ -88,11 +88,17 @@ async fn walk(site: &StaticSite, file: &Path, rows: &str, long_cell: bool) -> Re
     Ok(figures)
 }
 
-/// Builds the release page and prints the longest stall for both files.
-pub fn page_stalls() -> Result {
-    eprintln!("xtask: building the app's page (release) for the large-file stalls");
+/// Builds the app's page as `cargo xtask serve` does (release) into `target/bench/app-dist`.
+pub fn release_page() -> Result<std::path::PathBuf> {
+    eprintln!("xtask: building the app's page (release)");
     let dist = root().join("target/bench/app-dist");
     run(Command::new("trunk").args(["build", "--release", "--dist"]).arg(&dist).env("PATH", crate::tool_path()))?;
+    Ok(dist)
+}
+
+/// Builds the release page and prints the longest stall for both files.
+pub fn page_stalls() -> Result {
+    let dist = release_page()?;
     // The site's settings, so the map step has what Engage needs and review opens.
     let config = serde_json::json!({ "engage": { "org_slug": "bench-org", "activity_slug": "baseline" } });
     std::fs::write(dist.join("ferry.config.json"), config.to_string()).map_err(|e| e.to_string())?;

@@ -6,7 +6,7 @@
 //! - `serve` builds the page in release mode and runs sandbox + proxy + page on loopback.
 //! - `test` checks formatting and clippy lints, then runs every test: native,
 //!   wasm-bindgen-test in headless Chromium, end-to-end.
-//! - `bench` measures Ferry's import against JavaScript peers and native (see `bench.rs`);
+//! - `bench` measures the user's path against a PapaParse importer (see `bench.rs`);
 //!   `bench-proxy` the proxy (`bench_proxy.rs`); `fuzz [SECONDS]` fuzzes the readers
 //!   (`fuzz.rs`); `package-lambda` builds the proxy's Lambda zip.
 
@@ -20,6 +20,8 @@ mod bench;
 mod bench_data;
 mod bench_page;
 mod bench_proxy;
+mod bench_send;
+mod bench_user;
 mod fuzz;
 
 const TRUNK_VERSION: &str = "0.21.14";
@@ -114,12 +116,12 @@ fn setup() -> Result {
 
     let wasm_opt = tools_bin().join("wasm-opt");
     let version = output_of(&wasm_opt.display().to_string(), &["--version"]).unwrap_or_default();
-    let peers_missing = bench::PEERS.iter().any(|(_, path, _)| !root().join(".tools/node_modules").join(path).exists());
+    let peers_missing = bench::PEERS.iter().any(|(_, path)| !root().join(".tools/node_modules").join(path).exists());
     if !version.contains(&format!("version {BINARYEN_VERSION}")) || peers_missing {
         // binaryen for trunk; the benchmark's JavaScript peers (pinned) for `bench`.
         std::fs::create_dir_all(root().join(".tools")).map_err(|e| e.to_string())?;
         let mut packages = vec![format!("binaryen@{BINARYEN_VERSION}")];
-        packages.extend(bench::PEERS.iter().map(|(package, _, _)| package.to_string()));
+        packages.extend(bench::PEERS.iter().map(|(package, _)| package.to_string()));
         run(Command::new("npm").args(["install", "--prefix", ".tools", "--no-audit", "--no-fund"]).args(&packages))?;
     }
 

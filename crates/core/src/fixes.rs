@@ -114,7 +114,13 @@ pub fn duplicates(sheet: &Sheet, column: usize) -> Vec<usize> {
     let mut seen = std::collections::HashSet::new();
     (0..sheet.len())
         .filter(|&i| {
-            let v = sheet.cell(i, column).trim().to_lowercase();
+            // Lowercased only when it has capitals: most identifiers are kept as they are.
+            let v = sheet.cell(i, column).trim();
+            let v = if v.chars().any(|c| c.to_lowercase().ne(std::iter::once(c))) {
+                std::borrow::Cow::Owned(v.to_lowercase())
+            } else {
+                std::borrow::Cow::Borrowed(v)
+            };
             !v.is_empty() && !seen.insert(v)
         })
         .collect()

@@ -228,3 +228,40 @@ mod tests {
         assert_eq!(form_urldecode("a=5%2"), vec![("a".into(), "5%2".into())]);
     }
 }
+
+/// Whether `url` is plain `http://` to this computer (`localhost`, `127.x.x.x`, `[::1]`):
+/// the one place a vendor that requires HTTPS may be reached without it (a local test
+/// server; nothing leaves the machine).
+pub fn is_loopback_http(url: &str) -> bool {
+    let Some(rest) = url.trim().strip_prefix("http://") else { return false };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host.starts_with('[') { host.split_inclusive(']').next().unwrap_or(host) } else { host.split(':').next().unwrap_or(host) };
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host == "[::1]"
+        || host.strip_prefix("127.").is_some_and(|r| r.split('.').count() == 3 && r.split('.').all(|p| p.parse::<u8>().is_ok()))
+}
+
+#[cfg(test)]
+mod loopback_tests {
+    use super::is_loopback_http;
+
+    #[test]
+    fn only_plain_http_to_this_computer_is_loopback() {
+        for url in ["http://127.0.0.1:8080", "http://localhost/x", "http://LOCALHOST:1", "http://[::1]:3000/", "http://127.1.2.3"] {
+            assert!(is_loopback_http(url), "{url}");
+        }
+        for url in [
+            "https://127.0.0.1",
+            "http://lumi.example.org",
+            "http://127.0.0.1.evil.example",
+            "http://localhost.evil.example",
+            "http://evil@example.org",
+            "ftp://localhost",
+            "http://10.0.0.1",
+        ] {
+            assert!(!is_loopback_http(url), "{url}");
+        }
+    }
+}

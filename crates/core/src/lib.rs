@@ -5,7 +5,6 @@
 //! builds [`HttpRequest`]s and reads [`HttpResponse`]s into a [`Report`].
 //! The caller (the web app, or a test) performs the requests and supplies the time.
 
-pub mod bench_fixture;
 pub mod datetime;
 pub mod fingerprint;
 pub mod first_seen;

@@ -149,8 +149,11 @@ pub struct Receipt {
     pub hosts: Vec<(String, String)>,
     /// `(target field, source column or "fixed value")` for every field that was sent.
     pub fields: Vec<(String, String)>,
-    /// Rows the vendor accepted.
+    /// Rows that left the page for the vendor, accepted or refused: the vendor received
+    /// them either way.
     pub rows_sent: usize,
+    /// Of those, the rows the vendor accepted.
+    pub accepted: usize,
     /// Source columns that were never sent anywhere.
     pub kept_columns: Vec<String>,
     /// When the send ended, as the caller's clock wrote it.
@@ -178,7 +181,7 @@ impl Receipt {
             })
             .collect();
         let kept_columns = headers.iter().zip(&used).filter(|(_, u)| !**u).map(|(h, _)| h.clone()).collect();
-        Receipt { hosts: Vec::new(), fields, rows_sent: 0, kept_columns, when: String::new() }
+        Receipt { hosts: Vec::new(), fields, rows_sent: 0, accepted: 0, kept_columns, when: String::new() }
     }
 }
 

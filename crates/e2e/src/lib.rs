@@ -185,6 +185,14 @@ impl Stack {
         response.json().await.map_err(|e| format!("sandbox inspection unreadable: {e}"))
     }
 
+    /// How many participants and submissions Engage's organisation `org` holds (and
+    /// requests accepted and refused), without reading them all.
+    pub async fn engage_counts(&self, org: &str) -> Result<serde_json::Value, String> {
+        let url = format!("{}/_sandbox/engage/{org}/counts", self.sandbox_url);
+        let response = reqwest::get(&url).await.map_err(|e| format!("sandbox inspection failed: {e}"))?;
+        response.json().await.map_err(|e| format!("sandbox inspection unreadable: {e}"))
+    }
+
     /// Kills the proxy process (for tests of a proxy that goes away mid-send).
     pub fn stop_proxy(&mut self) {
         self.children.retain(|c| c.name != "ferry-proxy");

@@ -132,6 +132,13 @@ async fn a_header_that_does_not_match_the_format_shows_the_vendors_words() {
     let report = browser.wait_for("#report").await.unwrap().text().await.unwrap();
     assert!(report.contains("Error: The format you selected does not match the first line of your upload file."), "{report}");
     assert_eq!(jobs(&stack).await["jobs"], serde_json::json!([]));
+    // The platform received the file although it refused it: the receipt counts it, and
+    // names the proxy it went through.
+    let receipt = browser.wait_for("#egress-receipt").await.unwrap().text().await.unwrap();
+    assert!(receipt.contains("1 row left this page, 0 accepted."), "{receipt}");
+    assert!(receipt.contains("CSV files of 1 row"), "{receipt}");
+    let proxy_host = stack.proxy_url.trim_start_matches("http://").to_string();
+    assert!(receipt.contains(&format!("{proxy_host}: every request above")), "{receipt}");
     close_without_errors(browser).await;
 }
 
@@ -159,7 +166,8 @@ async fn a_file_over_20_mb_becomes_several_jobs_with_no_row_lost() {
     assert!(list.len() >= 2, "split into several jobs: {}", list.len());
     let mut emails = std::collections::BTreeSet::new();
     for job in list {
-        assert!(job["bytes"].as_u64().unwrap() <= 20 * 1024 * 1024);
+        // "Files should not exceed 20MB": under 20,000,000 bytes, not 20 MiB.
+        assert!(job["bytes"].as_u64().unwrap() <= 20_000_000, "{}", job["bytes"]);
         for row in job["rows"].as_array().unwrap() {
             assert!(emails.insert(row[2].as_str().unwrap().to_string()), "a row twice");
         }

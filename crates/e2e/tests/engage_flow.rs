@@ -183,5 +183,18 @@ async fn bulk_upload_sends_the_records_as_a_json_file() {
     let offer = browser.wait_for_text("#resume-offer", "All 6 rows were sent").await.unwrap();
     assert!(offer.contains("nothing is left to send"), "{offer}");
     browser.wait_for_text("#send-button", "Nothing left to send").await.unwrap();
+    // Forgetting the file's send history: the offer goes, and every row can be sent again.
+    assert!(offer.contains("never a cell's value"), "{offer}");
+    browser.wait_for("#forget-history").await.unwrap().click().await.unwrap();
+    browser.wait_for_text("#send-button", "Send 6 records").await.unwrap();
+    let gone: serde_json::Value = browser.client.execute("return document.querySelector('#resume-offer') === null", vec![]).await.unwrap();
+    assert_eq!(gone, serde_json::json!(true), "the offer is gone once forgotten");
+    browser.click_button("Back").await.unwrap();
+    browser.click_button("Next: send 6 records").await.unwrap();
+    browser.wait_for_text("#send-button", "Send 6 records").await.unwrap();
+    // The journal is read from the browser's storage as the step opens.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let offered: serde_json::Value = browser.client.execute("return document.querySelector('#resume-offer') !== null", vec![]).await.unwrap();
+    assert_eq!(offered, serde_json::json!(false), "nothing is remembered after forgetting");
     close_without_errors(browser).await;
 }

@@ -29,6 +29,14 @@ async fn respondents_import_with_sample_fields_then_move_between_lists() {
     browser.wait_for("#target-lumi-say").await.unwrap().click().await.unwrap();
     let group = browser.wait_for("#lumi-group").await.unwrap().prop("value").await.unwrap();
     assert_eq!(group.as_deref(), Some("101"));
+    // An http:// instance is refused (the dashboard password would travel in clear); the
+    // sandbox on this computer is the one exception.
+    let base = browser.wait_for("#lumi-base").await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    browser.fill("lumi-base", "http://acme.lumisay.example").await.unwrap();
+    let problems = browser.wait_for_text("#map-problems", "must start with https://").await.unwrap();
+    assert!(problems.contains("unencrypted"), "{problems}");
+    browser.fill("lumi-base", &base).await.unwrap();
     for column in [3, 4] {
         browser.wait_for(&format!("#dynamic-{column}")).await.unwrap().click().await.unwrap();
     }

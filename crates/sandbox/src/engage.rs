@@ -229,9 +229,20 @@ fn check_record(index: usize, record: &Value, root: &str) -> Vec<Value> {
     let Some(record) = record.as_object() else {
         return vec![problem("model_type", at(&[]), "Input should be a valid dictionary or object")];
     };
+    // Only the keys the document's record shows: a misspelled or unknown key is refused,
+    // so a test cannot pass with data that would land nowhere.
+    let extra = |errors: &mut Vec<Value>, object: &Map<String, Value>, allowed: &[&str], path: &[&str]| {
+        for key in object.keys().filter(|k| !allowed.contains(&k.as_str())) {
+            let mut loc: Vec<&str> = path.to_vec();
+            loc.push(key);
+            errors.push(problem("extra_forbidden", at(&loc), "Extra inputs are not permitted"));
+        }
+    };
+    extra(&mut errors, record, &["participant", "submission"], &[]);
     match record.get("participant").and_then(Value::as_object) {
         None => errors.push(problem("missing", at(&["participant"]), "Field required")),
         Some(p) => {
+            extra(&mut errors, p, &[&PARTICIPANT_TEXT[..], &["update_profile"]].concat(), &["participant"]);
             for key in PARTICIPANT_TEXT {
                 if p.get(key).is_some_and(|v| !v.is_string() && !v.is_null()) {
                     errors.push(problem("string_type", at(&["participant", key]), "Input should be a valid string"));
@@ -254,6 +265,7 @@ fn check_record(index: usize, record: &Value, root: &str) -> Vec<Value> {
     match record.get("submission").and_then(Value::as_object) {
         None => errors.push(problem("missing", at(&["submission"]), "Field required")),
         Some(s) => {
+            extra(&mut errors, s, &[&SUBMISSION_TEXT[..], &["answers"]].concat(), &["submission"]);
             for key in SUBMISSION_TEXT {
                 if s.get(key).is_some_and(|v| !v.is_string() && !v.is_null()) {
                     errors.push(problem("string_type", at(&["submission", key]), "Input should be a valid string"));
@@ -394,6 +406,23 @@ fn upsert_participant(org: &mut EngageOrg, mut fields: Map<String, Value>, gener
     org.index.add_profile(at, &fields);
     org.participants.push(Participant { participant_id: participant_id.clone(), profile: fields });
     participant_id
+}
+
+/// `GET /_sandbox/engage/{org}/counts`: how many participants and submissions the
+/// organisation holds, and how many requests it accepted and refused (for a send of a
+/// million records, whose whole inspection would be hundreds of megabytes).
+pub async fn counts(State(shared): State<Shared>, Path(org): Path<String>) -> Response {
+    let s = shared.lock().expect("sandbox state");
+    match s.engage.get(&org) {
+        Some(o) => Json(json!({
+            "participants": o.participants.len(),
+            "submissions": o.submissions.len(),
+            "accepted_requests": o.accepted_requests,
+            "refused_requests": o.refused_requests,
+        }))
+        .into_response(),
+        None => detail(StatusCode::NOT_FOUND, "Organization not found"),
+    }
 }
 
 /// `GET /_sandbox/engage/{org}`: what the organisation holds (for tests and demos).

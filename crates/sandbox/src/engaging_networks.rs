@@ -23,7 +23,8 @@ use crate::Shared;
 pub const TRANSACTIONS_HEADER: [&str; 7] = ["Supporter ID", "Supporter Email", "Campaign ID", "Transaction Date", "Transaction Time", "Amount", "Currency"];
 /// The demo private token.
 pub const DEMO_TOKEN: &str = "sandbox-en-token";
-const MAX_BYTES: usize = 20 * 1024 * 1024;
+/// "Files should not exceed 20MB": as strict as the words allow (20,000,000 bytes).
+const MAX_BYTES: usize = 20_000_000;
 const GENERIC: &str = "Error: Unable to process your import. Please contact support.";
 const MISMATCH: &str = "Error: The format you selected does not match the first line of your upload file. Please verify that the header row in the import is exactly the same as the import format fields.";
 
@@ -168,7 +169,9 @@ async fn answer(shared: &Shared, request: Request) -> String {
         let campaigns: BTreeSet<&String> = rows.iter().map(|r| &r[at("Campaign ID")]).collect();
         let dates_ok = rows.iter().all(|r| r[at("Transaction Date")].is_empty() || is_date(&r[at("Transaction Date")]));
         let times_ok = rows.iter().all(|r| r[at("Transaction Time")].is_empty() || is_time(&r[at("Transaction Time")]));
-        if campaigns.len() > 1 || !dates_ok || !times_ok {
+        // "needs to be the numerical ID of the campaign".
+        let numeric = campaigns.iter().all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()));
+        if campaigns.len() > 1 || !numeric || !dates_ok || !times_ok {
             return GENERIC.into();
         }
     }

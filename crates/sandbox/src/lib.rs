@@ -38,6 +38,7 @@ pub fn app(sandbox: Sandbox) -> Router {
         .route("/submissions/{org}/bulk_post", post(engage::bulk_post))
         .route("/submissions/{org}/bulk_upload", post(engage::bulk_upload))
         .route("/_sandbox/engage/{org}", get(engage::inspect))
+        .route("/_sandbox/engage/{org}/counts", get(engage::counts))
         .route(LUMI_API_ADD, post(lumi_say::add_respondent).fallback(lumi_say::not_a_post))
         .route(LUMI_API_COPY, post(lumi_say::copy_to_list).fallback(lumi_say::not_a_post))
         .route(LUMI_API_REMOVE, post(lumi_say::remove_from_list).fallback(lumi_say::not_a_post))

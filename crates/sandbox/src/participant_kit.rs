@@ -4,7 +4,7 @@
 //! `include=pii` / `properties`, 400 on invalid creates, 401 on a bad token, 404 on an
 //! unknown id, and an optional rate limit answering 429 with `Retry-After`.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -49,6 +49,25 @@ pub struct PkOrg {
     #[serde(skip)]
     recent: VecDeque<Instant>,
     counter: u64,
+    /// Participant ids → position in `participants`, for the ones indexed so far (the
+    /// rest are indexed on the next look-up), so a data link costs the same however many
+    /// participants the organisation holds.
+    #[serde(skip)]
+    participant_index: (HashMap<String, usize>, usize),
+}
+
+impl PkOrg {
+    /// Whether a participant with this id exists.
+    fn has_participant(&mut self, id: &str) -> bool {
+        let (index, indexed) = &mut self.participant_index;
+        for (at, p) in self.participants.iter().enumerate().skip(*indexed) {
+            if let Some(id) = p["id"].as_str() {
+                index.entry(id.to_string()).or_insert(at);
+            }
+        }
+        *indexed = self.participants.len();
+        index.contains_key(id)
+    }
 }
 
 const CREATED: &str = "2024-01-15T09:00:00Z";
@@ -105,6 +124,7 @@ impl Default for PkOrg {
             throttled: 0,
             recent: VecDeque::new(),
             counter: 0,
+            participant_index: (HashMap::new(), 0),
         }
     }
 }
@@ -322,7 +342,7 @@ pub async fn create(
             if !iso {
                 return invalid("recorded_at must be a date in ISO 8601 format (YYYY-MM-DD)");
             }
-            if !org.participants.iter().any(|p| p["id"] == participant) {
+            if !org.has_participant(participant) {
                 return invalid("participant_id does not match a participant");
             }
             let id = format!("dl_{n:06}");

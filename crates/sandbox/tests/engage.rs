@@ -116,6 +116,35 @@ async fn a_record_without_identifier_refuses_the_request_and_stores_nothing() {
     assert_eq!(held["participants"], json!([]));
 }
 
+/// The record holds only the keys the document shows: a misspelled one is refused (it
+/// would land nowhere), and nothing is stored.
+#[tokio::test]
+async fn unknown_record_keys_are_refused() {
+    let router = app(Sandbox::default());
+    let t = token(&router).await;
+    let records = json!({"records": [
+        {"participant": {"email": "ok@example.org", "givenname": "Anna"}, "submission": {"activity_slug": "a", "answer": {"q1": "x"}}, "note": "?"}
+    ]});
+    let (status, body) = call(&router, json_post("/submissions/demo-org/bulk_post", &t, &records)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let locs: Vec<&Value> = body["detail"].as_array().unwrap().iter().map(|d| &d["loc"]).collect();
+    assert_eq!(
+        locs,
+        [
+            &json!(["body", "records", 0, "note"]),
+            &json!(["body", "records", 0, "participant", "givenname"]),
+            &json!(["body", "records", 0, "submission", "answer"])
+        ]
+    );
+    assert!(body["detail"].as_array().unwrap().iter().all(|d| d["type"] == "extra_forbidden" && d["msg"] == "Extra inputs are not permitted"));
+    let (_, held) = call(&router, Request::get("/_sandbox/engage/demo-org").body(Body::empty()).unwrap()).await;
+    assert_eq!(held["participants"], json!([]));
+    // Every key the document shows is taken.
+    let full = json!({"records": [{"participant": {"participant_id": "P1", "national_id": "1", "email": "a@example.org", "given_name": "A", "family_name": "B", "phone": "+371 2", "update_profile": true, "text": "t"},
+        "submission": {"activity_slug": "a", "partner_item_id": "i", "created_at": "2024-09-01 10:10", "answers": {"q": "1"}}}]});
+    assert_eq!(call(&router, json_post("/submissions/demo-org/bulk_post", &t, &full)).await.0, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn bearer_and_permissions_are_checked() {
     let router = app(Sandbox::default());

@@ -76,7 +76,13 @@ async fn every_failure_is_an_error_text_with_http_200() {
     assert!(text(&router, multipart(&tx, Some(two_campaigns))).await.starts_with("Error:"), "one campaign per file");
     let bad_date = "Supporter ID,Supporter Email,Campaign ID,Transaction Date,Transaction Time,Amount,Currency\r\n,a@b.lv,101,01.09.2024,,5,EUR\r\n";
     assert!(text(&router, multipart(&tx, Some(bad_date))).await.starts_with("Error:"));
-    let big = format!("{SUPPORTERS}{}", "A,B,c@d.lv,1,Y\r\n".repeat(1_400_000));
-    assert!(big.len() > 20 * 1024 * 1024);
+    // "needs to be the numerical ID of the campaign".
+    let named_campaign =
+        "Supporter ID,Supporter Email,Campaign ID,Transaction Date,Transaction Time,Amount,Currency\r\n,a@b.lv,Campaign ABC,2024-09-01,,5,EUR\r\n";
+    assert!(text(&router, multipart(&tx, Some(named_campaign))).await.starts_with("Error:"), "a campaign named, not numbered");
+    // "Files should not exceed 20MB": a file over 20,000,000 bytes (though under 20 MiB).
+    let rows = (20_000_000 - SUPPORTERS.len()) / "A,B,c@d.lv,1,Y\r\n".len() + 1;
+    let big = format!("{SUPPORTERS}{}", "A,B,c@d.lv,1,Y\r\n".repeat(rows));
+    assert!(big.len() > 20_000_000 && big.len() < 20 * 1024 * 1024, "{}", big.len());
     assert!(text(&router, multipart(&ok, Some(&big))).await.starts_with("Error:"), "over 20 MB");
 }

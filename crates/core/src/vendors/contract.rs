@@ -323,7 +323,8 @@ pub trait Contract: Sync + Send {
     /// own concurrency.
     fn engine(&self, settings: &Value, login: &Login, plan: SendPlan, already_sent: &BTreeMap<usize, Outcome>, seed: u64) -> Engine<Box<dyn Protocol>>;
     /// Where a send's data went.
-    fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Value, rows_sent: usize) -> Receipt;
+    /// `rows_sent` rows left the page (the vendor received them), `accepted` of them accepted.
+    fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Value, rows_sent: usize, accepted: usize) -> Receipt;
     /// The resume journal's key.
     fn journal_key(&self, fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Value) -> String;
     /// The given-name and family-name fields a full name can be split into.
@@ -401,10 +402,11 @@ impl<A: Adapter> Contract for Typed<A> {
         let policy = self.0.policy(&settings);
         self.0.engine(settings, login, plan, policy, already_sent, seed).boxed()
     }
-    fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Value, rows_sent: usize) -> Receipt {
+    fn receipt(&self, headers: &[String], mapping: &Mapping, settings: &Value, rows_sent: usize, accepted: usize) -> Receipt {
         let mut receipt = Receipt::from_mapping(headers, mapping);
         receipt.hosts = self.0.receipt_hosts(&self.typed(settings), rows_sent);
         receipt.rows_sent = rows_sent;
+        receipt.accepted = accepted;
         receipt
     }
     fn journal_key(&self, fingerprint: &str, headers: &[String], mapping: &Mapping, settings: &Value) -> String {

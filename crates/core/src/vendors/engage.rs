@@ -887,6 +887,24 @@ impl Protocol for EngageProtocol {
         if response.status == 429 {
             return Verdict::Retry { after_ms: response.retry_after_ms(now_ms), reason: format!("HTTP 429: {}", response.body_excerpt()) };
         }
+        // The whole organisation is out of reach: no later batch can do better, so the send
+        // stops with one message instead of refusing every batch in turn.
+        let org = self.settings.org_slug.trim();
+        match response.status {
+            403 => {
+                return Verdict::Fatal(format!(
+                    "Engage refused access to the organisation \"{org}\" (HTTP 403: {}). Importing needs at least the Manage Submissions and Manage Participants permissions, at the organisation level or for the project: ask the organisation's administrator or Longenesis Support (support@longenesis.com), then send again.",
+                    response.body_excerpt()
+                ))
+            }
+            404 => {
+                return Verdict::Fatal(format!(
+                    "Engage does not know the organisation \"{org}\" (HTTP 404: {}). Check the organisation slug (it typically matches your organisation's slug in Engage) and the API address, then send again.",
+                    response.body_excerpt()
+                ))
+            }
+            _ => {}
+        }
         match read_bulk_answer(response, records.len()) {
             BulkAnswer::Accepted { ids, errors } => Verdict::Judged {
                 outcomes: records

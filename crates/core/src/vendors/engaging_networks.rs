@@ -39,8 +39,10 @@ pub const VENDOR: super::Vendor = super::Vendor {
 
 /// The fixed formatName of transactional imports.
 pub const TRANSACTIONS_FORMAT: &str = "importTransactions";
-/// The largest file the service takes.
-pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+/// The largest file the service takes: "Files should not exceed 20MB", read as the
+/// smaller of its two meanings (20,000,000 bytes, not 20 MiB), so no file Ferry makes is
+/// one the service could refuse.
+pub const MAX_FILE_BYTES: usize = 20_000_000;
 /// Prefix of mapping keys: `column.<format column>`.
 pub const COLUMN_PREFIX: &str = "column.";
 /// Words every risky-character issue carries (so the page can count and fix them).
@@ -261,17 +263,50 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
 
 /// Engaging Networks' check, fed pieces of rows (each row stands alone).
 pub struct Rows {
-    mapping: Mapping,
     headers: Vec<String>,
     settings: Settings,
+    /// Each of the format's columns, resolved once: where its text comes from and its role.
+    columns: Vec<FormatColumn>,
     count_only: bool,
+}
+
+/// One column of the saved format, as the check reads it on every row.
+struct FormatColumn {
+    /// The source column, when it is mapped to one.
+    source: Option<usize>,
+    /// The text of every row, when it is mapped to a constant.
+    constant: Option<String>,
+    role: Role,
 }
 
 impl Rows {
     /// A check of rows under `headers`, mapped by `mapping`, for a send with `settings`.
     pub fn new(mapping: &Mapping, headers: &[String], settings: &Settings) -> Rows {
-        Rows { mapping: mapping.clone(), headers: headers.to_vec(), settings: settings.clone(), count_only: false }
+        let columns = settings
+            .columns
+            .iter()
+            .map(|column| {
+                let source = mapping.get(&format!("{COLUMN_PREFIX}{column}"));
+                FormatColumn {
+                    source: match source {
+                        Some(Source::Column(c)) => Some(*c),
+                        _ => None,
+                    },
+                    constant: match source {
+                        Some(Source::Constant(text)) => Some(text.trim().to_string()),
+                        _ => None,
+                    },
+                    role: role(column),
+                }
+            })
+            .collect();
+        Rows { headers: headers.to_vec(), settings: settings.clone(), columns, count_only: false }
     }
+}
+
+/// Whether `text` holds any of [`RISKY_CHARACTERS`] (one pass over its bytes).
+fn has_risky(text: &str) -> bool {
+    text.bytes().any(|b| matches!(b, b'|' | b'"' | b'\\' | b'!'))
 }
 
 impl super::contract::Preparer for Rows {
@@ -279,16 +314,15 @@ impl super::contract::Preparer for Rows {
         self.count_only = true;
     }
     fn push(&mut self, sheet: &dyn Cells, prepared: &mut Prepared) {
-        let (mapping, headers, settings) = (&self.mapping, &self.headers, &self.settings);
+        let (headers, settings) = (&self.headers, &self.settings);
         for index in 0..sheet.len() {
             let row = sheet.number(index);
             let mut issues = Vec::new();
             let mut cells = Vec::with_capacity(if self.count_only { 0 } else { settings.columns.len() });
             let mut email = None;
             let mut supporter_id = None;
-            for column in &settings.columns {
-                let key = format!("{COLUMN_PREFIX}{column}");
-                let source = mapping.column(&key);
+            for (column, format) in settings.columns.iter().zip(&self.columns) {
+                let source = format.source;
                 let issue = |severity, message: String| Issue {
                     row,
                     column: source,
@@ -298,8 +332,12 @@ impl super::contract::Preparer for Rows {
                     message,
                     kind: crate::issue::IssueKind::Invalid,
                 };
-                let text = mapping.value(sheet, index, &key).unwrap_or("");
-                if let Some((c, with)) = RISKY_CHARACTERS.iter().find(|(c, _)| text.contains(*c)) {
+                let text = match (source, &format.constant) {
+                    (Some(c), _) => sheet.cell(index, c).trim(),
+                    (None, Some(constant)) => constant.as_str(),
+                    (None, None) => "",
+                };
+                if let Some((c, with)) = has_risky(text).then(|| RISKY_CHARACTERS.iter().find(|(c, _)| text.contains(*c))).flatten() {
                     issues.push(Issue {
                         kind: crate::issue::IssueKind::RiskyCharacters,
                         ..issue(
@@ -309,7 +347,7 @@ impl super::contract::Preparer for Rows {
                     });
                 }
                 let transactions = settings.kind == ImportKind::Transactions;
-                let value = match role(column) {
+                let value = match format.role {
                     Role::Email if !text.is_empty() && !is_valid_email(text) => {
                         issues.push(issue(Severity::Error, format!("\"{text}\" is not a valid e-mail address: correct it or clear it.")));
                         Cow::Borrowed(text)
@@ -501,6 +539,19 @@ pub fn read_answer(response: &HttpResponse) -> Answer {
     Answer::Unknown(response.body_excerpt())
 }
 
+/// The document's troubleshooting advice for each of the three error texts it names.
+pub fn hint_for(error: &str) -> Option<&'static str> {
+    if error.starts_with("Error: reference name is a required parameter") {
+        Some("The document's advice: give a valid saved import name (Format name); saved imports are created in the dashboard under Data & Reports > Import.")
+    } else if error.starts_with("Error: The format you selected does not match the first line of your upload file") {
+        Some("The document's advice: the file's header must be exactly the format's columns, in order (Ferry writes them so: check the format's columns in the settings). From Excel, save as \"Comma Separated Values (.csv)\", not \"CSV UTF-8\"; from a text editor, UTF-8 without BOM.")
+    } else if error.starts_with("Error: Import format parameter not found or is invalid") {
+        Some("The document's advice: check the format name; it is created in the dashboard's import process (Data & Reports > Import) when the fields are mapped.")
+    } else {
+        None
+    }
+}
+
 /// Engaging Networks as the send engine sees it: one upload per batch.
 #[derive(Debug)]
 pub struct EngagingNetworksProtocol {
@@ -526,7 +577,13 @@ impl Protocol for EngagingNetworksProtocol {
         let all = |outcome: Outcome| Verdict::Judged { outcomes: records.iter().map(|&r| (r, outcome.clone())).collect(), resend: vec![] };
         match read_answer(response) {
             Answer::Job(number) => all(Outcome::Sent { id: Some(format!("job {number}")) }),
-            Answer::Error(text) => all(Outcome::Rejected { reason: text }),
+            Answer::Error(text) => {
+                let reason = match hint_for(&text) {
+                    Some(hint) => format!("{text} {hint}"),
+                    None => text,
+                };
+                all(Outcome::Rejected { reason })
+            }
             Answer::Unreadable => all(Outcome::Sent { id: Some("sent; reply not readable in direct mode: use the proxy to see the job number".into()) }),
             Answer::Unknown(text) if response.status == 429 || response.status >= 500 => {
                 Verdict::Retry { after_ms: response.retry_after_ms(now_ms), reason: format!("HTTP {}: {text}", response.status) }

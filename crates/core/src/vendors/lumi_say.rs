@@ -165,8 +165,13 @@ impl Settings {
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         let base = self.base_url.trim();
-        if !(base.starts_with("https://") || base.starts_with("http://")) {
-            out.push(format!("Instance URL must start with https:// (it is \"{base}\"): Lumi Say answers only over HTTPS."));
+        // "must be done over HTTPS": over http:// the dashboard password would go out in
+        // clear (and Lumi Say answers 403 "Not supported - Not using HTTPS"). Only a test
+        // server on this computer is reached without it.
+        if !(base.starts_with("https://") || crate::http::is_loopback_http(base)) {
+            out.push(format!(
+                "Instance URL must start with https:// (it is \"{base}\"): Lumi Say accepts calls only over HTTPS, and over http:// your dashboard password would travel unencrypted."
+            ));
         }
         if self.project.trim().is_empty() {
             out.push("Project name is empty: it is the <project_name> part of your Lumi Say address.".into());

@@ -309,7 +309,7 @@ mod tests {
     fn receipts_count_one_row_in_the_singular() {
         for (id, one) in [("engage", "1 row,"), ("lumi-say", "1 respondent,"), ("participant-kit", "1 participant "), ("engaging-networks", "1 row in")] {
             let contract = Target::from_id(id).unwrap().contract();
-            let receipt = contract.receipt(&["Email".into()], &Mapping::default(), &contract.default_settings(), 1);
+            let receipt = contract.receipt(&["Email".into()], &Mapping::default(), &contract.default_settings(), 1, 1);
             assert!(receipt.hosts.iter().any(|(_, what)| what.contains(one)), "{id}: {:?}", receipt.hosts);
             assert_eq!(receipt.rows_sent, 1);
         }

@@ -26,10 +26,22 @@ pub fn example_file() -> PathBuf {
     workspace_root().join("public/example-participants.csv")
 }
 
+/// Saves a screenshot of the step the flow is on, and checks that every id on the screen
+/// is unique (a label or `aria-labelledby` pointing at a repeated id names the wrong thing).
 pub async fn screenshot(browser: &Browser, name: &str) {
     let dir = workspace_root().join("target/e2e-screens");
     let _ = std::fs::create_dir_all(&dir);
     let _ = browser.screenshot(&dir.join(format!("{name}.png"))).await;
+    let repeated = browser
+        .client
+        .execute(
+            "const seen = new Map(); document.querySelectorAll('[id]').forEach(e => seen.set(e.id, (seen.get(e.id) || 0) + 1)); \
+             return [...seen].filter(([, n]) => n > 1).map(([id, n]) => id + ' x' + n);",
+            vec![],
+        )
+        .await
+        .expect("the page answers");
+    assert_eq!(repeated, serde_json::json!([]), "repeated ids on the screen {name}");
 }
 
 /// Types the sandbox account (with `password`) into the send step.

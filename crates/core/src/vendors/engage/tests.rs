@@ -275,3 +275,25 @@ fn earlier_sent_rows_are_reported_and_not_sent_again() {
     assert_eq!(send.report().rows[0].outcome.label(), "sent");
     assert_eq!(send.progress(), (0, 1));
 }
+
+/// A 403 or a 404 stops the send at once with one message (the permissions the document
+/// names, or the unknown organisation), instead of refusing every batch in turn.
+#[test]
+fn a_403_or_404_stops_the_send_with_one_message() {
+    for (status, body, words) in [
+        (403, r#"{"detail":"Not enough permissions"}"#, "Manage Submissions and Manage Participants permissions"),
+        (404, r#"{"detail":"Organization not found"}"#, "does not know the organisation"),
+    ] {
+        let (_, _, p) = prepared();
+        let mut send = engine_for(&p, 1);
+        let (t, _) = one(&mut send, 0.0);
+        send.handle(t, Ok(ok(r#"{"access_token":"t","expires_in":300}"#)), 0.0);
+        let (t, _) = one(&mut send, 0.0);
+        send.handle(t, Ok(HttpResponse::new(status, body)), 0.0);
+        assert!(send.poll(0.0).is_empty(), "{status}: no further batch");
+        assert_eq!(send.state(), State::Finished);
+        let failure = send.failure().unwrap_or_default().to_string();
+        assert!(failure.contains(words) && failure.contains(&format!("HTTP {status}")), "{failure}");
+        assert_eq!(send.report().count(crate::report::OutcomeKind::Sent), 0);
+    }
+}

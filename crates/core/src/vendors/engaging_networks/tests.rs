@@ -158,3 +158,20 @@ fn an_upload_without_an_answer_is_not_sent_again() {
     assert!(e.poll(1_000_000.0).is_empty(), "no second upload");
     assert!(e.report().rows[0].outcome.message().contains("may or may not have taken this row"));
 }
+
+/// Each error text the document names comes with the document's own advice, after the
+/// vendor's words (kept verbatim).
+#[test]
+fn the_documents_three_errors_come_with_its_advice() {
+    for (error, advice) in [
+        ("Error: reference name is a required parameter", "Data & Reports > Import"),
+        (
+            "Error: The format you selected does not match the first line of your upload file. Please verify that the header row in the import is exactly the same as the import format fields.",
+            "Comma Separated Values (.csv)",
+        ),
+        ("Error: Import format parameter not found or is invalid", "check the format name"),
+    ] {
+        assert!(hint_for(error).is_some_and(|h| h.contains(advice)), "{error}");
+    }
+    assert_eq!(hint_for("Error: Unable to process your import. Please contact support."), None);
+}

@@ -148,3 +148,17 @@ fn usernames_from_a_column_are_each_listed_once_in_order() {
     let sheet = crate::sheet::read_csv(b"username\nbea\nanna\nbea\n\n anna \ncarl\n").unwrap();
     assert_eq!(usernames_in_column(&sheet, 0), ["bea", "anna", "carl"]);
 }
+
+/// "Must be done over HTTPS": an http:// instance is refused (the password would go out
+/// in clear), except a test server on this computer.
+#[test]
+fn an_http_instance_is_refused_except_on_this_computer() {
+    let mut s = settings();
+    s.base_url = "http://acme.lumisay.com".into();
+    let problems = s.problems();
+    assert!(problems.iter().any(|p| p.contains("must start with https://") && p.contains("unencrypted")), "{problems:?}");
+    s.base_url = "http://127.0.0.1:9000".into();
+    assert!(s.problems().is_empty(), "{:?}", s.problems());
+    s.base_url = "https://acme.lumisay.com".into();
+    assert!(s.problems().is_empty());
+}

@@ -1,0 +1,127 @@
+//! Sending at scale, as a user sends: the release page with the sandbox (as Longenesis
+//! Engage, answering each request after `--latency-ms 20`) and the proxy running as real
+//! processes on loopback; the 1,000,000-row CSV chosen, reviewed, and every valid row sent
+//! through the proxy from the send step, with the page's clock timing the send from the
+//! click on "Send N records" to the report. Prints the records per second achieved over
+//! the bound the vendor's pace sets (requests at once × records per request / latency),
+//! the page's longest stall during the send, and checks that every record arrived.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use ferry_e2e::browser::Browser;
+use ferry_e2e::{Ports, Stack, StackOptions};
+use serde_json::Value;
+
+use crate::{root, run, Result};
+
+/// The sandbox's answer time for each request.
+const LATENCY_MS: u64 = 20;
+/// Engage's requests at once and records per request (`vendors::engage`'s send policy
+/// and the stack's site settings).
+const CONCURRENCY: f64 = 2.0;
+const BATCH: f64 = 100.0;
+
+/// What the send gave.
+pub struct SendFigures {
+    /// Records sent, per second, over the bound.
+    pub efficiency: f64,
+    /// Records per second achieved.
+    pub rate: f64,
+    /// Records sent.
+    pub records: u64,
+    /// The page's longest main-thread stall during the send, in ms.
+    pub stall: f64,
+}
+
+/// Notes the send's start and end on the page's clock, and its longest stall.
+const WATCH: &str = r#"
+const s = window.__send = { longest: 0 };
+let last = performance.now();
+const tick = () => {
+  const now = performance.now();
+  if (s.clicked && !s.done) s.longest = Math.max(s.longest, now - last);
+  last = now;
+  if (!s.done) setTimeout(tick, 10);
+};
+tick();
+document.addEventListener('click', e => {
+  const button = e.target && e.target.closest && e.target.closest('#send-button');
+  if (button && !s.clicked) s.clicked = performance.now();
+}, true);
+new MutationObserver(() => {
+  const summary = document.querySelector('#report-summary');
+  if (s.clicked && !s.done && summary) { s.done = performance.now(); s.summary = summary.innerText; }
+}).observe(document.body, { childList: true, subtree: true });
+"#;
+
+/// Sends `csv` (the bench's million rows) to the sandbox through the proxy, from `dist`.
+pub async fn send_efficiency(dist: &Path, csv: &Path, rows: usize) -> Result<SendFigures> {
+    let stack = Stack::start(StackOptions {
+        dist: dist.to_path_buf(),
+        bin_dir: root().join("target/release"),
+        ports: Ports::any(),
+        lifetime: Some(Duration::from_secs(1800)),
+        sandbox_args: vec!["--latency-ms".into(), LATENCY_MS.to_string()],
+    })
+    .await?;
+    let browser = Browser::start().await?;
+    browser.open(&stack.page_url).await?;
+    browser.wait_for("#file-input").await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    browser.choose_file(csv).await?;
+    browser.wait_for_text_within("main h3", &format!("{} rows", crate::bench_user::thousands(rows)), Duration::from_secs(300)).await?;
+    browser.click_button("Next: choose columns").await?;
+    browser.wait_for("#map-heading").await?;
+    browser.click_button("Next: review the rows").await?;
+    browser.wait_for_text_within("#review-summary", "ready to send", Duration::from_secs(300)).await?;
+    let checking = || async { browser.client.execute("return !!document.querySelector('#review-checking')", vec![]).await.map_err(|e| e.to_string()) };
+    let started = Instant::now();
+    while checking().await? == Value::Bool(true) && started.elapsed() < Duration::from_secs(300) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    browser.click_button("Next: send").await?;
+    browser.wait_for("#username").await?;
+    browser.fill("username", "coordinator@example.org").await?;
+    browser.fill("password", "sandbox-password").await?;
+    browser.fill("client-secret", "sandbox-secret").await?;
+    browser.client.execute(WATCH, vec![]).await.map_err(|e| e.to_string())?;
+    let button = browser.wait_for("#send-button").await?;
+    let label = button.text().await.map_err(|e| e.to_string())?;
+    let records: u64 = label.chars().filter(char::is_ascii_digit).collect::<String>().parse().map_err(|_| format!("no count on the send button: {label:?}"))?;
+    eprintln!("xtask: sending {records} records through the proxy to the sandbox ({LATENCY_MS} ms a request)");
+    button.click().await.map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let figures = loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let s: Value = browser.client.execute("return window.__send", vec![]).await.map_err(|e| e.to_string())?;
+        if let (Some(clicked), Some(done)) = (s["clicked"].as_f64(), s["done"].as_f64()) {
+            let seconds = (done - clicked) / 1000.0;
+            let rate = records as f64 / seconds;
+            let bound = CONCURRENCY * BATCH / (LATENCY_MS as f64 / 1000.0);
+            eprintln!("xtask: sent in {seconds:.1} s; the report says: {}", s["summary"].as_str().unwrap_or_default().replace('\n', " "));
+            break SendFigures { efficiency: rate / bound, rate, records, stall: s["longest"].as_f64().unwrap_or(f64::NAN) };
+        }
+        if started.elapsed() > Duration::from_secs(1500) {
+            return Err("the send did not finish within 25 minutes".into());
+        }
+    };
+    // Everything sent arrived, once.
+    let held = stack.engage_counts("demo-org").await?;
+    let submissions = held["submissions"].as_u64().unwrap_or(0);
+    if submissions != records {
+        return Err(format!("the sandbox holds {submissions} submissions, but {records} records were sent"));
+    }
+    let errors = browser.errors().await;
+    browser.close().await;
+    if !errors.is_empty() {
+        return Err(format!("the page reported errors while sending: {errors:?}"));
+    }
+    Ok(figures)
+}
+
+/// Builds the sandbox and the proxy (release) for the send.
+pub fn build_stack() -> Result {
+    run(Command::new("cargo").args(["build", "--release", "-p", "ferry-sandbox", "-p", "ferry-proxy"]))
+}
