@@ -1,13 +1,13 @@
 //! Reading a file in the import worker (see [`crate::worker`]), from the page: progress,
 //! cancel, and the sheet rebuilt here piece by piece, each piece its own short task, so
-//! the page never stops answering. Where no worker can start (a host that blocks them,
-//! the unit-test runner), the file is read on the page instead.
+//! the page never stops answering. The readers live only in the worker (the page loads
+//! small); where no worker can start (a host that blocks them), the page says why.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ferry_core::sheet::{fingerprint_in_pieces, read_in_pieces, FileKind, ReadOptions, ReadRemedy, RowsAssembler, Sheet, SheetAssembler};
-use js_sys::{ArrayBuffer, Function, Promise, Uint8Array};
+use ferry_core::sheet::{FileKind, ReadOptions, ReadRemedy, RowsAssembler, Sheet, SheetAssembler};
+use js_sys::{ArrayBuffer, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, MessageEvent, Worker};
@@ -21,7 +21,7 @@ use crate::handoff::Handoff;
 use crate::read_watchdog::{died_message, stalled_message, Watchdog};
 use crate::spare_worker;
 use crate::worker_messages::{open, post, Attached, FromWorker, ToWorker};
-use crate::worker_protocol::{take_piece, take_rows, UNREADABLE};
+use crate::worker_protocol::{take_piece, take_rows};
 
 /// What the page says when the pieces of a sheet from the worker do not fit together.
 const BAD_PIECES: &str = "Ferry's reader sent back a sheet that does not fit together. Choose the file again.";
@@ -92,11 +92,11 @@ impl ImportJob {
         let started_worker = spare_worker::take();
         let job = ImportJob { worker: started_worker.as_ref().map(|s| s.worker.clone()), state: state.clone(), done, fingerprinted };
         let Some(spare_worker::Started { worker, ready }) = started_worker else {
-            read_here(&state, file, name, options);
+            no_worker(&state);
             return job;
         };
         let on_progress = Rc::new(on_progress);
-        let (fallback_state, fallback_name, fallback_options, fallback_file) = (state.clone(), name.to_string(), options.clone(), file.clone());
+        let (fallback_state, fallback_name) = (state.clone(), name.to_string());
         let feed_file = file.clone();
         let header_row = options.header_row;
         let started = Rc::new(RefCell::new(ready));
@@ -202,8 +202,8 @@ impl ImportJob {
             if *started.borrow() {
                 settle(&fallback_state, Err(died_message(&fallback_name)));
             } else {
-                // No worker here: read on the page.
-                read_here(&fallback_state, fallback_file.clone(), &fallback_name, &fallback_options);
+                // The worker never started.
+                no_worker(&fallback_state);
             }
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -345,26 +345,12 @@ fn settle_fingerprint(state: &Rc<RefCell<Assembly>>, fingerprinted: Fingerprinte
     }
 }
 
-/// Reads on the page itself (no worker available): the whole file at once.
-fn read_here(state: &Rc<RefCell<Assembly>>, file: Blob, name: &str, options: &ReadOptions) {
-    let (state, name, options) = (state.clone(), name.to_string(), options.clone());
-    wasm_bindgen_futures::spawn_local(async move {
-        let Ok(buffer) = JsFuture::from(file.array_buffer()).await else {
-            settle(&state, Err(UNREADABLE.into()));
-            return;
-        };
-        let bytes = Uint8Array::new(&buffer);
-        let fill = |at: usize, out: &mut [u8]| bytes.subarray(at as u32, (at + out.len()) as u32).copy_to(out);
-        let size = bytes.length() as usize;
-        let result =
-            read_in_pieces(&name, size, &options, fill, |_| {}).map(|(sheet, kind)| Imported { sheet, kind, read_ms: 0.0, checked: None }).map_err(|e| {
-                state.borrow_mut().remedy = e.remedy();
-                e.to_string()
-            });
-        let ok = result.is_ok();
-        settle(&state, result);
-        if ok {
-            settle_fingerprint(&state, fingerprint_in_pieces(size, fill));
-        }
-    });
+/// What the page says where the browser will not start Ferry's reader (a Web Worker).
+pub const NO_WORKER: &str = "This browser did not let Ferry start its file reader (a Web Worker), so the file cannot be read here. Open the page in a current Chrome, Edge, Firefox or Safari; if it is hosted by your organisation, its site must allow workers from itself (Content-Security-Policy worker-src 'self').";
+
+/// No worker here: the file is not read, and the page says why (the readers live only in
+/// the worker, so the page loads small).
+fn no_worker(state: &Rc<RefCell<Assembly>>) {
+    settle(state, Err(NO_WORKER.to_string()));
+    settle_no_fingerprint(state);
 }

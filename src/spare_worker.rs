@@ -63,7 +63,7 @@ pub fn warm() {
 }
 
 /// A worker for a job: the spare one if it is starting or ready, else a new one; `None`
-/// when no worker can start here (the job then works on the page).
+/// when no worker can start here (an import then says why; a check works on the page).
 pub fn take() -> Option<Started> {
     match SPARE.with(|s| s.borrow_mut().take()) {
         Some(Spare { worker, boot }) if boot.get() != Boot::Failed => Some(Started { worker, ready: boot.get() == Boot::Ready }),

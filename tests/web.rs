@@ -375,3 +375,16 @@ fn a_site_can_choose_the_platform_the_page_opens_with() {
     state.apply_config(unknown);
     assert_eq!(state.target.get_untracked().id(), "engage", "an unknown id leaves the first");
 }
+
+/// The readers live in the import worker only (so the page loads small): where no worker
+/// can start (here, the test runner serves none), the page says why and reads nothing.
+#[wasm_bindgen_test]
+async fn without_a_worker_the_page_says_why_and_reads_nothing() {
+    let bytes = js_sys::Uint8Array::from(&b"Participant ID,Email\nP-1,a@example.org\n"[..]);
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&bytes)).unwrap();
+    let job = ferry::import::ImportJob::start(blob, "people.csv", &ferry_core::sheet::ReadOptions::default(), None, |_, _| {});
+    match job.finish().await {
+        Err(message) => assert_eq!(message, ferry::import::NO_WORKER),
+        Ok(_) => panic!("read without a worker"),
+    }
+}

@@ -5,7 +5,6 @@
 
 use ferry_core::issue::IssueKind;
 use ferry_core::mapping::Source;
-use ferry_core::sheet::read_csv;
 use ferry_core::vendors::engaging_networks::{self, ImportKind, Settings, COLUMN_PREFIX};
 use ferry_core::vendors::PreparedRecord;
 use leptos::prelude::*;
@@ -54,12 +53,12 @@ fn EngagingNetworksSettings() -> impl IntoView {
         let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
         leptos::task::spawn_local(async move {
             let read = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await;
-            match read.map(|b| js_sys::Uint8Array::new(&b).to_vec()).map(|bytes| read_csv(&bytes)) {
-                Ok(Ok(sheet)) => {
+            match read.map(|b| js_sys::Uint8Array::new(&b).to_vec()).map(|bytes| engaging_networks::columns_of_sample(&bytes)) {
+                Ok(Ok(columns)) => {
                     sample_error.set(None);
-                    take_columns(sheet.headers);
+                    take_columns(columns);
                 }
-                Ok(Err(e)) => sample_error.set(Some(e.to_string())),
+                Ok(Err(e)) => sample_error.set(Some(e)),
                 Err(_) => sample_error.set(Some("The browser could not read that file.".into())),
             }
         });

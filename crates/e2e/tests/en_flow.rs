@@ -123,7 +123,18 @@ async fn a_header_that_does_not_match_the_format_shows_the_vendors_words() {
     std::fs::write(&file, "First Name,Email Address\nSam,sam@example.org\n").unwrap();
     let browser = Browser::start().await.expect("chromium starts");
     to_map_step(&browser, &stack, &file, 1).await;
+    // The format's columns taken from a sample file's header (its first line only).
+    let sample = dir.path().join("sample.csv");
+    std::fs::write(&sample, "\u{FEFF}First Name;\"Email Address\"\r\nAnna;anna@example.org\r\n").unwrap();
+    browser.wait_for("#en-columns-sample").await.unwrap().send_keys(&sample.display().to_string()).await.unwrap();
     let columns = browser.wait_for("#en-columns").await.unwrap();
+    for _ in 0..50 {
+        if columns.prop("value").await.unwrap().unwrap_or_default() == "First Name\nEmail Address" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(columns.prop("value").await.unwrap().unwrap_or_default(), "First Name\nEmail Address", "the sample's header");
     columns.clear().await.unwrap();
     columns.send_keys("First Name\nEmail Address").await.unwrap();
     browser.wait_for("#en-name").await.unwrap().click().await.unwrap();

@@ -144,6 +144,28 @@ pub fn parse_columns(text: &str) -> Vec<String> {
     text.split(separator).map(|c| c.trim().trim_matches('"').trim().to_string()).filter(|c| !c.is_empty()).collect()
 }
 
+/// The columns of a sample file's header row (its first line): UTF-8 (a BOM is dropped),
+/// separated by commas, semicolons, tabs or `|` (the most frequent of them), quotes
+/// allowed. Reads the first line only, so the page needs no file reader for it.
+pub fn columns_of_sample(bytes: &[u8]) -> Result<Vec<String>, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = std::str::from_utf8(line)
+        .map_err(|e| format!("The sample file's header is not UTF-8 text (at byte {}): save it as CSV in UTF-8, or type the columns.", e.valid_up_to() + 1))?;
+    let line = line.trim_end_matches('\r');
+    let delimiter = [b',', b';', b'\t', b'|'].into_iter().max_by_key(|d| line.bytes().filter(|b| b == d).count()).unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).delimiter(delimiter).from_reader(line.as_bytes());
+    let columns: Vec<String> = match reader.records().next() {
+        Some(Ok(record)) => record.iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect(),
+        Some(Err(e)) => return Err(format!("The sample file's header cannot be read: {e}.")),
+        None => Vec::new(),
+    };
+    if columns.is_empty() {
+        return Err("The sample file has no header row: its first line is empty.".into());
+    }
+    Ok(columns)
+}
+
 impl Settings {
     /// The import.service URL of the chosen server.
     pub fn url(&self) -> String {

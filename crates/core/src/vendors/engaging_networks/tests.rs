@@ -175,3 +175,17 @@ fn the_documents_three_errors_come_with_its_advice() {
     }
     assert_eq!(hint_for("Error: Unable to process your import. Please contact support."), None);
 }
+
+/// A sample file's header gives the format's columns: the first line only, in UTF-8,
+/// with its own separator and quotes.
+#[test]
+fn a_sample_files_header_gives_the_columns() {
+    assert_eq!(
+        columns_of_sample(b"\xEF\xBB\xBFFirst Name,Last Name,\"Email Address\"\r\nA,B,c@d.lv\r\n").unwrap(),
+        ["First Name", "Last Name", "Email Address"]
+    );
+    assert_eq!(columns_of_sample(b"Supporter Email;Campaign ID;\"Amount; EUR\"\n").unwrap(), ["Supporter Email", "Campaign ID", "Amount; EUR"]);
+    assert_eq!(columns_of_sample(b"Email Address\tOPT-IN #1").unwrap(), ["Email Address", "OPT-IN #1"]);
+    assert!(columns_of_sample(b"\nA,B").unwrap_err().contains("no header row"));
+    assert!(columns_of_sample(b"Stra\xDFe,Ort\n").unwrap_err().contains("not UTF-8"));
+}
