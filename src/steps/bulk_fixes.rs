@@ -87,7 +87,7 @@ pub fn BulkFixes() -> impl IntoView {
                 <input id="fix-country" type="text" prop:value=country on:input=move |ev| country.set(event_target_value(&ev))/>
             </div>
             {move || identifier().filter(|(_, _, n)| *n > 0).map(|(column, name, n)| view! {
-                <p id="dedupe-count">{if n == 1 { format!("1 row repeats a \"{name}\" seen on an earlier row.") } else { format!("{} rows repeat a \"{name}\" seen on an earlier row.", ferry_core::text::thousands(n)) }}</p>
+                <p id="dedupe-count">{format!("{} a \"{name}\" seen on an earlier row.", ferry_core::text::count(n, "row repeats", "rows repeat"))}</p>
                 <div class="actions">
                     <button type="button" id="dedupe-keep-first" on:click=move |_| apply("Repeated rows removed".into(), Box::new(move |s| fixes::remove_duplicates(s, column, true)))>"Keep the first of each"</button>
                     <button type="button" on:click=move |_| apply("Rows removed".into(), Box::new(move |s| fixes::remove_duplicates(s, column, false)))>"Drop every repeated one"</button>

@@ -62,13 +62,7 @@ async fn run<P: Protocol + 'static>(
     let left = accepted + report.count(OutcomeKind::Rejected);
     let contract = state.contract();
     let mut receipt = state.mapping.with_untracked(|m| contract.receipt(&headers, m, &settings, left, accepted));
-    let proxy = state.proxy_url.get_untracked();
-    if !proxy.trim().is_empty() && left > 0 {
-        receipt.hosts.push((
-            ferry_core::report::host_of(proxy.trim()),
-            "every request above, on its way: the Ferry proxy passed each one on and kept nothing".to_string(),
-        ));
-    }
+    receipt.note_proxy(&state.proxy_url.get_untracked());
     receipt.when = readable_now();
     state.receipt.set(Some(receipt));
     state.report.set(Some(report));

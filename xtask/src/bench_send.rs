@@ -71,7 +71,7 @@ pub async fn send_efficiency(dist: &Path, csv: &Path, rows: usize) -> Result<Sen
     browser.wait_for("#file-input").await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     browser.choose_file(csv).await?;
-    browser.wait_for_text_within("main h3", &format!("{} rows", crate::bench_user::thousands(rows)), Duration::from_secs(300)).await?;
+    browser.wait_for_text_within("main h3", &format!("{} rows", ferry_core::text::thousands(rows)), Duration::from_secs(300)).await?;
     browser.click_button("Next: choose columns").await?;
     browser.wait_for("#map-heading").await?;
     browser.click_button("Next: review the rows").await?;

@@ -182,7 +182,7 @@ async fn ferry_run(browser: &Browser, site: &StaticSite, csv: &Path) -> Result<F
     browser.wait_for("#file-input").await?;
     // The page has started its import worker; let it and the page settle.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let rows_text = format!("{} rows", thousands(ROWS));
+    let rows_text = format!("{} rows", ferry_core::text::thousands(ROWS));
     browser.client.execute(WATCH, vec![json!(rows_text), json!(ROWS)]).await.map_err(|e| e.to_string())?;
     let ours: Vec<u32> = renderers();
     let ours: Vec<u32> = if ours.iter().any(|p| !before.contains(p)) { ours.into_iter().filter(|p| !before.contains(p)).collect() } else { ours };
@@ -285,19 +285,6 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
         }
     }
     Ok(())
-}
-
-/// `1,000,000`: as the page writes counts.
-pub(crate) fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn report(bytes: u64, first_load: u64, runs: &[Vec<(FerryRun, PeerRun)>], send: Option<&crate::bench_send::SendFigures>) -> Result {

@@ -185,6 +185,17 @@ impl Receipt {
     }
 }
 
+impl Receipt {
+    /// Names the Ferry proxy the requests went through, when one was used and anything
+    /// left the page (`proxy_url` empty: the page called the vendor directly).
+    pub fn note_proxy(&mut self, proxy_url: &str) {
+        let proxy = proxy_url.trim();
+        if !proxy.is_empty() && self.rows_sent > 0 {
+            self.hosts.push((host_of(proxy), "every request above, on its way: the Ferry proxy passed each one on and kept nothing".into()));
+        }
+    }
+}
+
 /// The host part of a URL (`https://host:port/path` → `host:port`).
 pub fn host_of(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
@@ -202,6 +213,18 @@ pub fn neutralise_formula(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_receipt_names_the_proxy_only_when_something_went_through_it() {
+        let mut receipt = super::Receipt { rows_sent: 3, ..Default::default() };
+        receipt.note_proxy("  ");
+        assert!(receipt.hosts.is_empty(), "direct: no proxy named");
+        receipt.note_proxy("https://proxy.example.org/");
+        assert_eq!(receipt.hosts[0].0, "proxy.example.org");
+        let mut nothing_left = super::Receipt::default();
+        nothing_left.note_proxy("https://proxy.example.org");
+        assert!(nothing_left.hosts.is_empty(), "nothing left the page");
+    }
+
     use super::*;
 
     #[test]

@@ -294,10 +294,8 @@ pub struct Rows {
 
 /// One column of the saved format, as the check reads it on every row.
 struct FormatColumn {
-    /// The source column, when it is mapped to one.
-    source: Option<usize>,
-    /// The text of every row, when it is mapped to a constant.
-    constant: Option<String>,
+    /// Where its text comes from, when it is mapped.
+    source: Option<Source>,
     role: Role,
 }
 
@@ -307,20 +305,7 @@ impl Rows {
         let columns = settings
             .columns
             .iter()
-            .map(|column| {
-                let source = mapping.get(&format!("{COLUMN_PREFIX}{column}"));
-                FormatColumn {
-                    source: match source {
-                        Some(Source::Column(c)) => Some(*c),
-                        _ => None,
-                    },
-                    constant: match source {
-                        Some(Source::Constant(text)) => Some(text.trim().to_string()),
-                        _ => None,
-                    },
-                    role: role(column),
-                }
-            })
+            .map(|column| FormatColumn { source: mapping.get(&format!("{COLUMN_PREFIX}{column}")).cloned(), role: role(column) })
             .collect();
         Rows { headers: headers.to_vec(), settings: settings.clone(), columns, count_only: false }
     }
@@ -344,7 +329,10 @@ impl super::contract::Preparer for Rows {
             let mut email = None;
             let mut supporter_id = None;
             for (column, format) in settings.columns.iter().zip(&self.columns) {
-                let source = format.source;
+                let source = match format.source {
+                    Some(Source::Column(c)) => Some(c),
+                    _ => None,
+                };
                 let issue = |severity, message: String| Issue {
                     row,
                     column: source,
@@ -354,10 +342,10 @@ impl super::contract::Preparer for Rows {
                     message,
                     kind: crate::issue::IssueKind::Invalid,
                 };
-                let text = match (source, &format.constant) {
-                    (Some(c), _) => sheet.cell(index, c).trim(),
-                    (None, Some(constant)) => constant.as_str(),
-                    (None, None) => "",
+                let text = match &format.source {
+                    Some(Source::Column(c)) => sheet.cell(index, *c).trim(),
+                    Some(Source::Constant(constant)) => constant.trim(),
+                    None => "",
                 };
                 if let Some((c, with)) = has_risky(text).then(|| RISKY_CHARACTERS.iter().find(|(c, _)| text.contains(*c))).flatten() {
                     issues.push(Issue {
