@@ -133,6 +133,8 @@ impl ImportJob {
                     s.rows = None;
                     stop_feeding(&mut s);
                 }
+                // The answer of another job, not a read's.
+                FromWorker::PhonesFormatted { .. } => {}
                 FromWorker::BytesBack => {
                     if let Some(free) = &s.feeding {
                         free.give(attached);

@@ -9,6 +9,7 @@ pub mod handoff;
 pub mod import;
 pub mod journal_store;
 pub mod page_config;
+pub mod phone_job;
 pub mod read_watchdog;
 pub mod relay;
 pub mod send_driver;

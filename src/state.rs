@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use ferry_core::date_columns::{self, DateColumn};
 use ferry_core::mapping::{FieldSpec, Mapping};
+use ferry_core::phone;
 use ferry_core::report::{Receipt, Report};
 use ferry_core::sheet::Sheet;
 use ferry_core::vendors::read_check::CheckedAtRead;
@@ -139,15 +141,22 @@ impl AppState {
         let checking = RwSignal::new(false);
         let check_failed = RwSignal::new(None::<String>);
         let rows = Memo::new(move |_| sheet.with(|s| s.as_ref().map(Sheet::len)));
+        // Phones without a country code are read by the numbering plans, which only the
+        // worker carries: such a sheet is checked there, whatever its size.
+        let plan_needed = Memo::new(move |_| {
+            sheet.with(|s| s.as_ref().is_some_and(|s| mapping.with(|m| settings.with(|st| phone::needs_plan(target.get().contract(), s, m, st)))))
+        });
         let findings = Memo::new(move |_| match rows.get() {
             None => None,
             // Checked here, counting records without making them.
-            Some(n) if n < LARGE_SHEET => sheet.with(|s| s.as_ref().map(|s| mapping.with(|m| settings.with(|st| target.get().contract().findings(s, m, st))))),
+            Some(n) if n < LARGE_SHEET && !plan_needed.get() => {
+                sheet.with(|s| s.as_ref().map(|s| mapping.with(|m| settings.with(|st| target.get().contract().findings(s, m, st)))))
+            }
             Some(_) => from_worker.get(),
         });
         let job = StoredValue::new_local(None::<Rc<CheckJob>>);
         Effect::new(move |_| {
-            let large = rows.get().is_some_and(|n| n >= LARGE_SHEET);
+            let large = rows.get().is_some_and(|n| n >= LARGE_SHEET) || plan_needed.get();
             sheet.track();
             let request = large.then(|| CheckRequest { target: target.get(), mapping: mapping.get(), settings: settings.with(Value::to_string) });
             if let Some(previous) = job.get_value() {
@@ -238,7 +247,15 @@ impl AppState {
     /// are checked again, here, and the findings updated; otherwise the usual check runs.
     pub fn edit_cell(&self, index: usize, column: usize, value: &str) {
         let contract = self.contract();
-        let recheck = if self.worker_findings.with_untracked(Option::is_some) {
+        let plan_needed = self.sheet.with_untracked(|s| {
+            s.as_ref().is_some_and(|s| self.mapping.with_untracked(|m| self.settings.with_untracked(|st| phone::needs_plan(contract, s, m, st))))
+        });
+        // Rows are rechecked here only when the page can judge them all (an edit may
+        // also write a phone without a country code: then the worker checks).
+        let national_phone = phone::is_national(value)
+            && !phone::installed()
+            && self.mapping.with_untracked(|m| self.settings.with_untracked(|st| phone::phone_columns(contract, m, st).contains(&column)));
+        let recheck = if self.worker_findings.with_untracked(Option::is_some) && !plan_needed && !national_phone {
             self.sheet.with_untracked(|s| {
                 s.as_ref().filter(|s| s.len() >= LARGE_SHEET).and_then(|s| {
                     self.mapping.with_untracked(|m| self.settings.with_untracked(|st| RowRecheck::plan(contract, s, m, st, index, column, value)))
@@ -311,7 +328,7 @@ impl AppState {
     pub fn load(&self, name: String, fingerprint: String, sheet: Sheet) {
         self.fingerprint.set(Some(fingerprint));
         self.receipt.set(None);
-        self.mapping.set(self.settings.with_untracked(|s| self.contract().suggest(&sheet.headers, s)));
+        self.mapping.set(self.settings.with_untracked(|s| date_columns::suggest(self.contract(), &sheet, &sheet.headers, s)));
         self.file_name.set(Some(name));
         self.sheet.set(Some(sheet));
         self.report.set(None);
@@ -352,7 +369,7 @@ impl AppState {
     /// Replaces the mapping with a fresh suggestion (after the target or its fields change).
     pub fn suggest_mapping(&self) {
         let contract = self.contract();
-        let mapping = self.sheet.with_untracked(|s| s.as_ref().map(|s| self.settings.with_untracked(|st| contract.suggest(&s.headers, st))));
+        let mapping = self.sheet.with_untracked(|s| s.as_ref().map(|s| self.settings.with_untracked(|st| date_columns::suggest(contract, s, &s.headers, st))));
         self.mapping.set(mapping.unwrap_or_default());
     }
 
@@ -395,13 +412,25 @@ impl AppState {
         })
     }
 
-    /// What is wrong with the chosen target's settings and mapping (tracked).
+    /// What is wrong with the chosen target's settings and mapping (tracked), with the
+    /// date orders still to choose.
     pub fn setup_problems(&self) -> Vec<Problem> {
         let contract = self.target.get().contract();
-        self.settings.with(|s| {
+        let mut problems = self.settings.with(|s| {
             let mut problems = contract.settings_problems(s);
             problems.extend(self.mapping.with(|m| contract.mapping_problems(m, s)));
             problems
+        });
+        problems.extend(self.date_columns().iter().filter_map(DateColumn::problem));
+        problems
+    }
+
+    /// The mapped columns read as dates, with what their cells say (tracked).
+    pub fn date_columns(&self) -> Vec<DateColumn> {
+        let contract = self.target.get().contract();
+        self.sheet.with(|sheet| {
+            let Some(sheet) = sheet else { return Vec::new() };
+            self.mapping.with(|m| self.settings.with(|s| date_columns::date_columns(contract, sheet, &sheet.headers, m, s)))
         })
     }
 

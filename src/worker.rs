@@ -141,6 +141,17 @@ pub fn start() {
                 Ok(())
             }
             Some((ToWorker::PiecesDone, _)) => finish_check(&replies).map_err(Failure::from),
+            Some((ToWorker::FormatPhones { cells, region }, _)) => {
+                let cells = cells
+                    .iter()
+                    .map(|c| match ferry_core::phone::check(c, &region) {
+                        ferry_core::phone::PhoneCheck::Valid(e164) => Some(e164),
+                        _ => None,
+                    })
+                    .collect();
+                send(&replies, &FromWorker::PhonesFormatted { cells }, Attached::None);
+                Ok(())
+            }
             None => Err(Failure::from("Ferry's reader got a message it does not know.".to_string())),
         };
         if let Err(Failure { message, remedy }) = outcome {

@@ -83,6 +83,14 @@ pub enum ToWorker {
     },
     /// Every piece of the sheet to check was sent.
     PiecesDone,
+    /// Write these phone cells as E.164 by the numbering plans (which only the worker
+    /// carries), reading numbers without a country code as numbers of `region`.
+    FormatPhones {
+        /// The cells, in row order.
+        cells: Vec<String>,
+        /// ISO 3166 code of the country of numbers without a country code.
+        region: String,
+    },
 }
 
 /// What the import worker tells the page.
@@ -91,6 +99,12 @@ pub enum ToWorker {
 pub enum FromWorker {
     /// Started and listening.
     Ready,
+    /// The answer to [`ToWorker::FormatPhones`]: each cell's E.164 form, `None` where the
+    /// plans find no valid number (the cell stays as it is).
+    PhonesFormatted {
+        /// One per cell asked about, in order.
+        cells: Vec<Option<String>>,
+    },
     /// `done` of `total` bytes read.
     Progress {
         /// Bytes read.

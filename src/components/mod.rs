@@ -1,5 +1,6 @@
 //! Reusable views.
 
+pub mod connection;
 pub mod data_grid;
 pub mod download;
 pub mod file_drop;

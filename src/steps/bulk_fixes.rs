@@ -1,6 +1,6 @@
 //! Bulk fixes in the review step: whole columns corrected at once, then re-checked.
 
-use ferry_core::fixes::{self, DateOrder, DEFAULT_PHONE_COUNTRY};
+use ferry_core::fixes::{self, DateOrder};
 use ferry_core::mapping::{FieldKind, Source};
 use ferry_core::vendors::IDENTIFIER_FIELDS;
 use leptos::prelude::*;
@@ -11,7 +11,7 @@ use crate::state::AppState;
 #[component]
 pub fn BulkFixes() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let country = RwSignal::new(DEFAULT_PHONE_COUNTRY.to_string());
+    let formatting = RwSignal::new(false);
     let name_fields = state.contract().name_fields();
     let message = RwSignal::new(None::<String>);
     let split_from = RwSignal::new(None::<usize>);
@@ -45,7 +45,7 @@ pub fn BulkFixes() -> impl IntoView {
             (c, name, repeated)
         })
     };
-    let apply = move |what: String, f: Box<dyn Fn(&mut ferry_core::sheet::Sheet) -> usize>| {
+    let apply = move |what: String, f: Box<dyn FnOnce(&mut ferry_core::sheet::Sheet) -> usize>| {
         let mut changed = 0;
         state.sheet.update(|s| {
             if let Some(s) = s {
@@ -53,6 +53,39 @@ pub fn BulkFixes() -> impl IntoView {
             }
         });
         message.set(Some(format!("{what}: {changed} changed.")));
+    };
+    // Phones are read by the numbering plans, which the worker carries: the column goes
+    // there and comes back as E.164 where the plans find a valid number.
+    let format_phones = move |column: usize| {
+        let cells: Vec<String> =
+            state.sheet.with_untracked(|s| s.as_ref().map(|s| (0..s.len()).map(|r| s.cell(r, column).to_string()).collect()).unwrap_or_default());
+        let region = state.mapping.with_untracked(|m| m.phone_region().to_string());
+        let blanks = cells.iter().filter(|c| c.trim().is_empty()).count();
+        formatting.set(true);
+        message.set(Some("Phone numbers: reading them…".into()));
+        leptos::task::spawn_local(async move {
+            let answer = crate::phone_job::format_phones(cells, region.clone()).await;
+            formatting.set(false);
+            match answer {
+                Ok(formatted) => {
+                    let left = formatted.iter().filter(|f| f.is_none()).count().saturating_sub(blanks);
+                    let mut each = formatted.into_iter();
+                    apply("Phone numbers".into(), Box::new(move |s| s.update_column(column, |_| each.next().flatten())));
+                    if left > 0 {
+                        message.update(|m| {
+                            if let Some(m) = m {
+                                m.push_str(&format!(
+                                    " {} not a valid number (in {} when written without a country code): left as written.",
+                                    ferry_core::text::count(left, "cell is", "cells are"),
+                                    ferry_core::phone::country_name(&region)
+                                ));
+                            }
+                        });
+                    }
+                }
+                Err(e) => message.set(Some(format!("Phone numbers: not changed ({e})."))),
+            }
+        });
     };
     view! {
         <details class="bulk-fixes" id="bulk-fixes" on:toggle=move |ev| open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())>
@@ -65,10 +98,7 @@ pub fn BulkFixes() -> impl IntoView {
                         </button>
                     }.into_any(),
                     FieldKind::Phone => view! {
-                        <button type="button" on:click=move |_| {
-                            let code = country.get_untracked();
-                            apply("Phone numbers".into(), Box::new(move |s| fixes::phones_to_e164(s, column, &code)));
-                        }>
+                        <button type="button" disabled=move || formatting.get() on:click=move |_| format_phones(column)>
                             {format!("Phones in \"{name}\" to +E.164")}
                         </button>
                     }.into_any(),
@@ -82,10 +112,12 @@ pub fn BulkFixes() -> impl IntoView {
                     }.into_any(),
                 }).collect::<Vec<_>>()}
             </div>
-            <div class="field" style="max-width: 14rem">
-                <label for="fix-country">"Default country code for phones"</label>
-                <input id="fix-country" type="text" prop:value=country on:input=move |ev| country.set(event_target_value(&ev))/>
-            </div>
+            {move || (!columns().iter().all(|(_, _, k)| *k != FieldKind::Phone)).then(|| view! {
+                <p class="hint" id="fix-phone-country">{move || format!(
+                    "Phones without a country code are read as numbers of {}; choose another country in the columns step. Numbers not valid there are left as they are, and held back.",
+                    ferry_core::phone::country_name(&state.mapping.with(|m| m.phone_region().to_string()))
+                )}</p>
+            })}
             {move || identifier().filter(|(_, _, n)| *n > 0).map(|(column, name, n)| view! {
                 <p id="dedupe-count">{format!("{} a \"{name}\" seen on an earlier row.", ferry_core::text::count(n, "row repeats", "rows repeat"))}</p>
                 <div class="actions">

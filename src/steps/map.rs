@@ -5,8 +5,10 @@ use ferry_core::mapping::{FieldSpec, Source};
 use ferry_core::vendors::Target;
 use leptos::prelude::*;
 
-use crate::components::text_field::TextField;
+use crate::components::connection::Connection;
 use crate::state::{AppState, Step};
+use crate::steps::date_orders::DateOrders;
+use crate::steps::phone_country::PhoneCountry;
 use crate::steps::saved_mappings::SavedMappings;
 use crate::vendors::page_of;
 
@@ -19,8 +21,10 @@ pub fn MapStep() -> impl IntoView {
         <section class="step" aria-labelledby="map-heading">
             <h2 id="map-heading">"Target and columns"</h2>
             <TargetChoice/>
-            <ConnectionSettings/>
+            <Connection/>
             {move || (page_of(state.target.get()).settings)()}
+            <DateOrders/>
+            <PhoneCountry/>
             <SavedMappings/>
             {move || {
                 let p = problems.get();
@@ -87,25 +91,6 @@ fn TargetChoice() -> impl IntoView {
         <fieldset>
             <legend>"Send to"</legend>
             {options}
-        </fieldset>
-    }
-}
-
-/// Proxy or direct.
-#[component]
-fn ConnectionSettings() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    view! {
-        <fieldset>
-            <legend>"Connection"</legend>
-            <TextField
-                id="proxy-url"
-                label="Ferry proxy URL"
-                hint="Requests go through this proxy, which forwards them and keeps nothing. Leave empty to call the platform directly (only works where the platform allows this page)."
-                kind="url"
-                value=state.proxy_url
-                on_input=move |v| state.proxy_url.set(v)
-            />
         </fieldset>
     }
 }

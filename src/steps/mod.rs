@@ -2,7 +2,9 @@
 //! from [`crate::vendors`].
 
 pub mod bulk_fixes;
+pub mod date_orders;
 pub mod map;
+pub mod phone_country;
 pub mod report;
 pub mod review;
 pub mod saved_mappings;

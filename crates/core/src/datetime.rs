@@ -35,46 +35,256 @@ impl DateTime {
     }
 }
 
-/// Reads `2024-09-01`, `2024-09-01 10:10`, `2024-09-01T10:10:05`, `2024/09/01`,
-/// `01.09.2024 10:10`, `1/9/2024` and the like. In `d/m/y` forms a part above 12 is the
-/// day; when both could be the month, the day comes first (the European order).
-/// Returns `None` when the text is no real date (month 13, 31 April, 29 February 2023).
-pub fn parse_datetime(text: &str) -> Option<DateTime> {
-    let text = text.trim();
-    parse_iso(text.as_bytes()).or_else(|| parse_general(text))
+/// Which part of a `d/m/y`-shaped date (`03/04/2024`) is the day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum DateOrder {
+    /// 03/04/2024 is 3 April.
+    DayFirst,
+    /// 03/04/2024 is March 4.
+    MonthFirst,
 }
 
-/// [`parse_datetime`] of trimmed text, any of its shapes.
-fn parse_general(text: &str) -> Option<DateTime> {
+impl DateOrder {
+    /// Both orders, day first first.
+    pub const ALL: [DateOrder; 2] = [DateOrder::DayFirst, DateOrder::MonthFirst];
+
+    /// `day/month/year` or `month/day/year`.
+    pub fn label(self) -> &'static str {
+        match self {
+            DateOrder::DayFirst => "day/month/year",
+            DateOrder::MonthFirst => "month/day/year",
+        }
+    }
+
+    /// A stable name for forms and saved settings (`day-first`, `month-first`).
+    pub fn id(self) -> &'static str {
+        match self {
+            DateOrder::DayFirst => "day-first",
+            DateOrder::MonthFirst => "month-first",
+        }
+    }
+
+    /// The order named by [`DateOrder::id`].
+    pub fn from_id(id: &str) -> Option<DateOrder> {
+        DateOrder::ALL.into_iter().find(|o| o.id() == id)
+    }
+}
+
+/// A date as people say it: `3 April 2024`.
+pub fn spoken(date: &DateTime) -> String {
+    format!("{} {} {}", date.day, MONTH_NAMES[date.month as usize - 1], date.year)
+}
+
+/// Why a cell is not read as a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateProblem {
+    /// No date in any order (`yesterday`, `31/31/2024`, 31 April).
+    NotADate,
+    /// `03/04/2024` with no order chosen for its column: 3 April or March 4.
+    Ambiguous {
+        /// The first part of the date.
+        first: u8,
+        /// The second part.
+        second: u8,
+    },
+    /// A real date only in the other order (`05/13/2024` in a day-first column).
+    NotInOrder(DateOrder),
+    /// `3/4/24`: the century is not written.
+    TwoDigitYear,
+}
+
+const MONTH_NAMES: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/// `"03/04/2024" could be 3 April or March 4`.
+pub fn ambiguity(text: &str, first: u8, second: u8) -> String {
+    format!("\"{text}\" could be {first} {} or {} {second}", MONTH_NAMES[second as usize - 1], MONTH_NAMES[first as usize - 1])
+}
+
+impl DateProblem {
+    /// What is wrong with `text` and what to do, in words; `how` says how to write it
+    /// instead (e.g. `write it as YYYY-MM-DD`).
+    pub fn message(&self, text: &str, how: &str) -> String {
+        match *self {
+            DateProblem::NotADate => format!("\"{text}\" is not a date Ferry can read: {how}."),
+            DateProblem::Ambiguous { first, second } => {
+                format!("{}: choose this column's date order in the columns step.", ambiguity(text, first, second))
+            }
+            DateProblem::NotInOrder(order) => {
+                format!("\"{text}\" is not a date in {} order, which this column is read in: correct it, or {how}.", order.label())
+            }
+            DateProblem::TwoDigitYear => format!("\"{text}\" has a two-digit year: write the year in full (2024, not 24), or {how}."),
+        }
+    }
+}
+
+/// Reads `2024-09-01`, `2024-09-01 10:10`, `2024-09-01T10:10:05`, `2024/09/01`,
+/// `01.09.2024 10:10`, `1/9/2024` and the like, when the text can be only one date: a
+/// `d/m/y` form whose day and month could swap (`03/04/2024`) is `None` here; read it
+/// with [`read_date`] and the column's [`DateOrder`].
+/// Returns `None` when the text is no real date (month 13, 31 April, 29 February 2023).
+pub fn parse_datetime(text: &str) -> Option<DateTime> {
+    read_date(text, None).ok()
+}
+
+/// Reads a date as [`parse_datetime`] does, a `d/m/y` form in `order`. Without an order, a
+/// part above 12 is the day, and a date whose parts could swap is
+/// [`DateProblem::Ambiguous`]: Ferry never guesses which is the month.
+pub fn read_date(text: &str, order: Option<DateOrder>) -> Result<DateTime, DateProblem> {
+    let text = text.trim();
+    match parse_iso(text.as_bytes()) {
+        Some(d) => Ok(d),
+        None => parse_general(text, order),
+    }
+}
+
+/// What a `d/m/y`-shaped date says about its column's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderHint {
+    /// Only day first makes it a date (`14/03/2024`).
+    DayFirst,
+    /// Only month first does (`03/14/2024`).
+    MonthFirst,
+    /// Either does, to different dates (`03/04/2024`).
+    Either,
+    /// Not a `d/m/y` form, or both orders give the same date (`05/05/2024`).
+    Nothing,
+}
+
+/// What `text` says about the order of its column.
+pub fn order_hint(text: &str) -> OrderHint {
+    let text = text.trim();
+    if parse_iso(text.as_bytes()).is_some() {
+        return OrderHint::Nothing;
+    }
+    let day_first = parse_general(text, Some(DateOrder::DayFirst));
+    let month_first = parse_general(text, Some(DateOrder::MonthFirst));
+    match (day_first, month_first) {
+        (Ok(a), Ok(b)) if a != b => OrderHint::Either,
+        (Ok(_), Err(_)) => OrderHint::DayFirst,
+        (Err(_), Ok(_)) => OrderHint::MonthFirst,
+        _ => OrderHint::Nothing,
+    }
+}
+
+/// What a column's cells say about its date order: the first cell only each order
+/// reads, and how many either could.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderEvidence {
+    /// `(data row index, text)` of the first cell only day first reads.
+    pub day_first: Option<(usize, String)>,
+    /// `(data row index, text)` of the first cell only month first reads.
+    pub month_first: Option<(usize, String)>,
+    /// `(data row index, text)` of the first cell either order reads, to different dates.
+    pub either: Option<(usize, String)>,
+    /// Cells either order reads.
+    pub either_count: usize,
+}
+
+/// What Ferry concludes about a column's date order from its [`OrderEvidence`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderFinding {
+    /// No cell's reading depends on the order.
+    NotNeeded,
+    /// Only this order reads every cell that tells.
+    Inferred(DateOrder),
+    /// Cells tell both orders: the user chooses, and cells in the other order are flagged.
+    Conflict,
+    /// Every `d/m/y` cell reads either way: the user must say.
+    Ask,
+}
+
+impl OrderEvidence {
+    /// Gathers the evidence of `cells` (data row index, text), stopping as soon as both
+    /// orders are seen.
+    pub fn gather<'a>(cells: impl IntoIterator<Item = (usize, &'a str)>) -> OrderEvidence {
+        let mut evidence = OrderEvidence::default();
+        for (row, text) in cells {
+            // Only text shaped like a d/m/y date can tell; skip the rest cheaply.
+            let b = text.trim().as_bytes();
+            if b.len() < 6 || !b[0].is_ascii_digit() {
+                continue;
+            }
+            let slot = match order_hint(text) {
+                OrderHint::DayFirst => &mut evidence.day_first,
+                OrderHint::MonthFirst => &mut evidence.month_first,
+                OrderHint::Either => {
+                    evidence.either_count += 1;
+                    &mut evidence.either
+                }
+                OrderHint::Nothing => continue,
+            };
+            if slot.is_none() {
+                *slot = Some((row, text.trim().to_string()));
+            }
+            if evidence.day_first.is_some() && evidence.month_first.is_some() {
+                break;
+            }
+        }
+        evidence
+    }
+
+    /// What the evidence decides.
+    pub fn finding(&self) -> OrderFinding {
+        match (&self.day_first, &self.month_first) {
+            (Some(_), Some(_)) => OrderFinding::Conflict,
+            (Some(_), None) => OrderFinding::Inferred(DateOrder::DayFirst),
+            (None, Some(_)) => OrderFinding::Inferred(DateOrder::MonthFirst),
+            (None, None) if self.either.is_some() => OrderFinding::Ask,
+            (None, None) => OrderFinding::NotNeeded,
+        }
+    }
+}
+
+/// [`read_date`] of trimmed text that is not ISO: any of its other shapes.
+fn parse_general(text: &str, order: Option<DateOrder>) -> Result<DateTime, DateProblem> {
     let (date, time) = match text.split_once(['T', ' ']) {
         Some((d, t)) => (d, Some(t.trim())),
         None => (text, None),
     };
     let mut split = date.split(['-', '/', '.']);
-    let parts = [split.next()?, split.next()?, split.next()?];
+    let parts = [split.next(), split.next(), split.next()];
+    let [Some(a), Some(b), Some(c)] = parts else { return Err(DateProblem::NotADate) };
+    let parts = [a, b, c];
     if split.next().is_some() || parts.iter().any(|p| p.is_empty() || p.len() > 9 || !p.bytes().all(|b| b.is_ascii_digit())) {
-        return None;
+        return Err(DateProblem::NotADate);
     }
     let nums = parts.map(|p| p.bytes().fold(0u32, |n, b| n * 10 + (b - b'0') as u32));
+    let real = |year: u32, month: u32, day: u32| (1000..=9999).contains(&year) && (1..=12).contains(&month) && day != 0 && day <= days_in_month(year, month);
     let (year, month, day) = if parts[0].len() == 4 {
         (nums[0], nums[1], nums[2])
     } else if parts[2].len() == 4 {
-        if nums[1] > 12 && nums[0] <= 12 {
-            (nums[2], nums[0], nums[1])
-        } else {
-            (nums[2], nums[1], nums[0])
+        let (year, day_first, month_first) = (nums[2], (nums[1], nums[0]), (nums[0], nums[1]));
+        let (month, day) = match order {
+            Some(DateOrder::DayFirst) => day_first,
+            Some(DateOrder::MonthFirst) => month_first,
+            None => match (real(year, day_first.0, day_first.1), real(year, month_first.0, month_first.1)) {
+                (true, true) if day_first != month_first => {
+                    return Err(DateProblem::Ambiguous { first: nums[0] as u8, second: nums[1] as u8 });
+                }
+                (false, true) => month_first,
+                _ => day_first,
+            },
+        };
+        if let Some(order) = order.filter(|_| !real(year, month, day)) {
+            let (other_month, other_day) = if order == DateOrder::DayFirst { month_first } else { day_first };
+            if real(year, other_month, other_day) {
+                return Err(DateProblem::NotInOrder(order));
+            }
         }
+        (year, month, day)
+    } else if parts[2].len() == 2 && parts[0].len() <= 2 && parts[1].len() <= 2 {
+        return Err(DateProblem::TwoDigitYear);
     } else {
-        return None;
+        return Err(DateProblem::NotADate);
     };
-    if !(1000..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-        return None;
+    if !real(year, month, day) {
+        return Err(DateProblem::NotADate);
     }
     let (hour, minute, second) = match time {
         None | Some("") => (0, 0, 0),
-        Some(t) => parse_time(t)?,
+        Some(t) => parse_time(t).ok_or(DateProblem::NotADate)?,
     };
-    Some(DateTime { year: year as u16, month: month as u8, day: day as u8, hour, minute, second })
+    Ok(DateTime { year: year as u16, month: month as u8, day: day as u8, hour, minute, second })
 }
 
 /// The common shapes, `YYYY-MM-DD`, `YYYY-MM-DD HH:MM` and `YYYY-MM-DD HH:MM:SS` (or with
@@ -185,10 +395,45 @@ mod tests {
         assert_eq!(canon("2024-09-01 10:10").as_deref(), Some("2024-09-01 10:10:00"));
         assert_eq!(canon("2024-09-01T10:10:05Z").as_deref(), Some("2024-09-01 10:10:05"));
         assert_eq!(canon("2024-09-01T10:10:05.123").as_deref(), Some("2024-09-01 10:10:05"));
-        assert_eq!(canon("01.09.2024 7:05").as_deref(), Some("2024-09-01 07:05:00"));
-        assert_eq!(canon("1/9/2024").as_deref(), Some("2024-09-01 00:00:00"));
+        assert_eq!(canon("13.09.2024 7:05").as_deref(), Some("2024-09-13 07:05:00"));
         assert_eq!(canon("9/13/2024").as_deref(), Some("2024-09-13 00:00:00"));
+        assert_eq!(canon("5/5/2024").as_deref(), Some("2024-05-05 00:00:00"));
         assert_eq!(canon("2024/02/29").as_deref(), Some("2024-02-29 00:00:00"));
+    }
+
+    #[test]
+    fn a_date_whose_day_and_month_could_swap_is_read_only_in_an_order_given() {
+        let read = |s: &str, o| read_date(s, o).map(|d| d.to_canonical());
+        assert_eq!(read("03/04/2024", None), Err(DateProblem::Ambiguous { first: 3, second: 4 }));
+        assert_eq!(read("03/04/2024", Some(DateOrder::DayFirst)).as_deref(), Ok("2024-04-03 00:00:00"));
+        assert_eq!(read("03/04/2024 10:10", Some(DateOrder::MonthFirst)).as_deref(), Ok("2024-03-04 10:10:00"));
+        assert_eq!(read("01.09.2024", None), Err(DateProblem::Ambiguous { first: 1, second: 9 }));
+        // A date that is real only the other way round is flagged, not swapped.
+        assert_eq!(read("05/13/2024", Some(DateOrder::DayFirst)), Err(DateProblem::NotInOrder(DateOrder::DayFirst)));
+        assert_eq!(read("13/05/2024", Some(DateOrder::MonthFirst)), Err(DateProblem::NotInOrder(DateOrder::MonthFirst)));
+        assert_eq!(read("31/31/2024", Some(DateOrder::DayFirst)), Err(DateProblem::NotADate));
+        assert_eq!(read("3/4/24", None), Err(DateProblem::TwoDigitYear));
+        // ISO dates need no order.
+        assert_eq!(read("2024-03-04", Some(DateOrder::MonthFirst)).as_deref(), Ok("2024-03-04 00:00:00"));
+        assert_eq!(
+            DateProblem::Ambiguous { first: 3, second: 4 }.message("03/04/2024", "write it as YYYY-MM-DD"),
+            "\"03/04/2024\" could be 3 April or March 4: choose this column's date order in the columns step."
+        );
+    }
+
+    #[test]
+    fn a_column_tells_its_order_by_its_unambiguous_cells() {
+        let of = |cells: &[&str]| OrderEvidence::gather(cells.iter().copied().enumerate());
+        assert_eq!(of(&["2024-01-02", "", "x"]).finding(), OrderFinding::NotNeeded);
+        assert_eq!(of(&["05/05/2024", "03/04/2024", "04/03/2024"]).finding(), OrderFinding::Ask);
+        let day_first = of(&["03/04/2024", "14/03/2024"]);
+        assert_eq!(day_first.finding(), OrderFinding::Inferred(DateOrder::DayFirst));
+        assert_eq!(day_first.day_first, Some((1, "14/03/2024".to_string())));
+        assert_eq!(day_first.either_count, 1);
+        assert_eq!(of(&["5/9/2024", "12/31/2024 10:00"]).finding(), OrderFinding::Inferred(DateOrder::MonthFirst));
+        let both = of(&["14/03/2024", "03/14/2024", "13/13/2024"]);
+        assert_eq!(both.finding(), OrderFinding::Conflict);
+        assert_eq!(both.month_first, Some((1, "03/14/2024".to_string())));
     }
 
     #[test]
@@ -210,9 +455,9 @@ mod tests {
                         let text = format!("{year}-{month}-{day}{time}");
                         if let Some(quick) = parse_iso(text.as_bytes()) {
                             answered += 1;
-                            assert_eq!(Some(quick), parse_general(&text), "{text}");
+                            assert_eq!(Ok(quick), parse_general(&text, None), "{text}");
                         } else {
-                            assert_eq!(parse_general(&text), parse_datetime(&text), "{text}");
+                            assert_eq!(parse_general(&text, None).ok(), parse_datetime(&text), "{text}");
                         }
                     }
                 }

@@ -3,65 +3,30 @@
 use crate::datetime::DateTime;
 use crate::sheet::Sheet;
 
-/// The country code "phones to +E.164" offers first (Latvia, where Ferry's first users
-/// are); the page shows it and the user can change it.
-pub const DEFAULT_PHONE_COUNTRY: &str = "371";
-
-/// Day/month order for dates written `01/02/2024`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DateOrder {
-    /// 01/02/2024 is 1 February.
-    DayFirst,
-    /// 01/02/2024 is 2 January.
-    MonthFirst,
-}
+pub use crate::datetime::DateOrder;
 
 /// Lowercases every cell of `column` (e-mail addresses). Returns the cells changed.
 pub fn lowercase(sheet: &mut Sheet, column: usize) -> usize {
     map_column(sheet, column, |v| Some(v.to_lowercase()))
 }
 
-/// Writes phone numbers as E.164 (`+37122222222`): separators removed, `00` read as `+`,
-/// a national number (leading `0` dropped) given `country_code`. Cells that are not a
-/// phone number are left as they are. Returns the cells changed.
-pub fn phones_to_e164(sheet: &mut Sheet, column: usize, country_code: &str) -> usize {
-    let code: String = country_code.chars().filter(char::is_ascii_digit).collect();
-    map_column(sheet, column, |v| to_e164(v, &code))
-}
-
-/// One phone number as E.164, when it looks like one.
-pub fn to_e164(text: &str, country_code: &str) -> Option<String> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() || !trimmed.chars().all(|c| c.is_ascii_digit() || " +-().\u{a0}/".contains(c)) {
-        return None;
-    }
-    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
-    let number = if trimmed.starts_with('+') {
-        digits
-    } else if let Some(rest) = digits.strip_prefix("00") {
-        rest.to_string()
-    } else if country_code.is_empty() {
-        return None;
-    } else {
-        format!("{country_code}{}", digits.trim_start_matches('0'))
-    };
-    (7..=15).contains(&number.len()).then(|| format!("+{number}"))
+/// Writes phone numbers as E.164 (`+37122222222`) as the numbering plans read them: a
+/// number without a country code as one of `region` (ISO 3166 code). Cells the plan does
+/// not find valid are left as they are (the check flags them), never given a guessed
+/// country code. Without plans installed (see [`crate::phone`]) nothing changes. Returns
+/// the cells changed.
+pub fn phones_to_e164(sheet: &mut Sheet, column: usize, region: &str) -> usize {
+    map_column(sheet, column, |v| match crate::phone::check(v, region) {
+        crate::phone::PhoneCheck::Valid(e164) => Some(e164),
+        _ => None,
+    })
 }
 
 /// Rewrites dates as `YYYY-MM-DD` (with ` HH:MM:SS` when a time is given), reading
-/// `d/m/y` forms in `order`. Cells that are no real date stay. Returns the cells changed.
+/// `d/m/y` forms in `order`. Cells that are no real date in that order stay. Returns the
+/// cells changed.
 pub fn dates_to_iso(sheet: &mut Sheet, column: usize, order: DateOrder) -> usize {
-    map_column(sheet, column, |v| {
-        let swapped;
-        let text = match order {
-            DateOrder::DayFirst => v,
-            DateOrder::MonthFirst => {
-                swapped = swap_day_month(v)?;
-                swapped.as_str()
-            }
-        };
-        crate::datetime::parse_datetime(text).map(|d| iso(&d))
-    })
+    map_column(sheet, column, |v| crate::datetime::read_date(v, Some(order)).ok().map(|d| iso(&d)))
 }
 
 fn iso(d: &DateTime) -> String {
@@ -70,21 +35,6 @@ fn iso(d: &DateTime) -> String {
     } else {
         d.to_canonical()
     }
-}
-
-/// `02/01/2024 10:00` → `01/02/2024 10:00` for a `d/m/y` date; ISO dates stay as they are.
-fn swap_day_month(text: &str) -> Option<String> {
-    let (date, time) = text.split_once(' ').map_or((text, None), |(d, t)| (d, Some(t)));
-    let sep = date.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
-    let parts: Vec<&str> = date.split(sep).collect();
-    if parts.len() != 3 || parts[0].len() == 4 {
-        return Some(text.to_string());
-    }
-    let swapped = format!("{}{sep}{}{sep}{}", parts[1], parts[0], parts[2]);
-    Some(match time {
-        Some(t) => format!("{swapped} {t}"),
-        None => swapped,
-    })
 }
 
 /// Splits `column` (full names) into two new columns, `Given name` and `Family name`
@@ -149,24 +99,14 @@ mod tests {
     use crate::sheet::read_csv;
 
     #[test]
-    fn phones_become_e164() {
-        assert_eq!(to_e164("+371 2222 2222", "371").as_deref(), Some("+37122222222"));
-        assert_eq!(to_e164("0037122222222", "371").as_deref(), Some("+37122222222"));
-        assert_eq!(to_e164("22 222 222", "371").as_deref(), Some("+37122222222"));
-        assert_eq!(to_e164("(030) 1234-5678", "49").as_deref(), Some("+493012345678"));
-        assert_eq!(to_e164("call me", "371"), None);
-        assert_eq!(to_e164("12", "371"), None);
-    }
-
-    #[test]
     fn columns_are_fixed_in_bulk() {
         let mut sheet =
             read_csv("name,email,phone,date\nAnna Marija Bērziņa,Anna@Example.ORG,22 222 222,01/02/2024\nJan,jan@example.org,+371 2,2024-03-04\n".as_bytes())
                 .unwrap();
         assert_eq!(lowercase(&mut sheet, 1), 1);
-        assert_eq!(phones_to_e164(&mut sheet, 2, "+371"), 1, "too short to be a phone stays");
+        assert_eq!(phones_to_e164(&mut sheet, 2, "LV"), 0, "no numbering plans here: phones stay");
         assert_eq!(dates_to_iso(&mut sheet, 3, DateOrder::MonthFirst), 1);
-        assert_eq!(sheet.row(0)[1..], ["anna@example.org", "+37122222222", "2024-01-02"]);
+        assert_eq!(sheet.row(0)[1..], ["anna@example.org", "22 222 222", "2024-01-02"]);
         let (g, f) = split_full_name(&mut sheet, 0);
         assert_eq!((sheet.cell(0, g), sheet.cell(0, f)), ("Anna Marija", "Bērziņa"));
         assert_eq!(sheet.headers[g], "Given name (from name)");

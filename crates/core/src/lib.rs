@@ -5,6 +5,7 @@
 //! builds [`HttpRequest`]s and reads [`HttpResponse`]s into a [`Report`].
 //! The caller (the web app, or a test) performs the requests and supplies the time.
 
+pub mod date_columns;
 pub mod datetime;
 pub mod fingerprint;
 pub mod first_seen;
@@ -13,6 +14,7 @@ pub mod http;
 pub mod issue;
 pub mod journal;
 pub mod mapping;
+pub mod phone;
 pub mod report;
 pub mod row_set;
 pub mod saved_mapping;

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::datetime::DateOrder;
 use crate::sheet::Cells;
 use crate::text::normalise_name;
 
@@ -44,11 +45,21 @@ pub enum Source {
     Constant(String),
 }
 
-/// Target field key → source, in the order the user sees them.
+/// Target field key → source, in the order the user sees them, and how the source
+/// columns' dates are read.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Mapping {
     /// `(field key, source)` pairs; keys are unique.
     pub fields: Vec<(String, Source)>,
+    /// `(source column, order)`: how the column's `d/m/y` dates are read, as the user
+    /// chose or Ferry inferred from the column's own cells. A column without an order
+    /// reads only dates that cannot be swapped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub date_orders: Vec<(usize, DateOrder)>,
+    /// The country (ISO 3166 code) of phone numbers written without a country code;
+    /// `None` for [`crate::phone::DEFAULT_REGION`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_region: Option<String>,
 }
 
 impl Mapping {
@@ -78,6 +89,32 @@ impl Mapping {
         };
         let text = text.trim();
         (!text.is_empty()).then_some(text)
+    }
+
+    /// How the dates of `source` are read: its column's order, if one is set.
+    pub fn date_order_of(&self, source: &Source) -> Option<DateOrder> {
+        match source {
+            Source::Column(c) => self.date_order(*c),
+            Source::Constant(_) => None,
+        }
+    }
+
+    /// The country of phone numbers without a country code (ISO 3166 code).
+    pub fn phone_region(&self) -> &str {
+        self.phone_region.as_deref().unwrap_or(crate::phone::DEFAULT_REGION)
+    }
+
+    /// The date order set for source `column`.
+    pub fn date_order(&self, column: usize) -> Option<DateOrder> {
+        self.date_orders.iter().find(|(c, _)| *c == column).map(|(_, o)| *o)
+    }
+
+    /// Sets (or with `None` clears) the date order of source `column`.
+    pub fn set_date_order(&mut self, column: usize, order: Option<DateOrder>) {
+        self.date_orders.retain(|(c, _)| *c != column);
+        if let Some(order) = order {
+            self.date_orders.push((column, order));
+        }
     }
 
     /// The source column of `key`, when it is mapped to a column.

@@ -99,6 +99,9 @@ async fn transactions_for_two_campaigns_become_two_jobs() {
     browser.wait_for("#en-name").await.unwrap().click().await.unwrap();
     choose(&browser, "#en-map-transactiondate", "Date").await;
     choose(&browser, "#en-map-transactiontime", "Time").await;
+    // 01.09.2024 and 3/9/2024 read two ways: the page asks, and these gifts are day first.
+    browser.wait_for_text("#date-orders", "can be read two ways").await.unwrap();
+    browser.wait_for("#date-order-2-day-first").await.unwrap().click().await.unwrap();
     let summary = send(&browser, 3).await;
     screenshot(&browser, "en-2-transactions").await;
     assert!(summary.starts_with("3\nsent"), "{summary}");

@@ -10,8 +10,14 @@ use ferry_e2e::{Stack, TempDir};
 use serde_json::Value;
 
 /// Opens the page, chooses the example file and walks to the send step (ticking
-/// "bulk_upload" on the way when `upload` is set).
+/// "bulk_upload" on the way when `upload` is set), reading its dates day first.
 async fn to_send_step(browser: &Browser, stack: &Stack, upload: bool) {
+    to_send_step_reading(browser, stack, upload, "day-first").await
+}
+
+/// [`to_send_step`], answering the date order question with `order` (`day-first` or
+/// `month-first`): the example's dates (`02.09.2024`, `5/9/2024`) all read two ways.
+async fn to_send_step_reading(browser: &Browser, stack: &Stack, upload: bool, order: &str) {
     browser.open(&stack.page_url).await.unwrap();
     browser.wait_for_text(".notice.info", "Sandbox mode").await.unwrap();
     browser.choose_file(&example_file()).await.unwrap();
@@ -22,6 +28,12 @@ async fn to_send_step(browser: &Browser, stack: &Stack, upload: bool) {
     // "Visit date" is not a name Ferry guesses: the coordinator picks it for Created at.
     let created_at = browser.wait_for("#map-submission-created_at").await.unwrap();
     created_at.select_by_label("Visit date").await.unwrap();
+    let question = browser.wait_for_text("#date-orders", "can be read two ways").await.unwrap();
+    assert!(question.contains("\"02.09.2024 09:30\" could be 2 September or February 9 (row 3)"), "{question}");
+    let next = browser.wait_for("button.primary").await.unwrap();
+    assert_eq!(next.prop("disabled").await.unwrap().as_deref(), Some("true"), "nothing goes on until the order is chosen");
+    browser.wait_for_text("#map-problems", "Choose the date order of column \"Visit date\"").await.unwrap();
+    browser.wait_for(&format!("#date-order-5-{order}")).await.unwrap().click().await.unwrap();
     if upload {
         browser.wait_for("#bulk-upload").await.unwrap().click().await.unwrap();
     }
@@ -94,6 +106,24 @@ async fn example_file_arrives_in_engage_through_the_proxy() {
     assert_eq!(submission("LV-1007")["answers"]["mood"], "said \"great\"");
     assert_eq!(submission("LV-1004")["answers"], serde_json::json!({"sleep_hours": "5"}));
 
+    close_without_errors(browser).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dates_that_read_two_ways_arrive_in_the_order_the_user_chose() {
+    let stack = stack().await;
+    let browser = Browser::start().await.expect("chromium starts");
+    to_send_step_reading(&browser, &stack, false, "month-first").await;
+    sign_in(&browser, "sandbox-password").await;
+    browser.click_button("Send 6 records").await.unwrap();
+    browser.wait_for_text("#report-summary", "sent").await.unwrap();
+    let held = stack.engage_records("demo-org").await.unwrap();
+    let submissions = held["submissions"].as_array().unwrap();
+    let created = |id: &str| submissions.iter().find(|s| s["participant_id"] == id).map(|s| s["created_at"].clone()).unwrap();
+    // Month first, as chosen; the ISO dates need no order.
+    assert_eq!(created("LV-1002"), "2024-02-09 09:30:00");
+    assert_eq!(created("LV-1007"), "2024-05-09 00:00:00");
+    assert_eq!(created("LV-1001"), "2024-09-01 10:10:00");
     close_without_errors(browser).await;
 }
 
@@ -196,5 +226,45 @@ async fn bulk_upload_sends_the_records_as_a_json_file() {
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     let offered: serde_json::Value = browser.client.execute("return document.querySelector('#resume-offer') !== null", vec![]).await.unwrap();
     assert_eq!(offered, serde_json::json!(false), "nothing is remembered after forgetting");
+    close_without_errors(browser).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_not_valid_in_the_default_country_is_flagged_not_sent_nor_rewritten() {
+    let stack = stack().await;
+    let dir = TempDir::new("ferry-e2e-phones").unwrap();
+    let file = dir.path().join("phones.csv");
+    std::fs::write(&file, "Participant ID,Email,Phone\nP-1,a@example.org,0871234567\nP-2,b@example.org,22 222 202\nP-3,c@example.org,+353 87 123 4567\n")
+        .unwrap();
+    let browser = Browser::start().await.expect("chromium starts");
+    browser.open(&stack.page_url).await.unwrap();
+    browser.choose_file(&file).await.unwrap();
+    browser.wait_for_text("h3", "phones.csv: 3 rows").await.unwrap();
+    browser.click_button("Next: choose columns").await.unwrap();
+    // Numbers without a country code are read as Latvian unless the user says otherwise.
+    let country = browser.wait_for("#phone-country").await.unwrap();
+    assert_eq!(country.prop("value").await.unwrap().as_deref(), Some("LV"));
+    screenshot(&browser, "phones-1-map").await;
+    browser.click_button("Next: review the rows").await.unwrap();
+    // The Irish mobile is no Latvian number: flagged, with what to do.
+    let issues = browser.wait_for_text("#issues", "not a valid phone number").await.unwrap();
+    assert!(issues.contains("\"0871234567\" is not a valid phone number in Latvia"), "{issues}");
+    // "Phones to +E.164" writes what the plan reads and leaves the rest as written.
+    browser.wait_for("#bulk-fixes summary").await.unwrap().click().await.unwrap();
+    browser.click_button("Phones in \"Phone\" to +E.164").await.unwrap();
+    let said = browser.wait_for_text("#bulk-fixes", "left as written").await.unwrap();
+    assert!(said.contains("Phone numbers: 2 changed. 1 cell is not a valid number (in Latvia when written without a country code)"), "{said}");
+    // Checked again after the fix: the Irish number is still held, as written.
+    browser.wait_for_text("#issues", "\"0871234567\" is not a valid phone number in Latvia").await.unwrap();
+    screenshot(&browser, "phones-2-review").await;
+    browser.click_button("Next: send 2 records").await.unwrap();
+    sign_in(&browser, "sandbox-password").await;
+    browser.click_button("Send 2 records").await.unwrap();
+    browser.wait_for_text("#report-summary", "sent").await.unwrap();
+    let held = stack.engage_records("demo-org").await.unwrap();
+    let participants = held["participants"].as_array().unwrap();
+    let phones: Vec<(&str, &str)> =
+        participants.iter().map(|p| (p["participant_id"].as_str().unwrap_or(""), p["profile"]["phone"].as_str().unwrap_or(""))).collect();
+    assert_eq!(phones, [("P-2", "+37122222202"), ("P-3", "+353871234567")], "{held:#}");
     close_without_errors(browser).await;
 }

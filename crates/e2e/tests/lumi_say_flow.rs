@@ -71,12 +71,23 @@ async fn respondents_import_with_sample_fields_then_move_between_lists() {
     browser.wait_for_text("#list-result", "Respondents removed from list 101").await.unwrap();
     screenshot(&browser, "lumi-3-report").await;
 
+    // The list services on their own: usernames pasted (a copied column, one repeated).
+    browser.wait_for("#open-lumi-lists").await.unwrap().click().await.unwrap();
+    let base_here = browser.wait_for("#lists-base").await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(base_here, base, "the instance of the map step");
+    browser.wait_for("#list-source").await.unwrap();
+    browser.fill("list-usernames", "Username\njan\nanna.b\njan\n").await.unwrap();
+    browser.fill("list-group", "103").await.unwrap();
+    browser.click_button("Copy 2 respondents").await.unwrap();
+    browser.wait_for_text("#list-result", "Respondents copied to list 103").await.unwrap();
+    screenshot(&browser, "lumi-4-lists").await;
+
     let held = reqwest::get(format!("{}/_sandbox/lumi-say/demo-project", stack.sandbox_url)).await.unwrap().json::<serde_json::Value>().await.unwrap();
     let respondents = held["respondents"].as_object().unwrap();
     let names: Vec<&String> = respondents.keys().collect();
     assert_eq!(names, ["anna.b", "jan"], "exactly the valid rows");
-    assert_eq!(held["respondents"]["anna.b"]["lists"], json!(["102"]));
-    assert_eq!(held["respondents"]["jan"]["lists"], json!(["102"]));
+    assert_eq!(held["respondents"]["anna.b"]["lists"], json!(["102", "103"]));
+    assert_eq!(held["respondents"]["jan"]["lists"], json!(["102", "103"]));
     assert_eq!(held["respondents"]["anna.b"]["sample_fields"], json!({"age": "34", "site": "Riga"}));
     assert_eq!(held["respondents"]["jan"]["email"], "jan@example.org");
     assert_eq!(held["callbacks"].as_array().unwrap().len(), 1);

@@ -49,6 +49,28 @@ async fn two_hundred_fifty_participants_arrive_once_each_under_a_rate_limit() {
     assert_eq!(emails.len(), 250, "none twice");
     assert!(participants.iter().all(|p| p["study"]["id"] == "stu_demo"));
     assert!(h["throttled"].as_u64().unwrap() > 0, "the rate limit was hit and honoured");
+    // Created with include=pii: the report names whom each id is.
+    let first = participants.iter().find(|p| p["email"] == "person1@example.org").unwrap();
+    let first_id = first["id"].as_str().unwrap().to_string();
+    let report = browser.wait_for_text("#report", &first_id).await.unwrap();
+    assert!(report.contains(&format!("{first_id} https://app.participantkit.example/participants/{first_id} (Person, person1@example.org)")), "{report}");
+
+    // The browse view reads that participant by its id, names and e-mail included, through
+    // the proxy set in the view itself.
+    browser.wait_for("#open-browse").await.unwrap().click().await.unwrap();
+    assert_eq!(browser.wait_for("#proxy-url").await.unwrap().prop("value").await.unwrap().as_deref(), Some(stack.proxy_url.as_str()));
+    browser.fill("proxy-url", &stack.proxy_url).await.unwrap();
+    browser.wait_for("#browse-resource").await.unwrap().select_by_value("participants").await.unwrap();
+    browser.wait_for("#browse-pii").await.unwrap().click().await.unwrap();
+    browser.fill("browse-id", &first_id).await.unwrap();
+    browser.click_button("Read by ID").await.unwrap();
+    let one = browser.wait_for_text("#browse-table", "person1@example.org").await.unwrap();
+    assert!(one.contains(&first_id), "{one}");
+    browser.wait_for_text("#browse-count", "1 participants").await.unwrap();
+    // An id Participant Kit does not know is said in words.
+    browser.fill("browse-id", "par_nobody").await.unwrap();
+    browser.click_button("Read by ID").await.unwrap();
+    browser.wait_for_text("#browse-error", "404").await.unwrap();
     close_without_errors(browser).await;
 }
 

@@ -1,12 +1,12 @@
 //! Lumi Say on the page: its settings form, its dashboard login with the choice of how
-//! the import's result comes back, and the list tools after a send.
+//! the import's result comes back, and the list tools (after a send, and on their own).
 
 pub mod lists;
 
 use ferry_core::vendors::lumi_say::{ResultRoute, Settings};
 use leptos::prelude::*;
 
-use super::{nothing, LoginFields, SettingsOf, VendorPage};
+use super::{nothing, LoginFields, SettingsOf, VendorPage, VendorView};
 use crate::components::text_field::TextField;
 use crate::steps::map::{DynamicMapping, FieldMapping};
 
@@ -16,8 +16,11 @@ pub const PAGE: VendorPage = VendorPage {
     settings: || view! { <LumiSaySettings/><FieldMapping/><DynamicMapping/> }.into_any(),
     login: || view! { <LumiSayLogin/><ResultChoice/> }.into_any(),
     review_tools: nothing,
-    report_tools: || view! { <lists::LumiSayLists/> }.into_any(),
-    view: None,
+    report_tools: || {
+        let login = expect_context::<crate::state::AppState>().login;
+        view! { <lists::LumiSayLists login=login/> }.into_any()
+    },
+    view: Some(VendorView { button_id: "open-lumi-lists", label: "Lumi Say lists", render: || view! { <lists::ListsView/> }.into_any() }),
 };
 
 /// Lumi Say's instance, project, list and import options.

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use serde_json::Value;
 
 use super::reader::read_all;
+use crate::components::connection::Connection;
 use crate::components::download::download_text;
 use crate::components::text_field::TextField;
 use crate::state::AppState;
@@ -51,16 +52,7 @@ pub fn Browse() -> impl IntoView {
 
     let read_list = move |_| {
         let name = resource.get_untracked();
-        let target = match name.as_str() {
-            "projects" => Resource::Projects,
-            "panels" => Resource::Panels,
-            "panellists" => Resource::Panellists(panel.get_untracked().trim().to_string()),
-            "fields" => Resource::Fields,
-            "participants" => Resource::Participants,
-            "consents" => Resource::Consents,
-            "data_links" => Resource::DataLinks,
-            _ => Resource::Studies,
-        };
+        let target = resource_named(&name, &panel.get_untracked());
         let mut include = Vec::new();
         if pii.get_untracked() && matches!(name.as_str(), "participants" | "panellists") {
             include.push("pii");
@@ -108,6 +100,32 @@ pub fn Browse() -> impl IntoView {
             reading.set(false);
         });
     };
+    let one_id = RwSignal::new(String::new());
+    // One object by its id, into the same table (as a list of one).
+    let read_one = move |_| {
+        let name = resource.get_untracked();
+        let target = resource_named(&name, &panel.get_untracked());
+        let include = if pii.get_untracked() && name == "participants" { "pii" } else { "" };
+        let Some(request) = participant_kit::retrieve_request(&settings.get_untracked(), &credentials(), &target, &one_id.get_untracked(), include) else {
+            return;
+        };
+        let route = state.route();
+        reading.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match transport::perform(&request, &route).await {
+                Ok(response) => match participant_kit::read_object(&response) {
+                    Ok(object) => {
+                        let (columns, rows) = fields.with_untracked(|f| participant_kit::flatten(&[object], f.as_deref().unwrap_or(&[])));
+                        table.set(Some((name, columns, rows)));
+                    }
+                    Err(e) => error.set(Some(e)),
+                },
+                Err(e) => error.set(Some(format!("Participant Kit could not be reached: {e}"))),
+            }
+            reading.set(false);
+        });
+    };
     let download = move |_| {
         if let Some((name, columns, rows)) = table.get_untracked() {
             if let Err(e) = download_text(&format!("participant-kit-{name}.csv"), "text/csv;charset=utf-8", &participant_kit::table_csv(&columns, &rows)) {
@@ -118,7 +136,8 @@ pub fn Browse() -> impl IntoView {
     view! {
         <section class="step" aria-labelledby="browse-title">
             <h2 id="browse-title">"Browse Participant Kit"</h2>
-            <p class="lead">"Read a whole list (100 per request, until the last page), look at it, download it. Uses the API URL and token from step 2."</p>
+            <p class="lead">"Read a whole list (100 per request, until the last page) or one object by its ID, look at it, download it. The API URL and token are the ones of step 2."</p>
+            <Connection/>
             <div class="grid">
                 <TextField id="browse-base" label="API base URL" kind="url" value=settings.text(|s| s.base_url.clone()) on_input=settings.setter(|s, v| s.base_url = v)/>
                 <TextField id="browse-token" label="OAuth2 token" kind="password" value=Signal::derive(move || login.with(|l| l.get("token").to_string())) on_input=move |v| login.update(|l| l.set("token", v))/>
@@ -158,6 +177,15 @@ pub fn Browse() -> impl IntoView {
                 <span class="spacer"></span>
                 <button class="primary" type="button" id="browse-read" disabled=move || reading.get() on:click=read_list>"Read all"</button>
             </div>
+            {move || resource_named(&resource.get(), "").retrievable().then(|| view! {
+                <div class="grid">
+                    <TextField id="browse-id" label="Or read one by its ID" hint="e.g. par_… for a participant, stu_… for a study." value=one_id on_input=move |v| one_id.set(v)/>
+                </div>
+                <div class="actions">
+                    <span class="spacer"></span>
+                    <button type="button" id="browse-read-one" disabled=move || reading.get() || one_id.with(|i| i.trim().is_empty()) on:click=read_one>"Read by ID"</button>
+                </div>
+            })}
             {move || error.get().map(|e| view! { <div class="notice error" role="alert" id="browse-error">{e}</div> })}
             {move || table.get().map(|(name, columns, rows)| {
                 let count = rows.len();
@@ -172,6 +200,20 @@ pub fn Browse() -> impl IntoView {
             })}
             <StudyTools login=login/>
         </section>
+    }
+}
+
+/// The resource of the list chosen by `name` (`panel` for a panel's panellists).
+fn resource_named(name: &str, panel: &str) -> Resource {
+    match name {
+        "projects" => Resource::Projects,
+        "panels" => Resource::Panels,
+        "panellists" => Resource::Panellists(panel.trim().to_string()),
+        "fields" => Resource::Fields,
+        "participants" => Resource::Participants,
+        "consents" => Resource::Consents,
+        "data_links" => Resource::DataLinks,
+        _ => Resource::Studies,
     }
 }
 

@@ -203,6 +203,16 @@ pub trait Adapter: Sync + Send + 'static {
     }
     /// What is wrong with the mapping as a whole.
     fn mapping_problems(&self, mapping: &Mapping, settings: &Self::Settings) -> Vec<Problem>;
+    /// `(field label, source column)` of every field read as a date and mapped to a
+    /// column: each such column needs a [`crate::datetime::DateOrder`] when its dates
+    /// could be read two ways. The default: the fields of kind `DateTime`.
+    fn date_columns(&self, mapping: &Mapping, settings: &Self::Settings) -> Vec<(String, usize)> {
+        self.fields(settings)
+            .iter()
+            .filter(|f| f.kind == mapping::FieldKind::DateTime)
+            .filter_map(|f| mapping.column(f.key).map(|c| (f.label.to_string(), c)))
+            .collect()
+    }
     /// Every row checked and made into a record.
     fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Self::Settings) -> Prepared {
         self.prepare_rows(sheet, &sheet.headers, mapping, settings)
@@ -314,6 +324,8 @@ pub trait Contract: Sync + Send {
     /// The source columns whose values tie rows together in the check; `None` when an
     /// edit needs everything checked again (see [`super::recheck::RowRecheck`]).
     fn cross_row_columns(&self, mapping: &Mapping, settings: &Value) -> Option<Vec<usize>>;
+    /// `(field label, source column)` of the mapped fields read as dates.
+    fn date_columns(&self, mapping: &Mapping, settings: &Value) -> Vec<(String, usize)>;
     /// A check fed rows in pieces (see [`super::read_check::ReadCheck`]); `None` when the
     /// vendor checks whole sheets only.
     fn row_checker(&self, mapping: &Mapping, headers: &[String], settings: &Value) -> Option<Box<dyn RowChecker>>;
@@ -390,6 +402,9 @@ impl<A: Adapter> Contract for Typed<A> {
     }
     fn cross_row_columns(&self, mapping: &Mapping, settings: &Value) -> Option<Vec<usize>> {
         self.0.cross_row_columns(mapping, &self.typed(settings))
+    }
+    fn date_columns(&self, mapping: &Mapping, settings: &Value) -> Vec<(String, usize)> {
+        self.0.date_columns(mapping, &self.typed(settings))
     }
     fn row_checker(&self, mapping: &Mapping, headers: &[String], settings: &Value) -> Option<Box<dyn RowChecker>> {
         self.0.row_checker(mapping, headers, &self.typed(settings))

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::datetime::parse_datetime;
+use crate::datetime::read_date;
 use crate::first_seen::FirstSeen;
 use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
 use crate::issue::{Issue, Severity};
@@ -277,6 +277,7 @@ struct Plan<'a> {
     fields: Vec<(&'static FieldSpec, &'a Source)>,
     /// `(field, source, "name":)` of the participant and submission objects (the name
     /// written out as JSON once, not for every record).
+    mapping: &'a Mapping,
     participant: Vec<(&'static FieldSpec, &'a Source, Vec<u8>)>,
     submission: Vec<(&'static FieldSpec, &'a Source, Vec<u8>)>,
     identifiers: Vec<&'a Source>,
@@ -290,6 +291,7 @@ impl<'a> Plan<'a> {
         let fields: Vec<(&'static FieldSpec, &'a Source)> = FIELDS.iter().filter_map(|f| mapping.get(f.key).map(|s| (f, s))).collect();
         let part = |prefix: &str| fields.iter().filter_map(|(f, s)| f.key.strip_prefix(prefix).map(|name| (*f, *s, json_key(name)))).collect();
         Plan {
+            mapping,
             participant: part("participant."),
             submission: part("submission."),
             fields,
@@ -374,8 +376,9 @@ impl Checker {
                         Some(format!("\"{text}\" is not a valid e-mail address: correct it, or clear the cell if the row has a participant ID or national ID."))
                     }
                     FieldKind::Boolean if parse_bool(text).is_none() => Some(format!("\"{text}\" is not true or false: write true, false, yes or no.")),
-                    FieldKind::DateTime if parse_datetime(text).is_none() => {
-                        Some(format!("\"{text}\" is not a date and time Ferry can read: write it as YYYY-MM-DD HH:MM, e.g. 2024-09-01 10:10."))
+                    FieldKind::Phone => crate::phone::problem(text, mapping.phone_region()),
+                    FieldKind::DateTime => {
+                        read_date(text, mapping.date_order_of(source)).err().map(|p| p.message(text, "write it as YYYY-MM-DD HH:MM, e.g. 2024-09-01 10:10"))
                     }
                     _ => None,
                 };
@@ -454,7 +457,7 @@ fn write_planned<C: Cells + ?Sized>(out: &mut Vec<u8>, sheet: &C, plan: &Plan, a
                 FieldKind::Boolean => out.extend_from_slice(if parse_bool(text) == Some(true) { b"true" } else { b"false" }),
                 FieldKind::DateTime => {
                     out.push(b'"');
-                    if let Some(d) = parse_datetime(text) {
+                    if let Ok(d) = read_date(text, plan.mapping.date_order_of(source)) {
                         d.write_canonical(out);
                     }
                     out.push(b'"');

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::records::{Records, SendPlan};
 use super::{Prepared, PreparedRecord};
-use crate::datetime::parse_datetime;
+use crate::datetime::{parse_datetime, read_date, DateOrder};
 use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{Mapping, Source};
@@ -297,6 +297,8 @@ struct FormatColumn {
     /// Where its text comes from, when it is mapped.
     source: Option<Source>,
     role: Role,
+    /// How its `d/m/y` dates are read, when its column has an order.
+    date_order: Option<DateOrder>,
 }
 
 impl Rows {
@@ -305,7 +307,11 @@ impl Rows {
         let columns = settings
             .columns
             .iter()
-            .map(|column| FormatColumn { source: mapping.get(&format!("{COLUMN_PREFIX}{column}")).cloned(), role: role(column) })
+            .map(|column| {
+                let source = mapping.get(&format!("{COLUMN_PREFIX}{column}")).cloned();
+                let date_order = source.as_ref().and_then(|s| mapping.date_order_of(s));
+                FormatColumn { source, role: role(column), date_order }
+            })
             .collect();
         Rows { headers: headers.to_vec(), settings: settings.clone(), columns, count_only: false }
     }
@@ -377,10 +383,10 @@ impl super::contract::Preparer for Rows {
                         ));
                         Cow::Borrowed(text)
                     }
-                    Role::Date if transactions && !text.is_empty() => match parse_datetime(text) {
-                        Some(d) => Cow::Owned(format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)),
-                        None => {
-                            issues.push(issue(Severity::Error, format!("\"{text}\" is not a date Ferry can read: write it as YYYY-MM-DD.")));
+                    Role::Date if transactions && !text.is_empty() => match read_date(text, format.date_order) {
+                        Ok(d) => Cow::Owned(format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)),
+                        Err(problem) => {
+                            issues.push(issue(Severity::Error, problem.message(text, "write it as YYYY-MM-DD")));
                             Cow::Borrowed(text)
                         }
                     },
@@ -685,6 +691,18 @@ impl super::Adapter for EngagingNetworks {
     }
     fn row_checker(&self, mapping: &Mapping, headers: &[String], settings: &Settings) -> Option<Box<dyn super::RowChecker>> {
         Some(Box::new(super::contract::Counting::new(Rows::new(mapping, headers, settings))))
+    }
+    fn date_columns(&self, mapping: &Mapping, settings: &Settings) -> Vec<(String, usize)> {
+        // Dates are read (and rewritten as YYYY-MM-DD) in transaction imports only.
+        if settings.kind != ImportKind::Transactions {
+            return Vec::new();
+        }
+        settings
+            .columns
+            .iter()
+            .filter(|c| role(c) == Role::Date)
+            .filter_map(|c| mapping.column(&format!("{COLUMN_PREFIX}{c}")).map(|source| (c.clone(), source)))
+            .collect()
     }
     fn cross_row_columns(&self, _mapping: &Mapping, _settings: &Settings) -> Option<Vec<usize>> {
         // Each row is checked on its own (campaigns split the files, not the checks).

@@ -163,6 +163,18 @@ impl Settings {
 
     /// What is missing or wrong, in words; empty when ready.
     pub fn problems(&self) -> Vec<String> {
+        let mut out = self.instance_problems();
+        if self.group_id.trim().is_empty() {
+            out.push("List ID is empty: respondents are added to a list (group_id).".into());
+        }
+        if self.batch_size == 0 {
+            out.push("Respondents per call must be at least 1.".into());
+        }
+        out
+    }
+
+    /// What is wrong with the instance's address (every call needs it right).
+    pub fn instance_problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         let base = self.base_url.trim();
         // "must be done over HTTPS": over http:// the dashboard password would go out in
@@ -175,12 +187,6 @@ impl Settings {
         }
         if self.project.trim().is_empty() {
             out.push("Project name is empty: it is the <project_name> part of your Lumi Say address.".into());
-        }
-        if self.group_id.trim().is_empty() {
-            out.push("List ID is empty: respondents are added to a list (group_id).".into());
-        }
-        if self.batch_size == 0 {
-            out.push("Respondents per call must be at least 1.".into());
         }
         out
     }
@@ -300,6 +306,8 @@ impl super::contract::Preparer for Respondents {
                 if !p.chars().all(|c| c.is_ascii_digit() || c == '+') {
                     let cleaned: String = p.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
                     issues.push(issue("phonenumber", Severity::Error, format!("{} \"{p}\": write it as \"{cleaned}\".", messages::PHONE_INVALID)));
+                } else if let Some(problem) = crate::phone::problem(p, self.mapping.phone_region()) {
+                    issues.push(issue("phonenumber", Severity::Error, problem));
                 }
             }
             let email = value("email");
@@ -499,6 +507,29 @@ pub fn named_respondents(message: &str) -> Vec<String> {
 pub fn usernames_in_column(sheet: &Sheet, column: usize) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     (0..sheet.len()).map(|r| sheet.cell(r, column).trim()).filter(|v| !v.is_empty() && seen.insert(*v)).map(str::to_string).collect()
+}
+
+/// What stops a list call (copy to / remove from a list), in words: the instance's
+/// address and the login.
+pub fn list_problems(settings: &Settings, credentials: &Credentials) -> Vec<String> {
+    let mut out = settings.instance_problems();
+    out.extend(credentials.problems());
+    out
+}
+
+/// The usernames in pasted text: one per line, or separated by commas, semicolons or
+/// tabs (a column copied from a spreadsheet), each once, in the order given. A first
+/// line that says `username` (a copied header) is left out.
+pub fn usernames_in_text(text: &str) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    text.split(['\n', '\r', ',', ';', '\t'])
+        .map(|v| v.trim().trim_matches('"').trim())
+        .enumerate()
+        .filter(|(i, v)| !(*i == 0 && v.eq_ignore_ascii_case("username")))
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty() && seen.insert(*v))
+        .map(str::to_string)
+        .collect()
 }
 
 /// The final result POSTed to `callback_url`.

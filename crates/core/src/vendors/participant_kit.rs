@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use super::records::{batches_of, Records, SendPlan};
 use super::{Prepared, PreparedRecord};
-use crate::datetime::parse_datetime;
+use crate::datetime::read_date;
 use crate::first_seen::FirstSeen;
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::issue::{Issue, Severity};
@@ -101,6 +101,11 @@ pub enum Resource {
 }
 
 impl Resource {
+    /// Whether the document gives its objects a retrieve endpoint (by id).
+    pub fn retrievable(&self) -> bool {
+        matches!(self, Resource::Projects | Resource::Panels | Resource::Studies | Resource::Participants | Resource::Consents)
+    }
+
     /// The collection's path.
     pub fn path(&self) -> String {
         match self {
@@ -392,6 +397,21 @@ pub fn create_study_request(settings: &Settings, credentials: &Credentials, proj
     HttpRequest { method: Method::Post, url: settings.url("/v1/studies"), headers: auth_headers(credentials), body: Body::Json(body), opaque_ok: false }
 }
 
+/// `GET /v1/{collection}/{id}`: one object of `resource` by its id (the document gives
+/// projects, panels, studies, participants and consents a retrieve endpoint), with
+/// `include` (e.g. `pii` for a participant's e-mail and first name) when not empty.
+/// `None` for a resource the document gives no retrieve endpoint.
+pub fn retrieve_request(settings: &Settings, credentials: &Credentials, resource: &Resource, id: &str, include: &str) -> Option<HttpRequest> {
+    if !resource.retrievable() {
+        return None;
+    }
+    let mut url = settings.url(&format!("{}/{}", resource.path(), encode(id.trim())));
+    if !include.is_empty() {
+        url.push_str(&format!("?include={}", encode(include)));
+    }
+    Some(HttpRequest { method: Method::Get, url, headers: auth_headers(credentials), body: Body::Empty, opaque_ok: false })
+}
+
 /// `DELETE /v1/studies/{id}` or `/v1/data_links/{id}`.
 pub fn delete_request(settings: &Settings, credentials: &Credentials, plural: &str, id: &str) -> HttpRequest {
     HttpRequest {
@@ -528,11 +548,12 @@ impl super::contract::Preparer for Objects {
                         Some(u) => issues.push(issue("url", Severity::Error, format!("\"{u}\" is not an absolute URL: write it with https://."))),
                         None => issues.push(issue("url", Severity::Error, "URL is empty: a data link needs the address of the data.".into())),
                     }
-                    match value("recorded_at").map(|t| (t, parse_datetime(t))) {
-                        Some((_, Some(d))) => {
+                    let order = mapping.get("recorded_at").and_then(|s| mapping.date_order_of(s));
+                    match value("recorded_at").map(|t| (t, read_date(t, order))) {
+                        Some((_, Ok(d))) => {
                             object.put("recorded_at", || json!(format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)));
                         }
-                        Some((t, None)) => issues.push(issue("recorded_at", Severity::Error, format!("\"{t}\" is not a real date: write it as YYYY-MM-DD."))),
+                        Some((t, Err(problem))) => issues.push(issue("recorded_at", Severity::Error, problem.message(t, "write it as YYYY-MM-DD"))),
                         None => issues.push(issue("recorded_at", Severity::Error, "Recorded at is empty: give the date the data was collected.".into())),
                     }
                     match value("participant_id") {
@@ -581,8 +602,9 @@ impl Protocol for ParticipantKitProtocol {
     fn batch_request(&mut self, records: &[usize]) -> HttpRequest {
         let made = self.records.take(&records[..1]);
         let record = &made[0];
+        // include=pii: the answer then carries the e-mail and first name the report shows.
         let path = match self.settings.mode {
-            WriteMode::Participants => "/v1/participants",
+            WriteMode::Participants => "/v1/participants?include=pii",
             WriteMode::DataLinks => "/v1/data_links",
         };
         HttpRequest {
@@ -600,10 +622,14 @@ impl Protocol for ParticipantKitProtocol {
             200..=299 => {
                 let created = serde_json::from_str::<Value>(&response.body).unwrap_or(Value::Null);
                 let id = created.get("id").and_then(Value::as_str).unwrap_or_default();
-                let id = match created.get("app_url").and_then(Value::as_str) {
+                let mut id = match created.get("app_url").and_then(Value::as_str) {
                     Some(url) => format!("{id} {url}"),
                     None => id.to_string(),
                 };
+                let pii: Vec<&str> = ["first_name", "email"].iter().filter_map(|k| created.get(*k).and_then(Value::as_str)).filter(|v| !v.is_empty()).collect();
+                if !pii.is_empty() {
+                    id.push_str(&format!(" ({})", pii.join(", ")));
+                }
                 Verdict::Judged { outcomes: vec![(record, Outcome::Sent { id: (!id.trim().is_empty()).then(|| id.trim().to_string()) })], resend: vec![] }
             }
             401 => Verdict::Fatal(format!("{}. Nothing more was sent.", error_text(response))),

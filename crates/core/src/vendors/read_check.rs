@@ -51,12 +51,15 @@ pub struct ReadCheck {
     started: Option<(Box<dyn RowChecker>, Vec<String>, Mapping)>,
     /// A piece did not fit, or the target has no row checker: nothing to offer.
     given_up: bool,
+    /// Rows held before checking starts: [`HEADER_ROWS`], or more when a date column
+    /// needs its first rows to tell its order (as the page reads it).
+    head_rows: usize,
 }
 
 impl ReadCheck {
     /// A check for `target` with `settings` (as the page holds them).
     pub fn new(target: Target, settings: Value) -> ReadCheck {
-        ReadCheck { target, settings, head: Some(RowsAssembler::default()), started: None, given_up: false }
+        ReadCheck { target, settings, head: Some(RowsAssembler::default()), started: None, given_up: false, head_rows: HEADER_ROWS }
     }
 
     /// Takes the next rows of the file.
@@ -70,7 +73,7 @@ impl ReadCheck {
                     self.given_up = true;
                     return;
                 }
-                if head.len() >= HEADER_ROWS {
+                if head.len() >= self.head_rows {
                     self.start();
                 }
             }
@@ -83,19 +86,32 @@ impl ReadCheck {
     }
 
     fn start(&mut self) {
+        self.start_with(false)
+    }
+
+    /// Starts checking with the rows held; unless `finished`, holds on when the mapping
+    /// has date columns and fewer rows than their order is read from are here.
+    fn start_with(&mut self, finished: bool) {
         let Some(head) = self.head.take() else { return };
         let Some((index, headers)) = head.header(None) else {
             self.given_up = true;
             return;
         };
         let contract = self.target.contract();
-        let mapping = contract.suggest(&headers, &self.settings);
+        let wanted = index + 1 + crate::date_columns::SCANNED_ROWS;
+        if !finished && head.len() < wanted && !contract.date_columns(&contract.suggest(&headers, &self.settings), &self.settings).is_empty() {
+            self.head_rows = wanted;
+            self.head = Some(head);
+            return;
+        }
+        let rows = head.into_piece();
+        let data = Below { rows: &rows, skip: index + 1 };
+        let mapping = crate::date_columns::suggest(contract, &data, &headers, &self.settings);
         let Some(mut checker) = contract.row_checker(&mapping, &headers, &self.settings) else {
             self.given_up = true;
             return;
         };
-        let rows = head.into_piece();
-        checker.check(&Below { rows: &rows, skip: index + 1 });
+        checker.check(&data);
         self.started = Some((checker, headers, mapping));
     }
 
@@ -104,7 +120,7 @@ impl ReadCheck {
         if self.given_up {
             return None;
         }
-        self.start();
+        self.start_with(true);
         let (checker, headers, mapping) = self.started.take()?;
         Some(CheckedAtRead { target: self.target, settings: self.settings, headers, mapping, findings: checker.finish() })
     }
@@ -123,14 +139,23 @@ mod tests {
         for n in 0..300 {
             let email = if n % 17 == 0 { "not-an-email".to_string() } else { format!("p{n}@example.com") };
             let id = if n % 23 == 0 { String::new() } else { format!("P-{n}") };
-            let date = if n % 31 == 0 { "someday" } else { "2024-09-01 10:10" };
+            // Day first, as the rows with a day above 12 tell (the others read both ways).
+            let date = match n {
+                _ if n % 31 == 0 => "someday",
+                _ if n % 7 == 0 => "14.09.2024 10:10",
+                _ if n % 5 == 0 => "01.09.2024",
+                _ => "2024-09-01 10:10",
+            };
             text.push_str(&format!("{id},{email},\"Anna, {n}\nsecond line\",I-{},{date}\n", n % 250));
         }
         let sheet = read_csv(text.as_bytes()).unwrap();
         for target in Target::all() {
             let contract = target.contract();
             let settings = contract.default_settings();
-            let mapping = contract.suggest(&sheet.headers, &settings);
+            let mapping = crate::date_columns::suggest(contract, &sheet, &sheet.headers, &settings);
+            if target.id() == "engage" {
+                assert_eq!(mapping.date_orders, [(4, crate::datetime::DateOrder::DayFirst)]);
+            }
             let whole = contract.findings(&sheet, &mapping, &settings);
             for size in [50, 700, 1 << 20] {
                 let mut stream = CsvStream::new(b',');

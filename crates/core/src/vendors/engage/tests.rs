@@ -21,6 +21,7 @@ fn prepared() -> (Sheet, Mapping, Prepared) {
     let sheet = read_csv(CSV.as_bytes()).unwrap();
     let mut mapping = suggest(&sheet.headers, FIELDS, Some(ANSWERS_PREFIX));
     mapping.set("submission.created_at", Some(Source::Column(6)));
+    mapping.set_date_order(6, Some(crate::datetime::DateOrder::DayFirst));
     let prepared = prepare(&sheet, &mapping, &settings());
     (sheet, mapping, prepared)
 }
@@ -296,4 +297,18 @@ fn a_403_or_404_stops_the_send_with_one_message() {
         assert!(failure.contains(words) && failure.contains(&format!("HTTP {status}")), "{failure}");
         assert_eq!(send.report().count(crate::report::OutcomeKind::Sent), 0);
     }
+}
+
+#[test]
+fn a_date_that_reads_two_ways_is_held_until_its_column_has_an_order() {
+    let (sheet, mut mapping, _) = prepared();
+    mapping.set_date_order(6, None);
+    let held = prepare(&sheet, &mapping, &settings());
+    let row2: Vec<&str> = held.issues.iter().filter(|i| i.row == 2).map(|i| i.message.as_str()).collect();
+    assert!(row2.iter().any(|m| m.starts_with("\"01.09.2024 10:10\" could be 1 September or January 9")), "{row2:?}");
+    assert!(held.records.iter().all(|r| r.row != 2));
+    mapping.set_date_order(6, Some(crate::datetime::DateOrder::MonthFirst));
+    let month_first = prepare(&sheet, &mapping, &settings());
+    let record = month_first.records.iter().find(|r| r.row == 2).unwrap();
+    assert_eq!(record.json["submission"]["created_at"], "2024-01-09 10:10:00");
 }

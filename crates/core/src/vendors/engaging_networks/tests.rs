@@ -59,7 +59,7 @@ fn risky_characters_are_flagged_and_replaceable() {
 #[test]
 fn transactions_convert_dates_and_times_and_split_by_campaign() {
     let csv = "Supporter Email,Campaign ID,Transaction Date,Transaction Time,Amount\n\
-a@example.org,101,01.09.2024,9:05,10\n\
+a@example.org,101,13.09.2024,9:05,10\n\
 b@example.org,202,2024/09/02,10:00:00,20\n\
 c@example.org,101,2024-09-03,23:59,30\n\
 d@example.org,abc,2024-09-03,,40\n\
@@ -67,7 +67,7 @@ e@example.org,101,31.02.2024,,50\n\
 ,101,2024-09-03,,60\n";
     let (_, p) = prepared(csv, &transactions());
     assert_eq!(p.records.len(), 3);
-    assert_eq!(p.records[0].json, serde_json::json!(["a@example.org", "101", "2024-09-01", "09:05:00", "10"]));
+    assert_eq!(p.records[0].json, serde_json::json!(["a@example.org", "101", "2024-09-13", "09:05:00", "10"]));
     let problems: Vec<(usize, &str)> = p.issues.iter().map(|i| (i.row, i.message.as_str())).collect();
     assert!(problems.iter().any(|(r, m)| *r == 5 && m.starts_with("Campaign ID \"abc\" is not a number")));
     assert!(problems.iter().any(|(r, m)| *r == 6 && m.starts_with("\"31.02.2024\" is not a date")));

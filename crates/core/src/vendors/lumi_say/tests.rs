@@ -162,3 +162,10 @@ fn an_http_instance_is_refused_except_on_this_computer() {
     s.base_url = "https://acme.lumisay.com".into();
     assert!(s.problems().is_empty());
 }
+
+#[test]
+fn pasted_usernames_are_read_once_each_in_order() {
+    assert_eq!(usernames_in_text("Username\r\nanna.b\r\njan\r\n\r\nanna.b\n liga \n"), ["anna.b", "jan", "liga"]);
+    assert_eq!(usernames_in_text("anna.b, jan;\"liga\"\tpeter"), ["anna.b", "jan", "liga", "peter"]);
+    assert!(usernames_in_text(" \n,\t").is_empty());
+}

@@ -71,12 +71,15 @@ fn data_links_need_an_absolute_url_a_real_date_and_a_participant() {
     let s = Settings { mode: WriteMode::DataLinks, ..settings() };
     let sheet =
         read_csv(b"url,recorded_at,participant_id,title\nhttps://files.example.org/a.pdf,01.09.2024,par_1,Scan\nfiles/a.pdf,2024-02-30,par_2,\n").unwrap();
-    let mapping = suggest(&sheet.headers, DATA_LINK_FIELDS, None);
+    let mut mapping = suggest(&sheet.headers, DATA_LINK_FIELDS, None);
+    let ambiguous = prepare(&sheet, &mapping, &s);
+    assert!(ambiguous.issues.iter().any(|i| i.row == 2 && i.message.starts_with("\"01.09.2024\" could be 1 September or January 9")), "{:?}", ambiguous.issues);
+    mapping.set_date_order(1, Some(crate::datetime::DateOrder::DayFirst));
     let p = prepare(&sheet, &mapping, &s);
     assert_eq!(p.records[0].json, json!({"url": "https://files.example.org/a.pdf", "recorded_at": "2024-09-01", "participant_id": "par_1", "title": "Scan"}));
     let messages: Vec<&str> = p.issues.iter().map(|i| i.message.as_str()).collect();
     assert!(messages.iter().any(|m| m.starts_with("\"files/a.pdf\" is not an absolute URL")));
-    assert!(messages.iter().any(|m| m.starts_with("\"2024-02-30\" is not a real date")));
+    assert!(messages.iter().any(|m| m.starts_with("\"2024-02-30\" is not a date Ferry can read")));
 }
 
 #[test]
@@ -87,8 +90,12 @@ fn one_request_per_row_with_ids_retries_and_a_fatal_401() {
     let mut e = engine(Settings { concurrency: 2, ..settings() }, token(), p.clone().into_plan(), Policy::default(), &BTreeMap::new(), 3);
     let started = e.poll(0.0);
     assert_eq!(started.len(), 2, "bounded concurrency");
-    assert!(started[0].1.url.ends_with("/v1/participants"));
-    e.handle(started[0].0, Ok(HttpResponse::new(201, r#"{"id":"par_9","object":"participant","app_url":"https://app.example/p/9"}"#)), 1.0);
+    assert!(started[0].1.url.ends_with("/v1/participants?include=pii"), "the answer names whom it created");
+    e.handle(
+        started[0].0,
+        Ok(HttpResponse::new(201, r#"{"id":"par_9","object":"participant","app_url":"https://app.example/p/9","first_name":"A","email":"a@example.org"}"#)),
+        1.0,
+    );
     let mut busy = HttpResponse::new(429, "");
     busy.retry_after = Some("2".into());
     e.handle(started[1].0, Ok(busy), 1.0);
@@ -101,7 +108,16 @@ fn one_request_per_row_with_ids_retries_and_a_fatal_401() {
     e.handle(t, Ok(HttpResponse::new(401, "")), wake);
     assert_eq!(e.state(), State::Finished);
     let outcomes: Vec<String> = e.report().rows.iter().map(|r| format!("{} {}", r.outcome.label(), r.outcome.message())).collect();
-    assert_eq!(e.report().rows[0].outcome, Outcome::Sent { id: Some("par_9 https://app.example/p/9".into()) });
+    assert_eq!(e.report().rows[0].outcome, Outcome::Sent { id: Some("par_9 https://app.example/p/9 (A, a@example.org)".into()) });
     assert!(outcomes[2].starts_with("rejected Participant Kit refused it (400, validation error): email is invalid"), "{outcomes:?}");
     assert!(e.failure().unwrap().starts_with("Participant Kit rejected the token (401)"));
+}
+
+#[test]
+fn one_object_is_read_by_id_where_the_document_has_a_retrieve_endpoint() {
+    let request = retrieve_request(&settings(), &token(), &Resource::Participants, " par_1 ", "pii").unwrap();
+    assert_eq!(request.method, Method::Get);
+    assert!(request.url.ends_with("/v1/participants/par_1?include=pii"), "{}", request.url);
+    assert!(retrieve_request(&settings(), &token(), &Resource::Studies, "stu_demo", "").unwrap().url.ends_with("/v1/studies/stu_demo"));
+    assert!(retrieve_request(&settings(), &token(), &Resource::DataLinks, "dl_1", "").is_none(), "no retrieve endpoint in the document");
 }

@@ -1,0 +1,145 @@
+//! The date columns of a mapping: what each column's own cells say about its day/month
+//! order, what is set, and what the user must still choose before anything is sent.
+
+use crate::datetime::{DateOrder, OrderEvidence, OrderFinding};
+use crate::mapping::Mapping;
+use crate::sheet::Cells;
+use crate::text::thousands;
+use crate::vendors::{Contract, Problem};
+
+/// Cells of a column read for its evidence. A cell past them that contradicts the order
+/// is still flagged by the check (Ferry never swaps a date), so this bounds the work of
+/// a million-row sheet without guessing.
+pub const SCANNED_ROWS: usize = 200_000;
+
+/// One mapped column read as dates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateColumn {
+    /// The field (or Engaging Networks format column) it fills.
+    pub label: String,
+    /// The source column.
+    pub column: usize,
+    /// The source column's header.
+    pub header: String,
+    /// What its cells say.
+    pub evidence: OrderEvidence,
+    /// The order set in the mapping, if any.
+    pub chosen: Option<DateOrder>,
+}
+
+impl DateColumn {
+    /// What the cells decide on their own.
+    pub fn finding(&self) -> OrderFinding {
+        self.evidence.finding()
+    }
+
+    /// Whether the user must choose an order (the cells do not decide, and none is set).
+    pub fn needs_choice(&self) -> bool {
+        self.chosen.is_none() && matches!(self.finding(), OrderFinding::Ask | OrderFinding::Conflict)
+    }
+
+    /// The question or remark for the user, in words.
+    pub fn explain(&self) -> String {
+        let at = |(row, text): &(usize, String)| format!("\"{text}\" (row {})", thousands(*row));
+        match self.finding() {
+            OrderFinding::NotNeeded => "Every date in this column reads one way only.".to_string(),
+            OrderFinding::Inferred(order) => {
+                let proof = match order {
+                    DateOrder::DayFirst => self.evidence.day_first.as_ref(),
+                    DateOrder::MonthFirst => self.evidence.month_first.as_ref(),
+                };
+                format!("Read as {}: {} can only be read that way.", order.label(), proof.map(at).unwrap_or_default())
+            }
+            OrderFinding::Conflict => format!(
+                "This column has dates in both orders: {} is day/month/year, {} is month/day/year. Choose the order most are written in; dates in the other order are held back for you to correct.",
+                self.evidence.day_first.as_ref().map(at).unwrap_or_default(),
+                self.evidence.month_first.as_ref().map(at).unwrap_or_default()
+            ),
+            OrderFinding::Ask => {
+                let (row, text) = self.evidence.either.clone().unwrap_or_default();
+                let question = match crate::datetime::read_date(&text, None) {
+                    Err(crate::datetime::DateProblem::Ambiguous { first, second }) => crate::datetime::ambiguity(&text, first, second),
+                    _ => format!("\"{text}\""),
+                };
+                format!("Every date in this column can be read two ways, e.g. {question} (row {}). Which order is it written in?", thousands(row))
+            }
+        }
+    }
+
+    /// What stops the send until the user chooses, if anything.
+    pub fn problem(&self) -> Option<Problem> {
+        self.needs_choice().then(|| Problem::blocking("date_order", format!("Choose the date order of column \"{}\" ({}).", self.header, self.label)))
+    }
+}
+
+/// The date columns of `mapping` for `contract`, each with its evidence from the first
+/// [`SCANNED_ROWS`] of `rows` (data rows under `headers`).
+pub fn date_columns(contract: &dyn Contract, rows: &dyn Cells, headers: &[String], mapping: &Mapping, settings: &serde_json::Value) -> Vec<DateColumn> {
+    let mut columns: Vec<DateColumn> = Vec::new();
+    for (label, column) in contract.date_columns(mapping, settings) {
+        if let Some(same) = columns.iter_mut().find(|c| c.column == column) {
+            same.label = format!("{}, {label}", same.label);
+            continue;
+        }
+        let scanned = rows.len().min(SCANNED_ROWS);
+        let evidence = OrderEvidence::gather((0..scanned).map(|r| (rows.number(r), rows.cell(r, column))));
+        let header = headers.get(column).cloned().unwrap_or_default();
+        columns.push(DateColumn { label, column, header, evidence, chosen: mapping.date_order(column) });
+    }
+    columns
+}
+
+/// `contract`'s suggested mapping for `headers`, with the date orders the first rows
+/// decide on their own: what the page starts from, and what the import worker checks
+/// while reading (the two must agree for the page to take the worker's findings).
+pub fn suggest(contract: &dyn Contract, rows: &dyn Cells, headers: &[String], settings: &serde_json::Value) -> Mapping {
+    let mut mapping = contract.suggest(headers, settings);
+    for (column, order) in inferred_orders(&date_columns(contract, rows, headers, &mapping, settings)) {
+        mapping.set_date_order(column, Some(order));
+    }
+    mapping
+}
+
+/// The orders the cells decide on their own, for the columns with none set: `(column,
+/// order)` to write into the mapping (shown to the user, who can change them).
+pub fn inferred_orders(columns: &[DateColumn]) -> Vec<(usize, DateOrder)> {
+    columns
+        .iter()
+        .filter(|c| c.chosen.is_none())
+        .filter_map(|c| match c.finding() {
+            OrderFinding::Inferred(order) => Some((c.column, order)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sheet::read_csv;
+    use crate::vendors::Target;
+
+    #[test]
+    fn a_column_of_dates_that_read_two_ways_must_be_answered_and_one_that_tells_is_inferred() {
+        let engage = Target::from_id("engage").unwrap().contract();
+        let settings = engage.default_settings();
+        let sheet = read_csv("email,Created at\na@b.lv,03/04/2024\nc@d.lv,05/06/2024\n".as_bytes()).unwrap();
+        let mut mapping = engage.suggest(&sheet.headers, &settings);
+        mapping.set("submission.created_at", Some(crate::mapping::Source::Column(1)));
+        let columns = date_columns(engage, &sheet, &sheet.headers, &mapping, &settings);
+        assert_eq!(columns.len(), 1);
+        assert_eq!(columns[0].finding(), OrderFinding::Ask);
+        assert!(columns[0].explain().contains("e.g. \"03/04/2024\" could be 3 April or March 4 (row 2)"), "{}", columns[0].explain());
+        assert_eq!(columns[0].problem().map(|p| p.blocking), Some(true));
+        mapping.set_date_order(1, Some(DateOrder::MonthFirst));
+        assert_eq!(date_columns(engage, &sheet, &sheet.headers, &mapping, &settings)[0].problem(), None);
+
+        let tells = read_csv("email,Created at\na@b.lv,03/04/2024\nc@d.lv,25/06/2024\n".as_bytes()).unwrap();
+        let mut mapping = engage.suggest(&tells.headers, &settings);
+        mapping.set("submission.created_at", Some(crate::mapping::Source::Column(1)));
+        let columns = date_columns(engage, &tells, &tells.headers, &mapping, &settings);
+        assert_eq!(inferred_orders(&columns), [(1, DateOrder::DayFirst)]);
+        assert!(columns[0].explain().starts_with("Read as day/month/year: \"25/06/2024\" (row 3)"), "{}", columns[0].explain());
+        assert_eq!(columns[0].problem(), None);
+    }
+}
