@@ -1,6 +1,6 @@
 //! Step 5: one line per source row, downloadable as CSV.
 
-use ferry_core::report::{Outcome, OutcomeKind, RowOutcome};
+use ferry_core::report::{OutcomeKind, RowOutcome};
 use leptos::prelude::*;
 
 use crate::components::download::download_text;
@@ -9,6 +9,8 @@ use crate::vendors::page_of;
 
 /// Report lines shown on the page; the download always has all of them.
 const SHOWN: usize = 1000;
+/// Rows that share one answer before it is said once, above the lines.
+const SHARED_FROM: usize = 3;
 
 /// The report step.
 #[component]
@@ -30,6 +32,8 @@ pub fn ReportStep() -> impl IntoView {
         download_error.set(result.err());
     };
     let failed = move || report().rows.iter().filter(|r| r.outcome.kind() != OutcomeKind::Sent).count();
+    // An answer on many rows (one platform error, one import job) is said once, above.
+    let shared = Memo::new(move |_| state.report.with(|r| r.as_ref().map(|r| r.shared_details(SHARED_FROM)).unwrap_or_default()));
     view! {
         <section class="step" aria-labelledby="report-title">
             <h2 id="report-title">"Report"</h2>
@@ -39,10 +43,24 @@ pub fn ReportStep() -> impl IntoView {
                 <div><strong>{move || report().count(OutcomeKind::Skipped)}</strong>"skipped (problems in the file)"</div>
                 <div><strong>{move || report().count(OutcomeKind::NotSent)}</strong>"not sent"</div>
             </div>
+            {move || {
+                let shared = shared.get();
+                (!shared.is_empty()).then(|| view! {
+                    <section id="report-shared" aria-labelledby="report-shared-title">
+                        <h3 id="report-shared-title">"The same answer on many rows"</h3>
+                        <ul>{shared.into_iter().map(|d| view! {
+                            <li><strong>{format!("{} {}", ferry_core::text::count(d.rows, "row", "rows"), d.label)}</strong>{format!(" (from row {}): {}", d.first_row, d.detail)}</li>
+                        }).collect::<Vec<_>>()}</ul>
+                    </section>
+                })
+            }}
             <div class="table-wrap" role="region" aria-label="One line per row" tabindex="0">
                 <table id="report">
                     <thead><tr><th scope="col">"Row"</th><th scope="col">"Participant"</th><th scope="col">"Outcome"</th><th scope="col">"Platform ID or reason"</th></tr></thead>
-                    <tbody>{move || report().rows.into_iter().take(SHOWN).map(report_line).collect::<Vec<_>>()}</tbody>
+                    <tbody>{move || {
+                        let shared: std::collections::HashSet<String> = shared.with(|s| s.iter().map(|d| d.detail.clone()).collect());
+                        report().rows.into_iter().take(SHOWN).map(|line| report_line(line, &shared)).collect::<Vec<_>>()
+                    }}</tbody>
                 </table>
             </div>
             {move || (report().rows.len() > SHOWN).then(|| view! { <p class="hint">{format!("The first {SHOWN} rows are shown; the download has all of them.")}</p> })}
@@ -67,12 +85,10 @@ pub fn ReportStep() -> impl IntoView {
     }
 }
 
-fn report_line(line: RowOutcome) -> impl IntoView {
+fn report_line(line: RowOutcome, shared: &std::collections::HashSet<String>) -> impl IntoView {
     let label = line.outcome.label();
-    let detail = match &line.outcome {
-        Outcome::Sent { id } => id.clone().unwrap_or_default(),
-        other => other.message().to_string(),
-    };
+    let detail = line.outcome.detail();
+    let detail = if shared.contains(detail) { "As said above.".to_string() } else { detail.to_string() };
     view! {
         <tr data-row=line.row>
             <td class="num">{line.row}</td>

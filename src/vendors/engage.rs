@@ -27,7 +27,7 @@ fn EngageSettings() -> impl IntoView {
             <div class="grid">
                 <TextField id="org-slug" label="Organisation slug" hint="Your organisation's short name in Engage."
                     value=settings.text(|s| s.org_slug.clone()) on_input=settings.setter(|s, v| s.org_slug = v)/>
-                <TextField id="activity-slug" label="Activity slug" hint="The Engage activity (survey) the submissions belong to."
+                <TextField id="activity-slug" label="Activity slug" hint="The Engage activity (survey) the submissions belong to. Rows can carry their own: map a column to the Activity slug field below."
                     value=settings.text(|s| s.activity_slug.clone()) on_input=settings.setter(|s, v| s.activity_slug = v)/>
                 <TextField id="batch-size" label="Records per request" kind="number"
                     value=settings.text(|s| s.batch_size.to_string()) on_input=settings.setter(|s, v| s.batch_size = v.trim().parse().unwrap_or(0))/>

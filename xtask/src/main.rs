@@ -26,6 +26,8 @@ mod fuzz;
 
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
+/// axe-core, which the end-to-end tests run on every screen they look at (WCAG 2.1 A/AA).
+const AXE: (&str, &str) = ("axe-core@4.14.1", "axe-core/axe.min.js");
 /// `cargo lambda` (PyPI's cargo-lambda): the Lambda emulator the function's test runs in,
 /// and the packager of `cargo xtask package-lambda`.
 const CARGO_LAMBDA_VERSION: &str = "1.9.2";
@@ -116,12 +118,13 @@ fn setup() -> Result {
 
     let wasm_opt = tools_bin().join("wasm-opt");
     let version = output_of(&wasm_opt.display().to_string(), &["--version"]).unwrap_or_default();
-    let peers_missing = bench::PEERS.iter().any(|(_, path)| !root().join(".tools/node_modules").join(path).exists());
+    let peers_missing = bench::PEERS.iter().chain([&AXE]).any(|(_, path)| !root().join(".tools/node_modules").join(path).exists());
     if !version.contains(&format!("version {BINARYEN_VERSION}")) || peers_missing {
-        // binaryen for trunk; the benchmark's JavaScript peers (pinned) for `bench`.
+        // binaryen for trunk; the benchmark's JavaScript peers (pinned) for `bench`; axe-core
+        // for the end-to-end tests.
         std::fs::create_dir_all(root().join(".tools")).map_err(|e| e.to_string())?;
         let mut packages = vec![format!("binaryen@{BINARYEN_VERSION}")];
-        packages.extend(bench::PEERS.iter().map(|(package, _)| package.to_string()));
+        packages.extend(bench::PEERS.iter().chain([&AXE]).map(|(package, _)| package.to_string()));
         run(Command::new("npm").args(["install", "--prefix", ".tools", "--no-audit", "--no-fund"]).args(&packages))?;
     }
 

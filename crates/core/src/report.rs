@@ -61,6 +61,15 @@ impl Outcome {
         }
     }
 
+    /// What the report's last column says: the platform's id for a row sent, else the
+    /// reason.
+    pub fn detail(&self) -> &str {
+        match self {
+            Outcome::Sent { id } => id.as_deref().unwrap_or(""),
+            other => other.message(),
+        }
+    }
+
     /// The message behind the outcome (empty for a plain success).
     pub fn message(&self) -> &str {
         match self {
@@ -68,6 +77,19 @@ impl Outcome {
             Outcome::Rejected { reason } | Outcome::Skipped { reason } | Outcome::NotSent { reason } => reason,
         }
     }
+}
+
+/// A detail many report lines share (see [`Report::shared_details`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedDetail {
+    /// The outcome's label (`sent`, `rejected`, ...).
+    pub label: &'static str,
+    /// The reason or platform id.
+    pub detail: String,
+    /// How many rows have it.
+    pub rows: usize,
+    /// The first of them.
+    pub first_row: usize,
 }
 
 /// One line of the report.
@@ -95,6 +117,27 @@ impl Report {
             Ok(i) => self.rows[i].outcome = outcome,
             Err(i) => self.rows.insert(i, RowOutcome { row, identifier: identifier.to_string(), outcome }),
         }
+    }
+
+    /// The details (a reason, or a platform id such as an import job's) that at least
+    /// `min` rows share, most rows first: said once above the lines instead of on each.
+    pub fn shared_details(&self, min: usize) -> Vec<SharedDetail> {
+        let mut seen: std::collections::HashMap<(&'static str, &str), (usize, usize)> = std::collections::HashMap::new();
+        for line in &self.rows {
+            let detail = line.outcome.detail();
+            if detail.is_empty() {
+                continue;
+            }
+            let entry = seen.entry((line.outcome.label(), detail)).or_insert((0, line.row));
+            entry.0 += 1;
+        }
+        let mut shared: Vec<SharedDetail> = seen
+            .into_iter()
+            .filter(|(_, (rows, _))| *rows >= min.max(2))
+            .map(|((label, detail), (rows, first_row))| SharedDetail { label, detail: detail.to_string(), rows, first_row })
+            .collect();
+        shared.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.first_row.cmp(&b.first_row)));
+        shared
     }
 
     /// How many rows have the outcome labelled `label`.
@@ -208,6 +251,26 @@ pub fn neutralise_formula(s: &str) -> String {
         format!("'{s}")
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod shared_tests {
+    use super::*;
+
+    #[test]
+    fn a_detail_on_many_rows_is_found_once_with_its_count() {
+        let mut report = Report::default();
+        for row in 2..7 {
+            report.record(row, "x", Outcome::Rejected { reason: "Error: Unable to process your import.".into() });
+        }
+        report.record(7, "y", Outcome::Sent { id: Some("job 1".into()) });
+        report.record(8, "z", Outcome::Sent { id: Some("job 1".into()) });
+        report.record(9, "w", Outcome::Skipped { reason: "bad e-mail".into() });
+        let shared = report.shared_details(2);
+        assert_eq!(shared.len(), 2);
+        assert_eq!((shared[0].label, shared[0].rows, shared[0].first_row), ("rejected", 5, 2));
+        assert_eq!((shared[1].detail.as_str(), shared[1].rows), ("job 1", 2));
     }
 }
 

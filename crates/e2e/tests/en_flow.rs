@@ -66,8 +66,11 @@ async fn supporters_with_a_segment_and_risky_characters_replaced() {
     browser.click_button("Send 3 records").await.unwrap();
     let summary = browser.wait_for_text("#report-summary", "sent").await.unwrap();
     assert!(summary.starts_with("3\nsent"), "{summary}");
+    // One job for the three rows: said once, above the lines, not on each.
+    let shared = browser.wait_for_text("#report-shared", "job 131878").await.unwrap();
+    assert!(shared.contains("3 rows sent (from row 2)"), "{shared}");
     let report = browser.wait_for("#report").await.unwrap().text().await.unwrap();
-    assert!(report.contains("job 131878"), "{report}");
+    assert!(!report.contains("job 131878") && report.contains("As said above."), "{report}");
     let held = jobs(&stack).await;
     let job = &held["jobs"][0];
     assert_eq!(held["jobs"].as_array().unwrap().len(), 1);

@@ -28,6 +28,8 @@ pub struct SampleField {
     pub alias: String,
     /// Whether values must be whole numbers.
     pub integer: bool,
+    /// Whether every respondent must have a value ("Field cannot be empty.; sample field X").
+    pub required: bool,
 }
 
 /// A respondent as stored.
@@ -68,11 +70,14 @@ pub const DEMO_PROJECT: &str = "demo-project";
 
 impl Default for LumiProject {
     /// Lists 101 and 102, preview group 103 (at most 3), sample fields `age` (integer) and
-    /// `site`; dashboard user `coordinator` / `sandbox-password`.
+    /// `site` (required); dashboard user `coordinator` / `sandbox-password`.
     fn default() -> Self {
         LumiProject {
             user: ("coordinator".into(), crate::state::DEMO_PASSWORD.into()),
-            sample_fields: vec![SampleField { alias: "age".into(), integer: true }, SampleField { alias: "site".into(), integer: false }],
+            sample_fields: vec![
+                SampleField { alias: "age".into(), integer: true, required: false },
+                SampleField { alias: "site".into(), integer: false, required: true },
+            ],
             lists: BTreeMap::from([("101".into(), None), ("102".into(), None), ("103".into(), Some(3))]),
             respondents: BTreeMap::new(),
             callbacks: Vec::new(),
@@ -191,6 +196,9 @@ pub async fn add_respondent(State(shared): State<Shared>, Path(project): Path<St
                 return error(&format!("Field contains invalid data.; sample field {alias}"));
             }
             fields.insert(alias, value);
+        }
+        if let Some(empty) = p.sample_fields.iter().find(|d| d.required && fields.get(&d.alias).is_none_or(|v| v.trim().is_empty())) {
+            return error(&format!("Field cannot be empty.; sample field {}", empty.alias));
         }
         respondents.push(Respondent { username, phonenumber: phone, email, sample_fields: fields, lists: BTreeSet::from([group.clone()]) });
     }

@@ -36,7 +36,7 @@ async fn imports_finish_asynchronously_then_lists_can_change() {
     let router = app(Sandbox::default());
     let doc = respondents(json!([
         {"username": "anna.b", "phonenumber": "+37122222201", "sample_fields": [{"alias": "age", "value": "34"}, {"alias": "site", "value": "Riga"}]},
-        {"username": "jan", "email": "jan@example.org", "sample_fields": []}
+        {"username": "jan", "email": "jan@example.org", "sample_fields": [{"alias": "site", "value": "Cesis"}]}
     ]));
     let (status, body) = call(&router, form("add_respondent", "sandbox-password", &doc)).await;
     assert_eq!((status, body["status"].clone(), body["message"].clone()), (StatusCode::OK, json!("ok"), json!("Import started successfully")));
@@ -74,6 +74,21 @@ async fn the_documented_errors_come_back_in_the_vendors_words() {
     let error = |body: (StatusCode, Value)| body.1["message"].as_str().unwrap_or_default().to_string();
     let one = |r: Value| respondents(json!([r]));
     assert_eq!(error(call(&router, form("add_respondent", "wrong", &one(json!({"username": "a", "email": "a@b.lv"})))).await), "Authentication failure.");
+    // The sandbox's `site` is a required sample field.
+    assert_eq!(
+        error(
+            call(
+                &router,
+                form(
+                    "add_respondent",
+                    "sandbox-password",
+                    &one(json!({"username": "a", "email": "a@b.lv", "sample_fields": [{"alias": "age", "value": "3"}]}))
+                )
+            )
+            .await
+        ),
+        "Field cannot be empty.; sample field site"
+    );
     assert_eq!(
         error(call(&router, form("add_respondent", "sandbox-password", &one(json!({"username": "bad user", "email": "a@b.lv"})))).await),
         "Import failed, Respondent ID must use only characters 'A-Z a-z 0-9 ._-@'"
@@ -109,7 +124,10 @@ async fn the_documented_errors_come_back_in_the_vendors_words() {
         "Field contains invalid data.; sample field age"
     );
     let preview = json!({"no_password": false, "group_id": "103", "overwrite": false, "respondents": [
-        {"username": "a", "email": "a@b.lv"}, {"username": "b", "email": "b@b.lv"}, {"username": "c", "email": "c@b.lv"}, {"username": "d", "email": "d@b.lv"}]});
+        {"username": "a", "email": "a@b.lv", "sample_fields": [{"alias": "site", "value": "Riga"}]},
+        {"username": "b", "email": "b@b.lv", "sample_fields": [{"alias": "site", "value": "Riga"}]},
+        {"username": "c", "email": "c@b.lv", "sample_fields": [{"alias": "site", "value": "Riga"}]},
+        {"username": "d", "email": "d@b.lv", "sample_fields": [{"alias": "site", "value": "Riga"}]}]});
     assert_eq!(
         error(call(&router, form("add_respondent", "sandbox-password", &preview)).await),
         "Import failed, Too many respondents. A preview group can only contain a maximum of 3 respondents"

@@ -43,6 +43,10 @@ pub const ANSWERS_PREFIX: &str = "answers.";
 /// The three fields that identify a participant; at least one is required.
 pub const IDENTIFIERS: [&str; 3] = ["participant.participant_id", "participant.national_id", "participant.email"];
 
+/// The field that gives a row's own `activity_slug` (each record carries one in the
+/// document); the send's setting fills it where the cell is empty.
+pub const ACTIVITY_FIELD: &str = "submission.activity_slug";
+
 /// The record's fields, in the document's order.
 pub const FIELDS: &[FieldSpec] = &[
     FieldSpec {
@@ -107,6 +111,13 @@ pub const FIELDS: &[FieldSpec] = &[
         help: "Optional: your ID for this submission; the same ID again makes a new version.",
         kind: FieldKind::Text,
         synonyms: &["item id", "submission id", "record id"],
+    },
+    FieldSpec {
+        key: ACTIVITY_FIELD,
+        label: "Activity slug",
+        help: "Optional: each row's activity (survey), when rows go to different ones; empty cells take the send's activity slug.",
+        kind: FieldKind::Text,
+        synonyms: &["activity", "activity slug", "survey slug"],
     },
     FieldSpec {
         key: "submission.created_at",
@@ -190,9 +201,6 @@ impl Settings {
         if self.org_slug.trim().is_empty() {
             out.push("Organisation slug is empty: it is your organisation's short name in Engage (ask Longenesis Support if unsure).".into());
         }
-        if self.activity_slug.trim().is_empty() {
-            out.push("Activity slug is empty: it names the Engage activity (survey) the submissions belong to.".into());
-        }
         if self.batch_size == 0 {
             out.push("Batch size must be at least 1.".into());
         }
@@ -245,8 +253,13 @@ pub use super::records::{batches_of, Records, SendPlan};
 use super::{Prepared, PreparedRecord};
 
 /// What is wrong with the mapping as a whole (no identifier mapped, ...), in words.
-pub fn mapping_problems(mapping: &Mapping) -> Vec<String> {
+pub fn mapping_problems(mapping: &Mapping, settings: &Settings) -> Vec<String> {
     let mut out = Vec::new();
+    if settings.activity_slug.trim().is_empty() && mapping.column(ACTIVITY_FIELD).is_none() {
+        out.push(
+            "Activity slug is empty: it names the Engage activity (survey) the submissions belong to. Give it, or map a column that holds each row's.".into(),
+        );
+    }
     if IDENTIFIERS.iter().all(|k| mapping.get(k).is_none()) {
         out.push("Map at least one of Participant ID, National ID or Email: Engage identifies every participant by one of them.".into());
     }
@@ -282,6 +295,8 @@ struct Plan<'a> {
     submission: Vec<(&'static FieldSpec, &'a Source, Vec<u8>)>,
     identifiers: Vec<&'a Source>,
     partner_item: Option<&'a Source>,
+    /// Where each row's own activity slug comes from, if mapped.
+    activity: Option<&'a Source>,
     /// `("question id":, source)`.
     answers: Vec<(Vec<u8>, &'a Source)>,
 }
@@ -289,7 +304,13 @@ struct Plan<'a> {
 impl<'a> Plan<'a> {
     fn new(mapping: &'a Mapping) -> Plan<'a> {
         let fields: Vec<(&'static FieldSpec, &'a Source)> = FIELDS.iter().filter_map(|f| mapping.get(f.key).map(|s| (f, s))).collect();
-        let part = |prefix: &str| fields.iter().filter_map(|(f, s)| f.key.strip_prefix(prefix).map(|name| (*f, *s, json_key(name)))).collect();
+        let part = |prefix: &str| {
+            fields
+                .iter()
+                .filter(|(f, _)| f.key != ACTIVITY_FIELD)
+                .filter_map(|(f, s)| f.key.strip_prefix(prefix).map(|name| (*f, *s, json_key(name))))
+                .collect()
+        };
         Plan {
             mapping,
             participant: part("participant."),
@@ -297,6 +318,7 @@ impl<'a> Plan<'a> {
             fields,
             identifiers: IDENTIFIERS.iter().filter_map(|k| mapping.get(k)).collect(),
             partner_item: mapping.get("submission.partner_item_id"),
+            activity: mapping.get(ACTIVITY_FIELD),
             answers: mapping.fields.iter().filter_map(|(k, s)| k.strip_prefix(ANSWERS_PREFIX).map(|q| (json_key(q.trim()), s))).collect(),
         }
     }
@@ -344,12 +366,27 @@ pub struct Checker {
     checked: Checked,
     /// Rows checked so far: the sheet index of the next row.
     seen: usize,
+    /// Whether the send has an activity slug for rows whose activity cell is empty.
+    activity_fallback: bool,
 }
 
 impl Checker {
     /// A checker for sheets with these `headers` (for naming columns in issues).
     pub fn new(mapping: &Mapping, headers: &[String]) -> Checker {
-        Checker { mapping: mapping.clone(), headers: headers.to_vec(), partner_items: FirstSeen::default(), checked: Checked::default(), seen: 0 }
+        Checker {
+            mapping: mapping.clone(),
+            headers: headers.to_vec(),
+            partner_items: FirstSeen::default(),
+            checked: Checked::default(),
+            seen: 0,
+            activity_fallback: true,
+        }
+    }
+
+    /// A checker for a send with `settings`: a row whose activity cell is empty needs the
+    /// send's activity slug.
+    pub fn for_send(mapping: &Mapping, headers: &[String], settings: &Settings) -> Checker {
+        Checker { activity_fallback: !settings.activity_slug.trim().is_empty(), ..Checker::new(mapping, headers) }
     }
 
     /// Sets aside room for about `rows` more rows.
@@ -397,6 +434,14 @@ impl Checker {
                     message: "No participant ID, national ID or email: Engage needs at least one of them to identify the participant. Fill one in.".into(),
                     kind: crate::issue::IssueKind::Missing,
                 });
+            }
+            if let Some(source) = plan.activity.filter(|_| !self.activity_fallback) {
+                if text_of(rows, row, source).is_none() {
+                    checked.issues.push(Issue {
+                        kind: crate::issue::IssueKind::Missing,
+                        ..issue(ACTIVITY_FIELD, Severity::Error, "Activity slug is empty: fill it in, or give the send an activity slug for such rows.".into())
+                    });
+                }
             }
             if let Some(item) = plan.partner_item.and_then(|s| text_of(rows, row, s)) {
                 if let Some(first) = self.partner_items.first_or_note(item, row_number) {
@@ -469,7 +514,7 @@ fn write_planned<C: Cells + ?Sized>(out: &mut Vec<u8>, sheet: &C, plan: &Plan, a
     out.extend_from_slice(b"{\"participant\":{");
     object(out, &plan.participant, &mut true);
     out.extend_from_slice(b"},\"submission\":{\"activity_slug\":");
-    string(out, activity);
+    string(out, plan.activity.and_then(|s| text_of(sheet, index, s)).unwrap_or(activity));
     object(out, &plan.submission, &mut false);
     out.extend_from_slice(b",\"answers\":{");
     let mut first = true;
@@ -566,7 +611,7 @@ pub fn prepare(sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> Prepare
 
 /// Like [`prepare`], for some rows of a sheet with these `headers` (a send's batch).
 pub fn prepare_rows<C: Cells + ?Sized>(sheet: &C, headers: &[String], mapping: &Mapping, settings: &Settings) -> Prepared {
-    let mut checker = Checker::new(mapping, headers);
+    let mut checker = Checker::for_send(mapping, headers, settings);
     checker.reserve(sheet.len());
     checker.check(sheet);
     let checked = checker.finish();
@@ -1010,18 +1055,21 @@ impl super::Adapter for Engage {
         }
         out
     }
-    fn mapping_problems(&self, mapping: &Mapping, _settings: &Settings) -> Vec<super::Problem> {
-        mapping_problems(mapping).into_iter().map(|t| super::Problem::blocking("mapping", t)).collect()
+    fn mapping_problems(&self, mapping: &Mapping, settings: &Settings) -> Vec<super::Problem> {
+        mapping_problems(mapping, settings).into_iter().map(|t| super::Problem::blocking("mapping", t)).collect()
     }
     fn prepare_rows(&self, rows: &dyn Cells, headers: &[String], mapping: &Mapping, settings: &Settings) -> Prepared {
         prepare_rows(rows, headers, mapping, settings)
     }
-    fn findings(&self, sheet: &Sheet, mapping: &Mapping, _settings: &Settings) -> super::Findings {
-        let checked = check(sheet, mapping);
+    fn findings(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> super::Findings {
+        let mut checker = Checker::for_send(mapping, &sheet.headers, settings);
+        checker.reserve(sheet.len());
+        checker.check(sheet);
+        let checked = checker.finish();
         super::Findings { ready: checked.valid.len(), held: checked.skipped.len(), issues: checked.issues }
     }
-    fn row_checker(&self, mapping: &Mapping, headers: &[String], _settings: &Settings) -> Option<Box<dyn super::RowChecker>> {
-        Some(Box::new(Checker::new(mapping, headers)))
+    fn row_checker(&self, mapping: &Mapping, headers: &[String], settings: &Settings) -> Option<Box<dyn super::RowChecker>> {
+        Some(Box::new(Checker::for_send(mapping, headers, settings)))
     }
     fn cross_row_columns(&self, mapping: &Mapping, _settings: &Settings) -> Option<Vec<usize>> {
         super::contract::key_columns(mapping, &["submission.partner_item_id"])

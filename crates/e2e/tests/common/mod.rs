@@ -42,6 +42,32 @@ pub async fn screenshot(browser: &Browser, name: &str) {
         .await
         .expect("the page answers");
     assert_eq!(repeated, serde_json::json!([]), "repeated ids on the screen {name}");
+    let violations = accessibility_violations(browser).await;
+    assert!(violations.is_empty(), "axe-core (WCAG 2.1 A/AA) on the screen {name}: {violations:#?}");
+}
+
+/// What axe-core finds on the screen against WCAG 2.1 A and AA: one line per violation
+/// and element (`rule: selector — summary`). axe comes from `.tools/` (installed by
+/// `cargo xtask test`).
+pub async fn accessibility_violations(browser: &Browser) -> Vec<String> {
+    let path = workspace_root().join(".tools/node_modules/axe-core/axe.min.js");
+    let axe = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask test`, which installs it)", path.display()));
+    let loaded = browser.client.execute("return typeof window.axe !== 'undefined';", vec![]).await.expect("the page answers");
+    if loaded != serde_json::json!(true) {
+        browser.client.execute(&format!("{axe}\nreturn true;"), vec![]).await.expect("axe loads");
+    }
+    let found = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }) \
+               .then(r => done(r.violations.flatMap(v => v.nodes.map(n => v.id + ': ' + n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(0, 2).join(' '))))) \
+               .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .expect("axe runs");
+    found.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
 /// Types the sandbox account (with `password`) into the send step.

@@ -39,7 +39,7 @@ fn suggestion_maps_the_example_headers() {
     assert_eq!(mapping.get("participant.family_name").cloned(), col("Surname"));
     assert_eq!(mapping.get("participant.update_profile").cloned(), col("Update profile"));
     assert_eq!(mapping.get("answers.q2").cloned(), col("answers.q2"));
-    assert!(mapping_problems(&mapping).is_empty());
+    assert!(mapping_problems(&mapping, &settings()).is_empty());
 }
 
 #[test]
@@ -76,7 +76,7 @@ fn mapping_without_identifier_is_refused() {
     let mut m = Mapping::default();
     m.set("participant.given_name", Some(Source::Column(0)));
     m.set("answers. ", Some(Source::Column(1)));
-    let problems = mapping_problems(&m);
+    let problems = mapping_problems(&m, &settings());
     assert_eq!(problems.len(), 2);
     assert!(problems[0].starts_with("Map at least one of Participant ID, National ID or Email"));
 }
@@ -311,4 +311,23 @@ fn a_date_that_reads_two_ways_is_held_until_its_column_has_an_order() {
     let month_first = prepare(&sheet, &mapping, &settings());
     let record = month_first.records.iter().find(|r| r.row == 2).unwrap();
     assert_eq!(record.json["submission"]["created_at"], "2024-01-09 10:10:00");
+}
+
+#[test]
+fn each_row_can_carry_its_own_activity_and_empty_cells_take_the_sends() {
+    let sheet = read_csv("Participant ID,Activity\nP-1,wave-2\nP-2,\n".as_bytes()).unwrap();
+    let mapping = suggest(&sheet.headers, FIELDS, Some(ANSWERS_PREFIX));
+    assert_eq!(mapping.get(ACTIVITY_FIELD), Some(&Source::Column(1)));
+    let p = prepare(&sheet, &mapping, &settings());
+    let activity: Vec<&Value> = p.records.iter().map(|r| &r.json["submission"]["activity_slug"]).collect();
+    assert_eq!(activity, [&json!("wave-2"), &json!("baseline")]);
+    assert!(p.records.iter().all(|r| r.json["submission"].as_object().unwrap().keys().filter(|k| *k == "activity_slug").count() == 1));
+    // Without the send's own, the empty cell is held, and the mapping asks for nothing more.
+    let none = Settings { activity_slug: String::new(), ..settings() };
+    assert!(mapping_problems(&mapping, &none).is_empty());
+    let held = prepare(&sheet, &mapping, &none);
+    assert_eq!(held.records.len(), 1);
+    assert!(held.issues.iter().any(|i| i.row == 3 && i.message.starts_with("Activity slug is empty")), "{:?}", held.issues);
+    // Unmapped, the send's activity slug is required.
+    assert!(mapping_problems(&Mapping::default(), &none).iter().any(|m| m.starts_with("Activity slug is empty")));
 }
