@@ -174,7 +174,7 @@ pub fn FieldMapping() -> impl IntoView {
                 "Ferry suggested these from your column names; change any of them."
                 {wide.then(|| format!(" This file has {} columns: type part of a column's name to find it.", state.sheet.with_untracked(|s| s.as_ref().map_or(0, |s| s.headers.len()))))}
             </p>
-            <div class="table-wrap" role="region" aria-label="Fields and the columns that fill them" tabindex="0">
+            <div class="table-wrap form-table" role="region" aria-label="Fields and the columns that fill them" tabindex="0">
                 <table>
                     <thead><tr><th scope="col">"Field"</th><th scope="col">"Filled from"</th><th scope="col">"First row"</th></tr></thead>
                     <tbody>{rows}</tbody>
@@ -359,7 +359,7 @@ pub fn DynamicMapping() -> impl IntoView {
                     }
                 }}</p>
             })}
-            <div class="table-wrap" role="region" aria-label="Columns to send as user-named fields" tabindex="0">
+            <div class="table-wrap form-table" role="region" aria-label="Columns to send as user-named fields" tabindex="0">
                 <table>
                     <thead><tr><th scope="col">"Column"</th><th scope="col">"Send"</th><th scope="col">{vendor.dynamic_name}</th></tr></thead>
                     <tbody>

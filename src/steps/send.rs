@@ -71,7 +71,13 @@ async fn run<P: Protocol + 'static>(
         None => state.step.set(Step::Report),
     }
     if let Some(collect_url) = state.relay.get_untracked() {
-        await_callbacks(state, collect_url, engine.progress().0).await;
+        if accepted == 0 {
+            // Nothing was accepted, so no import started and no result will come.
+            crate::relay::close(&collect_url).await;
+            state.relay.set(None);
+        } else {
+            await_callbacks(state, collect_url, accepted).await;
+        }
     }
 }
 

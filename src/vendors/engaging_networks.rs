@@ -119,7 +119,7 @@ fn FormatMapping() -> impl IntoView {
         <fieldset>
             <legend>"Filled from"</legend>
             <p class="hint">"Each format column is filled from one of your file's columns; columns left empty are written blank."</p>
-            <div class="table-wrap" role="region" aria-label="The format columns and their sources" tabindex="0">
+            <div class="table-wrap form-table" role="region" aria-label="The format columns and their sources" tabindex="0">
                 <table>
                     <thead><tr><th scope="col">"Format column"</th><th scope="col">"Filled from"</th><th scope="col">"First row"</th></tr></thead>
                     <tbody>{rows}</tbody>

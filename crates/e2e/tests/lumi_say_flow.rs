@@ -73,7 +73,7 @@ async fn respondents_import_with_sample_fields_then_move_between_lists() {
 
     // The list services on their own: usernames pasted (a copied column, one repeated).
     browser.wait_for("#open-lumi-lists").await.unwrap().click().await.unwrap();
-    let base_here = browser.wait_for("#lists-base").await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    let base_here = browser.wait_for("#lumi-base").await.unwrap().prop("value").await.unwrap().unwrap_or_default();
     assert_eq!(base_here, base, "the instance of the map step");
     browser.wait_for("#list-source").await.unwrap();
     browser.fill("list-usernames", "Username\njan\nanna.b\njan\n").await.unwrap();

@@ -38,7 +38,6 @@ enum Usernames {
 #[component]
 pub fn ListsView() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let settings = SettingsOf::<Settings>::new(super::PAGE.id);
     // The login typed at the send step when Lumi Say is the target; else its own.
     let chosen = state.target.get_untracked() == Target::from_id(super::PAGE.id).unwrap_or_else(Target::first);
     let login = if chosen { state.login } else { RwSignal::new(Login::default()) };
@@ -51,12 +50,7 @@ pub fn ListsView() -> impl IntoView {
             <fieldset>
                 <legend>"Lumi Say instance and login"</legend>
                 <div class="grid">
-                    <TextField id="lists-base" label="Instance URL" hint="e.g. https://yourbrand.lumisay.com" kind="url"
-                        value=settings.text(|s| s.base_url.clone()) on_input=settings.setter(|s, v| s.base_url = v)/>
-                    <TextField id="lists-project" label="Project name" hint="The <project_name> in your Lumi Say address."
-                        value=settings.text(|s| s.project.clone()) on_input=settings.setter(|s, v| s.project = v)/>
-                    <TextField id="lists-company" label="Company ID" hint="Only if your user has access to more than one company."
-                        value=settings.text(|s| s.company_id.clone()) on_input=settings.setter(|s, v| s.company_id = v)/>
+                    <super::InstanceFields/>
                     <TextField id="lists-username" label="Dashboard username" value=field("user_name") on_input=move |v| login.update(|l| l.set("user_name", v))/>
                     <TextField id="lists-password" label="Dashboard password" kind="password" value=field("password") on_input=move |v| login.update(|l| l.set("password", v))/>
                 </div>
@@ -171,7 +165,7 @@ pub fn LumiSayLists(login: RwSignal<Login>, #[prop(optional)] standalone: bool) 
                 </div>
             </div>
             <Show when=move || source.get() == Usernames::Pasted>
-                <div class="field">
+                <div class="field" style="margin-top: .9rem">
                     <label for="list-usernames">"Usernames"</label>
                     <textarea id="list-usernames" rows="6" aria-describedby="list-usernames-hint" prop:value=pasted on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
                     <span class="hint" id="list-usernames-hint">"One per line, or separated by commas or tabs (a column copied from a spreadsheet). Each is sent once."</span>

@@ -31,14 +31,9 @@ fn LumiSaySettings() -> impl IntoView {
         <fieldset>
             <legend>"Lumi Say"</legend>
             <div class="grid">
-                <TextField id="lumi-base" label="Instance URL" hint="e.g. https://yourbrand.lumisay.com — Lumi Say runs under other names too." kind="url"
-                    value=settings.text(|s| s.base_url.clone()) on_input=settings.setter(|s, v| s.base_url = v)/>
-                <TextField id="lumi-project" label="Project name" hint="The <project_name> in your Lumi Say address."
-                    value=settings.text(|s| s.project.clone()) on_input=settings.setter(|s, v| s.project = v)/>
+                <InstanceFields/>
                 <TextField id="lumi-group" label="List ID (group_id)" hint="The list the respondents are added to."
                     value=settings.text(|s| s.group_id.clone()) on_input=settings.setter(|s, v| s.group_id = v)/>
-                <TextField id="lumi-company" label="Company ID" hint="Only if your user has access to more than one company."
-                    value=settings.text(|s| s.company_id.clone()) on_input=settings.setter(|s, v| s.company_id = v)/>
                 <TextField id="lumi-batch" label="Respondents per call" kind="number"
                     value=settings.text(|s| s.batch_size.to_string()) on_input=settings.setter(|s, v| s.batch_size = v.trim().parse().unwrap_or(0))/>
                 <TextField id="lumi-preview-max" label="Preview group maximum" hint="Only for a preview list: its maximum size. Leave empty otherwise." kind="number"
@@ -49,6 +44,21 @@ fn LumiSaySettings() -> impl IntoView {
                 {settings.checkbox("lumi-overwrite", "Overwrite respondents that already exist (overwrite)", |s| s.overwrite, |s, v| s.overwrite = v)}
             </div>
         </fieldset>
+    }
+}
+
+/// The instance every Lumi Say call goes to: its URL, project and company (in the
+/// settings form and in the lists view; never on one screen together).
+#[component]
+pub fn InstanceFields() -> impl IntoView {
+    let settings = SettingsOf::<Settings>::new(PAGE.id);
+    view! {
+        <TextField id="lumi-base" label="Instance URL" hint="e.g. https://yourbrand.lumisay.com — Lumi Say runs under other names too." kind="url"
+            value=settings.text(|s| s.base_url.clone()) on_input=settings.setter(|s, v| s.base_url = v)/>
+        <TextField id="lumi-project" label="Project name" hint="The <project_name> in your Lumi Say address."
+            value=settings.text(|s| s.project.clone()) on_input=settings.setter(|s, v| s.project = v)/>
+        <TextField id="lumi-company" label="Company ID" hint="Only if your user has access to more than one company."
+            value=settings.text(|s| s.company_id.clone()) on_input=settings.setter(|s, v| s.company_id = v)/>
     }
 }
 

@@ -485,6 +485,10 @@ pub fn read_answer(response: &HttpResponse) -> Answer {
 pub fn explain(message: &str) -> String {
     if message.starts_with("The following respondents could not be deleted") {
         format!("{message} Respondents have to belong to one list at least: copy them to another list first.")
+    } else if let Some(alias) = message.strip_prefix("Field cannot be empty.; sample field ") {
+        format!("{message} Your Lumi Say requires the sample field \"{}\" for every respondent: tick the column that holds it under sample fields, named {0}, and fill it on every row.", alias.trim())
+    } else if let Some(alias) = message.strip_prefix("Field contains invalid data.; sample field ") {
+        format!("{message} The sample field \"{}\" takes another kind of value (usually a whole number): correct that column.", alias.trim())
     } else {
         message.to_string()
     }
@@ -598,7 +602,7 @@ impl Protocol for LumiSayProtocol {
             Answer::Error(message) if message.starts_with("Could not start bulk import") || message.starts_with("Could not fetch sample fields") => {
                 Verdict::Retry { after_ms: None, reason: message }
             }
-            Answer::Error(message) => all(Outcome::Rejected { reason: message }),
+            Answer::Error(message) => all(Outcome::Rejected { reason: explain(&message) }),
             Answer::Http { message, .. } => Verdict::Fatal(message),
         }
     }

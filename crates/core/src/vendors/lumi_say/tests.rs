@@ -105,6 +105,7 @@ fn answers_and_callbacks_are_read() {
     assert!(explain("The following respondents could not be deleted from the list: [r1]")
         .ends_with("Respondents have to belong to one list at least: copy them to another list first."));
     assert_eq!(explain("Respondents copied to list 7"), "Respondents copied to list 7");
+    assert!(explain("Field cannot be empty.; sample field site").contains("requires the sample field \"site\" for every respondent"));
 }
 
 #[test]
@@ -126,10 +127,10 @@ fn an_ok_answer_marks_the_batch_sent_and_an_error_rejects_it_in_the_vendors_word
     e.handle(t, Ok(HttpResponse::new(200, r#"{"status":"ok","message":"Import started successfully","id":"9"}"#)), 0.0);
     let (t, _) = e.poll(0.0).pop().unwrap();
     e.handle(t, Ok(HttpResponse::new(200, r#"{"status":"error","message":"Field contains invalid data.; sample field age"}"#)), 0.0);
-    assert_eq!(
-        e.report().rows.iter().find(|r| r.row == 7).unwrap().outcome,
-        Outcome::Rejected { reason: "Field contains invalid data.; sample field age".into() }
-    );
+    // The vendor's words first, then what to do.
+    let refused = e.report().rows.iter().find(|r| r.row == 7).unwrap().outcome.clone();
+    assert_eq!(refused.kind(), crate::report::OutcomeKind::Rejected);
+    assert!(refused.message().starts_with("Field contains invalid data.; sample field age The sample field \"age\" takes"), "{refused:?}");
     assert_eq!(e.report().count(crate::report::OutcomeKind::Sent), 1);
     assert_eq!(e.report().count(crate::report::OutcomeKind::Skipped), 4);
 }
