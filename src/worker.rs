@@ -142,13 +142,7 @@ pub fn start() {
             }
             Some((ToWorker::PiecesDone, _)) => finish_check(&replies).map_err(Failure::from),
             Some((ToWorker::FormatPhones { cells, region }, _)) => {
-                let cells = cells
-                    .iter()
-                    .map(|c| match ferry_core::phone::check(c, &region) {
-                        ferry_core::phone::PhoneCheck::Valid(e164) => Some(e164),
-                        _ => None,
-                    })
-                    .collect();
+                let cells = cells.iter().map(|c| ferry_core::phone::e164(c, &region)).collect();
                 send(&replies, &FromWorker::PhonesFormatted { cells }, Attached::None);
                 Ok(())
             }

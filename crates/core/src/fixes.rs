@@ -16,10 +16,7 @@ pub fn lowercase(sheet: &mut Sheet, column: usize) -> usize {
 /// country code. Without plans installed (see [`crate::phone`]) nothing changes. Returns
 /// the cells changed.
 pub fn phones_to_e164(sheet: &mut Sheet, column: usize, region: &str) -> usize {
-    map_column(sheet, column, |v| match crate::phone::check(v, region) {
-        crate::phone::PhoneCheck::Valid(e164) => Some(e164),
-        _ => None,
-    })
+    map_column(sheet, column, |v| crate::phone::e164(v, region))
 }
 
 /// Rewrites dates as `YYYY-MM-DD` (with ` HH:MM:SS` when a time is given), reading

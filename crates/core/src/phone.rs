@@ -47,6 +47,15 @@ pub fn check(text: &str, region: &str) -> PhoneCheck {
     }
 }
 
+/// `text` as E.164 (`+37122222222`) when the installed plan finds it valid (read as a
+/// number of `region` when it has no country code); `None` otherwise, or without plans.
+pub fn e164(text: &str, region: &str) -> Option<String> {
+    match check(text, region) {
+        PhoneCheck::Valid(e164) => Some(e164),
+        PhoneCheck::Invalid | PhoneCheck::Unchecked => None,
+    }
+}
+
 /// Whether `text` is written without a country code (no leading `+` or `00`): the
 /// numbers whose country is the default one, which the check reads by that country's
 /// plan. Numbers with a country code are checked for their characters and length only.
