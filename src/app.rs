@@ -23,6 +23,18 @@ pub fn App() -> impl IntoView {
             state.apply_config(config);
         }
     });
+    // A new step (or view) takes focus to its heading, so keyboard and screen reader
+    // users start at its top; a "Change" button may point at a control instead. Setting
+    // the step it is already on moves nothing.
+    Effect::new(move |before: Option<(Step, View)>| {
+        let now = (state.step.get(), state.view.get());
+        if before.is_some_and(|b| b != now) {
+            let to = state.focus_next.get_value();
+            state.focus_next.set_value(None);
+            crate::focus::focus_soon(to.unwrap_or_else(|| "main h2".to_string()));
+        }
+        now
+    });
     let step_view = move || match state.step.get() {
         Step::Upload => view! { <UploadStep/> }.into_any(),
         Step::Map => view! { <MapStep/> }.into_any(),

@@ -83,6 +83,7 @@ impl ImportJob {
         let request = ToWorker::Read {
             name: name.to_string(),
             encoding: options.encoding.map(|e| e.label().to_string()),
+            delimiter: options.delimiter,
             sheet: options.sheet.clone(),
             header_row: options.header_row,
             quotes_as_text: options.quotes_as_text,

@@ -5,6 +5,7 @@ pub mod app;
 pub mod blob_reader;
 pub mod check_job;
 pub mod components;
+pub mod focus;
 pub mod handoff;
 pub mod import;
 pub mod journal_store;

@@ -126,6 +126,12 @@ pub struct AppState {
     /// Set by [`AppState::edit_cell`] when it has already brought the findings up to date
     /// for the sheet change it makes, with the mapping and settings they hold for.
     rechecked: StoredValue<Option<(Mapping, Value)>>,
+    /// The mapped columns read as dates: their cells are read once per change of the
+    /// sheet, target, mapping or settings, whoever asks.
+    dates: Memo<Vec<DateColumn>>,
+    /// Where focus goes when the step changes next (a CSS selector), instead of the new
+    /// step's heading: the control a "Change" button pointed at.
+    pub focus_next: StoredValue<Option<String>>,
 }
 
 impl AppState {
@@ -135,6 +141,13 @@ impl AppState {
         let mapping = RwSignal::new(Mapping::default());
         let target = RwSignal::new(Target::first());
         let settings = RwSignal::new(Target::first().contract().default_settings());
+        let dates = Memo::new(move |_| {
+            let contract = target.get().contract();
+            sheet.with(|sheet| {
+                let Some(sheet) = sheet else { return Vec::new() };
+                mapping.with(|m| settings.with(|s| date_columns::date_columns(contract, sheet, &sheet.headers, m, s)))
+            })
+        });
         let from_worker = RwSignal::new(None::<Findings>);
         let full_checks = RwSignal::new(0u32);
         let rechecked = StoredValue::new(None::<(Mapping, Value)>);
@@ -223,6 +236,8 @@ impl AppState {
             worker_findings: from_worker,
             full_checks,
             rechecked,
+            dates,
+            focus_next: StoredValue::new(None),
         }
     }
 
@@ -421,17 +436,13 @@ impl AppState {
             problems.extend(self.mapping.with(|m| contract.mapping_problems(m, s)));
             problems
         });
-        problems.extend(self.date_columns().iter().filter_map(DateColumn::problem));
+        problems.extend(self.dates.with(|d| d.iter().filter_map(DateColumn::problem).collect::<Vec<_>>()));
         problems
     }
 
     /// The mapped columns read as dates, with what their cells say (tracked).
     pub fn date_columns(&self) -> Vec<DateColumn> {
-        let contract = self.target.get().contract();
-        self.sheet.with(|sheet| {
-            let Some(sheet) = sheet else { return Vec::new() };
-            self.mapping.with(|m| self.settings.with(|s| date_columns::date_columns(contract, sheet, &sheet.headers, m, s)))
-        })
+        self.dates.get()
     }
 
     /// What is wrong with the login (tracked).

@@ -31,7 +31,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ferry_core::sheet::{read_in_pieces, utf8_stream_for, CsvStream, ReadError, ReadOptions, ReadRemedy, Room, RowsPiece, SheetAssembler, TextEncoding, HEAD};
+use ferry_core::sheet::{
+    read_in_pieces, utf8_stream_for, CsvStream, FileKind, ReadError, ReadOptions, ReadRemedy, Room, RowsPiece, SheetAssembler, TextEncoding, TextRead, HEAD,
+};
 use ferry_core::vendors::read_check::ReadCheck;
 use ferry_core::vendors::{find, Target};
 use js_sys::{Array, ArrayBuffer, Uint8Array};
@@ -109,11 +111,11 @@ pub fn start() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let data = event.data();
         let outcome = match open::<ToWorker>(&data) {
-            Some((ToWorker::Read { name, encoding, sheet, header_row, quotes_as_text, check }, file)) => {
+            Some((ToWorker::Read { name, encoding, delimiter, sheet, header_row, quotes_as_text, check }, file)) => {
                 // A header row chosen by hand is not looked for: such a sheet is checked after.
                 let check = check.filter(|_| header_row.is_none()).map(|(target, settings)| ReadCheck::new(target, settings));
                 let encoding = encoding.and_then(|label| TextEncoding::ALL.into_iter().find(|e| e.label() == label));
-                let options = ReadOptions { encoding, sheet, header_row, quotes_as_text };
+                let options = ReadOptions { encoding, delimiter, sheet, header_row, quotes_as_text };
                 read(&replies, name, options, check, file)
             }
             Some((ToWorker::Next, carrier)) => {
@@ -286,12 +288,13 @@ async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -
         if !reading.ended {
             continue;
         }
+        let delimiter = reading.stream.delimiter();
         let Reading { file, check, read_ms, .. } = reading;
         let mut checked = check.and_then(ReadCheck::finish);
         if let Some(checked) = checked.as_mut() {
             let _ = post_issues(scope, std::mem::take(&mut checked.findings.issues));
         }
-        let done = FromWorker::Done { headers: vec![], file_kind: ferry_core::sheet::FileKind::Text(TextEncoding::Utf8), read_ms, checked };
+        let done = FromWorker::Done { headers: vec![], file_kind: FileKind::Text(TextRead { encoding: TextEncoding::Utf8, delimiter }), read_ms, checked };
         send(scope, &done, Attached::None);
         send_fingerprint(scope, &file).await;
         return Ok(());

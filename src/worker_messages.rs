@@ -38,6 +38,9 @@ pub enum ToWorker {
         name: String,
         /// The text encoding chosen by the user (its label), if any.
         encoding: Option<String>,
+        /// The delimiter chosen (a byte), if any.
+        #[serde(default)]
+        delimiter: Option<u8>,
         /// The workbook sheet chosen, if any.
         sheet: Option<String>,
         /// The header row chosen (0-based), if any.

@@ -123,17 +123,17 @@ async fn map_step_suggests_columns_and_blocks_until_settings_are_complete() {
 /// The readers in wasm, on real-world samples (`tests/samples/`).
 #[wasm_bindgen_test]
 fn readers_handle_windows_1252_utf16_and_xlsx_in_wasm() {
-    use ferry_core::sheet::TextEncoding;
+    use ferry_core::sheet::{TextEncoding, TextRead};
     use ferry_core::{read_file, FileKind, ReadOptions};
 
     let (sheet, kind) = read_file("export.csv", include_bytes!("samples/semicolon-windows-1252.csv"), &ReadOptions::default()).unwrap();
-    assert_eq!(kind, FileKind::Text(TextEncoding::Windows1252));
+    assert_eq!(kind, FileKind::Text(TextRead { encoding: TextEncoding::Windows1252, delimiter: b';' }));
     assert_eq!(sheet.headers, ["Name", "City", "Email"]);
     assert_eq!(sheet.row(0), ["José", "München", "jose@example.org"]);
     assert_eq!(sheet.cell(1, 1), "Åre");
 
     let (sheet, kind) = read_file("unicode.txt", include_bytes!("samples/utf16-tab.txt"), &ReadOptions::default()).unwrap();
-    assert_eq!(kind, FileKind::Text(TextEncoding::Utf16Le));
+    assert_eq!(kind, FileKind::Text(TextRead { encoding: TextEncoding::Utf16Le, delimiter: b'\t' }));
     assert_eq!(sheet.row(1), ["janis@example.org", "Cēsis"]);
 
     let xlsx = include_bytes!("samples/participants.xlsx");
@@ -175,10 +175,14 @@ async fn review_step_fixes_columns_and_cells_and_rechecks() {
             .find(|b| b.text_content().unwrap_or_default().contains(text))
             .unwrap_or_else(|| panic!("no button {text}"))
     };
+    // Addresses with capitals are said in review, with the fix beside the words.
+    let said = el.query_selector("#email-case-1").unwrap().expect("the e-mail case notice").text_content().unwrap();
+    assert!(said.contains("\"E-mail\" has 2 addresses with capital letters, e.g. \"ANNA@EXAMPLE.ORG\" (row 2)"), "{said}");
     button("Lowercase e-mails").click();
     settle().await;
     assert_eq!(state.sheet.with_untracked(|s| s.as_ref().unwrap().cell(0, 1).to_string()), "anna@example.org");
-    assert!(el.text_content().unwrap().contains("E-mails: 2 changed."));
+    assert!(el.text_content().unwrap().contains("E-mails in \"E-mail\": 2 addresses lowercased."));
+    assert!(el.query_selector("#email-case-1").unwrap().is_none(), "said no more once fixed");
 
     // The broken e-mail is listed; correcting it in place clears the issue.
     let summary = || el.query_selector("#review-summary").unwrap().unwrap().text_content().unwrap();
@@ -320,6 +324,85 @@ async fn the_grid_is_virtualised_filters_and_edits() {
     let count = || el.query_selector("#grid-count").unwrap().unwrap().text_content().unwrap();
     until(|| count() == "99 rows").await;
     assert_eq!(count(), "99 rows", "checked again after the edit");
+    drop(handle);
+}
+
+/// A key pressed where focus is (as the browser dispatches it, bubbling to the grid).
+fn key(name: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(name);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    document().active_element().unwrap().dispatch_event(&event).unwrap();
+}
+
+/// The label of the element with focus.
+fn focused() -> String {
+    document().active_element().and_then(|e| e.get_attribute("aria-label")).unwrap_or_default()
+}
+
+/// Arrow keys move across a sheet of 100,000 rows far past the rows first rendered,
+/// Enter edits and keeps, Escape restores.
+#[wasm_bindgen_test]
+async fn the_grid_is_driven_by_keyboard_past_the_rows_in_view() {
+    use ferry::components::data_grid::DataGrid;
+    let mut csv = String::from("Participant ID,E-mail,Name\n");
+    for i in 0..100_000 {
+        csv.push_str(&format!("P-{i},p{i}@example.org,N{i}\n"));
+    }
+    let el = host();
+    let slot = std::rc::Rc::new(std::cell::Cell::new(None::<AppState>));
+    let keep = slot.clone();
+    let handle = leptos::mount::mount_to(el.clone(), move || {
+        let state = AppState::new();
+        state.load("keys.csv".into(), "f".into(), read_csv(csv.as_bytes()).unwrap());
+        keep.set(Some(state));
+        provide_context(state);
+        view! { <DataGrid/> }
+    });
+    settle().await;
+    let state = slot.take().unwrap();
+    let grid: web_sys::HtmlElement = el.query_selector("#data-grid").unwrap().unwrap().unchecked_into();
+    grid.focus().unwrap();
+    key("ArrowDown");
+    assert_eq!(focused(), "Row 2, column A", "from the grid into its first cell");
+    key("End");
+    assert_eq!(focused(), "Row 2, column C");
+    // Forty rows down is past every row rendered at first: the grid scrolls and follows.
+    for _ in 0..40 {
+        key("ArrowDown");
+        settle().await;
+    }
+    assert_eq!(focused(), "Row 42, column C");
+    assert!(grid.scroll_top() > 0, "scrolled");
+    key("PageDown");
+    settle().await;
+    let below = focused();
+    assert!(below.starts_with("Row ") && below != "Row 42, column C", "{below}");
+    key("ArrowUp");
+    settle().await;
+    key("Home");
+    let here = focused();
+    assert!(here.ends_with("column A"), "{here}");
+    // Enter edits: a value typed and Escape leaves the cell as it was.
+    let input: web_sys::HtmlInputElement = document().active_element().unwrap().unchecked_into();
+    let index = input.get_attribute("data-cell").unwrap().split(':').next().unwrap().parse::<usize>().unwrap();
+    let was = state.sheet.with_untracked(|s| s.as_ref().unwrap().cell(index, 0).to_string());
+    key("Enter");
+    assert!(input.has_attribute("data-editing"));
+    input.set_value("typed");
+    key("Escape");
+    assert_eq!(input.value(), was);
+    assert!(!input.has_attribute("data-editing"));
+    assert_eq!(state.sheet.with_untracked(|s| s.as_ref().unwrap().cell(index, 0).to_string()), was, "nothing kept");
+    // Enter, a value, Enter: kept.
+    key("Enter");
+    input.set_value("P-NEW");
+    key("Enter");
+    settle().await;
+    assert_eq!(state.sheet.with_untracked(|s| s.as_ref().unwrap().cell(index, 0).to_string()), "P-NEW");
+    assert!(!input.has_attribute("data-editing"), "back to moving");
     drop(handle);
 }
 

@@ -2,13 +2,15 @@
 //! page, so a million rows or five thousand columns scroll as smoothly as ten. Cells with
 //! issues are highlighted (the message is the cell's title) and every cell can be edited
 //! in place, except a long one: it is shown cut, with a button that shows it whole
-//! ([`LongCell`]).
+//! ([`LongCell`]). The keyboard moves between cells, edits and cancels ([`grid_keys`]).
 
 use std::collections::HashMap;
 
 use ferry_core::issue::{Issue, Severity};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
+use crate::components::grid_keys::{self, cell_key, parse_cell_key, Move};
 use crate::components::long_cell::{LongCell, LONG_CELL};
 use crate::state::AppState;
 
@@ -54,6 +56,53 @@ fn scaled(rows: usize, scroll_top: usize) -> (usize, usize) {
     }
     let (room, true_room) = (spacer - VIEW_HEIGHT, total - VIEW_HEIGHT);
     (spacer, (scroll_top.min(room) as f64 * true_room as f64 / room as f64) as usize)
+}
+
+/// The scroll position that shows rows from `view_px` (unscaled pixels) on, the inverse
+/// of [`scaled`]: rounded up or down, so the row wanted is just in view.
+fn scroll_top_for(rows: usize, view_px: usize, round_up: bool) -> usize {
+    let total = (rows + 1) * ROW_HEIGHT;
+    let spacer = total.min(MAX_SPACER);
+    if spacer == total || spacer <= VIEW_HEIGHT {
+        return view_px;
+    }
+    let (room, true_room) = ((spacer - VIEW_HEIGHT) as f64, (total - VIEW_HEIGHT) as f64);
+    let at = view_px as f64 * room / true_room;
+    (if round_up { at.ceil() } else { at.floor() }) as usize
+}
+
+/// Focuses the cell `key` names in `grid` without scrolling (the grid was scrolled to it
+/// already): at once when it is in the page, and again once the grid has rendered what
+/// the scroll asked (rows are reused as the grid scrolls, so the element holding a cell
+/// may change), for a few frames until it is there.
+fn focus_cell(grid: web_sys::HtmlElement, key: String, frames_left: u8) {
+    let find = |grid: &web_sys::HtmlElement, key: &str| {
+        grid.query_selector(&format!("[data-cell=\"{key}\"]")).ok().flatten().and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+    };
+    let focus = |cell: &web_sys::HtmlElement| {
+        let options = web_sys::FocusOptions::new();
+        options.set_prevent_scroll(true);
+        let _ = cell.focus_with_options(&options);
+    };
+    if let Some(cell) = find(&grid, &key) {
+        focus(&cell);
+    }
+    crate::focus::next_frame(move || {
+        let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element()).and_then(|e| e.get_attribute("data-cell"));
+        if active.as_deref() == Some(key.as_str()) {
+            return;
+        }
+        match find(&grid, &key) {
+            Some(cell) => focus(&cell),
+            None if frames_left > 0 => focus_cell(grid, key, frames_left - 1),
+            None => {}
+        }
+    });
+}
+
+/// Marks `el` as being edited (or not): while edited, arrow keys move its caret.
+fn set_editing(el: &web_sys::Element, editing: bool) {
+    let _ = if editing { el.set_attribute("data-editing", "") } else { el.remove_attribute("data-editing") };
 }
 
 /// The grid, over the shared sheet, with the issues of the current target.
@@ -106,12 +155,107 @@ pub fn DataGrid() -> impl IntoView {
         })
     };
     let width = move || state.sheet.with(|s| s.as_ref().map_or(0, |s| s.headers.len()));
+    let width_untracked = move || state.sheet.with_untracked(|s| s.as_ref().map_or(0, |s| s.headers.len()));
     let columns = Memo::new(move |_| column_window(width(), scroll_left.get(), view_width.get()));
     let headers = move || {
         let shown = columns.get();
         state.sheet.with(|s| s.as_ref().map(|s| s.headers[shown].to_vec()).unwrap_or_default())
     };
-    let edit = move |index: usize, column: usize, value: String| state.edit_cell(index, column, value.trim());
+    // An edit that changes nothing (Enter, then the blur's change event) is no edit.
+    let edit = move |index: usize, column: usize, value: String| {
+        let value = value.trim();
+        let same = state.sheet.with_untracked(|s| s.as_ref().is_some_and(|s| index < s.len() && s.cell(index, column) == value));
+        if !same {
+            state.edit_cell(index, column, value);
+        }
+    };
+    // Whether the focus that is coming was given by the mouse (then the cell is edited).
+    let by_pointer = StoredValue::new(false);
+    let on_focus = move |ev: web_sys::FocusEvent| {
+        let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        if el.get_attribute("data-cell").is_none() {
+            return;
+        }
+        let pointer = by_pointer.get_value();
+        by_pointer.set_value(false);
+        set_editing(&el, pointer);
+        if !pointer {
+            el.select();
+        }
+    };
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) else { return };
+        let Some(grid) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) else { return };
+        let key = ev.key();
+        let control = ev.ctrl_key() || ev.meta_key();
+        let Some((index, column)) = target.get_attribute("data-cell").as_deref().and_then(parse_cell_key) else {
+            // On the grid itself: an arrow or Enter goes into its first cell in view.
+            if target == grid && (key == "Enter" || Move::of_key(&key, control).is_some()) {
+                if let Some(first) = grid.query_selector("[data-cell]").ok().flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    ev.prevent_default();
+                    let _ = first.focus();
+                }
+            }
+            return;
+        };
+        let input = target.clone().dyn_into::<web_sys::HtmlInputElement>().ok();
+        let editing = target.has_attribute("data-editing");
+        if let Some(input) = input.as_ref() {
+            match key.as_str() {
+                "Enter" if editing => {
+                    ev.prevent_default();
+                    edit(index, column, input.value());
+                    set_editing(input, false);
+                    input.select();
+                    return;
+                }
+                "Escape" if editing => {
+                    ev.prevent_default();
+                    let was = state.sheet.with_untracked(|s| s.as_ref().filter(|s| index < s.len()).map(|s| s.cell(index, column).to_string()));
+                    input.set_value(&was.unwrap_or_default());
+                    set_editing(input, false);
+                    input.select();
+                    return;
+                }
+                "Enter" | "F2" if !editing => {
+                    ev.prevent_default();
+                    set_editing(input, true);
+                    let end = input.value().encode_utf16().count() as u32;
+                    let _ = input.set_selection_range(end, end);
+                    return;
+                }
+                _ if editing => return,
+                _ if grid_keys::starts_editing(&key, control || ev.alt_key()) => {
+                    set_editing(input, true);
+                    return;
+                }
+                _ => {}
+            }
+        }
+        let Some(step) = Move::of_key(&key, control) else { return };
+        ev.prevent_default();
+        let rows = shown.get_untracked();
+        let Ok(place) = rows.binary_search(&index) else { return };
+        let page = (grid.client_height().max(0) as usize / ROW_HEIGHT).saturating_sub(2).max(1);
+        let (to_place, to_column) = step.from((place, column), rows.len(), width_untracked(), page);
+        // Scroll so the cell is fully in view; the rows and columns in view follow.
+        let top = grid.scroll_top().max(0) as usize;
+        let (_, view_px) = scaled(rows.len(), top);
+        let wanted = grid_keys::rows_scrolled_for(to_place, view_px, grid.client_height().max(0) as usize, ROW_HEIGHT);
+        if wanted != view_px {
+            let new_top = scroll_top_for(rows.len(), wanted, wanted > view_px);
+            grid.set_scroll_top(new_top as i32);
+            scroll_top.set(new_top);
+        }
+        let left = grid.scroll_left().max(0) as usize;
+        let new_left = grid_keys::columns_scrolled_for(to_column, left, grid.client_width().max(0) as usize, COLUMN_WIDTH, NUMBER_WIDTH);
+        if new_left != left {
+            grid.set_scroll_left(new_left as i32);
+            scroll_left.set(new_left);
+        }
+        set_editing(&target, false);
+        focus_cell(grid, cell_key(rows[to_place], to_column), 4);
+    };
     view! {
         <div class="grid-tools">
             <label class="check">
@@ -122,13 +266,18 @@ pub fn DataGrid() -> impl IntoView {
                 "Only rows with problems"
             </label>
             <span class="hint" id="grid-count">{move || ferry_core::text::count(shown.with(Vec::len), "row", "rows")}</span>
+            <span class="hint" id="grid-keys">"Arrow keys move between cells; Enter edits a cell and Enter again keeps it, Escape cancels."</span>
         </div>
         <div
             class="data-grid"
             id="data-grid"
             role="region"
             aria-label="All rows of the file"
+            aria-describedby="grid-keys"
             tabindex="0"
+            on:keydown=on_key
+            on:focusin=on_focus
+            on:mousedown=move |_| by_pointer.set_value(true)
             style=move || format!("height: {}px; overflow: auto", VIEW_HEIGHT.min((shown.with(Vec::len) + 1) * ROW_HEIGHT + 24))
             on:scroll=move |ev| {
                 let el: web_sys::Element = event_target(&ev);
@@ -186,6 +335,7 @@ pub fn DataGrid() -> impl IntoView {
                                                     <button
                                                         type="button"
                                                         class="long-cell"
+                                                        data-cell=cell_key(index, column)
                                                         aria-label=name
                                                         on:click=move |_| long_cell.set(Some((index, column)))
                                                     >
@@ -199,9 +349,10 @@ pub fn DataGrid() -> impl IntoView {
                                         <td class=class title=title.clone()>
                                             <input
                                                 type="text"
+                                                data-cell=cell_key(index, column)
                                                 aria-label=label
                                                 aria-invalid=(!title.is_empty()).to_string()
-                                                value=value
+                                                prop:value=value
                                                 on:change=move |ev| edit(index, column, event_target_value(&ev))
                                             />
                                         </td>

@@ -1,5 +1,6 @@
 //! Bulk fixes in the review step: whole columns corrected at once, then re-checked.
 
+use ferry_core::datetime::DateReading;
 use ferry_core::fixes::{self, DateOrder};
 use ferry_core::mapping::{FieldKind, Source};
 use ferry_core::vendors::IDENTIFIER_FIELDS;
@@ -45,6 +46,8 @@ pub fn BulkFixes() -> impl IntoView {
             (c, name, repeated)
         })
     };
+    // A column's dates read in `order`, two-digit years in the century chosen for it.
+    let reading = move |column: usize, order: DateOrder| DateReading { order: Some(order), century: state.mapping.with_untracked(|m| m.century(column)) };
     let apply = move |what: String, f: Box<dyn FnOnce(&mut ferry_core::sheet::Sheet) -> usize>| {
         let mut changed = 0;
         state.sheet.update(|s| {
@@ -103,10 +106,10 @@ pub fn BulkFixes() -> impl IntoView {
                         </button>
                     }.into_any(),
                     _ => view! {
-                        <button type="button" on:click=move |_| apply("Dates".into(), Box::new(move |s| fixes::dates_to_iso(s, column, DateOrder::DayFirst)))>
+                        <button type="button" on:click=move |_| apply("Dates".into(), Box::new(move |s| fixes::dates_to_iso(s, column, reading(column, DateOrder::DayFirst))))>
                             {format!("Dates in \"{name}\" to ISO (day first)")}
                         </button>
-                        <button type="button" on:click=move |_| apply("Dates".into(), Box::new(move |s| fixes::dates_to_iso(s, column, DateOrder::MonthFirst)))>
+                        <button type="button" on:click=move |_| apply("Dates".into(), Box::new(move |s| fixes::dates_to_iso(s, column, reading(column, DateOrder::MonthFirst))))>
                             {format!("Dates in \"{name}\" to ISO (month first)")}
                         </button>
                     }.into_any(),

@@ -1,13 +1,15 @@
-//! The day/month order of each date column: what Ferry read from the column's own cells,
-//! and the question it asks when they do not tell (nothing is sent until answered).
+//! How each date column is read: its day/month order, which Ferry reads from the column's
+//! own cells, and the century of two-digit years. Ferry asks what the cells do not tell
+//! (nothing is sent until answered).
 
 use ferry_core::date_columns::{inferred_orders, DateColumn};
-use ferry_core::datetime::{read_date, DateOrder, OrderFinding};
+use ferry_core::datetime::{read_date, Century, DateOrder, DateReading, OrderFinding};
 use leptos::prelude::*;
 
 use crate::state::AppState;
 
-/// One group per mapped date column whose dates could be read two ways.
+/// One group per mapped date column whose dates could be read two ways or have two-digit
+/// years.
 #[component]
 pub fn DateOrders() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -20,53 +22,111 @@ pub fn DateOrders() -> impl IntoView {
         }
     });
     move || {
-        let shown: Vec<DateColumn> = columns.get().into_iter().filter(|c| c.finding() != OrderFinding::NotNeeded).collect();
+        let shown: Vec<DateColumn> =
+            columns.get().into_iter().filter(|c| c.finding() != OrderFinding::NotNeeded || c.evidence.two_digit_year.is_some()).collect();
         (!shown.is_empty()).then(|| {
             view! {
                 <fieldset id="date-orders">
-                    <legend>"Date order"</legend>
-                    {shown.into_iter().map(|c| view! { <DateOrderChoice column=c/> }).collect::<Vec<_>>()}
+                    <legend>"Dates"</legend>
+                    {shown.into_iter().map(|c| view! { <DateColumnChoices column=c/> }).collect::<Vec<_>>()}
                 </fieldset>
             }
         })
     }
 }
 
-/// The question for one column: day first or month first.
+/// The questions for one column: day first or month first, and the century.
 #[component]
-fn DateOrderChoice(column: DateColumn) -> impl IntoView {
+fn DateColumnChoices(column: DateColumn) -> impl IntoView {
+    let group = format!("date-order-{}", column.column);
+    let name_id = format!("{group}-name");
+    let order = (column.finding() != OrderFinding::NotNeeded).then(|| view! { <OrderChoice column=column.clone() name_id=name_id.clone()/> });
+    let century = column.evidence.two_digit_year.is_some().then(|| view! { <CenturyChoice column=column.clone() name_id=name_id.clone()/> });
+    view! {
+        <div class="date-order" id=group>
+            <p id=name_id><strong>{format!("\"{}\"", column.header)}</strong>{format!(" ({})", column.label)}</p>
+            {order}
+            {century}
+        </div>
+    }
+}
+
+/// A radio button of a choice group: `id`, its `label`, whether it is `checked`, and
+/// what choosing it does.
+fn radio(id: String, group: String, label: String, checked: impl Fn() -> bool + Send + Sync + 'static, choose: impl Fn() + 'static) -> impl IntoView {
+    let label_for = id.clone();
+    view! {
+        <label class="check" for=label_for>
+            <input type="radio" id=id name=group prop:checked=checked on:change=move |_| choose()/>
+            <span>{label}</span>
+        </label>
+    }
+}
+
+/// Day first or month first, with what the column's cells said.
+#[component]
+fn OrderChoice(column: DateColumn, name_id: String) -> impl IntoView {
     let state = expect_context::<AppState>();
     let index = column.column;
     let group = format!("date-order-{index}");
     let hint_id = format!("{group}-hint");
+    let century = column.century.or(column.evidence.two_digit_year.as_ref().map(|_| Century::C2000));
     let example = column.evidence.either.as_ref().map(|(_, text)| text.clone());
     let options = DateOrder::ALL
         .into_iter()
         .map(|order| {
-            let id = format!("{group}-{}", order.id());
-            let reading =
-                example.as_deref().and_then(|text| read_date(text, Some(order)).ok().map(|d| format!(" — {text} is {}", ferry_core::datetime::spoken(&d))));
-            let label_for = id.clone();
-            view! {
-                <label class="check" for=label_for>
-                    <input
-                        type="radio"
-                        id=id
-                        name=group.clone()
-                        prop:checked=move || state.mapping.with(|m| m.date_order(index) == Some(order))
-                        on:change=move |_| state.mapping.update(|m| m.set_date_order(index, Some(order)))
-                    />
-                    <span>{order.label()}{reading}</span>
-                </label>
-            }
+            let reading = example.as_deref().and_then(|text| {
+                read_date(text, DateReading { order: Some(order), century }).ok().map(|d| format!(" — {text} is {}", ferry_core::datetime::spoken(&d)))
+            });
+            radio(
+                format!("{group}-{}", order.id()),
+                group.clone(),
+                format!("{}{}", order.label(), reading.unwrap_or_default()),
+                move || state.mapping.with(|m| m.date_order(index) == Some(order)),
+                move || state.mapping.update(|m| m.set_date_order(index, Some(order))),
+            )
         })
         .collect::<Vec<_>>();
-    let warn = column.needs_choice();
-    let (name_id, labelled_by, described_by) = (format!("{group}-name"), format!("{group}-name"), hint_id.clone());
+    let class = if column.needs_order() { "hint warn" } else { "hint" };
+    let described_by = hint_id.clone();
     view! {
-        <div class="date-order" role="radiogroup" aria-labelledby=labelled_by aria-describedby=described_by id=group>
-            <p id=name_id><strong>{format!("\"{}\"", column.header)}</strong>{format!(" ({})", column.label)}</p>
-            <p class=if warn { "hint warn" } else { "hint" } id=hint_id>{column.explain()}</p>
+        <div role="radiogroup" aria-labelledby=name_id aria-describedby=described_by>
+            <p class=class id=hint_id>{column.explain()}</p>
+            {options}
+        </div>
+    }
+}
+
+/// The century of the column's two-digit years.
+#[component]
+fn CenturyChoice(column: DateColumn, name_id: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let index = column.column;
+    let group = format!("date-century-{index}");
+    let hint_id = format!("{group}-hint");
+    let this_year = js_sys::Date::new_0().get_full_year() as u16;
+    let example = column.evidence.two_digit_year.as_ref().map(|(_, text)| text.clone()).unwrap_or_default();
+    let order = column.chosen.unwrap_or(DateOrder::DayFirst);
+    let options = Century::options(this_year)
+        .into_iter()
+        .map(|century| {
+            let reading = read_date(&example, DateReading { order: Some(order), century: Some(century) })
+                .ok()
+                .map(|d| format!(" — {example} is {}", ferry_core::datetime::spoken(&d)));
+            radio(
+                format!("{group}-{}", century.id()),
+                group.clone(),
+                format!("{}{}", century.label(), reading.unwrap_or_default()),
+                move || state.mapping.with(|m| m.century(index) == Some(century)),
+                move || state.mapping.update(|m| m.set_century(index, Some(century))),
+            )
+        })
+        .collect::<Vec<_>>();
+    let class = if column.needs_century() { "hint warn" } else { "hint" };
+    let described_by = hint_id.clone();
+    view! {
+        <div role="radiogroup" aria-labelledby=name_id aria-describedby=described_by>
+            <p class=class id=hint_id>{column.explain_century()}</p>
             {options}
         </div>
     }

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::components::connection::Connection;
 use crate::state::{AppState, Step};
 use crate::steps::date_orders::DateOrders;
+use crate::steps::inferences::Inferences;
 use crate::steps::phone_country::PhoneCountry;
 use crate::steps::saved_mappings::SavedMappings;
 use crate::vendors::page_of;
@@ -20,6 +21,7 @@ pub fn MapStep() -> impl IntoView {
     view! {
         <section class="step" aria-labelledby="map-heading">
             <h2 id="map-heading">"Target and columns"</h2>
+            <Inferences/>
             <TargetChoice/>
             <Connection/>
             {move || (page_of(state.target.get()).settings)()}

@@ -3,6 +3,8 @@
 
 pub mod bulk_fixes;
 pub mod date_orders;
+pub mod email_case;
+pub mod inferences;
 pub mod map;
 pub mod phone_country;
 pub mod report;

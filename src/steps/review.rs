@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::components::data_grid::DataGrid;
 use crate::state::{AppState, Step};
 use crate::steps::bulk_fixes::BulkFixes;
+use crate::steps::email_case::EmailCase;
 use crate::vendors::page_of;
 
 /// How many issues are listed at once.
@@ -93,6 +94,7 @@ pub fn ReviewStep() -> impl IntoView {
                 }
                 .into_any()
             }}
+            <EmailCase/>
             <h3>"All rows"</h3>
             <DataGrid/>
             <BulkFixes/>

@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use ferry_core::sheet::{ReadRemedy, TextEncoding};
+use ferry_core::sheet::{delimiter_name, ReadRemedy, TextEncoding, DELIMITERS};
 use ferry_core::{FileKind, ReadOptions};
 use js_sys::{Array, Uint8Array};
 use leptos::prelude::*;
@@ -152,7 +152,7 @@ fn ReadChoices(error: RwSignal<Option<ReadFailure>>, reading: Reading, options: 
     };
     let kind = move || {
         match state.file_kind.get() {
-        Some(FileKind::Text(current)) => Some(view! {
+        Some(FileKind::Text(read)) => Some(view! {
             <div class="field read-choice">
                 <label for="read-encoding">"Characters read as"</label>
                 <span class="hint">"If accents look wrong in the preview, choose another encoding."</span>
@@ -160,7 +160,17 @@ fn ReadChoices(error: RwSignal<Option<ReadFailure>>, reading: Reading, options: 
                     let chosen = TextEncoding::ALL.into_iter().find(|e| e.label() == event_target_value(&ev));
                     again(Box::new(move |o| o.encoding = chosen));
                 }>
-                    {TextEncoding::ALL.into_iter().map(|e| view! { <option value=e.label() selected=e == current>{e.label()}</option> }).collect::<Vec<_>>()}
+                    {TextEncoding::ALL.into_iter().map(|e| view! { <option value=e.label() selected=e == read.encoding>{e.label()}</option> }).collect::<Vec<_>>()}
+                </select>
+            </div>
+            <div class="field read-choice">
+                <label for="read-delimiter">"Cells separated by"</label>
+                <span class="hint">"If the columns look wrong in the preview, choose another separator."</span>
+                <select id="read-delimiter" on:change=move |ev| {
+                    let chosen = event_target_value(&ev).parse::<u8>().ok();
+                    again(Box::new(move |o| o.delimiter = chosen));
+                }>
+                    {DELIMITERS.into_iter().map(|d| view! { <option value=d.to_string() selected=d == read.delimiter>{delimiter_name(d)}</option> }).collect::<Vec<_>>()}
                 </select>
             </div>
         }.into_any()),

@@ -1,7 +1,8 @@
 //! The date columns of a mapping: what each column's own cells say about its day/month
-//! order, what is set, and what the user must still choose before anything is sent.
+//! order and whether its years have two digits, what is set, and what the user must
+//! still choose before anything is sent.
 
-use crate::datetime::{DateOrder, OrderEvidence, OrderFinding};
+use crate::datetime::{Century, DateOrder, OrderEvidence, OrderFinding};
 use crate::mapping::Mapping;
 use crate::sheet::Cells;
 use crate::text::thousands;
@@ -25,6 +26,8 @@ pub struct DateColumn {
     pub evidence: OrderEvidence,
     /// The order set in the mapping, if any.
     pub chosen: Option<DateOrder>,
+    /// The century of its two-digit years set in the mapping, if any.
+    pub century: Option<Century>,
 }
 
 impl DateColumn {
@@ -34,8 +37,24 @@ impl DateColumn {
     }
 
     /// Whether the user must choose an order (the cells do not decide, and none is set).
-    pub fn needs_choice(&self) -> bool {
+    pub fn needs_order(&self) -> bool {
         self.chosen.is_none() && matches!(self.finding(), OrderFinding::Ask | OrderFinding::Conflict)
+    }
+
+    /// Whether the user must say which century its two-digit years are in.
+    pub fn needs_century(&self) -> bool {
+        self.century.is_none() && self.evidence.two_digit_year.is_some()
+    }
+
+    /// Whether the user must still choose anything for this column.
+    pub fn needs_choice(&self) -> bool {
+        self.needs_order() || self.needs_century()
+    }
+
+    /// The century question, when the column has two-digit years.
+    pub fn explain_century(&self) -> Option<String> {
+        let (row, text) = self.evidence.two_digit_year.as_ref()?;
+        Some(format!("Years here are written with two digits, e.g. \"{text}\" (row {}). Which years are they?", thousands(*row)))
     }
 
     /// The question or remark for the user, in words.
@@ -68,7 +87,13 @@ impl DateColumn {
 
     /// What stops the send until the user chooses, if anything.
     pub fn problem(&self) -> Option<Problem> {
-        self.needs_choice().then(|| Problem::blocking("date_order", format!("Choose the date order of column \"{}\" ({}).", self.header, self.label)))
+        let what = match (self.needs_order(), self.needs_century()) {
+            (true, true) => "the date order and the century of the two-digit years",
+            (true, false) => "the date order",
+            (false, true) => "the century of the two-digit years",
+            (false, false) => return None,
+        };
+        Some(Problem::blocking("date_order", format!("Choose {what} of column \"{}\" ({}).", self.header, self.label)))
     }
 }
 
@@ -84,7 +109,7 @@ pub fn date_columns(contract: &dyn Contract, rows: &dyn Cells, headers: &[String
         let scanned = rows.len().min(SCANNED_ROWS);
         let evidence = OrderEvidence::gather((0..scanned).map(|r| (rows.number(r), rows.cell(r, column))));
         let header = headers.get(column).cloned().unwrap_or_default();
-        columns.push(DateColumn { label, column, header, evidence, chosen: mapping.date_order(column) });
+        columns.push(DateColumn { label, column, header, evidence, chosen: mapping.date_order(column), century: mapping.century(column) });
     }
     columns
 }
@@ -141,5 +166,26 @@ mod tests {
         assert_eq!(inferred_orders(&columns), [(1, DateOrder::DayFirst)]);
         assert!(columns[0].explain().starts_with("Read as day/month/year: \"25/06/2024\" (row 3)"), "{}", columns[0].explain());
         assert_eq!(columns[0].problem(), None);
+    }
+
+    #[test]
+    fn two_digit_years_are_asked_about_until_a_century_is_chosen() {
+        let engage = Target::from_id("engage").unwrap().contract();
+        let settings = engage.default_settings();
+        let sheet = read_csv("email,Created at\na@b.lv,25/12/24\nc@d.lv,3/1/99 10:00\n".as_bytes()).unwrap();
+        let mut mapping = engage.suggest(&sheet.headers, &settings);
+        mapping.set("submission.created_at", Some(crate::mapping::Source::Column(1)));
+        let columns = date_columns(engage, &sheet, &sheet.headers, &mapping, &settings);
+        assert_eq!(columns[0].finding(), OrderFinding::Inferred(DateOrder::DayFirst), "a two-digit year still tells the order");
+        assert!(columns[0].needs_century() && !columns[0].needs_order() && columns[0].chosen.is_none());
+        assert_eq!(columns[0].explain_century().unwrap(), "Years here are written with two digits, e.g. \"25/12/24\" (row 2). Which years are they?");
+        assert_eq!(columns[0].problem().unwrap().text, "Choose the century of the two-digit years of column \"Created at\" (Created at).");
+        mapping.set_century(1, Some(Century::NotAfter(2026)));
+        mapping.set_date_order(1, Some(DateOrder::DayFirst));
+        let columns = date_columns(engage, &sheet, &sheet.headers, &mapping, &settings);
+        assert_eq!(columns[0].problem(), None);
+        // The check then reads them: 1999, not 2099.
+        let reading = mapping.date_reading_of(&crate::mapping::Source::Column(1));
+        assert_eq!(crate::datetime::read_date("3/1/99 10:00", reading).map(|d| d.to_canonical()).as_deref(), Ok("1999-01-03 10:00:00"));
     }
 }

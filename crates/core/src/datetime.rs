@@ -70,6 +70,86 @@ impl DateOrder {
     }
 }
 
+/// The century of a column's two-digit years (`3/4/24`), as the user chose it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Century {
+    /// `24` is 1924.
+    C1900,
+    /// `24` is 2024.
+    C2000,
+    /// The latest year not after the one given: with 2026, `24` is 2024 and `67` is 1967
+    /// (birth dates, which are never in the future).
+    NotAfter(u16),
+}
+
+impl Century {
+    /// The choices offered in `this_year`.
+    pub fn options(this_year: u16) -> [Century; 3] {
+        [Century::NotAfter(this_year), Century::C2000, Century::C1900]
+    }
+
+    /// The full year of two-digit year `yy`.
+    pub fn year(self, yy: u32) -> u32 {
+        match self {
+            Century::C1900 => 1900 + yy,
+            Century::C2000 => 2000 + yy,
+            Century::NotAfter(last) if 2000 + yy > last as u32 => 1900 + yy,
+            Century::NotAfter(_) => 2000 + yy,
+        }
+    }
+
+    /// A stable name for forms (`not-after`, `2000s`, `1900s`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Century::C1900 => "1900s",
+            Century::C2000 => "2000s",
+            Century::NotAfter(_) => "not-after",
+        }
+    }
+
+    /// The choice in words.
+    pub fn label(self) -> String {
+        match self {
+            Century::C1900 => "1900–1999".to_string(),
+            Century::C2000 => "2000–2099".to_string(),
+            Century::NotAfter(last) => format!("{}–{last}: none after this year (birth dates)", last as u32 - 99),
+        }
+    }
+}
+
+/// How a column's dates are read: the order of a `d/m/y` form and the century of a
+/// two-digit year, each when the column has one set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DateReading {
+    /// Which part is the day.
+    pub order: Option<DateOrder>,
+    /// The century of two-digit years.
+    pub century: Option<Century>,
+}
+
+impl From<Option<DateOrder>> for DateReading {
+    fn from(order: Option<DateOrder>) -> DateReading {
+        DateReading { order, century: None }
+    }
+}
+
+impl From<DateOrder> for DateReading {
+    fn from(order: DateOrder) -> DateReading {
+        DateReading { order: Some(order), century: None }
+    }
+}
+
+/// Whether `text` is a `d/m/yy` form: a date whose year has two digits (`3/4/24`).
+pub fn has_two_digit_year(text: &str) -> bool {
+    let date = text.trim().split([' ', 'T']).next().unwrap_or("");
+    let mut parts = date.split(['-', '/', '.']);
+    let digits = |p: &str, most: usize| !p.is_empty() && p.len() <= most && p.bytes().all(|b| b.is_ascii_digit());
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(a), Some(b), Some(c), None) => digits(a, 2) && digits(b, 2) && c.len() == 2 && digits(c, 2),
+        _ => false,
+    }
+}
+
 /// A date as people say it: `3 April 2024`.
 pub fn spoken(date: &DateTime) -> String {
     format!("{} {} {}", date.day, MONTH_NAMES[date.month as usize - 1], date.year)
@@ -89,7 +169,7 @@ pub enum DateProblem {
     },
     /// A real date only in the other order (`05/13/2024` in a day-first column).
     NotInOrder(DateOrder),
-    /// `3/4/24`: the century is not written.
+    /// `3/4/24` with no century chosen for its column.
     TwoDigitYear,
 }
 
@@ -112,7 +192,9 @@ impl DateProblem {
             DateProblem::NotInOrder(order) => {
                 format!("\"{text}\" is not a date in {} order, which this column is read in: correct it, or {how}.", order.label())
             }
-            DateProblem::TwoDigitYear => format!("\"{text}\" has a two-digit year: write the year in full (2024, not 24), or {how}."),
+            DateProblem::TwoDigitYear => {
+                format!("\"{text}\" has a two-digit year: say which century this column's years are in, in the columns step, or {how}.")
+            }
         }
     }
 }
@@ -126,14 +208,15 @@ pub fn parse_datetime(text: &str) -> Option<DateTime> {
     read_date(text, None).ok()
 }
 
-/// Reads a date as [`parse_datetime`] does, a `d/m/y` form in `order`. Without an order, a
-/// part above 12 is the day, and a date whose parts could swap is
-/// [`DateProblem::Ambiguous`]: Ferry never guesses which is the month.
-pub fn read_date(text: &str, order: Option<DateOrder>) -> Result<DateTime, DateProblem> {
+/// Reads a date as [`parse_datetime`] does, a `d/m/y` form in the order of `how` and a
+/// two-digit year in its century. Without an order, a part above 12 is the day, and a
+/// date whose parts could swap is [`DateProblem::Ambiguous`]; without a century, a
+/// two-digit year is [`DateProblem::TwoDigitYear`]: Ferry never guesses either.
+pub fn read_date(text: &str, how: impl Into<DateReading>) -> Result<DateTime, DateProblem> {
     let text = text.trim();
     match parse_iso(text.as_bytes()) {
         Some(d) => Ok(d),
-        None => parse_general(text, order),
+        None => parse_general(text, how.into()),
     }
 }
 
@@ -156,8 +239,10 @@ pub fn order_hint(text: &str) -> OrderHint {
     if parse_iso(text.as_bytes()).is_some() {
         return OrderHint::Nothing;
     }
-    let day_first = parse_general(text, Some(DateOrder::DayFirst));
-    let month_first = parse_general(text, Some(DateOrder::MonthFirst));
+    // A two-digit year's century hardly changes which order is real (29/02/00 aside).
+    let with = |order| DateReading { order: Some(order), century: Some(Century::C2000) };
+    let day_first = parse_general(text, with(DateOrder::DayFirst));
+    let month_first = parse_general(text, with(DateOrder::MonthFirst));
     match (day_first, month_first) {
         (Ok(a), Ok(b)) if a != b => OrderHint::Either,
         (Ok(_), Err(_)) => OrderHint::DayFirst,
@@ -178,6 +263,8 @@ pub struct OrderEvidence {
     pub either: Option<(usize, String)>,
     /// Cells either order reads.
     pub either_count: usize,
+    /// `(data row index, text)` of the first cell with a two-digit year.
+    pub two_digit_year: Option<(usize, String)>,
 }
 
 /// What Ferry concludes about a column's date order from its [`OrderEvidence`].
@@ -203,6 +290,9 @@ impl OrderEvidence {
             let b = text.trim().as_bytes();
             if b.len() < 6 || !b[0].is_ascii_digit() {
                 continue;
+            }
+            if evidence.two_digit_year.is_none() && has_two_digit_year(text) {
+                evidence.two_digit_year = Some((row, text.trim().to_string()));
             }
             let slot = match order_hint(text) {
                 OrderHint::DayFirst => &mut evidence.day_first,
@@ -236,7 +326,8 @@ impl OrderEvidence {
 }
 
 /// [`read_date`] of trimmed text that is not ISO: any of its other shapes.
-fn parse_general(text: &str, order: Option<DateOrder>) -> Result<DateTime, DateProblem> {
+fn parse_general(text: &str, how: DateReading) -> Result<DateTime, DateProblem> {
+    let order = how.order;
     let (date, time) = match text.split_once(['T', ' ']) {
         Some((d, t)) => (d, Some(t.trim())),
         None => (text, None),
@@ -250,10 +341,15 @@ fn parse_general(text: &str, order: Option<DateOrder>) -> Result<DateTime, DateP
     }
     let nums = parts.map(|p| p.bytes().fold(0u32, |n, b| n * 10 + (b - b'0') as u32));
     let real = |year: u32, month: u32, day: u32| (1000..=9999).contains(&year) && (1..=12).contains(&month) && day != 0 && day <= days_in_month(year, month);
+    let two_digit_year = parts[2].len() == 2 && parts[0].len() <= 2 && parts[1].len() <= 2;
     let (year, month, day) = if parts[0].len() == 4 {
         (nums[0], nums[1], nums[2])
-    } else if parts[2].len() == 4 {
-        let (year, day_first, month_first) = (nums[2], (nums[1], nums[0]), (nums[0], nums[1]));
+    } else if parts[2].len() == 4 || (two_digit_year && how.century.is_some()) {
+        let year = match how.century {
+            Some(century) if two_digit_year => century.year(nums[2]),
+            _ => nums[2],
+        };
+        let (day_first, month_first) = ((nums[1], nums[0]), (nums[0], nums[1]));
         let (month, day) = match order {
             Some(DateOrder::DayFirst) => day_first,
             Some(DateOrder::MonthFirst) => month_first,
@@ -272,7 +368,7 @@ fn parse_general(text: &str, order: Option<DateOrder>) -> Result<DateTime, DateP
             }
         }
         (year, month, day)
-    } else if parts[2].len() == 2 && parts[0].len() <= 2 && parts[1].len() <= 2 {
+    } else if two_digit_year {
         return Err(DateProblem::TwoDigitYear);
     } else {
         return Err(DateProblem::NotADate);
@@ -413,6 +509,18 @@ mod tests {
         assert_eq!(read("13/05/2024", Some(DateOrder::MonthFirst)), Err(DateProblem::NotInOrder(DateOrder::MonthFirst)));
         assert_eq!(read("31/31/2024", Some(DateOrder::DayFirst)), Err(DateProblem::NotADate));
         assert_eq!(read("3/4/24", None), Err(DateProblem::TwoDigitYear));
+        // A two-digit year in the century chosen, in the order chosen.
+        let read_as = |s: &str, how: DateReading| read_date(s, how).map(|d| d.to_canonical());
+        let with = |order, century| DateReading { order: Some(order), century: Some(century) };
+        assert_eq!(read_as("3/4/24", with(DateOrder::DayFirst, Century::C1900)).as_deref(), Ok("1924-04-03 00:00:00"));
+        assert_eq!(read_as("3/4/24 10:00", with(DateOrder::MonthFirst, Century::C2000)).as_deref(), Ok("2024-03-04 10:00:00"));
+        assert_eq!(read_as("3.4.67", with(DateOrder::DayFirst, Century::NotAfter(2026))).as_deref(), Ok("1967-04-03 00:00:00"));
+        assert_eq!(read_as("3.4.26", with(DateOrder::DayFirst, Century::NotAfter(2026))).as_deref(), Ok("2026-04-03 00:00:00"));
+        assert_eq!(read_as("3/4/24", DateReading { order: None, century: Some(Century::C2000) }), Err(DateProblem::Ambiguous { first: 3, second: 4 }));
+        assert_eq!(read_as("13/4/24", DateReading { order: None, century: Some(Century::C2000) }).as_deref(), Ok("2024-04-13 00:00:00"));
+        assert_eq!(read_as("31/31/24", with(DateOrder::DayFirst, Century::C2000)), Err(DateProblem::NotADate));
+        assert!(has_two_digit_year("3/4/24 10:00") && has_two_digit_year("03.04.24"));
+        assert!(!has_two_digit_year("3/4/2024") && !has_two_digit_year("2024-03-04") && !has_two_digit_year("24/3"));
         // ISO dates need no order.
         assert_eq!(read("2024-03-04", Some(DateOrder::MonthFirst)).as_deref(), Ok("2024-03-04 00:00:00"));
         assert_eq!(
@@ -434,6 +542,10 @@ mod tests {
         let both = of(&["14/03/2024", "03/14/2024", "13/13/2024"]);
         assert_eq!(both.finding(), OrderFinding::Conflict);
         assert_eq!(both.month_first, Some((1, "03/14/2024".to_string())));
+        // Two-digit years tell their order too, and are noted for the century question.
+        let short = of(&["2024-01-01", "3/4/24", "25/4/24"]);
+        assert_eq!(short.finding(), OrderFinding::Inferred(DateOrder::DayFirst));
+        assert_eq!(short.two_digit_year, Some((1, "3/4/24".to_string())));
     }
 
     #[test]
@@ -455,9 +567,9 @@ mod tests {
                         let text = format!("{year}-{month}-{day}{time}");
                         if let Some(quick) = parse_iso(text.as_bytes()) {
                             answered += 1;
-                            assert_eq!(Ok(quick), parse_general(&text, None), "{text}");
+                            assert_eq!(Ok(quick), parse_general(&text, DateReading::default()), "{text}");
                         } else {
-                            assert_eq!(parse_general(&text, None).ok(), parse_datetime(&text), "{text}");
+                            assert_eq!(parse_general(&text, DateReading::default()).ok(), parse_datetime(&text), "{text}");
                         }
                     }
                 }

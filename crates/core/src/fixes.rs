@@ -1,9 +1,27 @@
 //! Bulk fixes a coordinator can apply to a whole column before sending.
 
-use crate::datetime::DateTime;
-use crate::sheet::Sheet;
+use crate::datetime::{DateReading, DateTime};
+use crate::sheet::{Cells, Sheet};
 
 pub use crate::datetime::DateOrder;
+
+/// E-mail addresses of `column` written with capital letters: how many, and the first
+/// (data row number, text). Platforms may keep an address as written, so
+/// `Anna@Example.org` and `anna@example.org` could become two people.
+pub fn capitalised_emails(rows: &dyn Cells, column: usize) -> (usize, Option<(usize, String)>) {
+    let mut count = 0;
+    let mut first = None;
+    for r in 0..rows.len() {
+        let text = rows.cell(r, column);
+        if text.contains('@') && text.chars().any(char::is_uppercase) {
+            count += 1;
+            if first.is_none() {
+                first = Some((rows.number(r), text.trim().to_string()));
+            }
+        }
+    }
+    (count, first)
+}
 
 /// Lowercases every cell of `column` (e-mail addresses). Returns the cells changed.
 pub fn lowercase(sheet: &mut Sheet, column: usize) -> usize {
@@ -20,10 +38,11 @@ pub fn phones_to_e164(sheet: &mut Sheet, column: usize, region: &str) -> usize {
 }
 
 /// Rewrites dates as `YYYY-MM-DD` (with ` HH:MM:SS` when a time is given), reading
-/// `d/m/y` forms in `order`. Cells that are no real date in that order stay. Returns the
-/// cells changed.
-pub fn dates_to_iso(sheet: &mut Sheet, column: usize, order: DateOrder) -> usize {
-    map_column(sheet, column, |v| crate::datetime::read_date(v, Some(order)).ok().map(|d| iso(&d)))
+/// `d/m/y` forms in the order of `how` (and two-digit years in its century). Cells that
+/// are no real date that way stay. Returns the cells changed.
+pub fn dates_to_iso(sheet: &mut Sheet, column: usize, how: impl Into<DateReading>) -> usize {
+    let how = how.into();
+    map_column(sheet, column, |v| crate::datetime::read_date(v, how).ok().map(|d| iso(&d)))
 }
 
 fn iso(d: &DateTime) -> String {
@@ -100,7 +119,10 @@ mod tests {
         let mut sheet =
             read_csv("name,email,phone,date\nAnna Marija Bērziņa,Anna@Example.ORG,22 222 222,01/02/2024\nJan,jan@example.org,+371 2,2024-03-04\n".as_bytes())
                 .unwrap();
+        assert_eq!(capitalised_emails(&sheet, 1), (1, Some((2, "Anna@Example.ORG".to_string()))));
+        assert_eq!(capitalised_emails(&sheet, 0), (0, None), "names are no e-mails");
         assert_eq!(lowercase(&mut sheet, 1), 1);
+        assert_eq!(capitalised_emails(&sheet, 1), (0, None));
         assert_eq!(phones_to_e164(&mut sheet, 2, "LV"), 0, "no numbering plans here: phones stay");
         assert_eq!(dates_to_iso(&mut sheet, 3, DateOrder::MonthFirst), 1);
         assert_eq!(sheet.row(0)[1..], ["anna@example.org", "22 222 222", "2024-01-02"]);

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::datetime::DateOrder;
+use crate::datetime::{Century, DateOrder, DateReading};
 use crate::sheet::Cells;
 use crate::text::normalise_name;
 
@@ -56,6 +56,10 @@ pub struct Mapping {
     /// reads only dates that cannot be swapped.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub date_orders: Vec<(usize, DateOrder)>,
+    /// `(source column, century)`: the century of the column's two-digit years, as the
+    /// user chose it. A column without one reads no two-digit year.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub centuries: Vec<(usize, Century)>,
     /// The country (ISO 3166 code) of phone numbers written without a country code;
     /// `None` for [`crate::phone::DEFAULT_REGION`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -91,11 +95,24 @@ impl Mapping {
         (!text.is_empty()).then_some(text)
     }
 
-    /// How the dates of `source` are read: its column's order, if one is set.
-    pub fn date_order_of(&self, source: &Source) -> Option<DateOrder> {
+    /// How the dates of `source` are read: its column's order and century, where set.
+    pub fn date_reading_of(&self, source: &Source) -> DateReading {
         match source {
-            Source::Column(c) => self.date_order(*c),
-            Source::Constant(_) => None,
+            Source::Column(c) => DateReading { order: self.date_order(*c), century: self.century(*c) },
+            Source::Constant(_) => DateReading::default(),
+        }
+    }
+
+    /// The century set for the two-digit years of source `column`.
+    pub fn century(&self, column: usize) -> Option<Century> {
+        self.centuries.iter().find(|(c, _)| *c == column).map(|(_, y)| *y)
+    }
+
+    /// Sets (or with `None` clears) the century of source `column`'s two-digit years.
+    pub fn set_century(&mut self, column: usize, century: Option<Century>) {
+        self.centuries.retain(|(c, _)| *c != column);
+        if let Some(century) = century {
+            self.centuries.push((column, century));
         }
     }
 

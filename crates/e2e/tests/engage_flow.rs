@@ -128,6 +128,43 @@ async fn dates_that_read_two_ways_arrive_in_the_order_the_user_chose() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_digit_years_are_asked_about_and_arrive_in_the_century_chosen() {
+    let stack = stack().await;
+    let dir = TempDir::new("ferry-e2e-years").unwrap();
+    let file = dir.path().join("years.csv");
+    std::fs::write(&file, "Participant ID,Email,Visit date\nP-1,a@example.org,25/12/67\nP-2,b@example.org,3/1/24 10:00\n").unwrap();
+    let browser = Browser::start().await.expect("chromium starts");
+    browser.open(&stack.page_url).await.unwrap();
+    browser.choose_file(&file).await.unwrap();
+    browser.wait_for_text("h3", "years.csv: 2 rows").await.unwrap();
+    browser.click_button("Next: choose columns").await.unwrap();
+    browser.wait_for("#map-submission-created_at").await.unwrap().select_by_label("Visit date").await.unwrap();
+    let question = browser.wait_for_text("#date-orders", "written with two digits").await.unwrap();
+    assert!(question.contains("e.g. \"25/12/67\" (row 2). Which years are they?"), "{question}");
+    assert!(question.contains("Read as day/month/year"), "the order is still read from the cells: {question}");
+    browser.wait_for_text("#map-problems", "Choose the century of the two-digit years of column \"Visit date\"").await.unwrap();
+    let next = browser.wait_for("button.primary").await.unwrap();
+    assert_eq!(next.prop("disabled").await.unwrap().as_deref(), Some("true"), "nothing goes on until the century is chosen");
+    let not_after = browser.wait_for("#date-century-2-not-after").await.unwrap();
+    let label = browser.wait_for("label[for='date-century-2-not-after']").await.unwrap().text().await.unwrap();
+    assert!(label.contains("25/12/67 is 25 December 1967"), "{label}");
+    not_after.click().await.unwrap();
+    screenshot(&browser, "years-1-map").await;
+    browser.click_button("Next: review the rows").await.unwrap();
+    browser.wait_for_text("#review-summary", "2\nready").await.unwrap();
+    browser.click_button("Next: send 2 records").await.unwrap();
+    sign_in(&browser, "sandbox-password").await;
+    browser.click_button("Send 2 records").await.unwrap();
+    browser.wait_for_text("#report-summary", "sent").await.unwrap();
+    let held = stack.engage_records("demo-org").await.unwrap();
+    let submissions = held["submissions"].as_array().unwrap();
+    let created = |id: &str| submissions.iter().find(|s| s["participant_id"] == id).map(|s| s["created_at"].clone()).unwrap();
+    assert_eq!(created("P-1"), "1967-12-25 00:00:00");
+    assert_eq!(created("P-2"), "2024-01-03 10:00:00");
+    close_without_errors(browser).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_is_named_and_nothing_is_sent() {
     let stack = stack().await;
     let browser = Browser::start().await.expect("chromium starts");
@@ -266,5 +303,161 @@ async fn a_phone_not_valid_in_the_default_country_is_flagged_not_sent_nor_rewrit
     let phones: Vec<(&str, &str)> =
         participants.iter().map(|p| (p["participant_id"].as_str().unwrap_or(""), p["profile"]["phone"].as_str().unwrap_or(""))).collect();
     assert_eq!(phones, [("P-2", "+37122222202"), ("P-3", "+353871234567")], "{held:#}");
+    close_without_errors(browser).await;
+}
+
+/// The label of the element that has focus.
+async fn focused(browser: &Browser) -> String {
+    let label = browser.client.execute("return document.activeElement.getAttribute('aria-label') || document.activeElement.id", vec![]).await.unwrap();
+    label.as_str().unwrap_or_default().to_string()
+}
+
+/// Keys typed where focus is, as a user types them (WebDriver actions: no element is
+/// focused nor its caret moved first, as "send keys" to an element would).
+async fn press(browser: &Browser, keys: &str) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let mut actions = KeyActions::new("keyboard".to_string());
+    for key in keys.chars() {
+        actions = actions.then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+    }
+    browser.client.perform_actions(actions).await.unwrap();
+}
+
+const ARROW_DOWN: &str = "\u{E015}";
+const ARROW_RIGHT: &str = "\u{E014}";
+const ENTER: &str = "\u{E007}";
+const ESCAPE: &str = "\u{E00C}";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cell_is_fixed_by_keyboard_alone_and_escape_keeps_what_was_there() {
+    let stack = stack().await;
+    let dir = TempDir::new("ferry-e2e-keys").unwrap();
+    let file = dir.path().join("keys.csv");
+    std::fs::write(&file, "Participant ID,Email\nP-1,a@example.org\nP-2,not-an-email\nP-3,C@Example.ORG\n").unwrap();
+    let browser = Browser::start().await.expect("chromium starts");
+    browser.open(&stack.page_url).await.unwrap();
+    browser.choose_file(&file).await.unwrap();
+    browser.wait_for_text("h3", "keys.csv: 3 rows").await.unwrap();
+    browser.click_button("Next: choose columns").await.unwrap();
+    browser.click_button("Next: review the rows").await.unwrap();
+    browser.wait_for_text("#issues", "not-an-email").await.unwrap();
+    browser.client.execute("document.getElementById('data-grid').focus()", vec![]).await.unwrap();
+    // From the grid into its first cell, then right and down to the bad e-mail.
+    press(&browser, ARROW_DOWN).await;
+    assert_eq!(focused(&browser).await, "Row 2, column A");
+    press(&browser, ARROW_RIGHT).await;
+    press(&browser, ARROW_DOWN).await;
+    assert_eq!(focused(&browser).await, "Row 3, column B");
+    // Enter edits; what is typed then Escape leaves the cell as it was.
+    press(&browser, ENTER).await;
+    press(&browser, "zzz").await;
+    press(&browser, ESCAPE).await;
+    let cell = browser.wait_for("#data-grid input[aria-label='Row 3, column B']").await.unwrap();
+    assert_eq!(cell.prop("value").await.unwrap().as_deref(), Some("not-an-email"));
+    // Arrows move again after Escape; typing into a selected cell replaces it, Enter keeps it.
+    press(&browser, ARROW_DOWN).await;
+    assert_eq!(focused(&browser).await, "Row 4, column B");
+    browser.client.execute("document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowUp', bubbles: true}))", vec![]).await.unwrap();
+    assert_eq!(focused(&browser).await, "Row 3, column B", "a synthetic ArrowUp moves too");
+    press(&browser, "b@example.org").await;
+    press(&browser, ENTER).await;
+    let summary = browser.wait_for_text("#review-summary", "0\nwith problems").await.unwrap();
+    assert!(summary.contains("3\nready"), "{summary}");
+    assert_eq!(focused(&browser).await, "Row 3, column B", "focus stays on the cell kept");
+    // An address with capitals is said where it is seen, with the fix beside it.
+    let said = browser.wait_for_text("#email-case-1", "capital letters").await.unwrap();
+    assert!(said.contains("\"Email\" has 1 address with capital letters, e.g. \"C@Example.ORG\" (row 4)"), "{said}");
+    screenshot(&browser, "keys-1-review").await;
+    browser.click_button("Lowercase e-mails in \"Email\"").await.unwrap();
+    browser.wait_for_text("#email-case-done", "1 address lowercased").await.unwrap();
+    assert!(browser.client.find(Locator::Css("#email-case-1")).await.is_err(), "said no more once fixed");
+    browser.click_button("Next: send 3 records").await.unwrap();
+    sign_in(&browser, "sandbox-password").await;
+    browser.click_button("Send 3 records").await.unwrap();
+    browser.wait_for_text("#report-summary", "sent").await.unwrap();
+    let held = stack.engage_records("demo-org").await.unwrap();
+    let emails: Vec<&str> = held["participants"].as_array().unwrap().iter().map(|p| p["profile"]["email"].as_str().unwrap_or("")).collect();
+    assert_eq!(emails, ["a@example.org", "b@example.org", "c@example.org"], "{held:#}");
+    close_without_errors(browser).await;
+}
+
+/// The id of the element that has focus.
+async fn focused_id(browser: &Browser) -> String {
+    let id = browser.client.execute("return document.activeElement.id", vec![]).await.unwrap();
+    id.as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_guess_is_listed_in_one_place_and_each_can_be_changed() {
+    let stack = stack().await;
+    let dir = TempDir::new("ferry-e2e-guesses").unwrap();
+    let file = dir.path().join("guesses.csv");
+    std::fs::write(&file, "Participant ID;Email;Phone;Visit date\nP-1;a@example.org;22 222 201;25/06/2024\nP-2;b@example.org;22 222 202;03/07/2024\n").unwrap();
+    let browser = Browser::start().await.expect("chromium starts");
+    browser.open(&stack.page_url).await.unwrap();
+    browser.choose_file(&file).await.unwrap();
+    browser.wait_for_text("h3", "guesses.csv: 2 rows").await.unwrap();
+    browser.click_button("Next: choose columns").await.unwrap();
+    browser.wait_for("#inferences").await.unwrap();
+    // The new step's heading has focus, so a keyboard user starts at its top.
+    for _ in 0..50 {
+        if focused_id(&browser).await == "map-heading" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(focused_id(&browser).await, "map-heading");
+    browser.wait_for("#map-submission-created_at").await.unwrap().select_by_label("Visit date").await.unwrap();
+    let listed = browser.wait_for_text("#inferences", "Dates in").await.unwrap();
+    for line in [
+        "Characters\nUTF-8",
+        "Cells separated by\nsemicolon (;)",
+        "Column names\nrow 1",
+        "Dates in \"Visit date\"\nday/month/year, read from \"25/06/2024\" (row 2)",
+        "Phones without a country code\nLatvia (Ferry's default)",
+    ] {
+        assert!(listed.contains(line), "{line:?} missing from:\n{listed}");
+    }
+    screenshot(&browser, "guesses-1-map").await;
+    // A guess on this step: its control, focused.
+    browser.wait_for("#change-phone-country").await.unwrap().click().await.unwrap();
+    for _ in 0..50 {
+        if focused_id(&browser).await == "phone-country" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(focused_id(&browser).await, "phone-country");
+    // A guess about reading the file: the upload step, its control focused; another
+    // separator reads the file again.
+    browser.wait_for("#change-delimiter").await.unwrap().click().await.unwrap();
+    browser.wait_for("#read-delimiter").await.unwrap();
+    for _ in 0..50 {
+        if focused_id(&browser).await == "read-delimiter" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(focused_id(&browser).await, "read-delimiter", "the control, not the heading");
+    browser.wait_for("#read-delimiter").await.unwrap().select_by_value("44").await.unwrap();
+    let preview = browser.wait_for_text(".table-wrap table", "Participant ID;Email;Phone;Visit date").await.unwrap();
+    assert!(preview.contains("P-1;a@example.org"), "read with commas, one column: {preview}");
+    screenshot(&browser, "guesses-2-upload").await;
+    browser.wait_for("#read-delimiter").await.unwrap().select_by_value("59").await.unwrap();
+    // Read again with semicolons: four columns (and the row numbers) in the preview.
+    let columns = || async {
+        let n = browser.client.execute("return document.querySelectorAll('.table-wrap table thead th').length", vec![]).await.unwrap();
+        n.as_u64().unwrap_or(0)
+    };
+    for _ in 0..100 {
+        if columns().await == 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(columns().await, 5);
+    browser.click_button("Next: choose columns").await.unwrap();
+    let listed = browser.wait_for_text("#inferences", "Cells separated by").await.unwrap();
+    assert!(listed.contains("semicolon (;)"), "{listed}");
     close_without_errors(browser).await;
 }

@@ -84,7 +84,7 @@ async fn respondents_import_with_sample_fields_then_move_between_lists() {
 
     let held = reqwest::get(format!("{}/_sandbox/lumi-say/demo-project", stack.sandbox_url)).await.unwrap().json::<serde_json::Value>().await.unwrap();
     let respondents = held["respondents"].as_object().unwrap();
-    let names: Vec<&String> = respondents.keys().collect();
+    let names: Vec<&String> = respondents.iter().filter(|(_, r)| r["company"] == "1").map(|(name, _)| name).collect();
     assert_eq!(names, ["anna.b", "jan"], "exactly the valid rows");
     assert_eq!(held["respondents"]["anna.b"]["lists"], json!(["102", "103"]));
     assert_eq!(held["respondents"]["jan"]["lists"], json!(["102", "103"]));
@@ -92,5 +92,53 @@ async fn respondents_import_with_sample_fields_then_move_between_lists() {
     assert_eq!(held["respondents"]["jan"]["email"], "jan@example.org");
     assert_eq!(held["callbacks"].as_array().unwrap().len(), 1);
     assert!(held["callbacks"][0]["delivered"].as_str().unwrap().contains("Ok(200)"), "{}", held["callbacks"][0]);
+    close_without_errors(browser).await;
+}
+
+/// Respondents for a user of two companies; one username belongs to the other company.
+const CLASH: &str = "Username,Email,site\n\
+new.one,new@example.org,Riga\n\
+taken.elsewhere,t@example.org,Riga\n\
+last.one,last@example.org,Riga\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_of_two_companies_is_told_to_name_one_and_an_import_that_stops_says_so() {
+    let stack = stack().await;
+    let dir = TempDir::new("ferry-e2e-lumi-clash").unwrap();
+    let file = dir.path().join("clash.csv");
+    std::fs::write(&file, CLASH).unwrap();
+    let browser = Browser::start().await.expect("chromium starts");
+    browser.open(&stack.page_url).await.unwrap();
+    browser.choose_file(&file).await.unwrap();
+    browser.wait_for_text("h3", "clash.csv: 3 rows").await.unwrap();
+    browser.click_button("Next: choose columns").await.unwrap();
+    browser.wait_for("#target-lumi-say").await.unwrap().click().await.unwrap();
+    browser.wait_for("#dynamic-2").await.unwrap().click().await.unwrap();
+    browser.wait_for("#lumi-overwrite").await.unwrap().click().await.unwrap();
+    browser.click_button("Next: review the rows").await.unwrap();
+    browser.click_button("Next: send 3 records").await.unwrap();
+    browser.fill("username", "two-companies").await.unwrap();
+    browser.fill("password", "sandbox-password").await.unwrap();
+    browser.wait_for("#callback-relay").await.unwrap().click().await.unwrap();
+    browser.click_button("Send 3 records").await.unwrap();
+    // No company named: Lumi Say refuses the login, and the page says what may be missing.
+    let message = browser.wait_for_text("#send-error", "Authentication failure.").await.unwrap();
+    assert!(message.contains("give the Company ID too"), "{message}");
+    browser.click_button("Back").await.unwrap();
+    browser.click_button("Back").await.unwrap();
+    browser.fill("lumi-company", "1").await.unwrap();
+    browser.click_button("Next: review the rows").await.unwrap();
+    browser.click_button("Next: send 3 records").await.unwrap();
+    browser.wait_for("#callback-relay").await.unwrap().click().await.unwrap();
+    browser.click_button("Send 3 records").await.unwrap();
+    // Lumi Say started the import, then stopped at the other company's username.
+    let result = browser.wait_for_text_within("#import-results", "The import stopped", std::time::Duration::from_secs(60)).await.unwrap();
+    assert!(result.contains("Could not overwrite respondent taken.elsewhere, import stopped."), "{result}");
+    assert!(result.contains("the respondents after it did not arrive"), "{result}");
+    screenshot(&browser, "lumi-5-import-stopped").await;
+    let held = reqwest::get(format!("{}/_sandbox/lumi-say/demo-project", stack.sandbox_url)).await.unwrap().json::<serde_json::Value>().await.unwrap();
+    assert_eq!(held["respondents"]["new.one"]["company"], "1", "the company named was sent");
+    assert!(held["respondents"].get("last.one").is_none(), "nothing after the stop");
+    assert_eq!(held["respondents"]["taken.elsewhere"]["email"], "taken@example.org", "the other company's respondent is untouched");
     close_without_errors(browser).await;
 }

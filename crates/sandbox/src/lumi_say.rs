@@ -7,6 +7,15 @@
 //! listens on plain HTTP on loopback, so it cannot refuse non-HTTPS calls with 403 as
 //! the real service does.) Imports finish asynchronously and POST the documented
 //! `{"status","message","id"}` to `callback_url`.
+//!
+//! Companies: each has its own sample fields, and a dashboard user has access to some of
+//! them. `company_id` is needed "only if you have access to more than one company": a
+//! user with several who names none, or names one they cannot reach, gets
+//! "Authentication failure." (the user lacks "the right permissions and company
+//! access"). Usernames are "unique across the instance": importing with `overwrite` a
+//! username that belongs to another company stops the import, and the callback says
+//! "Could not overwrite respondent X, import stopped." (without `overwrite` it is
+//! skipped, and the count says so).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -32,11 +41,24 @@ pub struct SampleField {
     pub required: bool,
 }
 
+/// A dashboard user of the project.
+#[derive(Debug, Clone)]
+pub struct DashboardUser {
+    /// Their user name.
+    pub name: String,
+    /// Their password.
+    pub password: String,
+    /// The companies they have access to.
+    pub companies: Vec<String>,
+}
+
 /// A respondent as stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct Respondent {
     /// Unique across the instance.
     pub username: String,
+    /// The company the respondent is under.
+    pub company: String,
     /// As received.
     pub phonenumber: Option<String>,
     /// As received.
@@ -50,11 +72,11 @@ pub struct Respondent {
 /// One project's respondents, lists and the callbacks the sandbox sent.
 #[derive(Debug, Serialize)]
 pub struct LumiProject {
-    /// The dashboard user allowed to use the APIs.
+    /// The dashboard users allowed to use the APIs.
     #[serde(skip)]
-    pub user: (String, String),
-    /// Sample fields of the company.
-    pub sample_fields: Vec<SampleField>,
+    pub users: Vec<DashboardUser>,
+    /// Each company's sample fields, by company id.
+    pub companies: BTreeMap<String, Vec<SampleField>>,
     /// Known lists (group ids) and, for preview groups, their maximum size.
     pub lists: BTreeMap<String, Option<usize>>,
     /// Respondents by username.
@@ -69,17 +91,38 @@ pub struct LumiProject {
 pub const DEMO_PROJECT: &str = "demo-project";
 
 impl Default for LumiProject {
-    /// Lists 101 and 102, preview group 103 (at most 3), sample fields `age` (integer) and
-    /// `site` (required); dashboard user `coordinator` / `sandbox-password`.
+    /// Company 1 with sample fields `age` (integer) and `site` (required), lists 101 and
+    /// 102 and preview group 103 (at most 3); company 2 with no sample fields, list 201 and
+    /// one respondent, `taken.elsewhere`. Dashboard users (password `sandbox-password`):
+    /// `coordinator` (company 1) and `two-companies` (companies 1 and 2).
     fn default() -> Self {
+        let user = |name: &str, companies: &[&str]| DashboardUser {
+            name: name.into(),
+            password: crate::state::DEMO_PASSWORD.into(),
+            companies: companies.iter().map(|c| c.to_string()).collect(),
+        };
+        let elsewhere = Respondent {
+            username: "taken.elsewhere".into(),
+            company: "2".into(),
+            phonenumber: None,
+            email: Some("taken@example.org".into()),
+            sample_fields: BTreeMap::new(),
+            lists: BTreeSet::from(["201".to_string()]),
+        };
         LumiProject {
-            user: ("coordinator".into(), crate::state::DEMO_PASSWORD.into()),
-            sample_fields: vec![
-                SampleField { alias: "age".into(), integer: true, required: false },
-                SampleField { alias: "site".into(), integer: false, required: true },
-            ],
-            lists: BTreeMap::from([("101".into(), None), ("102".into(), None), ("103".into(), Some(3))]),
-            respondents: BTreeMap::new(),
+            users: vec![user("coordinator", &["1"]), user("two-companies", &["1", "2"])],
+            companies: BTreeMap::from([
+                (
+                    "1".to_string(),
+                    vec![
+                        SampleField { alias: "age".into(), integer: true, required: false },
+                        SampleField { alias: "site".into(), integer: false, required: true },
+                    ],
+                ),
+                ("2".to_string(), Vec::new()),
+            ]),
+            lists: BTreeMap::from([("101".into(), None), ("102".into(), None), ("103".into(), Some(3)), ("201".into(), None)]),
+            respondents: BTreeMap::from([(elsewhere.username.clone(), elsewhere)]),
             callbacks: Vec::new(),
             imports_started: 0,
         }
@@ -99,8 +142,19 @@ pub async fn not_a_post() -> Response {
     (StatusCode::BAD_REQUEST, "Action not supported").into_response()
 }
 
-/// The form of a call, checked for the three required parameters and the login.
-fn login(shared: &Shared, project: &str, headers: &HeaderMap, body: &Bytes) -> Result<(Vec<(String, String)>, Value), Response> {
+/// A call that passed [`login`].
+struct Call {
+    /// Its form fields.
+    form: Vec<(String, String)>,
+    /// `respondents_json`, read.
+    document: Value,
+    /// The company it acts in.
+    company: String,
+}
+
+/// A call's form, its JSON document and the company it acts in: checked for the three
+/// required parameters, the login and the user's access to the company.
+fn login(shared: &Shared, project: &str, headers: &HeaderMap, body: &Bytes) -> Result<Call, Response> {
     let is_form = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let form: Vec<(String, String)> = if is_form { serde_urlencoded::from_bytes(body).unwrap_or_default() } else { Vec::new() };
     let get = |k: &str| form.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
@@ -111,15 +165,22 @@ fn login(shared: &Shared, project: &str, headers: &HeaderMap, body: &Bytes) -> R
     let Some(p) = s.lumi.get(project) else {
         return Err((StatusCode::NOT_FOUND, "Unknown project").into_response());
     };
-    if p.user.0 != user || p.user.1 != password {
+    let Some(account) = p.users.iter().find(|u| u.name == user && u.password == password).cloned() else {
         return Err(error("Authentication failure."));
-    }
+    };
     drop(s);
     let document: Value = match serde_json::from_str::<Value>(&json_text) {
         Ok(v) if v.is_object() => v,
         _ => return Err(error("Could not parse json parameter as a JSONObject.")),
     };
-    Ok((form, document))
+    let named = document.get("company_id").and_then(text).map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    let company = match named {
+        Some(c) if account.companies.contains(&c) => c,
+        None if account.companies.len() == 1 => account.companies[0].clone(),
+        // A company the user cannot reach, or none named by a user of several.
+        _ => return Err(error("Authentication failure.")),
+    };
+    Ok(Call { form, document, company })
 }
 
 fn text(v: &Value) -> Option<String> {
@@ -142,7 +203,7 @@ fn flag(v: Option<&Value>) -> Option<bool> {
 
 /// `POST …/api/add_respondent`.
 pub async fn add_respondent(State(shared): State<Shared>, Path(project): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
-    let (form, doc) = match login(&shared, &project, &headers, &body) {
+    let Call { form, document: doc, company } = match login(&shared, &project, &headers, &body) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -160,6 +221,7 @@ pub async fn add_respondent(State(shared): State<Shared>, Path(project): Path<St
     let Some(preview_max) = p.lists.get(&group).copied() else {
         return error("Could not start bulk import from API call.");
     };
+    let sample_fields = p.companies.get(&company).cloned().unwrap_or_default();
     let mut respondents = Vec::new();
     for r in &list {
         let username = r.get("username").and_then(text).unwrap_or_default();
@@ -189,7 +251,7 @@ pub async fn add_respondent(State(shared): State<Shared>, Path(project): Path<St
         for f in r.get("sample_fields").and_then(Value::as_array).into_iter().flatten() {
             let alias = f.get("alias").and_then(text).unwrap_or_default();
             let value = f.get("value").and_then(text).unwrap_or_default();
-            let Some(def) = p.sample_fields.iter().find(|d| d.alias == alias) else {
+            let Some(def) = sample_fields.iter().find(|d| d.alias == alias) else {
                 return error(&format!("Field contains invalid data.; sample field {alias}"));
             };
             if def.integer && !value.is_empty() && value.parse::<i64>().is_err() {
@@ -197,10 +259,17 @@ pub async fn add_respondent(State(shared): State<Shared>, Path(project): Path<St
             }
             fields.insert(alias, value);
         }
-        if let Some(empty) = p.sample_fields.iter().find(|d| d.required && fields.get(&d.alias).is_none_or(|v| v.trim().is_empty())) {
+        if let Some(empty) = sample_fields.iter().find(|d| d.required && fields.get(&d.alias).is_none_or(|v| v.trim().is_empty())) {
             return error(&format!("Field cannot be empty.; sample field {}", empty.alias));
         }
-        respondents.push(Respondent { username, phonenumber: phone, email, sample_fields: fields, lists: BTreeSet::from([group.clone()]) });
+        respondents.push(Respondent {
+            username,
+            company: company.clone(),
+            phonenumber: phone,
+            email,
+            sample_fields: fields,
+            lists: BTreeSet::from([group.clone()]),
+        });
     }
     if let Some(max) = preview_max {
         let already = p.respondents.values().filter(|r| r.lists.contains(&group)).count();
@@ -224,8 +293,15 @@ async fn finish_import(shared: Shared, project: String, respondents: Vec<Respond
         let mut s = shared.lock().expect("sandbox state");
         let p = s.lumi.get_mut(&project).expect("project exists");
         let mut imported = 0;
+        let mut stopped = None;
         for mut r in respondents {
             match p.respondents.get_mut(&r.username) {
+                // Unique across the instance: another company's respondent cannot be
+                // overwritten, and the import stops there.
+                Some(existing) if existing.company != r.company && overwrite => {
+                    stopped = Some(format!("Could not overwrite respondent {}, import stopped.", r.username));
+                    break;
+                }
                 Some(existing) if overwrite => {
                     existing.phonenumber = r.phonenumber.take();
                     existing.email = r.email.take();
@@ -241,11 +317,14 @@ async fn finish_import(shared: Shared, project: String, respondents: Vec<Respond
             }
         }
         let id = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis()).to_string();
-        json!({
-            "status": "ok",
-            "message": format!("Responent import finished successfully. {imported} of {total} respondents imported."),
-            "id": id
-        })
+        match stopped {
+            Some(message) => json!({ "status": "error", "message": message, "id": id }),
+            None => json!({
+                "status": "ok",
+                "message": format!("Responent import finished successfully. {imported} of {total} respondents imported."),
+                "id": id
+            }),
+        }
     };
     let Some(url) = callback_url else { return };
     let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).redirect(reqwest::redirect::Policy::none()).build();
@@ -274,7 +353,7 @@ fn usernames(doc: &Value) -> Option<Vec<String>> {
 
 /// A copy/remove call, logged in, with every username known: its usernames and list.
 fn list_call(shared: &Shared, project: &str, headers: &HeaderMap, body: &Bytes) -> Result<(Vec<String>, String), Response> {
-    let (_, doc) = login(shared, project, headers, body)?;
+    let Call { document: doc, company, .. } = login(shared, project, headers, body)?;
     let doc = &doc;
     let Some(names) = usernames(doc) else {
         return Err(error("Could not parse json parameter as a JSONObject. No respondents found!"));
@@ -282,7 +361,7 @@ fn list_call(shared: &Shared, project: &str, headers: &HeaderMap, body: &Bytes) 
     let group = doc.get("group_id").and_then(text).unwrap_or_default();
     let s = shared.lock().expect("sandbox state");
     let p = s.lumi.get(project).expect("checked at login");
-    let missing: Vec<&str> = names.iter().filter(|n| !p.respondents.contains_key(*n)).map(String::as_str).collect();
+    let missing: Vec<&str> = names.iter().filter(|n| p.respondents.get(*n).is_none_or(|r| r.company != company)).map(String::as_str).collect();
     if !missing.is_empty() {
         return Err(error(&format!("Could not validate respondents. Respondent(s) does not exist! ({})", missing.join(", "))));
     }

@@ -266,13 +266,15 @@ pub async fn retrieve(
     }
 }
 
+/// The request's JSON object. The document's API is JSON REST (NOTES.md): a body of any
+/// other type (form fields among them) is refused, as is JSON that is not an object.
 fn body_of(headers: &HeaderMap, body: &Bytes) -> Option<Map<String, Value>> {
-    let json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
-    if json {
-        serde_json::from_slice::<Value>(body).ok()?.as_object().cloned()
-    } else {
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).ok().map(|pairs| pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+    let json =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if !json {
+        return None;
     }
+    serde_json::from_slice::<Value>(body).ok()?.as_object().cloned()
 }
 
 fn text<'a>(body: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
@@ -295,7 +297,7 @@ pub async fn create(
         return r;
     }
     let Some(body) = body_of(&headers, &body) else {
-        return invalid("The request body must be JSON or form fields");
+        return invalid("The request body must be a JSON object sent as Content-Type: application/json");
     };
     let mut s = shared.lock().expect("sandbox state");
     let org = &mut s.pk;

@@ -19,7 +19,11 @@ async fn call(router: &axum::Router, request: Request<Body>) -> (StatusCode, Val
 }
 
 fn form(action: &str, password: &str, doc: &Value) -> Request<Body> {
-    let body = serde_urlencoded::to_string([("user_name", "coordinator"), ("password", password), ("respondents_json", &doc.to_string())]).unwrap();
+    form_of("coordinator", action, password, doc)
+}
+
+fn form_of(user: &str, action: &str, password: &str, doc: &Value) -> Request<Body> {
+    let body = serde_urlencoded::to_string([("user_name", user), ("password", password), ("respondents_json", &doc.to_string())]).unwrap();
     Request::post(format!("{API}/{action}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()
 }
 
@@ -40,7 +44,8 @@ async fn imports_finish_asynchronously_then_lists_can_change() {
     ]));
     let (status, body) = call(&router, form("add_respondent", "sandbox-password", &doc)).await;
     assert_eq!((status, body["status"].clone(), body["message"].clone()), (StatusCode::OK, json!("ok"), json!("Import started successfully")));
-    assert_eq!(held(&router).await["respondents"], json!({}), "not yet: the import is asynchronous");
+    let names = |held: &Value| held["respondents"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&held(&router).await), ["taken.elsewhere"], "not yet (the import is asynchronous): only company 2's respondent");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let h = held(&router).await;
     assert_eq!(h["respondents"]["anna.b"]["sample_fields"]["age"], "34");
@@ -129,4 +134,80 @@ async fn the_documented_errors_come_back_in_the_vendors_words() {
     let (status, body) = call(&router, Request::get(format!("{API}/add_respondent")).body(Body::empty()).unwrap()).await;
     assert_eq!((status, body), (StatusCode::BAD_REQUEST, json!("Action not supported")));
     assert_eq!(held(&router).await["imports_started"], 0, "nothing started");
+}
+
+/// Waits for the `n`th callback the sandbox posted (to a URL that answers nothing).
+async fn callback(router: &axum::Router, n: usize) -> Value {
+    for _ in 0..100 {
+        let h = held(router).await;
+        if let Some(c) = h["callbacks"].as_array().and_then(|c| c.get(n)) {
+            return c["body"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no callback {n}");
+}
+
+#[tokio::test]
+async fn company_id_is_needed_by_a_user_of_several_companies_and_usernames_are_unique_across_them() {
+    let router = app(Sandbox::default());
+    let error = |body: (StatusCode, Value)| body.1["message"].as_str().unwrap_or_default().to_string();
+    let doc = |company: Option<&str>, overwrite: bool, list: Value| {
+        let mut d = json!({"no_password": false, "group_id": "101", "overwrite": overwrite, "respondents": list});
+        if let Some(c) = company {
+            d["company_id"] = json!(c);
+        }
+        d
+    };
+    let one = json!([{"username": "new.one", "email": "new@example.org", "sample_fields": [{"alias": "site", "value": "Riga"}]}]);
+    // Two companies and none named; a company the user cannot reach.
+    assert_eq!(
+        error(call(&router, form_of("two-companies", "add_respondent", "sandbox-password", &doc(None, false, one.clone()))).await),
+        "Authentication failure."
+    );
+    assert_eq!(error(call(&router, form("add_respondent", "sandbox-password", &doc(Some("2"), false, one.clone()))).await), "Authentication failure.");
+    // Company 2 has no sample fields: `site` is unknown there.
+    assert_eq!(
+        error(call(&router, form_of("two-companies", "add_respondent", "sandbox-password", &doc(Some("2"), false, one.clone()))).await),
+        "Field contains invalid data.; sample field site"
+    );
+    // Named, in company 1, with the callback going nowhere (the sandbox notes the failure).
+    let with_callback = |d: Value| {
+        let body = serde_urlencoded::to_string([
+            ("user_name", "two-companies"),
+            ("password", "sandbox-password"),
+            ("respondents_json", &d.to_string()),
+            ("callback_url", "http://127.0.0.1:9/nowhere"),
+        ])
+        .unwrap();
+        Request::post(format!("{API}/add_respondent")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()
+    };
+    let (_, started) = call(&router, with_callback(doc(Some("1"), false, one.clone()))).await;
+    assert_eq!(started["status"], "ok", "{started}");
+    assert_eq!(callback(&router, 0).await["message"], "Responent import finished successfully. 1 of 1 respondents imported.");
+    let h = held(&router).await;
+    assert_eq!(h["respondents"]["new.one"]["company"], "1");
+    // Another company's username: skipped without overwrite, the import stops with it.
+    let clash = json!([
+        {"username": "second", "email": "s@example.org", "sample_fields": [{"alias": "site", "value": "Riga"}]},
+        {"username": "taken.elsewhere", "email": "t@example.org", "sample_fields": [{"alias": "site", "value": "Riga"}]},
+        {"username": "third", "email": "t3@example.org", "sample_fields": [{"alias": "site", "value": "Riga"}]}
+    ]);
+    call(&router, with_callback(doc(Some("1"), false, clash.clone()))).await;
+    assert_eq!(callback(&router, 1).await["message"], "Responent import finished successfully. 2 of 3 respondents imported.");
+    call(&router, with_callback(doc(Some("1"), true, clash))).await;
+    let stopped = callback(&router, 2).await;
+    assert_eq!(
+        (stopped["status"].as_str(), stopped["message"].as_str()),
+        (Some("error"), Some("Could not overwrite respondent taken.elsewhere, import stopped."))
+    );
+    let h = held(&router).await;
+    assert_eq!(h["respondents"]["taken.elsewhere"]["company"], "2", "left as it was");
+    assert_eq!(h["respondents"]["taken.elsewhere"]["email"], "taken@example.org");
+    // Lists act within the company: company 2's respondent is unknown to company 1.
+    let copy = json!({"group_id": "102", "respondents": [{"username": "taken.elsewhere"}]});
+    assert_eq!(
+        error(call(&router, form("copy_respondents_to_list", "sandbox-password", &copy)).await),
+        "Could not validate respondents. Respondent(s) does not exist! (taken.elsewhere)"
+    );
 }

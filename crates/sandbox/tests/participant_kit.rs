@@ -83,3 +83,22 @@ async fn the_rate_limit_answers_429_with_retry_after() {
     }
     assert_eq!(statuses, [StatusCode::OK, StatusCode::OK, StatusCode::TOO_MANY_REQUESTS, StatusCode::TOO_MANY_REQUESTS]);
 }
+
+#[tokio::test]
+async fn a_create_with_form_fields_instead_of_json_is_refused_and_nothing_is_made() {
+    let router = app(Sandbox::default());
+    let form = Request::builder()
+        .method("POST")
+        .uri("/v1/participants")
+        .header(header::AUTHORIZATION, format!("Bearer {T}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("name=Anna+B&email=a%40example.org&event_id=stu_demo"))
+        .unwrap();
+    let response = router.clone().oneshot(form).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let answer: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(answer["error"]["type"], "invalid_request_error", "{answer}");
+    let (_, listed) = call(&router, "GET", "/v1/participants?include=pii", T, None).await;
+    assert_eq!(listed["data"], json!([]), "nothing was created");
+}

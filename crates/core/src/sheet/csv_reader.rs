@@ -11,24 +11,49 @@ pub fn read_csv(bytes: &[u8]) -> Result<Sheet, ReadError> {
     read_csv_as(bytes, &ReadOptions::default()).map(|(sheet, _)| sheet)
 }
 
+/// How delimited text was read: its encoding and the delimiter between cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TextRead {
+    /// The text encoding.
+    pub encoding: TextEncoding,
+    /// The byte between cells (`,` `;` tab `|`).
+    pub delimiter: u8,
+}
+
+/// The delimiters Ferry recognises, in the order offered.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// A delimiter in words: `comma (,)`, `semicolon (;)`, `tab`, `vertical bar (|)`.
+pub fn delimiter_name(delimiter: u8) -> String {
+    match delimiter {
+        b',' => "comma (,)".to_string(),
+        b';' => "semicolon (;)".to_string(),
+        b'\t' => "tab".to_string(),
+        b'|' => "vertical bar (|)".to_string(),
+        other => format!("\"{}\"", other as char),
+    }
+}
+
 /// Reads delimited text into a sheet: decoded from `encoding` (or the detected one), the
 /// BOM dropped, the delimiter (`,` `;` tab `|`) sniffed, the first non-blank row the
 /// header; quoted fields may hold delimiters, quotes and line breaks; rows with no text
 /// at all are left out. Row numbers are the ones a spreadsheet program shows.
-/// Returns the encoding used.
-/// `options` may choose the encoding, the header row (a spreadsheet row number) and
-/// quotes read as plain text.
-pub fn read_csv_as(bytes: &[u8], options: &ReadOptions) -> Result<(Sheet, TextEncoding), ReadError> {
+/// Returns the encoding and delimiter used.
+/// `options` may choose the encoding, the delimiter, the header row (a spreadsheet row
+/// number) and quotes read as plain text.
+pub fn read_csv_as(bytes: &[u8], options: &ReadOptions) -> Result<(Sheet, TextRead), ReadError> {
     let (encoding, header_row, quoting) = (options.encoding.unwrap_or_else(|| detect(bytes)), options.header_row, !options.quotes_as_text);
     check_text(bytes, encoding)?;
     if encoding == TextEncoding::Utf8 {
         // UTF-8 is read in place: each record is checked as it is read.
-        let mut stream = CsvStream::with_quotes(sniff_delimiter(bytes), quoting);
+        let delimiter = options.delimiter.unwrap_or_else(|| sniff_delimiter(bytes));
+        let mut stream = CsvStream::with_quotes(delimiter, quoting);
         stream.feed(bytes)?;
-        return Ok((stream.finish(header_row)?, encoding));
+        return Ok((stream.finish(header_row)?, TextRead { encoding, delimiter }));
     }
     let (text, had_errors) = decode(bytes, encoding);
-    let mut stream = CsvStream::with_quotes(sniff_delimiter(text.as_bytes()), quoting);
+    let delimiter = options.delimiter.unwrap_or_else(|| sniff_delimiter(text.as_bytes()));
+    let mut stream = CsvStream::with_quotes(delimiter, quoting);
     stream.feed(text.as_bytes())?;
     drop(text);
     let sheet = stream.finish(header_row)?;
@@ -37,7 +62,7 @@ pub fn read_csv_as(bytes: &[u8], options: &ReadOptions) -> Result<(Sheet, TextEn
             return Err(ReadError::InvalidUtf8 { row, column });
         }
     }
-    Ok((sheet, encoding))
+    Ok((sheet, TextRead { encoding, delimiter }))
 }
 
 /// Refuses binary files (by their first bytes) before reading them as text.
@@ -84,9 +109,16 @@ pub struct CsvStream {
     bom: bool,
     /// `"` starts a quoted cell.
     quoting: bool,
+    /// The byte between cells.
+    delimiter: u8,
 }
 
 impl CsvStream {
+    /// The byte it reads between cells.
+    pub fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
     /// A reader for text separated by `delimiter`.
     pub fn new(delimiter: u8) -> CsvStream {
         CsvStream::with_quotes(delimiter, true)
@@ -107,6 +139,7 @@ impl CsvStream {
             after_cr: false,
             last_byte: 0,
             row: 0,
+            delimiter,
             bytes: 0,
             at_end: false,
             head: Some(Vec::new()),
@@ -346,7 +379,7 @@ fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
 /// following lines. Title lines above the header with none of them are passed over.
 /// A file with none of them is one column, read with `,`.
 pub fn sniff_delimiter(bytes: &[u8]) -> u8 {
-    const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+    const CANDIDATES: [u8; 4] = DELIMITERS;
     let mut lines = logical_lines(bytes, 30);
     if let Some(header) = lines.iter().take(10).position(|l| l.iter().any(|b| CANDIDATES.contains(b))) {
         lines.drain(..header);
@@ -446,6 +479,18 @@ mod tests {
     }
 
     #[test]
+    fn the_delimiter_sniffed_is_reported_and_another_can_be_chosen() {
+        let text = "name;city\nAnna;Riga\nJan;Cesis\n";
+        let (sheet, read) = read_csv_as(text.as_bytes(), &ReadOptions::default()).unwrap();
+        assert_eq!((read.delimiter, sheet.headers.len()), (b';', 2));
+        let chosen = ReadOptions { delimiter: Some(b','), ..ReadOptions::default() };
+        let (sheet, read) = read_csv_as(text.as_bytes(), &chosen).unwrap();
+        assert_eq!((read.delimiter, sheet.headers.clone()), (b',', vec!["name;city".to_string()]));
+        assert_eq!(delimiter_name(b'\t'), "tab");
+        assert_eq!(delimiter_name(b';'), "semicolon (;)");
+    }
+
+    #[test]
     fn a_title_line_above_the_header_does_not_hide_the_delimiter() {
         let text = "Participants export\r\n\r\nName;Email;Note\r\nAnna;anna@example.com;\"a, b\"\r\n";
         assert_eq!(sniff_delimiter(text.as_bytes()), b';');
@@ -527,7 +572,7 @@ mod tests {
     #[test]
     fn windows_1252_is_detected_and_forced_utf8_names_row_and_column() {
         let bytes = b"name;city\nAnna;R\xEEga\nJos\xe9;M\xfcnchen\n";
-        let (sheet, encoding) = read_csv_as(bytes, &ReadOptions::default()).unwrap();
+        let (sheet, TextRead { encoding, .. }) = read_csv_as(bytes, &ReadOptions::default()).unwrap();
         assert_eq!(encoding, TextEncoding::Windows1252);
         assert_eq!(sheet.row(1), ["José", "München"]);
         let err = read_csv_as(bytes, &ReadOptions { encoding: Some(TextEncoding::Utf8), ..ReadOptions::default() }).unwrap_err();
@@ -538,7 +583,7 @@ mod tests {
     #[test]
     fn utf16_files_are_read() {
         let bytes: Vec<u8> = "\u{FEFF}email\tcity\r\nanna@example.org\tRīga\r\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
-        let (sheet, encoding) = read_csv_as(&bytes, &ReadOptions::default()).unwrap();
+        let (sheet, TextRead { encoding, .. }) = read_csv_as(&bytes, &ReadOptions::default()).unwrap();
         assert_eq!(encoding, TextEncoding::Utf16Le);
         assert_eq!(sheet.row(0), ["anna@example.org", "Rīga"]);
     }
@@ -571,7 +616,7 @@ mod tests {
         let (sheet, kind) = read_in_pieces("a.csv", bytes.len(), &ReadOptions::default(), fill, |n| seen.push(n)).unwrap();
         let fingerprint = fingerprint_in_pieces(bytes.len(), fill);
         assert_eq!(sheet, read(&text));
-        assert_eq!(kind, FileKind::Text(TextEncoding::Utf8));
+        assert_eq!(kind, FileKind::Text(TextRead { encoding: TextEncoding::Utf8, delimiter: b';' }));
         assert_eq!(fingerprint, crate::fingerprint::file_fingerprint(bytes));
         assert!(seen.len() > 5 && seen.last() == Some(&bytes.len()), "progress after each piece");
         // Windows-1252 beyond the first piece: read again as such.
@@ -579,7 +624,7 @@ mod tests {
         latin.extend_from_slice(b"jos\xe9@example.org;M\xfcnchen\n");
         let fill = |at: usize, buf: &mut [u8]| buf.copy_from_slice(&latin[at..at + buf.len()]);
         let (sheet, kind) = read_in_pieces("a.csv", latin.len(), &ReadOptions::default(), fill, |_| {}).unwrap();
-        assert_eq!(kind, FileKind::Text(TextEncoding::Windows1252));
+        assert_eq!(kind, FileKind::Text(TextRead { encoding: TextEncoding::Windows1252, delimiter: b';' }));
         assert_eq!(sheet.row(sheet.len() - 1), ["josé@example.org", "München"]);
     }
 

@@ -9,7 +9,7 @@ mod table;
 mod workbook;
 mod xls_guard;
 
-pub use csv_reader::{check_text, read_csv, read_csv_as, sniff_delimiter, CsvStream};
+pub use csv_reader::{check_text, delimiter_name, read_csv, read_csv_as, sniff_delimiter, CsvStream, TextRead, DELIMITERS};
 #[doc(hidden)]
 pub use decode::detect;
 pub use decode::TextEncoding;
@@ -23,8 +23,8 @@ pub use workbook::{read_workbook, Workbook};
 /// How a file was read.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FileKind {
-    /// Delimited text, in this encoding.
-    Text(TextEncoding),
+    /// Delimited text: its encoding and delimiter.
+    Text(TextRead),
     /// A workbook: its sheets and the one read.
     Workbook(Workbook),
     /// A JSON array of objects.
@@ -36,6 +36,8 @@ pub enum FileKind {
 pub struct ReadOptions {
     /// Read text in this encoding instead of the detected one.
     pub encoding: Option<TextEncoding>,
+    /// In delimited text, this byte between cells instead of the one sniffed.
+    pub delimiter: Option<u8>,
     /// Read this sheet of a workbook instead of the first with data.
     pub sheet: Option<String>,
     /// Take this spreadsheet row as the header instead of the detected one.
@@ -63,8 +65,8 @@ pub fn read_file(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<(She
     if name.to_ascii_lowercase().ends_with(".json") || start == Some(&b'[') {
         return read_json(bytes).map(|s| (s, FileKind::Json));
     }
-    let (sheet, encoding) = read_csv_as(bytes, options)?;
-    Ok((sheet, FileKind::Text(encoding)))
+    let (sheet, read) = read_csv_as(bytes, options)?;
+    Ok((sheet, FileKind::Text(read)))
 }
 
 /// Size of the pieces [`read_in_pieces`] reads.
@@ -83,7 +85,7 @@ pub fn utf8_stream_for(name: &str, head: &[u8], options: &ReadOptions) -> Result
         return Ok(None);
     }
     check_text(head, encoding)?;
-    Ok(Some(CsvStream::with_quotes(sniff_delimiter(head), !options.quotes_as_text)))
+    Ok(Some(CsvStream::with_quotes(options.delimiter.unwrap_or_else(|| sniff_delimiter(head)), !options.quotes_as_text)))
 }
 
 /// Reads a file of `size` bytes handed over in pieces (`fill(offset, buffer)` copies the
@@ -123,8 +125,9 @@ pub fn read_in_pieces(
             done += n;
             progress(done);
         }
+        let delimiter = stream.delimiter();
         let sheet = stream.finish(options.header_row)?;
-        return Ok((sheet, FileKind::Text(TextEncoding::Utf8)));
+        return Ok((sheet, FileKind::Text(TextRead { encoding: TextEncoding::Utf8, delimiter })));
     }
     let read = read_whole(name, size, options, fill);
     progress(size);
@@ -324,7 +327,7 @@ mod bom_tests {
         assert_eq!(read(&marked).unwrap_err(), ReadError::InvalidUtf8 { row: 3, column: 1 });
         // Without the mark, the same bytes are Windows-1252, as before.
         let (sheet, kind) = read(&marked[3..]).unwrap();
-        assert_eq!(kind, FileKind::Text(TextEncoding::Windows1252));
+        assert!(matches!(kind, FileKind::Text(TextRead { encoding: TextEncoding::Windows1252, .. })));
         assert_eq!(sheet.row(1), ["Juris", "Bérziòi"]);
     }
 }

@@ -415,7 +415,7 @@ impl Checker {
                     FieldKind::Boolean if parse_bool(text).is_none() => Some(format!("\"{text}\" is not true or false: write true, false, yes or no.")),
                     FieldKind::Phone => crate::phone::problem(text, mapping.phone_region()),
                     FieldKind::DateTime => {
-                        read_date(text, mapping.date_order_of(source)).err().map(|p| p.message(text, "write it as YYYY-MM-DD HH:MM, e.g. 2024-09-01 10:10"))
+                        read_date(text, mapping.date_reading_of(source)).err().map(|p| p.message(text, "write it as YYYY-MM-DD HH:MM, e.g. 2024-09-01 10:10"))
                     }
                     _ => None,
                 };
@@ -502,7 +502,7 @@ fn write_planned<C: Cells + ?Sized>(out: &mut Vec<u8>, sheet: &C, plan: &Plan, a
                 FieldKind::Boolean => out.extend_from_slice(if parse_bool(text) == Some(true) { b"true" } else { b"false" }),
                 FieldKind::DateTime => {
                     out.push(b'"');
-                    if let Ok(d) = read_date(text, plan.mapping.date_order_of(source)) {
+                    if let Ok(d) = read_date(text, plan.mapping.date_reading_of(source)) {
                         d.write_canonical(out);
                     }
                     out.push(b'"');

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::records::{Records, SendPlan};
 use super::{Prepared, PreparedRecord};
-use crate::datetime::{parse_datetime, read_date, DateOrder};
+use crate::datetime::{parse_datetime, read_date, DateReading};
 use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{Mapping, Source};
@@ -298,7 +298,7 @@ struct FormatColumn {
     source: Option<Source>,
     role: Role,
     /// How its `d/m/y` dates are read, when its column has an order.
-    date_order: Option<DateOrder>,
+    date_order: DateReading,
 }
 
 impl Rows {
@@ -309,7 +309,7 @@ impl Rows {
             .iter()
             .map(|column| {
                 let source = mapping.get(&format!("{COLUMN_PREFIX}{column}")).cloned();
-                let date_order = source.as_ref().and_then(|s| mapping.date_order_of(s));
+                let date_order = source.as_ref().map(|s| mapping.date_reading_of(s)).unwrap_or_default();
                 FormatColumn { source, role: role(column), date_order }
             })
             .collect();

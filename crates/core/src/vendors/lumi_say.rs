@@ -494,6 +494,33 @@ pub fn explain(message: &str) -> String {
     }
 }
 
+/// What to say when Lumi Say answers "Authentication failure.": the login, or the
+/// company (a user of several companies must name one, and only one they can reach).
+pub fn authentication_failed(message: &str, settings: &Settings) -> String {
+    let company = match settings.company_id.trim() {
+        "" => "If your user has access to more than one company, give the Company ID too.".to_string(),
+        id => format!("Check too that your user has access to company {id}, or clear the Company ID if it has only one company."),
+    };
+    format!("Lumi Say rejected the dashboard user name or password (\"{}\"). Check them and try again. {company}", message.trim())
+}
+
+/// The document's reason beside a stopped import's message, and what it means for the
+/// rows sent: which may have arrived.
+pub fn stopped_hint(message: &str) -> Option<&'static str> {
+    let m = message.trim();
+    if m.starts_with("Import was canceled by the server") {
+        Some("Lumi Say cancelled the import (normally because its server plugins were reloaded): some respondents may not have arrived. Check the list in Lumi Say and send again.")
+    } else if m.starts_with("Could not overwrite respondent") {
+        Some("Lumi Say could not overwrite that respondent (a username is unique across the instance: it may belong to another company), and the import stopped there: the respondents after it did not arrive.")
+    } else if m.starts_with("Could not import respondent") {
+        Some("The import stopped at that respondent because of an error in Lumi Say: the respondents after it did not arrive.")
+    } else if m.starts_with("Could not flush database write queue") {
+        Some("Lumi Say cannot say whether every respondent was imported: check the list in Lumi Say before sending again.")
+    } else {
+        None
+    }
+}
+
 /// Usernames a message names: `Respondent(s) does not exist! (r1, r2)` or
 /// `could not be deleted from the list: [r1,r2]`.
 pub fn named_respondents(message: &str) -> Vec<String> {
@@ -569,7 +596,10 @@ impl Callback {
         match (self.status.eq_ignore_ascii_case("ok"), self.imported()) {
             (true, Some((x, y))) => format!("{x} of {y} respondents imported."),
             (true, None) => format!("Import finished: {}", self.message),
-            (false, _) => format!("The import stopped: {}", self.message),
+            (false, _) => match stopped_hint(&self.message) {
+                Some(hint) => format!("The import stopped: {} {hint}", self.message.trim()),
+                None => format!("The import stopped: {}", self.message.trim()),
+            },
         }
     }
 }
@@ -596,9 +626,7 @@ impl Protocol for LumiSayProtocol {
         let all = |outcome: Outcome| Verdict::Judged { outcomes: records.iter().map(|&r| (r, outcome.clone())).collect(), resend: vec![] };
         match read_answer(response) {
             Answer::Ok { id, .. } => all(Outcome::Sent { id }),
-            Answer::Error(message) if message.trim() == messages::AUTHENTICATION_FAILURE => {
-                Verdict::Fatal(format!("Lumi Say rejected the dashboard user name or password (\"{}\"). Check them and try again.", message.trim()))
-            }
+            Answer::Error(message) if message.trim() == messages::AUTHENTICATION_FAILURE => Verdict::Fatal(authentication_failed(&message, &self.settings)),
             Answer::Error(message) if message.starts_with("Could not start bulk import") || message.starts_with("Could not fetch sample fields") => {
                 Verdict::Retry { after_ms: None, reason: message }
             }

@@ -548,7 +548,7 @@ impl super::contract::Preparer for Objects {
                         Some(u) => issues.push(issue("url", Severity::Error, format!("\"{u}\" is not an absolute URL: write it with https://."))),
                         None => issues.push(issue("url", Severity::Error, "URL is empty: a data link needs the address of the data.".into())),
                     }
-                    let order = mapping.get("recorded_at").and_then(|s| mapping.date_order_of(s));
+                    let order = mapping.get("recorded_at").map(|s| mapping.date_reading_of(s)).unwrap_or_default();
                     match value("recorded_at").map(|t| (t, read_date(t, order))) {
                         Some((_, Ok(d))) => {
                             object.put("recorded_at", || json!(format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)));

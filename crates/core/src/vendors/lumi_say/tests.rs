@@ -99,7 +99,14 @@ fn answers_and_callbacks_are_read() {
     assert_eq!(cb.imported(), Some((2, 3)));
     assert_eq!(cb.summary(), "2 of 3 respondents imported.");
     let failed = Callback::parse(r#"{"status":"error","message":"Could not overwrite respondent r7, import stopped.","id":""}"#).unwrap();
-    assert_eq!(failed.summary(), "The import stopped: Could not overwrite respondent r7, import stopped.");
+    assert_eq!(
+        failed.summary(),
+        "The import stopped: Could not overwrite respondent r7, import stopped. Lumi Say could not overwrite that respondent \
+         (a username is unique across the instance: it may belong to another company), and the import stopped there: the \
+         respondents after it did not arrive."
+    );
+    let unknown = Callback::parse(r#"{"status":"error","message":"Something new.","id":""}"#).unwrap();
+    assert_eq!(unknown.summary(), "The import stopped: Something new.");
     assert_eq!(named_respondents("Could not validate respondents. Respondent(s) does not exist! (r1, r2)"), ["r1", "r2"]);
     assert_eq!(named_respondents("The following respondents could not be deleted from the list: [r1,r2]"), ["r1", "r2"]);
     assert!(explain("The following respondents could not be deleted from the list: [r1]")
@@ -116,7 +123,10 @@ fn a_wrong_password_stops_the_send() {
     e.handle(t, Ok(HttpResponse::new(200, r#"{"status":"error","message":"Authentication failure."}"#)), 0.0);
     assert_eq!(e.state(), State::Finished);
     assert!(e.failure().unwrap().starts_with("Lumi Say rejected the dashboard user name or password"));
+    assert!(e.failure().unwrap().ends_with("If your user has access to more than one company, give the Company ID too."));
     assert_eq!(e.report().count(crate::report::OutcomeKind::NotSent), 2);
+    let named = Settings { company_id: "7".into(), ..settings() };
+    assert!(authentication_failed("Authentication failure.", &named).contains("has access to company 7"));
 }
 
 #[test]

@@ -1,0 +1,39 @@
+//! Moving focus to where the user's next step is, once the page has rendered it: the new
+//! step's heading, or the control a "Change" button points at.
+
+use wasm_bindgen::JsCast;
+
+/// Runs `then` before the next repaint (after the reactive updates already scheduled).
+pub fn next_frame(then: impl FnOnce() + 'static) {
+    let callback = wasm_bindgen::closure::Closure::once_into_js(then);
+    if let Some(window) = web_sys::window() {
+        let _ = window.request_animation_frame(callback.unchecked_ref());
+    }
+}
+
+/// Focuses the first element matching `selector` once it is in the page (trying for a
+/// few frames), and scrolls it into view. A heading is made focusable first (`tabindex
+/// -1`: focusable by script, not a stop for Tab).
+pub fn focus_soon(selector: String) {
+    attempt(selector, 6);
+}
+
+fn attempt(selector: String, frames_left: u8) {
+    next_frame(move || {
+        let found = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(&selector).ok().flatten())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        match found {
+            Some(el) => {
+                if el.tab_index() < 0 && !el.has_attribute("tabindex") {
+                    let _ = el.set_attribute("tabindex", "-1");
+                }
+                let _ = el.focus();
+                el.scroll_into_view_with_bool(true);
+            }
+            None if frames_left > 0 => attempt(selector, frames_left - 1),
+            None => {}
+        }
+    });
+}

@@ -1,0 +1,85 @@
+//! E-mail addresses written with capital letters, said where they are seen (review), with
+//! the fix beside the words: a platform may keep an address as written, and then
+//! `Anna@Example.org` and `anna@example.org` are two people.
+
+use ferry_core::fixes;
+use ferry_core::mapping::{FieldKind, Source};
+use leptos::prelude::*;
+
+use crate::state::AppState;
+
+/// A mapped e-mail column with capitals: its column, header, count and first example.
+#[derive(Debug, Clone, PartialEq)]
+struct Capitalised {
+    column: usize,
+    header: String,
+    count: usize,
+    first: (usize, String),
+}
+
+/// One notice per mapped e-mail column that has addresses with capital letters.
+#[component]
+pub fn EmailCase() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let done = RwSignal::new(None::<String>);
+    let found = Memo::new(move |_| {
+        let columns: Vec<usize> = {
+            let fields = state.settings.with(|s| state.target.get().contract().fields(s));
+            state.mapping.with(|m| {
+                let mut columns: Vec<usize> = fields
+                    .iter()
+                    .filter(|f| f.kind == FieldKind::Email)
+                    .filter_map(|f| match m.get(f.key) {
+                        Some(Source::Column(c)) => Some(*c),
+                        _ => None,
+                    })
+                    .collect();
+                columns.sort_unstable();
+                columns.dedup();
+                columns
+            })
+        };
+        state.sheet.with(|s| {
+            let Some(s) = s else { return Vec::new() };
+            columns
+                .into_iter()
+                .filter_map(|column| {
+                    let (count, first) = fixes::capitalised_emails(s, column);
+                    let header = s.headers.get(column).cloned().unwrap_or_default();
+                    first.map(|first| Capitalised { column, header, count, first })
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let vendor = move || state.target.get().vendor().name;
+    view! {
+        {move || found.get().into_iter().map(|c| {
+            let Capitalised { column, header, count, first: (row, text) } = c;
+            let lower = text.to_lowercase();
+            let button_header = header.clone();
+            let lowercase = move |_| {
+                let mut changed = 0;
+                state.sheet.update(|s| {
+                    if let Some(s) = s {
+                        changed = fixes::lowercase(s, column);
+                    }
+                });
+                done.set(Some(format!("E-mails in \"{button_header}\": {} lowercased.", ferry_core::text::count(changed, "address", "addresses"))));
+            };
+            view! {
+                <div class="notice warn" id=format!("email-case-{column}")>
+                    <p>
+                        {format!(
+                            "\"{header}\" has {} with capital letters, e.g. \"{text}\" (row {}). {} may keep an address as written, so \"{text}\" and \"{lower}\" could be two people.",
+                            ferry_core::text::count(count, "address", "addresses"),
+                            ferry_core::text::thousands(row),
+                            vendor()
+                        )}
+                    </p>
+                    <button type="button" on:click=lowercase>{format!("Lowercase e-mails in \"{header}\"")}</button>
+                </div>
+            }
+        }).collect::<Vec<_>>()}
+        {move || done.get().map(|m| view! { <p class="notice ok" role="status" id="email-case-done">{m}</p> })}
+    }
+}
