@@ -26,6 +26,46 @@ async fn finish(request: &IdbRequest) -> Result<JsValue, String> {
     request.result().map_err(text)
 }
 
+thread_local! {
+    /// The database, once opened: a send saves its journal before every request, and
+    /// opening the database each time cost more than the write.
+    static OPEN: std::cell::RefCell<Option<IdbDatabase>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The database, opened once and kept (closed and forgotten when another page asks to
+/// upgrade it, or when a transaction cannot be started on it).
+async fn database() -> Result<IdbDatabase, String> {
+    if let Some(db) = OPEN.with(|o| o.borrow().clone()) {
+        return Ok(db);
+    }
+    let db = open().await?;
+    let on_version_change = Closure::<dyn Fn()>::new(forget_database);
+    db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+    on_version_change.forget();
+    OPEN.with(|o| *o.borrow_mut() = Some(db.clone()));
+    Ok(db)
+}
+
+/// Closes the kept database, so the next call opens it again.
+fn forget_database() {
+    if let Some(db) = OPEN.with(|o| o.borrow_mut().take()) {
+        db.close();
+    }
+}
+
+/// A transaction on the store, on the kept database (opened again once if it was closed
+/// under us).
+async fn transaction(mode: IdbTransactionMode) -> Result<web_sys::IdbTransaction, String> {
+    let db = database().await?;
+    match db.transaction_with_str_and_mode(STORE, mode) {
+        Ok(tx) => Ok(tx),
+        Err(_) => {
+            forget_database();
+            database().await?.transaction_with_str_and_mode(STORE, mode).map_err(text)
+        }
+    }
+}
+
 async fn open() -> Result<IdbDatabase, String> {
     let factory = web_sys::window().ok_or("no window")?.indexed_db().map_err(text)?.ok_or("this browser offers no IndexedDB (private mode?)")?;
     let request = factory.open_with_u32(DATABASE, 1).map_err(text)?;
@@ -48,18 +88,15 @@ async fn open() -> Result<IdbDatabase, String> {
 
 /// The stored journal under `key`, if any.
 pub async fn load(key: &str) -> Result<Option<String>, String> {
-    let db = open().await?;
-    let tx = db.transaction_with_str(STORE).map_err(text)?;
+    let tx = transaction(IdbTransactionMode::Readonly).await?;
     let store = tx.object_store(STORE).map_err(text)?;
     let value = finish(&store.get(&JsValue::from_str(key)).map_err(text)?).await?;
-    db.close();
     Ok(value.as_string())
 }
 
 /// Stores `json` under `key`, returning once the write is durable.
 pub async fn save(key: &str, json: &str) -> Result<(), String> {
-    let db = open().await?;
-    let tx = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite).map_err(text)?;
+    let tx = transaction(IdbTransactionMode::Readwrite).await?;
     let store = tx.object_store(STORE).map_err(text)?;
     let done = Promise::new(&mut |resolve, reject| {
         tx.set_oncomplete(Some(&resolve));
@@ -67,16 +104,13 @@ pub async fn save(key: &str, json: &str) -> Result<(), String> {
     });
     store.put_with_key(&JsValue::from_str(json), &JsValue::from_str(key)).map_err(text)?;
     JsFuture::from(done).await.map_err(|_| "the browser's storage refused the write".to_string())?;
-    db.close();
     Ok(())
 }
 
 /// Forgets the journal under `key`.
 pub async fn forget(key: &str) -> Result<(), String> {
-    let db = open().await?;
-    let tx = db.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite).map_err(text)?;
+    let tx = transaction(IdbTransactionMode::Readwrite).await?;
     let store = tx.object_store(STORE).map_err(text)?;
     finish(&store.delete(&JsValue::from_str(key)).map_err(text)?).await?;
-    db.close();
     Ok(())
 }

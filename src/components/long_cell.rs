@@ -67,7 +67,7 @@ pub fn LongCell(
                     <p class="hint" id="long-cell-size">
                         {format!("{}. Shown in parts of {}; to change it, edit the file in your spreadsheet program.", ferry_core::text::count(chars, "character", "characters"), ferry_core::text::count(PART_CHARS, "character", "characters"))}
                     </p>
-                    <pre class="long-cell-text" id="long-cell-text" tabindex="0" aria-label="The cell's text">{text}</pre>
+                    <pre class="long-cell-text" id="long-cell-text" role="region" tabindex="0" aria-label="The cell's text">{text}</pre>
                     <div class="actions">
                         <button type="button" id="long-cell-previous" disabled=move || part.get() == 0 on:click=move |_| part.update(|p| *p = p.saturating_sub(1))>"Previous part"</button>
                         <span class="hint" aria-live="polite">{move || format!("Part {} of {}", ferry_core::text::thousands(part.get() + 1), ferry_core::text::thousands(parts))}</span>

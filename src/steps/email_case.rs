@@ -55,6 +55,7 @@ pub fn EmailCase() -> impl IntoView {
     view! {
         {move || found.get().into_iter().map(|c| {
             let Capitalised { column, header, count, first: (row, text) } = c;
+            let rows = state.sheet.with_untracked(|s| s.as_ref().map_or(0, |s| s.len()));
             let lower = text.to_lowercase();
             let button_header = header.clone();
             let lowercase = move |_| {
@@ -70,8 +71,9 @@ pub fn EmailCase() -> impl IntoView {
                 <div class="notice warn" id=format!("email-case-{column}")>
                     <p>
                         {format!(
-                            "\"{header}\" has {} with capital letters, e.g. \"{text}\" (row {}). {} may keep an address as written, so \"{text}\" and \"{lower}\" could be two people.",
+                            "\"{header}\" has {} with capital letters{}, e.g. \"{text}\" (row {}). {} may keep an address as written, so \"{text}\" and \"{lower}\" could be two people.",
                             ferry_core::text::count(count, "address", "addresses"),
+                            if rows > fixes::EMAIL_CASE_ROWS { format!(" in its first {} rows", ferry_core::text::thousands(fixes::EMAIL_CASE_ROWS)) } else { String::new() },
                             ferry_core::text::thousands(row),
                             vendor()
                         )}

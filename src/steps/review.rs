@@ -100,7 +100,7 @@ pub fn ReviewStep() -> impl IntoView {
             <BulkFixes/>
             {move || (page_of(state.target.get()).review_tools)()}
             <h3>{move || format!("What {} receives (first records)", vendor())}</h3>
-            <pre class="payload" id="payload-preview" tabindex="0" aria-label="Payload preview">{preview}</pre>
+            <pre class="payload" id="payload-preview" role="region" tabindex="0" aria-label="Payload preview">{preview}</pre>
             <div class="actions">
                 <button type="button" on:click=move |_| state.step.set(Step::Map)>"Back"</button>
                 <span class="spacer"></span>

@@ -5,13 +5,18 @@ use crate::sheet::{Cells, Sheet};
 
 pub use crate::datetime::DateOrder;
 
-/// E-mail addresses of `column` written with capital letters: how many, and the first
-/// (data row number, text). Platforms may keep an address as written, so
-/// `Anna@Example.org` and `anna@example.org` could become two people.
+/// Rows [`capitalised_emails`] reads at most: it runs on the page, whose main thread
+/// must not stop for a million rows (the fix itself changes every row).
+pub const EMAIL_CASE_ROWS: usize = 200_000;
+
+/// E-mail addresses of `column` written with capital letters, among the first
+/// [`EMAIL_CASE_ROWS`]: how many, and the first (data row number, text). Platforms may
+/// keep an address as written, so `Anna@Example.org` and `anna@example.org` could become
+/// two people.
 pub fn capitalised_emails(rows: &dyn Cells, column: usize) -> (usize, Option<(usize, String)>) {
     let mut count = 0;
     let mut first = None;
-    for r in 0..rows.len() {
+    for r in 0..rows.len().min(EMAIL_CASE_ROWS) {
         let text = rows.cell(r, column);
         if text.contains('@') && text.chars().any(char::is_uppercase) {
             count += 1;

@@ -387,6 +387,18 @@ async fn focused_id(browser: &Browser) -> String {
     id.as_str().unwrap_or_default().to_string()
 }
 
+/// Waits (up to five seconds) for the element with id `id` to have focus, and says
+/// which has it then.
+async fn until_focused(browser: &Browser, id: &str) -> String {
+    for _ in 0..50 {
+        if focused_id(browser).await == id {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    focused_id(browser).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_guess_is_listed_in_one_place_and_each_can_be_changed() {
     let stack = stack().await;
@@ -400,13 +412,7 @@ async fn every_guess_is_listed_in_one_place_and_each_can_be_changed() {
     browser.click_button("Next: choose columns").await.unwrap();
     browser.wait_for("#inferences").await.unwrap();
     // The new step's heading has focus, so a keyboard user starts at its top.
-    for _ in 0..50 {
-        if focused_id(&browser).await == "map-heading" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(focused_id(&browser).await, "map-heading");
+    assert_eq!(until_focused(&browser, "map-heading").await, "map-heading");
     browser.wait_for("#map-submission-created_at").await.unwrap().select_by_label("Visit date").await.unwrap();
     let listed = browser.wait_for_text("#inferences", "Dates in").await.unwrap();
     for line in [
@@ -421,24 +427,12 @@ async fn every_guess_is_listed_in_one_place_and_each_can_be_changed() {
     screenshot(&browser, "guesses-1-map").await;
     // A guess on this step: its control, focused.
     browser.wait_for("#change-phone-country").await.unwrap().click().await.unwrap();
-    for _ in 0..50 {
-        if focused_id(&browser).await == "phone-country" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(focused_id(&browser).await, "phone-country");
+    assert_eq!(until_focused(&browser, "phone-country").await, "phone-country");
     // A guess about reading the file: the upload step, its control focused; another
     // separator reads the file again.
     browser.wait_for("#change-delimiter").await.unwrap().click().await.unwrap();
     browser.wait_for("#read-delimiter").await.unwrap();
-    for _ in 0..50 {
-        if focused_id(&browser).await == "read-delimiter" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(focused_id(&browser).await, "read-delimiter", "the control, not the heading");
+    assert_eq!(until_focused(&browser, "read-delimiter").await, "read-delimiter", "the control, not the heading");
     browser.wait_for("#read-delimiter").await.unwrap().select_by_value("44").await.unwrap();
     let preview = browser.wait_for_text(".table-wrap table", "Participant ID;Email;Phone;Visit date").await.unwrap();
     assert!(preview.contains("P-1;a@example.org"), "read with commas, one column: {preview}");

@@ -375,28 +375,32 @@ fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// Picks the delimiter of delimited text: of `,` `;` tab and `|`, the one that appears
-/// (outside quotes) on the header line and the same number of times on most of the
-/// following lines. Title lines above the header with none of them are passed over.
-/// A file with none of them is one column, read with `,`.
+/// (outside quotes) on a header line and the same number of times on most of the lines
+/// after it. The header may sit under a few title lines, which may hold a delimiter of
+/// their own (`Participants export, 2 September 2024` above a `;` table): each of the
+/// first lines is tried as the header, for each delimiter, and the reading that the most
+/// lines agree with wins. A file with none of them is one column, read with `,`.
 pub fn sniff_delimiter(bytes: &[u8]) -> u8 {
     const CANDIDATES: [u8; 4] = DELIMITERS;
-    let mut lines = logical_lines(bytes, 30);
-    if let Some(header) = lines.iter().take(10).position(|l| l.iter().any(|b| CANDIDATES.contains(b))) {
-        lines.drain(..header);
-    }
-    let Some(first) = lines.first() else { return b',' };
-    let mut best = (b',', 0usize, 0usize); // (delimiter, consistent lines, header count)
-    for &d in &CANDIDATES {
-        let header_count = first.iter().filter(|&&b| b == d).count();
-        if header_count == 0 {
-            continue;
+    /// Lines tried as the header (title lines above a table are few).
+    const HEADER_TRIES: usize = 10;
+    let lines = logical_lines(bytes, 30);
+    // (consistent lines after the header, cells on the header, earlier header first, delimiter)
+    let mut best: Option<(usize, usize, std::cmp::Reverse<usize>, u8)> = None;
+    for (at, header) in lines.iter().enumerate().take(HEADER_TRIES) {
+        for &d in &CANDIDATES {
+            let header_count = header.iter().filter(|&&b| b == d).count();
+            if header_count == 0 {
+                continue;
+            }
+            let consistent = lines.iter().skip(at + 1).filter(|l| l.iter().filter(|&&b| b == d).count() == header_count).count();
+            let reading = (consistent, header_count, std::cmp::Reverse(at), d);
+            if best.is_none_or(|b| (reading.0, reading.1, reading.2) > (b.0, b.1, b.2)) {
+                best = Some(reading);
+            }
         }
-        let consistent = lines.iter().skip(1).filter(|l| l.iter().filter(|&&b| b == d).count() == header_count).count();
-        if (consistent, header_count) > (best.1, best.2) {
-            best = (d, consistent, header_count);
-        }
     }
-    best.0
+    best.map_or(b',', |b| b.3)
 }
 
 /// The first `max` non-blank lines with quoted parts removed (so delimiters and line
@@ -488,6 +492,19 @@ mod tests {
         assert_eq!((read.delimiter, sheet.headers.clone()), (b',', vec!["name;city".to_string()]));
         assert_eq!(delimiter_name(b'\t'), "tab");
         assert_eq!(delimiter_name(b';'), "semicolon (;)");
+    }
+
+    #[test]
+    fn a_title_line_with_a_comma_above_a_semicolon_table_is_passed_over() {
+        let text =
+            "Participants export, 2 September 2024\nParticipant ID;Email;Given name\nP-1;a@example.org;Anna\nP-2;b@example.org;Jānis\nP-3;c@example.org;Līga\n";
+        assert_eq!(sniff_delimiter(text.as_bytes()), b';');
+        let sheet = read_csv(text.as_bytes()).unwrap();
+        assert_eq!(sheet.headers, ["Participant ID", "Email", "Given name"]);
+        assert_eq!((sheet.len(), sheet.number(0)), (3, 3));
+        // A plain comma file with a comma in a title is still read with commas.
+        let commas = "Export, 2024\nid,email,name\n1,a@b.lv,A\n2,c@d.lv,B\n";
+        assert_eq!(sniff_delimiter(commas.as_bytes()), b',');
     }
 
     #[test]
