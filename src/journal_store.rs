@@ -1,7 +1,9 @@
 //! The resume journal in IndexedDB: one JSON value per journal key.
 //!
 //! What goes in is [`ferry_core::journal::Journal`]: row numbers, states and
-//! vendor-made ids, under a hashed key. Never a cell value or a credential.
+//! vendor-made ids, under a hashed key. Never a cell value or a credential. The rows'
+//! states are one value under the key; the ids, which grow with the send, are values of
+//! their own under `{key}#ids#{sequence}`, each step adding only its new ones.
 
 use js_sys::Promise;
 use wasm_bindgen::closure::Closure;
@@ -86,23 +88,54 @@ async fn open() -> Result<IdbDatabase, String> {
     Ok(db?.unchecked_into())
 }
 
-/// The stored journal under `key`, if any.
-pub async fn load(key: &str) -> Result<Option<String>, String> {
+/// The keys of `key`'s id parts, as an IndexedDB key range (in the order written).
+fn id_parts(key: &str) -> Result<JsValue, String> {
+    web_sys::IdbKeyRange::bound(&JsValue::from_str(&format!("{key}#ids#")), &JsValue::from_str(&format!("{key}#ids#\u{ffff}"))).map(JsValue::from).map_err(text)
+}
+
+thread_local! {
+    /// The next id part's sequence: from the clock at first use, then one up each time,
+    /// so parts sort in the order written, across sessions too.
+    static NEXT_PART: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+fn next_part() -> u64 {
+    NEXT_PART.with(|n| {
+        let next = n.get().max(js_sys::Date::now() as u64 * 1024);
+        n.set(next + 1);
+        next
+    })
+}
+
+/// The stored journal under `key`, if any: the rows' states and the id parts, oldest
+/// first.
+pub async fn load(key: &str) -> Result<Option<(String, Vec<String>)>, String> {
     let tx = transaction(IdbTransactionMode::Readonly).await?;
     let store = tx.object_store(STORE).map_err(text)?;
     let value = finish(&store.get(&JsValue::from_str(key)).map_err(text)?).await?;
-    Ok(value.as_string())
+    let Some(state) = value.as_string() else { return Ok(None) };
+    let parts = finish(&store.get_all_with_key(&id_parts(key)?).map_err(text)?).await?;
+    let parts: js_sys::Array = parts.unchecked_into();
+    Ok(Some((state, parts.iter().filter_map(|p| p.as_string()).collect())))
 }
 
-/// Stores `json` under `key`, returning once the write is durable.
-pub async fn save(key: &str, json: &str) -> Result<(), String> {
+/// Stores the rows' `state` under `key` and, if any, a part of new `ids`, in one
+/// transaction, returning once the write is durable. With `replace_ids`, the id parts
+/// stored before are dropped first (`ids` then holds every id).
+pub async fn save(key: &str, state: &str, ids: Option<&str>, replace_ids: bool) -> Result<(), String> {
     let tx = transaction(IdbTransactionMode::Readwrite).await?;
     let store = tx.object_store(STORE).map_err(text)?;
     let done = Promise::new(&mut |resolve, reject| {
         tx.set_oncomplete(Some(&resolve));
         tx.set_onerror(Some(&reject));
     });
-    store.put_with_key(&JsValue::from_str(json), &JsValue::from_str(key)).map_err(text)?;
+    if replace_ids {
+        store.delete(&id_parts(key)?).map_err(text)?;
+    }
+    if let Some(ids) = ids {
+        store.put_with_key(&JsValue::from_str(ids), &JsValue::from_str(&format!("{key}#ids#{:020}", next_part()))).map_err(text)?;
+    }
+    store.put_with_key(&JsValue::from_str(state), &JsValue::from_str(key)).map_err(text)?;
     JsFuture::from(done).await.map_err(|_| "the browser's storage refused the write".to_string())?;
     Ok(())
 }
@@ -111,6 +144,7 @@ pub async fn save(key: &str, json: &str) -> Result<(), String> {
 pub async fn forget(key: &str) -> Result<(), String> {
     let tx = transaction(IdbTransactionMode::Readwrite).await?;
     let store = tx.object_store(STORE).map_err(text)?;
+    store.delete(&id_parts(key)?).map_err(text)?;
     finish(&store.delete(&JsValue::from_str(key)).map_err(text)?).await?;
     Ok(())
 }

@@ -88,6 +88,10 @@ pub async fn drive<P: Protocol + 'static>(
     let inbox: Rc<RefCell<Vec<Answer>>> = Rc::default();
     let waker = Waker::default();
     let mut cancelled = false;
+    // The first save stores every id anew (dropping the parts an earlier send left);
+    // each later one only the ids its step added.
+    sink.journal.mark_all_ids_changed();
+    let mut first_save = true;
     loop {
         let now = js_sys::Date::now();
         let answers: Vec<_> = inbox.borrow_mut().drain(..).collect();
@@ -119,10 +123,16 @@ pub async fn drive<P: Protocol + 'static>(
             sink.journal.note_pending(rows);
             dirty = true;
         }
-        if dirty {
+        if dirty || first_save {
             // Durable before the requests leave: a reload then knows they may have arrived.
-            if let Err(e) = journal_store::save(&sink.key, &sink.journal.to_json()).await {
+            let ids = sink.journal.take_id_changes();
+            let saved = journal_store::save(&sink.key, &sink.journal.state_json(), ids.as_deref(), first_save).await;
+            first_save = false;
+            if let Err(e) = saved {
                 sink.warning.set(Some(format!("Progress cannot be kept in this browser ({e}): if the page closes, this send cannot be resumed.")));
+                // The ids taken for this save are stored whole at the next one.
+                sink.journal.mark_all_ids_changed();
+                first_save = true;
             }
         }
         for (ticket, request) in started {

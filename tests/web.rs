@@ -473,3 +473,40 @@ async fn without_a_worker_the_page_says_why_and_reads_nothing() {
         Ok(_) => panic!("read without a worker"),
     }
 }
+
+/// The send journal in IndexedDB: the rows' state under its key, the vendor-made ids in
+/// parts beside it (each step writing only its own), read back whole; a new send's first
+/// save replaces the parts; forgetting drops them all.
+#[wasm_bindgen_test]
+async fn the_journal_is_stored_in_parts_and_read_back_whole() {
+    use ferry::journal_store;
+    use ferry_core::journal::Journal;
+    let key = "ferry-journal-test-parts";
+    let mut journal = Journal::default();
+    journal.note_pending(2..=4);
+    journal.note_outcome(2, &Outcome::Sent { id: Some("P-1".into()) }, &[]);
+    let ids = journal.take_id_changes();
+    journal_store::save(key, &journal.state_json(), ids.as_deref(), true).await.unwrap();
+    journal.note_outcome(3, &Outcome::Sent { id: Some("P-2".into()) }, &[]);
+    let ids = journal.take_id_changes();
+    journal_store::save(key, &journal.state_json(), ids.as_deref(), false).await.unwrap();
+    // A step with no new id writes no part.
+    journal.note_outcome(4, &Outcome::Rejected { reason: "no".into() }, &[]);
+    let ids = journal.take_id_changes();
+    journal_store::save(key, &journal.state_json(), ids.as_deref(), false).await.unwrap();
+    let (state, parts) = journal_store::load(key).await.unwrap().unwrap();
+    assert_eq!(parts.len(), 2);
+    assert!(!state.contains("P-1"), "{state}");
+    assert_eq!(Journal::from_parts(&state, &parts), journal);
+    journal.mark_all_ids_changed();
+    let ids = journal.take_id_changes();
+    journal_store::save(key, &journal.state_json(), ids.as_deref(), true).await.unwrap();
+    let (state, parts) = journal_store::load(key).await.unwrap().unwrap();
+    assert_eq!(parts.len(), 1, "replaced by one part holding every id");
+    assert_eq!(Journal::from_parts(&state, &parts), journal);
+    journal_store::forget(key).await.unwrap();
+    assert_eq!(journal_store::load(key).await.unwrap(), None);
+    journal_store::save(key, &journal.state_json(), None, false).await.unwrap();
+    assert_eq!(journal_store::load(key).await.unwrap().unwrap().1.len(), 0, "forgetting dropped the parts too");
+    journal_store::forget(key).await.unwrap();
+}

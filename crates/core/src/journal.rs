@@ -47,10 +47,14 @@ enum Entry {
 }
 
 /// Per-row progress of a send of one file to one target, by spreadsheet row number.
-/// Stored as ranges of rows (`{"sent": [[2, 1002]], "ids": {"7": "P-1"}, "pending":
-/// [[1002, 1102]]}`), so a send of a million rows stays small enough to store after
-/// every step without holding the page up.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// Stored as ranges of rows (`{"sent": [[2, 1002]], "pending": [[1002, 1102]]}`), so a
+/// send of a million rows stays small enough to store after every step without holding
+/// the page up. The ids the vendor made up (one per row, when the file had none) grow
+/// with the send: they are stored apart, each step's new ones on their own
+/// ([`Journal::take_id_changes`], read back by [`Journal::from_parts`]), so a step never
+/// writes the ids of the steps before it again. (An earlier version kept them inline as
+/// `"ids": {"7": "P-1"}`; such a journal is still read.)
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Journal {
     /// Rows the vendor accepted.
@@ -62,6 +66,26 @@ pub struct Journal {
     /// Rows a request carried that has had no answer recorded: their fate is unknown.
     #[serde(default)]
     pending: RowSet,
+    /// Ids added (`Some`) or dropped (`None`) since [`Journal::take_id_changes`] last ran.
+    #[serde(skip)]
+    id_changes: Vec<(usize, Option<String>)>,
+}
+
+impl PartialEq for Journal {
+    /// Journals are equal when they say the same of every row (changes not yet taken
+    /// are how it is stored, not what it says).
+    fn eq(&self, other: &Journal) -> bool {
+        (&self.sent, &self.ids, &self.pending) == (&other.sent, &other.ids, &other.pending)
+    }
+}
+
+impl Eq for Journal {}
+
+/// What [`Journal::state_json`] writes: the rows, without the ids.
+#[derive(Serialize)]
+struct RowsOnly<'a> {
+    sent: &'a RowSet,
+    pending: &'a RowSet,
 }
 
 /// The form an earlier version stored.
@@ -104,9 +128,47 @@ impl Journal {
         journal
     }
 
-    /// The journal as stored.
+    /// The whole journal, ids inline.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The rows' states without the ids: what is stored after every step.
+    pub fn state_json(&self) -> String {
+        serde_json::to_string(&RowsOnly { sent: &self.sent, pending: &self.pending }).unwrap_or_default()
+    }
+
+    /// The ids added or dropped since the last call, as a JSON array of `[row, id]` (or
+    /// `[row, null]`): stored on their own beside [`Journal::state_json`]. `None` when
+    /// there are none.
+    pub fn take_id_changes(&mut self) -> Option<String> {
+        if self.id_changes.is_empty() {
+            return None;
+        }
+        let changes = std::mem::take(&mut self.id_changes);
+        Some(serde_json::to_string(&changes).unwrap_or_default())
+    }
+
+    /// Marks every id as changed, so the next [`Journal::take_id_changes`] holds them all
+    /// (a journal read from an earlier version, whose ids were inline, stored anew).
+    pub fn mark_all_ids_changed(&mut self) {
+        self.id_changes = self.ids.iter().map(|(row, id)| (*row, Some(id.clone()))).collect();
+    }
+
+    /// Reads a journal stored in parts: the rows' states and the id changes, oldest
+    /// first. Unreadable parts count as empty.
+    pub fn from_parts(state: &str, id_changes: &[String]) -> Journal {
+        let mut journal = Journal::from_json(state);
+        for part in id_changes {
+            for (row, id) in serde_json::from_str::<Vec<(usize, Option<String>)>>(part).unwrap_or_default() {
+                match id {
+                    Some(id) => journal.ids.insert(row, id),
+                    None => journal.ids.remove(&row),
+                };
+            }
+        }
+        journal.ids.retain(|row, _| journal.sent.contains(*row));
+        journal
     }
 
     /// Marks rows as in flight (call before the request leaves); a row already sent
@@ -123,12 +185,15 @@ impl Journal {
     /// `sent_values` are the values the row carried, so an id echoing one is not stored.
     pub fn note_outcome(&mut self, row: usize, outcome: &Outcome, sent_values: &[&str]) {
         self.pending.remove(row);
-        self.ids.remove(&row);
+        if self.ids.remove(&row).is_some() {
+            self.id_changes.push((row, None));
+        }
         match outcome {
             Outcome::Sent { id } => {
                 self.sent.insert(row);
                 if let Some(id) = id.as_ref().filter(|id| !sent_values.contains(&id.as_str())) {
                     self.ids.insert(row, id.clone());
+                    self.id_changes.push((row, Some(id.clone())));
                 }
             }
             _ => {
@@ -178,6 +243,32 @@ mod tests {
         assert_ne!(key, journal_key("f1", "engage", &headers, &m, "https://api|other"));
         m.set("participant.given_name", Some(Source::Column(1)));
         assert_ne!(key, journal_key("f1", "engage", &headers, &m, "https://api|org"));
+    }
+
+    #[test]
+    fn ids_are_stored_apart_each_step_writing_only_its_own() {
+        let mut j = Journal::default();
+        j.note_pending(2..=4);
+        j.note_outcome(2, &Outcome::Sent { id: Some("P-1".into()) }, &[]);
+        j.note_outcome(3, &Outcome::Sent { id: Some("P-2".into()) }, &[]);
+        let first = j.take_id_changes().unwrap();
+        assert_eq!(first, r#"[[2,"P-1"],[3,"P-2"]]"#);
+        assert_eq!(j.take_id_changes(), None, "taken once");
+        j.note_outcome(4, &Outcome::Sent { id: Some("P-3".into()) }, &[]);
+        // Row 3 sent again and refused this time: its id goes.
+        j.note_outcome(3, &Outcome::Rejected { reason: "no".into() }, &[]);
+        let second = j.take_id_changes().unwrap();
+        assert_eq!(second, r#"[[4,"P-3"],[3,null]]"#);
+        let state = j.state_json();
+        assert!(!state.contains("P-"), "the rows' state holds no id: {state}");
+        let back = Journal::from_parts(&state, &[first, second]);
+        assert_eq!(back, j);
+        assert_eq!(back.settled(false)[&4], Outcome::Sent { id: Some("P-3 (sent in an earlier session)".into()) });
+        // A journal of the earlier form (ids inline) is read, and its ids written anew.
+        let mut old = Journal::from_parts(&j.to_json(), &[]);
+        assert_eq!(old, j);
+        old.mark_all_ids_changed();
+        assert_eq!(old.take_id_changes().unwrap(), r#"[[2,"P-1"],[4,"P-3"]]"#);
     }
 
     #[test]
