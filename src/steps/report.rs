@@ -1,6 +1,6 @@
 //! Step 5: one line per source row, downloadable as CSV.
 
-use ferry_core::report::{OutcomeKind, RowOutcome};
+use ferry_core::report::RowOutcome;
 use leptos::prelude::*;
 
 use crate::components::download::download_text;
@@ -16,32 +16,36 @@ const SHARED_FROM: usize = 3;
 #[component]
 pub fn ReportStep() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let report = move || state.report.get().unwrap_or_default();
+    // The report of a million-row send is large: read where it is, never copied to be
+    // shown (only the lines on screen are), and counted once.
+    let counts = Memo::new(move |_| state.report.with(|r| r.as_ref().map(|r| r.counts()).unwrap_or_default()));
     let download_error = RwSignal::new(None::<String>);
     let stem = move || {
         let name = state.file_name.get_untracked().unwrap_or_default();
         name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s).to_string()
     };
     let download = move |_| {
-        let result = download_text(&format!("ferry-report-{}.csv", stem()), "text/csv;charset=utf-8", &report().to_csv());
+        let csv = state.report.with_untracked(|r| r.as_ref().map(|r| r.to_csv())).unwrap_or_default();
+        let result = download_text(&format!("ferry-report-{}.csv", stem()), "text/csv;charset=utf-8", &csv);
         download_error.set(result.err());
     };
     let download_errors = move |_| {
-        let csv = state.sheet.with_untracked(|s| s.as_ref().map(|s| report().errors_only_csv(s))).unwrap_or_default();
+        let csv =
+            state.sheet.with_untracked(|s| state.report.with_untracked(|r| s.as_ref().zip(r.as_ref()).map(|(s, r)| r.errors_only_csv(s)))).unwrap_or_default();
         let result = download_text(&format!("{}-not-sent.csv", stem()), "text/csv;charset=utf-8", &csv);
         download_error.set(result.err());
     };
-    let failed = move || report().rows.iter().filter(|r| r.outcome.kind() != OutcomeKind::Sent).count();
+    let failed = move || counts.get().failed();
     // An answer on many rows (one platform error, one import job) is said once, above.
     let shared = Memo::new(move |_| state.report.with(|r| r.as_ref().map(|r| r.shared_details(SHARED_FROM)).unwrap_or_default()));
     view! {
         <section class="step" aria-labelledby="report-title">
             <h2 id="report-title">"Report"</h2>
             <div class="summary" id="report-summary">
-                <div><strong>{move || ferry_core::text::thousands(report().count(OutcomeKind::Sent))}</strong>"sent"</div>
-                <div><strong>{move || report().count(OutcomeKind::Rejected)}</strong>"rejected by the platform"</div>
-                <div><strong>{move || report().count(OutcomeKind::Skipped)}</strong>"skipped (problems in the file)"</div>
-                <div><strong>{move || report().count(OutcomeKind::NotSent)}</strong>"not sent"</div>
+                <div><strong>{move || ferry_core::text::thousands(counts.get().sent)}</strong>"sent"</div>
+                <div><strong>{move || counts.get().rejected}</strong>"rejected by the platform"</div>
+                <div><strong>{move || counts.get().skipped}</strong>"skipped (problems in the file)"</div>
+                <div><strong>{move || counts.get().not_sent}</strong>"not sent"</div>
             </div>
             {move || {
                 let shared = shared.get();
@@ -59,11 +63,12 @@ pub fn ReportStep() -> impl IntoView {
                     <thead><tr><th scope="col">"Row"</th><th scope="col">"Participant"</th><th scope="col">"Outcome"</th><th scope="col">"Platform ID or reason"</th></tr></thead>
                     <tbody>{move || {
                         let shared: std::collections::HashSet<String> = shared.with(|s| s.iter().map(|d| d.detail.clone()).collect());
-                        report().rows.into_iter().take(SHOWN).map(|line| report_line(line, &shared)).collect::<Vec<_>>()
+                        let lines: Vec<RowOutcome> = state.report.with(|r| r.as_ref().map(|r| r.rows.iter().take(SHOWN).cloned().collect()).unwrap_or_default());
+                        lines.into_iter().map(|line| report_line(line, &shared)).collect::<Vec<_>>()
                     }}</tbody>
                 </table>
             </div>
-            {move || (report().rows.len() > SHOWN).then(|| view! { <p class="hint">{format!("The first {SHOWN} rows are shown; the download has all of them.")}</p> })}
+            {move || state.report.with(|r| r.as_ref().is_some_and(|r| r.rows.len() > SHOWN)).then(|| view! { <p class="hint">{format!("The first {SHOWN} rows are shown; the download has all of them.")}</p> })}
             {move || download_error.get().map(|e| view! { <div class="notice error" role="alert">{e}</div> })}
             <RelayResults/>
             {move || (page_of(state.target.get()).report_tools)()}

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use ferry_core::journal::Journal;
-use ferry_core::report::{Outcome, OutcomeKind};
+use ferry_core::report::Outcome;
 use ferry_core::send::{Engine, Protocol};
 use ferry_core::text::thousands;
 use leptos::prelude::*;
@@ -55,19 +55,21 @@ async fn run<P: Protocol + 'static>(
     })
     .await;
     progress.sending.set(false);
-    let report = engine.report().clone();
+    let failure = engine.failure().map(str::to_string);
+    let report = engine.into_report();
     let headers = state.sheet.with_untracked(|s| s.as_ref().map(|s| s.headers.clone()).unwrap_or_default());
     // What left the page counts, accepted or refused: the platform received it either way.
-    let accepted = report.count(OutcomeKind::Sent);
-    let left = accepted + report.count(OutcomeKind::Rejected);
+    let counts = report.counts();
+    let accepted = counts.sent;
+    let left = accepted + counts.rejected;
     let contract = state.contract();
     let mut receipt = state.mapping.with_untracked(|m| contract.receipt(&headers, m, &settings, left, accepted));
     receipt.note_proxy(&state.proxy_url.get_untracked());
     receipt.when = readable_now();
     state.receipt.set(Some(receipt));
     state.report.set(Some(report));
-    match engine.failure() {
-        Some(message) => progress.failure.set(Some(message.to_string())),
+    match failure {
+        Some(message) => progress.failure.set(Some(message)),
         None => state.step.set(Step::Report),
     }
     if let Some(collect_url) = state.relay.get_untracked() {

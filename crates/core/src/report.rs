@@ -15,6 +15,26 @@ pub enum OutcomeKind {
     NotSent,
 }
 
+/// How many rows of a report have each kind of outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutcomeCounts {
+    /// Accepted by the vendor.
+    pub sent: usize,
+    /// Refused by the vendor.
+    pub rejected: usize,
+    /// Held back for problems in the file.
+    pub skipped: usize,
+    /// Not sent (cancelled, given up, or never tried).
+    pub not_sent: usize,
+}
+
+impl OutcomeCounts {
+    /// Rows that did not arrive, whatever the reason.
+    pub fn failed(&self) -> usize {
+        self.rejected + self.skipped + self.not_sent
+    }
+}
+
 /// The fate of one source row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
@@ -138,6 +158,21 @@ impl Report {
             .collect();
         shared.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.first_row.cmp(&b.first_row)));
         shared
+    }
+
+    /// How many rows have each kind of outcome, in one pass: sent, rejected, skipped,
+    /// not sent.
+    pub fn counts(&self) -> OutcomeCounts {
+        let mut counts = OutcomeCounts::default();
+        for line in &self.rows {
+            match line.outcome.kind() {
+                OutcomeKind::Sent => counts.sent += 1,
+                OutcomeKind::Rejected => counts.rejected += 1,
+                OutcomeKind::Skipped => counts.skipped += 1,
+                OutcomeKind::NotSent => counts.not_sent += 1,
+            }
+        }
+        counts
     }
 
     /// How many rows have the outcome labelled `label`.
@@ -271,6 +306,9 @@ mod shared_tests {
         assert_eq!(shared.len(), 2);
         assert_eq!((shared[0].label, shared[0].rows, shared[0].first_row), ("rejected", 5, 2));
         assert_eq!((shared[1].detail.as_str(), shared[1].rows), ("job 1", 2));
+        let counts = report.counts();
+        assert_eq!((counts.sent, counts.rejected, counts.skipped, counts.not_sent, counts.failed()), (2, 5, 1, 0, 6));
+        assert_eq!(counts.sent, report.count(OutcomeKind::Sent));
     }
 }
 

@@ -488,6 +488,11 @@ impl<P: Protocol> Engine<P> {
         &self.report
     }
 
+    /// The report, taken out of the engine (a million rows are not copied).
+    pub fn into_report(self) -> Report {
+        self.report
+    }
+
     /// The vendor adapter.
     pub fn protocol(&self) -> &P {
         &self.protocol
