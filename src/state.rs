@@ -261,6 +261,11 @@ impl AppState {
     /// large sheet whose rows the worker has checked, only the rows the edit can affect
     /// are checked again, here, and the findings updated; otherwise the usual check runs.
     pub fn edit_cell(&self, index: usize, column: usize, value: &str) {
+        // Writing what is there already is no edit (Enter in the grid, then the blur's
+        // change event): nothing to check again.
+        if self.sheet.with_untracked(|s| s.as_ref().is_some_and(|s| index < s.len() && s.cell(index, column) == value)) {
+            return;
+        }
         let contract = self.contract();
         let plan_needed = self.sheet.with_untracked(|s| {
             s.as_ref().is_some_and(|s| self.mapping.with_untracked(|m| self.settings.with_untracked(|st| phone::needs_plan(contract, s, m, st))))

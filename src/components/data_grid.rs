@@ -161,14 +161,7 @@ pub fn DataGrid() -> impl IntoView {
         let shown = columns.get();
         state.sheet.with(|s| s.as_ref().map(|s| s.headers[shown].to_vec()).unwrap_or_default())
     };
-    // An edit that changes nothing (Enter, then the blur's change event) is no edit.
-    let edit = move |index: usize, column: usize, value: String| {
-        let value = value.trim();
-        let same = state.sheet.with_untracked(|s| s.as_ref().is_some_and(|s| index < s.len() && s.cell(index, column) == value));
-        if !same {
-            state.edit_cell(index, column, value);
-        }
-    };
+    let edit = move |index: usize, column: usize, value: String| state.edit_cell(index, column, value.trim());
     // Whether the focus that is coming was given by the mouse (then the cell is edited).
     let by_pointer = StoredValue::new(false);
     let on_focus = move |ev: web_sys::FocusEvent| {

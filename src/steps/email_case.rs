@@ -3,7 +3,7 @@
 //! `Anna@Example.org` and `anna@example.org` are two people.
 
 use ferry_core::fixes;
-use ferry_core::mapping::{FieldKind, Source};
+use ferry_core::mapping::FieldKind;
 use leptos::prelude::*;
 
 use crate::state::AppState;
@@ -23,22 +23,8 @@ pub fn EmailCase() -> impl IntoView {
     let state = expect_context::<AppState>();
     let done = RwSignal::new(None::<String>);
     let found = Memo::new(move |_| {
-        let columns: Vec<usize> = {
-            let fields = state.settings.with(|s| state.target.get().contract().fields(s));
-            state.mapping.with(|m| {
-                let mut columns: Vec<usize> = fields
-                    .iter()
-                    .filter(|f| f.kind == FieldKind::Email)
-                    .filter_map(|f| match m.get(f.key) {
-                        Some(Source::Column(c)) => Some(*c),
-                        _ => None,
-                    })
-                    .collect();
-                columns.sort_unstable();
-                columns.dedup();
-                columns
-            })
-        };
+        let contract = state.target.get().contract();
+        let columns = state.mapping.with(|m| state.settings.with(|s| contract.columns_of_kind(m, s, FieldKind::Email)));
         state.sheet.with(|s| {
             let Some(s) = s else { return Vec::new() };
             columns

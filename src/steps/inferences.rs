@@ -2,7 +2,7 @@
 //! how the text was read (encoding, separator), the header row, each date column's order
 //! and century, and the country of phone numbers without a country code.
 
-use ferry_core::datetime::{DateOrder, OrderFinding};
+use ferry_core::datetime::DateOrder;
 use ferry_core::phone;
 use ferry_core::sheet::{delimiter_name, FileKind};
 use leptos::prelude::*;
@@ -75,41 +75,19 @@ pub fn Inferences() -> impl IntoView {
             .date_columns()
             .into_iter()
             .flat_map(|c| {
-                let mut lines = Vec::new();
-                let finding = c.finding();
-                if finding != OrderFinding::NotNeeded {
-                    let taken = match (c.chosen, finding) {
-                        (Some(order), OrderFinding::Inferred(read)) if order == read => {
-                            let proof = match order {
-                                DateOrder::DayFirst => c.evidence.day_first.clone(),
-                                DateOrder::MonthFirst => c.evidence.month_first.clone(),
-                            };
-                            let proof =
-                                proof.map(|(row, text)| format!(", read from \"{text}\" (row {})", ferry_core::text::thousands(row))).unwrap_or_default();
-                            format!("{}{proof}", order.label())
-                        }
-                        (Some(order), _) => format!("{} (your choice)", order.label()),
-                        (None, _) => "not chosen yet: choose below".to_string(),
-                    };
-                    let to = c.chosen.unwrap_or(DateOrder::DayFirst);
-                    lines.push(Inference {
-                        id: format!("date-order-{}", c.column),
-                        what: format!("Dates in \"{}\"", c.header),
-                        taken,
-                        change: Where::Here(format!("#date-order-{}-{}", c.column, to.id())),
-                    });
-                }
-                if c.evidence.two_digit_year.is_some() {
-                    let taken = c.century.map_or_else(|| "not chosen yet: choose below".to_string(), |y| format!("{} (your choice)", y.label()));
-                    let to = c.century.map_or("not-after", |y| y.id());
-                    lines.push(Inference {
-                        id: format!("date-century-{}", c.column),
-                        what: format!("Two-digit years in \"{}\"", c.header),
-                        taken,
-                        change: Where::Here(format!("#date-century-{}-{to}", c.column)),
-                    });
-                }
-                lines
+                let order = c.order_taken().map(|taken| Inference {
+                    id: format!("date-order-{}", c.column),
+                    what: format!("Dates in \"{}\"", c.header),
+                    taken,
+                    change: Where::Here(format!("#date-order-{}-{}", c.column, c.chosen.unwrap_or(DateOrder::DayFirst).id())),
+                });
+                let century = c.century_taken().map(|taken| Inference {
+                    id: format!("date-century-{}", c.column),
+                    what: format!("Two-digit years in \"{}\"", c.header),
+                    taken,
+                    change: Where::Here(format!("#date-century-{}-{}", c.column, c.century.map_or("not-after", |y| y.id()))),
+                });
+                order.into_iter().chain(century)
             })
             .collect::<Vec<_>>()
     };

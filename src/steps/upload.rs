@@ -137,13 +137,15 @@ fn ReadChoices(error: RwSignal<Option<ReadFailure>>, reading: Reading, options: 
             read_into(state, error, reading, name, file, &options.get_untracked());
         }
     };
-    let header_row = move || {
-        let first = state.sheet.with(|s| s.as_ref().filter(|s| !s.is_empty()).map(|s| s.number(0).saturating_sub(1)).unwrap_or(1));
+    // One input for the life of the step, its value following the sheet: re-rendered
+    // after each read, it would drop what is being typed into it while a read finishes.
+    let first = move || state.sheet.with(|s| s.as_ref().filter(|s| !s.is_empty()).map(|s| s.number(0).saturating_sub(1)).unwrap_or(1)).to_string();
+    let header_row = {
         view! {
             <div class="field read-choice">
                 <label for="read-header-row">"Header row"</label>
                 <span class="hint">"The row holding the column names; Ferry skips a title line above it."</span>
-                <input id="read-header-row" type="number" min="1" prop:value=first.to_string() on:change=move |ev| {
+                <input id="read-header-row" type="number" min="1" prop:value=first on:change=move |ev| {
                     let row = event_target_value(&ev).trim().parse::<usize>().ok().filter(|n| *n > 0);
                     again(Box::new(move |o| o.header_row = row));
                 }/>

@@ -51,6 +51,34 @@ impl DateColumn {
         self.needs_order() || self.needs_century()
     }
 
+    /// How the column is read now, in words: the order set and why (`day/month/year, read
+    /// from "25/06/2024" (row 3)` or `(your choice)`), or that it is still to choose.
+    /// `None` when no cell depends on the order.
+    pub fn order_taken(&self) -> Option<String> {
+        let finding = self.finding();
+        if finding == OrderFinding::NotNeeded {
+            return None;
+        }
+        Some(match (self.chosen, finding) {
+            (Some(order), OrderFinding::Inferred(read)) if order == read => {
+                let proof = match order {
+                    DateOrder::DayFirst => self.evidence.day_first.as_ref(),
+                    DateOrder::MonthFirst => self.evidence.month_first.as_ref(),
+                };
+                let proof = proof.map(|(row, text)| format!(", read from \"{text}\" (row {})", thousands(*row))).unwrap_or_default();
+                format!("{}{proof}", order.label())
+            }
+            (Some(order), _) => format!("{} (your choice)", order.label()),
+            (None, _) => "not chosen yet: choose below".to_string(),
+        })
+    }
+
+    /// The century of its two-digit years, in words, when it has any.
+    pub fn century_taken(&self) -> Option<String> {
+        self.evidence.two_digit_year.as_ref()?;
+        Some(self.century.map_or_else(|| "not chosen yet: choose below".to_string(), |y| format!("{} (your choice)", y.label())))
+    }
+
     /// The century question, when the column has two-digit years.
     pub fn explain_century(&self) -> Option<String> {
         let (row, text) = self.evidence.two_digit_year.as_ref()?;
@@ -165,6 +193,14 @@ mod tests {
         let columns = date_columns(engage, &tells, &tells.headers, &mapping, &settings);
         assert_eq!(inferred_orders(&columns), [(1, DateOrder::DayFirst)]);
         assert!(columns[0].explain().starts_with("Read as day/month/year: \"25/06/2024\" (row 3)"), "{}", columns[0].explain());
+        assert_eq!(columns[0].order_taken().as_deref(), Some("not chosen yet: choose below"), "until the inferred order is set");
+        mapping.set_date_order(1, Some(DateOrder::DayFirst));
+        let set = date_columns(engage, &tells, &tells.headers, &mapping, &settings);
+        assert_eq!(set[0].order_taken().as_deref(), Some("day/month/year, read from \"25/06/2024\" (row 3)"));
+        mapping.set_date_order(1, Some(DateOrder::MonthFirst));
+        let chosen = date_columns(engage, &tells, &tells.headers, &mapping, &settings);
+        assert_eq!(chosen[0].order_taken().as_deref(), Some("month/day/year (your choice)"));
+        assert_eq!(columns[0].century_taken(), None, "no two-digit year");
         assert_eq!(columns[0].problem(), None);
     }
 
@@ -180,6 +216,7 @@ mod tests {
         assert!(columns[0].needs_century() && !columns[0].needs_order() && columns[0].chosen.is_none());
         assert_eq!(columns[0].explain_century().unwrap(), "Years here are written with two digits, e.g. \"25/12/24\" (row 2). Which years are they?");
         assert_eq!(columns[0].problem().unwrap().text, "Choose the century of the two-digit years of column \"Created at\" (Created at).");
+        assert_eq!(columns[0].century_taken().as_deref(), Some("not chosen yet: choose below"));
         mapping.set_century(1, Some(Century::NotAfter(2026)));
         mapping.set_date_order(1, Some(DateOrder::DayFirst));
         let columns = date_columns(engage, &sheet, &sheet.headers, &mapping, &settings);

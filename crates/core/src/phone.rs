@@ -143,10 +143,7 @@ pub fn problem(text: &str, region: &str) -> Option<String> {
 
 /// The source columns of `mapping` that fill phone fields.
 pub fn phone_columns(contract: &dyn crate::vendors::Contract, mapping: &crate::mapping::Mapping, settings: &serde_json::Value) -> Vec<usize> {
-    let mut columns: Vec<usize> =
-        contract.fields(settings).iter().filter(|f| f.kind == crate::mapping::FieldKind::Phone).filter_map(|f| mapping.column(f.key)).collect();
-    columns.dedup();
-    columns
+    contract.columns_of_kind(mapping, settings, crate::mapping::FieldKind::Phone)
 }
 
 /// Whether checking `rows` needs the numbering plans, and they are not here: a phone

@@ -304,6 +304,13 @@ pub trait Contract: Sync + Send {
     fn login_problems(&self, login: &Login) -> Vec<Problem>;
     /// The fields a record has with these settings.
     fn fields(&self, settings: &Value) -> &'static [FieldSpec];
+    /// The source columns of `mapping` that fill fields of `kind` (each once, in order).
+    fn columns_of_kind(&self, mapping: &Mapping, settings: &Value, kind: crate::mapping::FieldKind) -> Vec<usize> {
+        let mut columns: Vec<usize> = self.fields(settings).iter().filter(|f| f.kind == kind).filter_map(|f| mapping.column(f.key)).collect();
+        columns.sort_unstable();
+        columns.dedup();
+        columns
+    }
     /// A mapping suggested from the file's headers.
     fn suggest(&self, headers: &[String], settings: &Value) -> Mapping;
     /// The key of the user-named field filled from a column named `header` (e.g.
