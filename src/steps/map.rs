@@ -361,7 +361,12 @@ pub fn DynamicMapping() -> impl IntoView {
                     }
                 }}</p>
             })}
-            <div class="table-wrap form-table" role="region" aria-label="Columns to send as user-named fields" tabindex="0">
+            {(!wide).then(|| view! {
+                <p class="hint" id="dynamic-none" hidden=move || !free_columns().is_empty()>
+                    {format!("Every column of this file fills a field above, so none is left to send as {}. To send one, set that field to “— not sent —” above.", vendor.dynamic_label.to_lowercase())}
+                </p>
+            })}
+            <div class="table-wrap form-table" id="dynamic-columns" role="region" aria-label="Columns to send as user-named fields" tabindex="0" hidden=move || !wide && free_columns().is_empty()>
                 <table>
                     <thead><tr><th scope="col">"Column"</th><th scope="col">"Send"</th><th scope="col">{vendor.dynamic_name}</th></tr></thead>
                     <tbody>
@@ -392,8 +397,8 @@ fn DynamicRow(column: usize, header: String, prefix: &'static str, name: &'stati
         let id = event_target_value(&ev);
         if let Some(old) = key() {
             state.mapping.update(|m| {
-                if let Some(entry) = m.fields.iter_mut().find(|(k, _)| *k == old) {
-                    entry.0 = format!("{prefix}{}", id.trim());
+                if let (Some(entry), Some(named)) = (m.fields.iter_mut().find(|(k, _)| *k == old), contract.dynamic_key(&id)) {
+                    entry.0 = named;
                 }
             });
         }

@@ -23,6 +23,16 @@ struct Reading {
     progress: RwSignal<Option<(f64, f64)>>,
     /// The job, to cancel it.
     job: StoredValue<Option<Rc<ImportJob>>, LocalStorage>,
+    /// Counts the reads begun: a read whose number is no longer the last one was
+    /// superseded, and what it brings back is dropped.
+    generation: StoredValue<u64>,
+}
+
+impl Reading {
+    /// Whether the read numbered `generation` is still the last one begun.
+    fn is_current(&self, generation: u64) -> bool {
+        self.generation.get_value() == generation
+    }
 }
 
 /// A file's worth of `bytes` (the example file, fetched).
@@ -59,12 +69,17 @@ fn read_into(state: AppState, error: RwSignal<Option<ReadFailure>>, reading: Rea
     let job = Rc::new(ImportJob::start(file.clone(), &name, options, check, move |done, total| progress.set(Some((done, total)))));
     let options = options.clone();
     reading.job.set_value(Some(job.clone()));
+    reading.generation.update_value(|g| *g += 1);
+    let generation = reading.generation.get_value();
     leptos::task::spawn_local(async move {
         let result = job.finish().await;
-        if reading.job.with_value(|j| j.as_ref().is_some_and(|j| Rc::ptr_eq(j, &job))) {
-            reading.job.set_value(None);
-            progress.set(None);
+        // A read begun since (another file chosen, or this one read again) owns the page
+        // now: this one's result, even a finished one, must not replace that read's.
+        if !reading.is_current(generation) {
+            return;
         }
+        reading.job.set_value(None);
+        progress.set(None);
         match result {
             Ok(imported) if imported.sheet.is_empty() => {
                 state.unload();
@@ -79,11 +94,14 @@ fn read_into(state: AppState, error: RwSignal<Option<ReadFailure>>, reading: Rea
                 }
                 // The file is kept for reading again with other choices; the fingerprint
                 // (resume journal) follows the sheet.
-                state.file.set(Some(file));
+                state.file.set(Some(file.clone()));
                 state.fingerprint.set(None);
                 state.file_kind.set(Some(imported.kind));
                 if let Some(fingerprint) = job.fingerprinted().await {
-                    state.fingerprint.set(Some(fingerprint));
+                    // Only while the sheet shown is still this file's.
+                    if state.file.with_untracked(|shown| shown.as_ref() == Some(&file)) {
+                        state.fingerprint.set(Some(fingerprint));
+                    }
                 }
             }
             Err(e) if e == "Reading was cancelled." => {}
@@ -201,7 +219,7 @@ fn ReadChoices(error: RwSignal<Option<ReadFailure>>, reading: Reading, options: 
 pub fn UploadStep() -> impl IntoView {
     let state = expect_context::<AppState>();
     let error = RwSignal::new(None::<ReadFailure>);
-    let reading = Reading { progress: RwSignal::new(None), job: StoredValue::new_local(None) };
+    let reading = Reading { progress: RwSignal::new(None), job: StoredValue::new_local(None), generation: StoredValue::new(0) };
     // How the current file is read: the defaults for each new file.
     let options = RwSignal::new(ReadOptions::default());
     let example = move |_| {

@@ -458,3 +458,42 @@ async fn every_guess_is_listed_in_one_place_and_each_can_be_changed() {
     assert!(listed.contains("semicolon (;)"), "{listed}");
     close_without_errors(browser).await;
 }
+
+/// A file chosen while another is still being read replaces it: what the first read
+/// brings back, even when it finishes, never takes the page. And a file whose every column
+/// fills a field of its own says so where the survey answers would be listed, instead of
+/// an empty table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_file_chosen_last_is_the_one_shown_and_a_fully_mapped_file_says_no_answers_are_left() {
+    let stack = stack().await;
+    let browser = Browser::start().await.expect("chromium starts");
+    browser.open(&stack.page_url).await.unwrap();
+    let dir = TempDir::new("ferry-e2e-files").unwrap();
+    let first = dir.path().join("first.csv");
+    let mut text = String::from("Email,Mood\n");
+    for n in 0..20_000 {
+        text.push_str(&format!("p{n}@example.org,fine\n"));
+    }
+    std::fs::write(&first, text).unwrap();
+    let last = dir.path().join("last.csv");
+    std::fs::write(&last, "Email,Participant ID,First name\nanna@example.org,P-1,Anna\nbob@example.org,P-2,Bob\n").unwrap();
+    browser.choose_file(&first).await.unwrap();
+    browser.choose_file(&last).await.unwrap();
+    browser.wait_for_text("main h3", "last.csv: 2 rows").await.unwrap();
+    // Long enough for the first read to have come back, had it not been dropped.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let heading = browser.wait_for("main h3").await.unwrap().text().await.unwrap();
+    assert!(heading.contains("last.csv: 2 rows"), "the last file chosen stays: {heading}");
+
+    browser.click_button("Next: choose columns").await.unwrap();
+    let hint = browser.wait_for_text("#dynamic-none", "Every column of this file fills a field above").await.unwrap();
+    assert!(hint.contains("survey answers"), "{hint}");
+    let table = browser.wait_for("#dynamic-columns").await.unwrap().attr("hidden").await.unwrap();
+    assert!(table.is_some(), "no empty table of answers is shown");
+    // Setting a field to "not sent" frees its column, which is then offered as an answer.
+    browser.wait_for("#map-participant-given_name").await.unwrap().select_by_label("— not sent —").await.unwrap();
+    browser.wait_for_text("#dynamic-columns", "First name").await.unwrap();
+    let hidden = browser.wait_for("#dynamic-none").await.unwrap().attr("hidden").await.unwrap();
+    assert!(hidden.is_some(), "the hint goes once a column is free");
+    close_without_errors(browser).await;
+}
