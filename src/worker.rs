@@ -208,6 +208,10 @@ fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, 
         // The room the rows will take, judged from the first bytes: the page sets it aside
         // at once (growing memory as pieces arrive would pause it each time).
         let room = utf8_stream_for(&name, &head, &options).ok().flatten().map_or(Room::default(), |probe| Room::projected(probe, &head, total));
+        let mut check = check;
+        if let Some(check) = check.as_mut() {
+            check.expect_rows(room.rows);
+        }
         let bytes = Rc::new(Handoff::default());
         BYTES.with(|b| *b.borrow_mut() = bytes.clone());
         let reading = Reading { stream, file, name, options, done: 0, total, ended: false, bytes, piece: Vec::with_capacity(READ_PIECE), check, read_ms: 0.0 };

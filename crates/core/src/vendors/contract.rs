@@ -120,6 +120,10 @@ pub struct CallbackResult {
 /// A vendor's check fed rows piece after piece (the rows below the header, in order), with
 /// what ties rows together (repeated IDs) kept inside it.
 pub trait RowChecker {
+    /// Sets aside room for what about `rows` more rows need remembered (the IDs seen):
+    /// a table grown a row at a time to a million entries moves every entry about
+    /// twenty times, which took as long as the rest of a check.
+    fn reserve(&mut self, _rows: usize) {}
     /// Checks the next rows.
     fn check(&mut self, rows: &dyn Cells);
     /// The findings of every row checked.
@@ -132,6 +136,9 @@ pub trait RowChecker {
 pub trait Preparer {
     /// Checks the next rows, adding their records, issues and held rows to `out`.
     fn push(&mut self, rows: &dyn Cells, out: &mut Prepared);
+    /// Sets aside room for what about `rows` more rows need remembered (see
+    /// [`RowChecker::reserve`]).
+    fn reserve(&mut self, _rows: usize) {}
     /// From now on only counts: each record pushed is a [`PreparedRecord::counted`]
     /// placeholder (the check is the same; building the vendor's JSON is skipped).
     fn count_only(&mut self);
@@ -140,6 +147,7 @@ pub trait Preparer {
 /// Runs `preparer` over a whole sheet (or some of its rows).
 pub fn prepare_all(mut preparer: impl Preparer, sheet: &dyn Cells) -> Prepared {
     let mut out = Prepared::default();
+    preparer.reserve(sheet.len());
     preparer.push(sheet, &mut out);
     out
 }
@@ -162,6 +170,9 @@ impl<P: Preparer> Counting<P> {
 }
 
 impl<P: Preparer> RowChecker for Counting<P> {
+    fn reserve(&mut self, rows: usize) {
+        self.preparer.reserve(rows);
+    }
     fn check(&mut self, rows: &dyn Cells) {
         self.preparer.push(rows, &mut self.out);
         self.ready += self.out.records.len();
@@ -225,6 +236,7 @@ pub trait Adapter: Sync + Send + 'static {
         // The row checker counts records without making them.
         match self.row_checker(mapping, &sheet.headers, settings) {
             Some(mut checker) => {
+                checker.reserve(sheet.len());
                 checker.check(sheet);
                 checker.finish()
             }

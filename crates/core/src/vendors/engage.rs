@@ -1110,6 +1110,9 @@ impl super::Adapter for Engage {
 }
 
 impl super::RowChecker for Checker {
+    fn reserve(&mut self, rows: usize) {
+        Checker::reserve(self, rows);
+    }
     fn check(&mut self, rows: &dyn Cells) {
         Checker::check(self, rows);
     }

@@ -274,6 +274,11 @@ impl Respondents {
 }
 
 impl super::contract::Preparer for Respondents {
+    fn reserve(&mut self, rows: usize) {
+        if self.mapping.get("username").is_some() {
+            self.usernames.reserve(rows);
+        }
+    }
     fn count_only(&mut self) {
         self.count_only = true;
     }

@@ -498,6 +498,11 @@ impl Object {
 }
 
 impl super::contract::Preparer for Objects {
+    fn reserve(&mut self, rows: usize) {
+        if self.mapping.get("email").is_some() {
+            self.emails.reserve(rows);
+        }
+    }
     fn count_only(&mut self) {
         self.count_only = true;
     }

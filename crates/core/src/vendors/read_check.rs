@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::{Findings, RowChecker, Target};
 use crate::mapping::Mapping;
+use crate::sheet::Cells;
 use crate::sheet::{Below, RowsAssembler, RowsPiece};
 
 /// Rows the header is looked for in before checking starts (as
@@ -54,12 +55,27 @@ pub struct ReadCheck {
     /// Rows held before checking starts: [`HEADER_ROWS`], or more when a date column
     /// needs its first rows to tell its order (as the page reads it).
     head_rows: usize,
+    /// Rows the file is expected to hold ([`ReadCheck::expect_rows`]), for the checker to
+    /// set aside room for.
+    expected_rows: usize,
 }
+
+/// At most this many rows' room is set aside from a projection: a projection is a guess
+/// from the first bytes (a file of blank lines projects one row per byte), and a
+/// checker's tables grow on their own past it.
+pub const MAX_EXPECTED_ROWS: usize = 2_000_000;
 
 impl ReadCheck {
     /// A check for `target` with `settings` (as the page holds them).
     pub fn new(target: Target, settings: Value) -> ReadCheck {
-        ReadCheck { target, settings, head: Some(RowsAssembler::default()), started: None, given_up: false, head_rows: HEADER_ROWS }
+        ReadCheck { target, settings, head: Some(RowsAssembler::default()), started: None, given_up: false, head_rows: HEADER_ROWS, expected_rows: 0 }
+    }
+
+    /// The file is expected to hold about `rows` rows (projected from its first bytes,
+    /// [`crate::sheet::Room::projected`]; at most [`MAX_EXPECTED_ROWS`] are taken): the
+    /// checker sets aside room for them once, instead of growing as they come.
+    pub fn expect_rows(&mut self, rows: usize) {
+        self.expected_rows = rows.min(MAX_EXPECTED_ROWS);
     }
 
     /// Takes the next rows of the file.
@@ -111,6 +127,7 @@ impl ReadCheck {
             self.given_up = true;
             return;
         };
+        checker.reserve(self.expected_rows.max(Cells::len(&data)));
         checker.check(&data);
         self.started = Some((checker, headers, mapping));
     }
@@ -160,6 +177,12 @@ mod tests {
             for size in [50, 700, 1 << 20] {
                 let mut stream = CsvStream::new(b',');
                 let mut check = ReadCheck::new(target, settings.clone());
+                // Room set aside for fewer, as many or far more rows changes nothing found.
+                check.expect_rows(match size {
+                    50 => 10,
+                    700 => 300,
+                    _ => usize::MAX,
+                });
                 for chunk in text.as_bytes().chunks(size) {
                     stream.feed(chunk).unwrap();
                     check.push(&stream.take_rows());
