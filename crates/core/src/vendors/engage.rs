@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::datetime::read_date;
-use crate::first_seen::FirstSeen;
+use crate::first_seen::Repeats;
 use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{FieldKind, FieldSpec, Mapping, Source};
@@ -362,7 +362,9 @@ pub fn check(sheet: &Sheet, mapping: &Mapping) -> Checked {
 pub struct Checker {
     mapping: Mapping,
     headers: Vec<String>,
-    partner_items: FirstSeen,
+    /// The partner item IDs, noted with how many issues came before each: a repeat is a
+    /// warning only, so repeats are found once, when the check finishes.
+    partner_items: Repeats,
     checked: Checked,
     /// Rows checked so far: the sheet index of the next row.
     seen: usize,
@@ -376,7 +378,7 @@ impl Checker {
         Checker {
             mapping: mapping.clone(),
             headers: headers.to_vec(),
-            partner_items: FirstSeen::default(),
+            partner_items: Repeats::default(),
             checked: Checked::default(),
             seen: 0,
             activity_fallback: true,
@@ -443,19 +445,14 @@ impl Checker {
                     });
                 }
             }
-            if let Some(item) = plan.partner_item.and_then(|s| text_of(rows, row, s)) {
-                if let Some(first) = self.partner_items.first_or_note(item, row_number) {
-                    checked.issues.push(issue(
-                        "submission.partner_item_id",
-                        Severity::Warning,
-                        format!("Partner item ID \"{item}\" is also on row {first}: Engage will store this row as a new version of that submission."),
-                    ));
-                }
-            }
             if checked.issues[first_issue..].iter().any(|i| i.severity == Severity::Error) {
                 checked.skipped.push((row_number, identifier.unwrap_or("").to_string()));
             } else {
                 checked.valid.push(self.seen + row);
+            }
+            // Its repeat warning, if any, goes after the row's other issues.
+            if let Some(item) = plan.partner_item.and_then(|s| text_of(rows, row, s)) {
+                self.partner_items.note(item, row_number, checked.issues.len());
             }
         }
         self.seen += rows.len();
@@ -474,7 +471,29 @@ impl Checker {
 
     /// What was found.
     pub fn finish(self) -> Checked {
-        self.checked
+        let Checker { mapping, headers, partner_items, mut checked, .. } = self;
+        let repeats = partner_items.finish();
+        if repeats.is_empty() {
+            return checked;
+        }
+        let mut issues = Vec::with_capacity(checked.issues.len() + repeats.len());
+        let mut earlier = std::mem::take(&mut checked.issues).into_iter();
+        let mut taken = 0;
+        for repeat in repeats {
+            issues.extend(earlier.by_ref().take(repeat.place - taken));
+            taken = repeat.place;
+            issues.push(Issue::in_field(
+                repeat.row,
+                &mapping,
+                &headers,
+                "submission.partner_item_id",
+                Severity::Warning,
+                format!("Partner item ID \"{}\" is also on row {}: Engage will store this row as a new version of that submission.", repeat.text, repeat.first),
+            ));
+        }
+        issues.extend(earlier);
+        checked.issues = issues;
+        checked
     }
 }
 

@@ -331,3 +331,32 @@ fn each_row_can_carry_its_own_activity_and_empty_cells_take_the_sends() {
     // Unmapped, the send's activity slug is required.
     assert!(mapping_problems(&Mapping::default(), &none).iter().any(|m| m.starts_with("Activity slug is empty")));
 }
+
+/// Repeats are found when the check finishes, but each warning still sits with its row:
+/// after the row's own errors, before the next row's issues, naming the first row.
+#[test]
+fn repeat_warnings_sit_with_their_rows_after_their_errors() {
+    let sheet = read_csv(b"email,item\na@b.lv,D-1\nnot-mail,D-1\nc@d.lv,D-2\nx,\ne@f.lv,D-1\nbad,D-2\n").unwrap();
+    let mut m = Mapping::default();
+    m.set("participant.email", Some(Source::Column(0)));
+    m.set("submission.partner_item_id", Some(Source::Column(1)));
+    let p = prepare(&sheet, &m, &settings());
+    let seen: Vec<(usize, Severity, bool)> = p.issues.iter().map(|i| (i.row, i.severity, i.message.contains("also on row"))).collect();
+    assert_eq!(
+        seen,
+        [
+            (3, Severity::Error, false),
+            (3, Severity::Warning, true),
+            (5, Severity::Error, false),
+            (6, Severity::Warning, true),
+            (7, Severity::Error, false),
+            (7, Severity::Warning, true),
+        ],
+        "{:#?}",
+        p.issues
+    );
+    assert!(p.issues[1].message.contains("\"D-1\" is also on row 2"), "{}", p.issues[1].message);
+    assert!(p.issues[3].message.contains("\"D-1\" is also on row 2"), "{}", p.issues[3].message);
+    assert!(p.issues[5].message.contains("\"D-2\" is also on row 4"), "{}", p.issues[5].message);
+    assert_eq!(p.records.len(), 3, "warnings do not block");
+}
