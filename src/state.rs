@@ -346,9 +346,29 @@ impl AppState {
     /// Takes a freshly read file: suggests a mapping and forgets the previous report.
     /// `fingerprint` is the SHA-256 of the file's bytes.
     pub fn load(&self, name: String, fingerprint: String, sheet: Sheet) {
+        self.load_suggested(name, fingerprint, sheet, None);
+    }
+
+    /// Loads a sheet the import worker read, with what it checked while reading: its
+    /// suggested mapping is the page's own (the same rule over the same first rows, see
+    /// [`ferry_core::vendors::read_check`]), so when it was made for this target,
+    /// settings and headers the page takes it instead of reading the date columns' first
+    /// rows again, and then takes the findings.
+    pub fn load_read(&self, name: String, sheet: Sheet, checked: Option<CheckedAtRead>) {
+        let suggested = checked
+            .as_ref()
+            .filter(|c| c.target == self.target.get_untracked() && c.headers == sheet.headers && self.settings.with_untracked(|s| *s == c.settings));
+        self.load_suggested(name, String::new(), sheet, suggested.map(|c| c.mapping.clone()));
+        if let Some(checked) = checked {
+            self.take_findings(checked);
+        }
+    }
+
+    fn load_suggested(&self, name: String, fingerprint: String, sheet: Sheet, suggested: Option<Mapping>) {
         self.fingerprint.set(Some(fingerprint));
         self.receipt.set(None);
-        self.mapping.set(self.settings.with_untracked(|s| date_columns::suggest(self.contract(), &sheet, &sheet.headers, s)));
+        let mapping = suggested.unwrap_or_else(|| self.settings.with_untracked(|s| date_columns::suggest(self.contract(), &sheet, &sheet.headers, s)));
+        self.mapping.set(mapping);
         self.file_name.set(Some(name));
         self.sheet.set(Some(sheet));
         self.report.set(None);

@@ -88,10 +88,7 @@ fn read_into(state: AppState, error: RwSignal<Option<ReadFailure>>, reading: Rea
             }
             Ok(imported) => {
                 error.set(None);
-                state.load(name, String::new(), imported.sheet);
-                if let Some(checked) = imported.checked {
-                    state.take_findings(checked);
-                }
+                state.load_read(name, imported.sheet, imported.checked);
                 // The file is kept for reading again with other choices; the fingerprint
                 // (resume journal) follows the sheet.
                 state.file.set(Some(file.clone()));
@@ -262,7 +259,19 @@ pub fn UploadStep() -> impl IntoView {
                     };
                     view! { <button type="button" id="read-remedy" on:click=read_anyway>{remedy.label()}</button> }
                 });
-                view! { <div class="notice error" role="alert" id="read-error"><p>{failure.message}</p>{remedy}</div> }
+                // An encoding the user chose that did not fit: a way back to the one Ferry
+                // tells from the file (the choices themselves go with the sheet).
+                let chosen_encoding = options.with_untracked(|o| o.encoding.is_some()) && state.file.with_untracked(Option::is_some);
+                let auto_encoding = chosen_encoding.then(|| {
+                    let read_again = move |_| {
+                        options.update(|o| o.encoding = None);
+                        if let (Some(file), Some(name)) = (state.file.get_untracked(), state.file_name.get_untracked()) {
+                            read_into(state, error, reading, name, file, &options.get_untracked());
+                        }
+                    };
+                    view! { <button type="button" id="read-auto-encoding" on:click=read_again>"Read it with the encoding Ferry finds"</button> }
+                });
+                view! { <div class="notice error" role="alert" id="read-error"><p>{failure.message}</p>{remedy}{auto_encoding}</div> }
             })}
             <Show when=loaded>
                 <h3>

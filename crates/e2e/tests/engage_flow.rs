@@ -207,6 +207,10 @@ async fn a_file_that_is_not_csv_gets_a_clear_message() {
     // After a failed read nothing stale stays: no table, no way on to the next step.
     assert!(browser.client.find_all(Locator::Css("main table")).await.unwrap().is_empty(), "the old table is gone");
     assert!(browser.client.find_all(Locator::XPath("//button[starts-with(., 'Next')]")).await.unwrap().is_empty(), "no Next");
+    // The encoding chosen did not fit: one click reads the file as Ferry found it again.
+    browser.wait_for("#read-auto-encoding").await.unwrap().click().await.unwrap();
+    browser.wait_for_text("main table", "München").await.unwrap();
+    assert!(browser.client.find_all(Locator::Css("#read-error")).await.unwrap().is_empty(), "the error went with the read that worked");
 
     // A stray quote that is never closed is named, not read as one giant cell; the user
     // can read quotes as plain text instead, and then every row is there.
@@ -488,12 +492,12 @@ async fn the_file_chosen_last_is_the_one_shown_and_a_fully_mapped_file_says_no_a
     browser.click_button("Next: choose columns").await.unwrap();
     let hint = browser.wait_for_text("#dynamic-none", "Every column of this file fills a field above").await.unwrap();
     assert!(hint.contains("survey answers"), "{hint}");
-    let table = browser.wait_for("#dynamic-columns").await.unwrap().attr("hidden").await.unwrap();
-    assert!(table.is_some(), "no empty table of answers is shown");
+    let table = browser.wait_for("#dynamic-columns").await.unwrap().is_displayed().await.unwrap();
+    assert!(!table, "no empty table of answers is shown");
     // Setting a field to "not sent" frees its column, which is then offered as an answer.
     browser.wait_for("#map-participant-given_name").await.unwrap().select_by_label("— not sent —").await.unwrap();
     browser.wait_for_text("#dynamic-columns", "First name").await.unwrap();
-    let hidden = browser.wait_for("#dynamic-none").await.unwrap().attr("hidden").await.unwrap();
-    assert!(hidden.is_some(), "the hint goes once a column is free");
+    let shown = browser.wait_for("#dynamic-none").await.unwrap().is_displayed().await.unwrap();
+    assert!(!shown, "the hint goes once a column is free");
     close_without_errors(browser).await;
 }
