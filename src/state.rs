@@ -355,9 +355,7 @@ impl AppState {
     /// settings and headers the page takes it instead of reading the date columns' first
     /// rows again, and then takes the findings.
     pub fn load_read(&self, name: String, sheet: Sheet, checked: Option<CheckedAtRead>) {
-        let suggested = checked
-            .as_ref()
-            .filter(|c| c.target == self.target.get_untracked() && c.headers == sheet.headers && self.settings.with_untracked(|s| *s == c.settings));
+        let suggested = checked.as_ref().filter(|c| self.settings.with_untracked(|s| c.made_for(self.target.get_untracked(), &sheet.headers, s)));
         self.load_suggested(name, String::new(), sheet, suggested.map(|c| c.mapping.clone()));
         if let Some(checked) = checked {
             self.take_findings(checked);

@@ -199,7 +199,7 @@ impl From<ReadError> for Failure {
     }
 }
 
-fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, check: Option<ReadCheck>, file: JsValue) -> Result<(), Failure> {
+fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, mut check: Option<ReadCheck>, file: JsValue) -> Result<(), Failure> {
     let file: Blob = file.dyn_into().map_err(|_| "Ferry's reader got no file.".to_string())?;
     let total = file.size() as usize;
     let mut head = vec![0; total.min(HEAD)];
@@ -208,7 +208,6 @@ fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, 
         // The room the rows will take, judged from the first bytes: the page sets it aside
         // at once (growing memory as pieces arrive would pause it each time).
         let room = utf8_stream_for(&name, &head, &options).ok().flatten().map_or(Room::default(), |probe| Room::projected(probe, &head, total));
-        let mut check = check;
         if let Some(check) = check.as_mut() {
             check.expect_rows(room.rows);
         }

@@ -329,6 +329,8 @@ pub fn DynamicMapping() -> impl IntoView {
         })
     };
     let wide = state.sheet.with_untracked(|s| s.as_ref().is_some_and(|s| s.headers.len() > WIDE_SHEET));
+    // Every column fills a field above: nothing to list (a wide sheet lists by search).
+    let none_free = Memo::new(move |_| !wide && free_columns().is_empty());
     let search = RwSignal::new(String::new());
     // On a wide sheet: the columns ticked, then the first that match the search.
     let listed = move || {
@@ -362,11 +364,11 @@ pub fn DynamicMapping() -> impl IntoView {
                 }}</p>
             })}
             {(!wide).then(|| view! {
-                <p class="hint" id="dynamic-none" hidden=move || !free_columns().is_empty()>
+                <p class="hint" id="dynamic-none" hidden=move || !none_free.get()>
                     {format!("Every column of this file fills a field above, so none is left to send as {}. To send one, set that field to “— not sent —” above.", vendor.dynamic_label.to_lowercase())}
                 </p>
             })}
-            <div class="table-wrap form-table" id="dynamic-columns" role="region" aria-label="Columns to send as user-named fields" tabindex="0" hidden=move || !wide && free_columns().is_empty()>
+            <div class="table-wrap form-table" id="dynamic-columns" role="region" aria-label="Columns to send as user-named fields" tabindex="0" hidden=move || none_free.get()>
                 <table>
                     <thead><tr><th scope="col">"Column"</th><th scope="col">"Send"</th><th scope="col">{vendor.dynamic_name}</th></tr></thead>
                     <tbody>

@@ -111,6 +111,20 @@ fn read_into(state: AppState, error: RwSignal<Option<ReadFailure>>, reading: Rea
     });
 }
 
+/// Reads the file kept from the last read again, with its choices changed by `change`.
+fn read_again(
+    state: AppState,
+    error: RwSignal<Option<ReadFailure>>,
+    reading: Reading,
+    options: RwSignal<ReadOptions>,
+    change: Box<dyn FnOnce(&mut ReadOptions)>,
+) {
+    options.update(|o| change(o));
+    if let (Some(file), Some(name)) = (state.file.get_untracked(), state.file_name.get_untracked()) {
+        read_into(state, error, reading, name, file, &options.get_untracked());
+    }
+}
+
 /// Progress of the file being read, with a way to stop.
 #[component]
 fn ReadingProgress(reading: Reading) -> impl IntoView {
@@ -146,12 +160,7 @@ fn ReadingProgress(reading: Reading) -> impl IntoView {
 #[component]
 fn ReadChoices(error: RwSignal<Option<ReadFailure>>, reading: Reading, options: RwSignal<ReadOptions>) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let again = move |change: Box<dyn FnOnce(&mut ReadOptions)>| {
-        options.update(|o| change(o));
-        if let (Some(file), Some(name)) = (state.file.get_untracked(), state.file_name.get_untracked()) {
-            read_into(state, error, reading, name, file, &options.get_untracked());
-        }
-    };
+    let again = move |change: Box<dyn FnOnce(&mut ReadOptions)>| read_again(state, error, reading, options, change);
     // One input for the life of the step, its value following the sheet: re-rendered
     // after each read, it would drop what is being typed into it while a read finishes.
     let first = move || state.sheet.with(|s| s.as_ref().filter(|s| !s.is_empty()).map(|s| s.number(0).saturating_sub(1)).unwrap_or(1)).to_string();
@@ -263,13 +272,8 @@ pub fn UploadStep() -> impl IntoView {
                 // tells from the file (the choices themselves go with the sheet).
                 let chosen_encoding = options.with_untracked(|o| o.encoding.is_some()) && state.file.with_untracked(Option::is_some);
                 let auto_encoding = chosen_encoding.then(|| {
-                    let read_again = move |_| {
-                        options.update(|o| o.encoding = None);
-                        if let (Some(file), Some(name)) = (state.file.get_untracked(), state.file_name.get_untracked()) {
-                            read_into(state, error, reading, name, file, &options.get_untracked());
-                        }
-                    };
-                    view! { <button type="button" id="read-auto-encoding" on:click=read_again>"Read it with the encoding Ferry finds"</button> }
+                    let auto = move |_| read_again(state, error, reading, options, Box::new(|o| o.encoding = None));
+                    view! { <button type="button" id="read-auto-encoding" on:click=auto>"Read it with the encoding Ferry finds"</button> }
                 });
                 view! { <div class="notice error" role="alert" id="read-error"><p>{failure.message}</p>{remedy}{auto_encoding}</div> }
             })}

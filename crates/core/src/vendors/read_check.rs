@@ -13,8 +13,7 @@ use serde_json::Value;
 
 use super::{Findings, RowChecker, Target};
 use crate::mapping::Mapping;
-use crate::sheet::Cells;
-use crate::sheet::{Below, RowsAssembler, RowsPiece};
+use crate::sheet::{Below, Cells, RowsAssembler, RowsPiece};
 
 /// Rows the header is looked for in before checking starts (as
 /// [`crate::sheet::RowsAssembler::header`] looks for it).
@@ -39,7 +38,14 @@ impl CheckedAtRead {
     /// Whether these findings hold for a sheet with `headers`, checked for `target` with
     /// `mapping` and `settings`.
     pub fn fits(&self, target: Target, headers: &[String], mapping: &Mapping, settings: &Value) -> bool {
-        self.target == target && self.headers == headers && self.mapping == *mapping && self.settings == *settings
+        self.made_for(target, headers, settings) && self.mapping == *mapping
+    }
+
+    /// Whether these findings were made for a sheet with `headers`, for `target` with
+    /// `settings`: then their mapping is the one the page would suggest (the same rule
+    /// over the same first rows).
+    pub fn made_for(&self, target: Target, headers: &[String], settings: &Value) -> bool {
+        self.target == target && self.headers == headers && self.settings == *settings
     }
 }
 
