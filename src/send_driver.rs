@@ -3,10 +3,11 @@
 //! pause and cancel. Vendor-agnostic: every rule is in the engine and the protocol.
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::rc::Rc;
 
-use ferry_core::http::{HttpResponse, TransportError};
-use ferry_core::journal::Journal;
+use ferry_core::http::{HttpRequest, HttpResponse, TransportError};
+use ferry_core::journal::{Journal, SaveGate};
 use ferry_core::send::{Engine, Protocol, State, Ticket};
 use leptos::prelude::*;
 
@@ -75,81 +76,201 @@ pub async fn sleep_ms(ms: i32) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// A journal save running beside the requests, and how it ended.
+#[derive(Default)]
+struct Saving {
+    /// Set by the save's task when it ends.
+    ended: Option<Result<(), String>>,
+}
+
+/// A request the engine started that waits for the journal naming its rows to be stored.
+type Held = (Ticket, HttpRequest, Vec<usize>);
+
 /// Drives `engine` to the end; calls `on_tick` after every step so the page can show
 /// progress. Returns the finished engine (its report, its failure if any).
-pub async fn drive<P: Protocol + 'static>(
-    engine: Engine<P>,
-    route: Route,
-    controls: Controls,
-    mut sink: JournalSink,
-    on_tick: impl Fn(&Engine<P>),
-) -> Engine<P> {
-    let mut engine = engine;
-    let inbox: Rc<RefCell<Vec<Answer>>> = Rc::default();
-    let waker = Waker::default();
-    let mut cancelled = false;
-    // The first save stores every id anew (dropping the parts an earlier send left);
-    // each later one only the ids its step added.
-    sink.journal.mark_all_ids_changed();
-    let mut first_save = true;
+///
+/// The journal is stored beside the requests, not before each one: the rows of the
+/// batches due next are noted as pending, and their requests made, while the send waits
+/// on the vendor ([`Engine::upcoming`], [`Engine::prepare_ahead`]), so when an answer
+/// frees a request the next batch is stored already and leaves at once, and the answer's
+/// outcomes are stored while it is out. No request leaves before a stored journal names
+/// its rows ([`SaveGate`]): a reload always knows what may have arrived.
+pub async fn drive<P: Protocol + 'static>(engine: Engine<P>, route: Route, controls: Controls, sink: JournalSink, on_tick: impl Fn(&Engine<P>)) -> Engine<P> {
+    let mut driver = Driver::new(engine, route, sink);
     loop {
         let now = js_sys::Date::now();
-        let answers: Vec<_> = inbox.borrow_mut().drain(..).collect();
-        let mut dirty = false;
-        {
-            let e = &mut engine;
-            for (ticket, answer) in answers {
-                e.handle(ticket, answer, now);
-            }
-            for (record, outcome) in e.take_fresh_outcomes() {
-                let (row, identifier) = e.protocol().row_of(record);
-                sink.journal.note_outcome(row, &outcome, &[identifier.as_str()]);
-                dirty = true;
-            }
-            if controls.cancel.get_untracked() && !cancelled {
-                e.cancel();
-                cancelled = true;
-            }
-            if controls.pause.get_untracked() {
-                e.pause();
-            } else {
-                e.resume();
+        driver.take_saved();
+        driver.obey(controls);
+        driver.take_answers(now);
+        driver.start_requests(now);
+        if driver.release_held() {
+            // Let the requests just started leave before anything else is done.
+            let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL)).await;
+        }
+        driver.look_ahead(js_sys::Date::now());
+        driver.save();
+        on_tick(&driver.engine);
+        if driver.finished() {
+            break;
+        }
+        if driver.idle() {
+            driver.waker.sleep_or_wake(TICK_MS).await;
+        }
+    }
+    driver.engine
+}
+
+/// A send under way: the engine, its requests out, its journal and the saves of it.
+struct Driver<P: Protocol> {
+    engine: Engine<P>,
+    route: Route,
+    sink: JournalSink,
+    inbox: Rc<RefCell<Vec<Answer>>>,
+    saving: Rc<RefCell<Saving>>,
+    waker: Waker,
+    gate: SaveGate,
+    /// Requests started by the engine, waiting for their rows to be stored as pending.
+    held: Vec<Held>,
+    /// Rows of the batches due next, noted as pending before their requests start.
+    ahead: Vec<usize>,
+    /// The journal changed since the last save began.
+    dirty: bool,
+    /// The next save drops the id parts stored before and writes every id.
+    replace_ids: bool,
+    paused: bool,
+    cancelled: bool,
+}
+
+impl<P: Protocol + 'static> Driver<P> {
+    fn new(engine: Engine<P>, route: Route, mut sink: JournalSink) -> Driver<P> {
+        // The first save stores every id anew (dropping the parts an earlier send left);
+        // each later one only the ids its step added.
+        sink.journal.mark_all_ids_changed();
+        Driver {
+            engine,
+            route,
+            sink,
+            inbox: Rc::default(),
+            saving: Rc::default(),
+            waker: Waker::default(),
+            gate: SaveGate::default(),
+            held: Vec::new(),
+            ahead: Vec::new(),
+            dirty: true,
+            replace_ids: true,
+            paused: false,
+            cancelled: false,
+        }
+    }
+
+    /// Takes the end of the save under way, if it ended.
+    fn take_saved(&mut self) {
+        let Some(ended) = self.saving.borrow_mut().ended.take() else { return };
+        match ended {
+            Ok(()) => self.gate.stored(),
+            Err(e) => {
+                self.gate.failed();
+                self.sink.warning.set(Some(format!("Progress cannot be kept in this browser ({e}): if the page closes, this send cannot be resumed.")));
+                // The ids taken for that save are stored whole at the next one (not at
+                // once: storage that keeps failing must not keep the send from ending).
+                self.sink.journal.mark_all_ids_changed();
+                self.replace_ids = true;
             }
         }
-        let started = engine.poll(now);
-        if !started.is_empty() {
-            let e = &engine;
-            let rows = e.in_flight_records().into_iter().map(|r| e.protocol().row_of(r).0);
-            sink.journal.note_pending(rows);
-            dirty = true;
+    }
+
+    /// Pause and cancel, before the outcomes are read: a cancel settles the queued rows.
+    fn obey(&mut self, controls: Controls) {
+        if controls.cancel.get_untracked() && !self.cancelled {
+            self.engine.cancel();
+            self.cancelled = true;
         }
-        if dirty || first_save {
-            // Durable before the requests leave: a reload then knows they may have arrived.
-            let ids = sink.journal.take_id_changes();
-            let saved = journal_store::save(&sink.key, &sink.journal.state_json(), ids.as_deref(), first_save).await;
-            first_save = false;
-            if let Err(e) = saved {
-                sink.warning.set(Some(format!("Progress cannot be kept in this browser ({e}): if the page closes, this send cannot be resumed.")));
-                // The ids taken for this save are stored whole at the next one.
-                sink.journal.mark_all_ids_changed();
-                first_save = true;
-            }
+        self.paused = controls.pause.get_untracked();
+        if self.paused {
+            self.engine.pause();
+        } else {
+            self.engine.resume();
         }
-        for (ticket, request) in started {
-            let (inbox, route, waker) = (inbox.clone(), route.clone(), waker.clone());
+    }
+
+    /// Hands the answers in to the engine and notes the outcomes in the journal.
+    fn take_answers(&mut self, now: f64) {
+        let answers: Vec<_> = self.inbox.borrow_mut().drain(..).collect();
+        for (ticket, answer) in answers {
+            self.engine.handle(ticket, answer, now);
+        }
+        for (record, outcome) in self.engine.take_fresh_outcomes() {
+            let (row, identifier) = self.engine.protocol().row_of(record);
+            self.sink.journal.note_outcome(row, &outcome, &[identifier.as_str()]);
+            self.dirty = true;
+        }
+    }
+
+    /// Takes the requests the engine starts now, their rows noted as pending.
+    fn start_requests(&mut self, now: f64) {
+        for (ticket, request) in self.engine.poll(now) {
+            let rows: Vec<usize> = self.engine.records_of(ticket).iter().map(|&r| self.engine.protocol().row(r)).collect();
+            self.dirty |= self.sink.journal.note_pending(rows.iter().copied());
+            self.held.push((ticket, request, rows));
+        }
+    }
+
+    /// Sends the held requests whose rows are stored as pending; whether any left.
+    fn release_held(&mut self) -> bool {
+        let (go, wait): (Vec<Held>, Vec<Held>) = self.held.drain(..).partition(|(_, _, rows)| self.gate.allows(rows.iter().copied()));
+        self.held = wait;
+        let any = !go.is_empty();
+        for (ticket, request, _) in go {
+            let (inbox, route, waker) = (self.inbox.clone(), self.route.clone(), self.waker.clone());
             leptos::task::spawn_local(async move {
                 let answer = transport::perform(&request, &route).await;
                 inbox.borrow_mut().push((ticket, answer));
                 waker.wake();
             });
         }
-        on_tick(&engine);
-        if engine.state() == State::Finished && inbox.borrow().is_empty() {
-            break;
-        }
-        if inbox.borrow().is_empty() {
-            waker.sleep_or_wake(TICK_MS).await;
-        }
+        any
     }
-    engine
+
+    /// Notes the batches due next as pending and makes their requests; while paused,
+    /// takes the rows noted ahead that have not left out of pending again.
+    fn look_ahead(&mut self, now: f64) {
+        let (engine, journal) = (&mut self.engine, &mut self.sink.journal);
+        if self.paused {
+            let out: HashSet<usize> = engine.in_flight_records().into_iter().map(|r| engine.protocol().row(r)).collect();
+            self.dirty |= journal.withdraw(self.ahead.drain(..).filter(|row| !out.contains(row)));
+            return;
+        }
+        let batches = engine.concurrency();
+        self.ahead = engine.upcoming(batches, now).into_iter().map(|r| engine.protocol().row(r)).collect();
+        self.dirty |= journal.note_pending(self.ahead.iter().copied());
+        engine.prepare_ahead(batches, now);
+    }
+
+    /// Starts storing the journal when it changed and no save is under way.
+    fn save(&mut self) {
+        if !self.dirty || self.gate.saving() {
+            return;
+        }
+        self.gate.issued(&self.sink.journal);
+        let (key, state, ids) = (self.sink.key.clone(), self.sink.journal.state_json(), self.sink.journal.take_id_changes());
+        let (saving, waker, replace) = (self.saving.clone(), self.waker.clone(), self.replace_ids);
+        leptos::task::spawn_local(async move {
+            let saved = journal_store::save(&key, &state, ids.as_deref(), replace).await;
+            saving.borrow_mut().ended = Some(saved);
+            waker.wake();
+        });
+        self.replace_ids = false;
+        self.dirty = false;
+    }
+
+    /// Every record has its outcome, and the journal saying so is stored.
+    fn finished(&self) -> bool {
+        let stored = !self.dirty && !self.gate.saving() && self.held.is_empty();
+        self.engine.state() == State::Finished && self.inbox.borrow().is_empty() && stored
+    }
+
+    /// Nothing to do until an answer comes, a save ends, or a tick passes.
+    fn idle(&self) -> bool {
+        self.inbox.borrow().is_empty() && self.saving.borrow().ended.is_none()
+    }
 }

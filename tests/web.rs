@@ -342,6 +342,16 @@ fn focused() -> String {
     document().active_element().and_then(|e| e.get_attribute("aria-label")).unwrap_or_default()
 }
 
+/// Waits (up to about two seconds) for focus to be on the cell labelled `label`.
+async fn focus_arrives(label: &str) {
+    for _ in 0..100 {
+        settle().await;
+        if focused() == label {
+            return;
+        }
+    }
+}
+
 /// Arrow keys move across a sheet of 100,000 rows far past the rows first rendered,
 /// Enter edits and keeps, Escape restores.
 #[wasm_bindgen_test]
@@ -369,10 +379,12 @@ async fn the_grid_is_driven_by_keyboard_past_the_rows_in_view() {
     assert_eq!(focused(), "Row 2, column A", "from the grid into its first cell");
     key("End");
     assert_eq!(focused(), "Row 2, column C");
-    // Forty rows down is past every row rendered at first: the grid scrolls and follows.
-    for _ in 0..40 {
+    // Forty rows down is past every row rendered at first: the grid scrolls and follows
+    // (each key waits for the focus to arrive, which takes a frame or more on a loaded
+    // machine, as a user waits to see where the cursor is).
+    for row in 3..=42 {
         key("ArrowDown");
-        settle().await;
+        focus_arrives(&format!("Row {row}, column C")).await;
     }
     assert_eq!(focused(), "Row 42, column C");
     assert!(grid.scroll_top() > 0, "scrolled");

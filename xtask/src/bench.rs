@@ -7,6 +7,8 @@
 //!    5,000-column sheet and with a 10 MB cell.
 //!
 //! `FERRY_BENCH_USER_ONLY=1` runs the first alone, `FERRY_BENCH_PAGE_ONLY=1` the second.
+//! `FERRY_BENCH_SEND_ONLY=ROWS` runs only the send (`bench_send.rs`), with a file of that
+//! many rows (for trying a change to the send without the million-row user path).
 //! Prints figures and, last, the summary lines scripts read.
 
 use crate::Result;
@@ -15,6 +17,9 @@ use crate::Result;
 pub const PEERS: &[(&str, &str)] = &[("papaparse@5.5.3", "papaparse/papaparse.min.js")];
 
 pub fn bench() -> Result {
+    if let Some(rows) = std::env::var("FERRY_BENCH_SEND_ONLY").ok().and_then(|n| n.parse().ok()) {
+        return crate::bench_send::send_only(rows);
+    }
     if std::env::var_os("FERRY_BENCH_PAGE_ONLY").is_some() {
         return crate::bench_page::page_stalls();
     }

@@ -38,6 +38,7 @@ pub struct SendFigures {
 /// Notes the send's start and end on the page's clock, and its longest stall.
 const WATCH: &str = r#"
 const s = window.__send = { longest: 0 };
+performance.setResourceTimingBufferSize(1000000);
 let last = performance.now();
 const tick = () => {
   const now = performance.now();
@@ -56,11 +57,28 @@ new MutationObserver(() => {
 }).observe(document.body, { childList: true, subtree: true });
 "#;
 
+/// Where a request's time goes, from the page's resource timings of the batches sent:
+/// the median fetch (start to last byte of the answer) and the median turn (an answer
+/// in to the next request out).
+const TIMINGS: &str = r#"
+const sent = performance.getEntriesByType('resource').filter(e => e.name.includes('bulk_post'));
+const median = xs => { xs.sort((a, b) => a - b); return xs.length ? xs[Math.floor(xs.length / 2)] : NaN; };
+const fetches = sent.map(e => e.responseEnd - e.startTime);
+const ends = sent.map(e => e.responseEnd).sort((a, b) => a - b);
+const turns = [];
+let i = 0;
+for (const e of [...sent].sort((a, b) => a.startTime - b.startTime)) {
+  while (i < ends.length && ends[i] <= e.startTime) i++;
+  if (i > 0) turns.push(e.startTime - ends[i - 1]);
+}
+return { requests: sent.length, fetch: median(fetches), turn: median(turns) };
+"#;
+
 /// Sends `csv` (the bench's million rows) to the sandbox through the proxy, from `dist`.
 pub async fn send_efficiency(dist: &Path, csv: &Path, rows: usize) -> Result<SendFigures> {
     let stack = Stack::start(StackOptions {
         dist: dist.to_path_buf(),
-        bin_dir: root().join("target/release"),
+        bin_dir: root().join("target/server"),
         ports: Ports::any(),
         lifetime: Some(Duration::from_secs(1800)),
         sandbox_args: vec!["--latency-ms".into(), LATENCY_MS.to_string()],
@@ -107,6 +125,13 @@ pub async fn send_efficiency(dist: &Path, csv: &Path, rows: usize) -> Result<Sen
             return Err("the send did not finish within 25 minutes".into());
         }
     };
+    let timings: Value = browser.client.execute(TIMINGS, vec![]).await.map_err(|e| e.to_string())?;
+    eprintln!(
+        "xtask: {} requests; median fetch {:.1} ms (the sandbox answers {LATENCY_MS} ms after a request arrives), median turn from an answer to the next request {:.1} ms",
+        timings["requests"],
+        timings["fetch"].as_f64().unwrap_or(f64::NAN),
+        timings["turn"].as_f64().unwrap_or(f64::NAN)
+    );
     // Everything sent arrived, once.
     let held = stack.engage_counts("demo-org").await?;
     let submissions = held["submissions"].as_u64().unwrap_or(0);
@@ -121,7 +146,24 @@ pub async fn send_efficiency(dist: &Path, csv: &Path, rows: usize) -> Result<Sen
     Ok(figures)
 }
 
-/// Builds the sandbox and the proxy (release) for the send.
+/// The send alone, with a generated file of `rows` rows: prints the figures.
+pub fn send_only(rows: usize) -> Result {
+    let dist = crate::bench_page::release_page()?;
+    let data = root().join("target/bench/send-data");
+    std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+    let csv = data.join(format!("participants-{rows}.csv"));
+    crate::bench_data::write_csv(&csv, rows).map_err(|e| e.to_string())?;
+    build_stack()?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let f = runtime.block_on(send_efficiency(&dist, &csv, rows))?;
+    println!("send: {} records to Engage through the proxy, {:.0} records/s, longest main-thread stall {:.0} ms", f.records, f.rate, f.stall);
+    println!("send efficiency vs bound: {:.2}", f.efficiency);
+    Ok(())
+}
+
+/// Builds the sandbox and the proxy for the send with the `server` profile, as
+/// `cargo xtask serve`, the systemd unit and the Lambda package build the proxy (the
+/// release profile is the page's, size first).
 pub fn build_stack() -> Result {
-    run(Command::new("cargo").args(["build", "--release", "-p", "ferry-sandbox", "-p", "ferry-proxy"]))
+    run(Command::new("cargo").args(["build", "--profile", "server", "-p", "ferry-sandbox", "-p", "ferry-proxy"]))
 }

@@ -171,14 +171,26 @@ impl Journal {
         journal
     }
 
-    /// Marks rows as in flight (call before the request leaves); a row already sent
-    /// stays sent.
-    pub fn note_pending(&mut self, rows: impl IntoIterator<Item = usize>) {
+    /// Marks rows as in flight, or about to be (call before the request leaves); a row
+    /// already sent stays sent. Returns whether any row was not pending yet.
+    pub fn note_pending(&mut self, rows: impl IntoIterator<Item = usize>) -> bool {
+        let mut added = false;
         for row in rows {
             if !self.sent.contains(row) {
-                self.pending.insert(row);
+                added |= self.pending.insert(row);
             }
         }
+        added
+    }
+
+    /// Takes rows noted ahead of their request back out of pending (the send paused before
+    /// they left). Returns whether any was pending.
+    pub fn withdraw(&mut self, rows: impl IntoIterator<Item = usize>) -> bool {
+        let mut removed = false;
+        for row in rows {
+            removed |= self.pending.remove(row);
+        }
+        removed
     }
 
     /// Records an answer for a row: sent rows are kept, anything else clears the row.
@@ -219,11 +231,65 @@ impl Journal {
             (
                 row,
                 Outcome::NotSent {
-                    reason: "This row was being sent when the page closed: the vendor may already have it. Check there before sending it again.".into(),
+                    reason:
+                        "This row was being sent, or about to be, when the page closed: the vendor may already have it. Check there before sending it again."
+                            .into(),
                 },
             )
         });
         sent.chain(unknown).collect()
+    }
+}
+
+/// Keeps a request from leaving before a stored journal names its rows as pending, while
+/// the journal is stored beside the requests rather than before each one.
+///
+/// The driver notes the rows of the requests starting now and of the batches due next
+/// ([`crate::send::Engine::upcoming`]) as pending, starts storing the journal
+/// ([`SaveGate::issued`]), and lets a request leave once [`SaveGate::allows`] its rows.
+/// When the save completes ([`SaveGate::stored`]), the rows it named are stored. So in a
+/// steady send the next batch is stored as pending while the requests before it are
+/// still out, and leaves the moment an answer frees a request. The price: a page closed
+/// mid-send may report a batch or two that never left as "may have been sent".
+#[derive(Debug, Clone, Default)]
+pub struct SaveGate {
+    /// The pending rows of the last journal stored.
+    stored: RowSet,
+    /// The pending rows of the save under way, if one is.
+    issued: Option<RowSet>,
+    /// Storing failed: requests leave without waiting (the page says resume is lost).
+    unstored: bool,
+}
+
+impl SaveGate {
+    /// A save of `journal` as it is now has started.
+    pub fn issued(&mut self, journal: &Journal) {
+        self.issued = Some(journal.pending.clone());
+    }
+
+    /// Whether a save is under way.
+    pub fn saving(&self) -> bool {
+        self.issued.is_some()
+    }
+
+    /// The save under way completed: what it named is stored.
+    pub fn stored(&mut self) {
+        if let Some(rows) = self.issued.take() {
+            self.stored = rows;
+        }
+    }
+
+    /// The save under way failed: from now on requests do not wait for storage that does
+    /// not work (resuming after a reload is then not possible, and the page says so).
+    pub fn failed(&mut self) {
+        self.issued = None;
+        self.unstored = true;
+    }
+
+    /// Whether a request carrying `rows` may leave: a stored journal names every one as
+    /// pending (or storage does not work).
+    pub fn allows(&self, mut rows: impl Iterator<Item = usize>) -> bool {
+        self.unstored || rows.all(|row| self.stored.contains(row))
     }
 }
 
@@ -289,6 +355,43 @@ mod tests {
         assert_eq!(settled[&3], Outcome::Sent { id: Some("P-123456 (sent in an earlier session)".into()) });
         assert_eq!(j.settled(true).len(), 2, "unknown rows go again when asked");
         assert_eq!(Journal::from_json("garbage"), Journal::default());
+    }
+
+    #[test]
+    fn a_request_leaves_only_once_a_stored_journal_names_its_rows() {
+        let mut j = Journal::default();
+        let mut gate = SaveGate::default();
+        assert!(j.note_pending(2..12), "new rows noted");
+        assert!(!j.note_pending(2..12), "noted already");
+        assert!(!gate.allows(2..12), "nothing stored yet");
+        gate.issued(&j);
+        assert!(gate.saving());
+        // The batch after is noted while the first save is under way: not in that save.
+        j.note_pending(12..22);
+        assert!(!gate.allows(2..12), "the save has not completed");
+        gate.stored();
+        assert!(!gate.saving());
+        assert!(gate.allows(2..12));
+        assert!(!gate.allows(2..13), "row 12 was noted after the save began");
+        gate.issued(&j);
+        gate.stored();
+        assert!(gate.allows(12..22));
+        // Rows noted ahead and withdrawn (a pause) are pending no more once stored.
+        assert!(j.withdraw(17..22) && !j.withdraw(17..22));
+        gate.issued(&j);
+        gate.stored();
+        assert!(gate.allows(12..17) && !gate.allows(17..18));
+        // Answers clear rows; a stored journal without them no longer lets them go.
+        for row in 2..12 {
+            j.note_outcome(row, &Outcome::Sent { id: None }, &[]);
+        }
+        gate.issued(&j);
+        gate.stored();
+        assert!(!gate.allows(2..3) && gate.allows(12..17));
+        // Storage that fails stops holding requests back.
+        gate.issued(&j);
+        gate.failed();
+        assert!(gate.allows(100..200));
     }
 
     #[test]

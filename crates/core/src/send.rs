@@ -33,6 +33,11 @@ pub trait Protocol {
     fn read_answer(&mut self, records: &[usize], response: &HttpResponse, now_ms: f64) -> Verdict;
     /// The source row number and identifier of a record, for the report.
     fn row_of(&self, record: usize) -> (usize, String);
+    /// The source row number of a record alone, for a journal: cheap, where
+    /// [`Protocol::row_of`] may have to make a record not made yet to name it.
+    fn row(&self, record: usize) -> usize {
+        self.row_of(record).0
+    }
     /// The vendor's name, for messages.
     fn vendor(&self) -> &str;
     /// Whether a request that got no answer may be sent again. False for uploads the
@@ -112,6 +117,8 @@ struct Work {
     not_before: f64,
     reauthorised: bool,
     remainder: bool,
+    /// The batch's request, made ahead of its turn ([`Engine::prepare_ahead`]).
+    request: Option<HttpRequest>,
 }
 
 #[derive(Debug, Clone)]
@@ -187,7 +194,7 @@ impl<P: Protocol> Engine<P> {
         let queue = batches
             .into_iter()
             .filter(|b| !b.is_empty())
-            .map(|records| Work { records, attempts: 0, throttles: 0, not_before: 0.0, reauthorised: false, remainder: false })
+            .map(|records| Work { records, attempts: 0, throttles: 0, not_before: 0.0, reauthorised: false, remainder: false, request: None })
             .collect();
         Engine {
             protocol,
@@ -235,8 +242,8 @@ impl<P: Protocol> Engine<P> {
         }
         while self.in_flight.len() < self.policy.concurrency.max(1) {
             let Some(pos) = self.queue.iter().position(|w| w.not_before <= now_ms) else { break };
-            let work = self.queue.remove(pos).expect("position is in range");
-            let request = self.protocol.batch_request(&work.records);
+            let mut work = self.queue.remove(pos).expect("position is in range");
+            let request = work.request.take().unwrap_or_else(|| self.protocol.batch_request(&work.records));
             let ticket = self.ticket();
             self.in_flight.insert(ticket, Flight::Batch(work));
             out.push((ticket, request));
@@ -269,6 +276,8 @@ impl<P: Protocol> Engine<P> {
             Ok(response) => match self.protocol.take_prerequisite(&response, now_ms) {
                 Ok(Prerequisite::Ready) => {
                     self.prerequisite_attempts = 0;
+                    // Requests made ahead carry the credentials before these.
+                    self.drop_prepared();
                     return;
                 }
                 Ok(Prerequisite::Retry { after_ms, reason }) => (after_ms, reason),
@@ -327,6 +336,7 @@ impl<P: Protocol> Engine<P> {
                             not_before: now_ms,
                             reauthorised: work.reauthorised,
                             remainder: true,
+                            request: None,
                         });
                     }
                 }
@@ -355,6 +365,7 @@ impl<P: Protocol> Engine<P> {
             }
             Verdict::Unauthorised(_) if !work.reauthorised => {
                 self.protocol.invalidate();
+                self.drop_prepared();
                 work.reauthorised = true;
                 work.not_before = now_ms;
                 self.queue.push_front(work);
@@ -471,6 +482,53 @@ impl<P: Protocol> Engine<P> {
             })
             .flatten()
             .collect()
+    }
+
+    /// The records of the next `batches` batches [`Engine::poll`] would start, were a
+    /// request free now: a driver notes them in its journal ahead, so that when an answer
+    /// frees a request the next batch can leave at once. Empty while paused, cancelled or
+    /// failed (nothing will start).
+    pub fn upcoming(&self, batches: usize, now_ms: f64) -> Vec<usize> {
+        if self.paused || self.cancelled || self.failure.is_some() {
+            return Vec::new();
+        }
+        self.queue.iter().filter(|w| w.not_before <= now_ms).take(batches).flat_map(|w| w.records.iter().copied()).collect()
+    }
+
+    /// Makes the requests of the next `batches` batches [`Engine::upcoming`] names, while
+    /// the send waits on the vendor, so that a batch leaves the moment a request is free
+    /// instead of being made then. Nothing is made before the prerequisite is ready (the
+    /// requests would carry no credentials); new credentials drop what was made.
+    pub fn prepare_ahead(&mut self, batches: usize, now_ms: f64) {
+        if self.paused || self.cancelled || self.failure.is_some() || self.protocol.prerequisite(now_ms).is_some() {
+            return;
+        }
+        let protocol = &mut self.protocol;
+        for work in self.queue.iter_mut().filter(|w| w.not_before <= now_ms).take(batches) {
+            if work.request.is_none() {
+                work.request = Some(protocol.batch_request(&work.records));
+            }
+        }
+    }
+
+    fn drop_prepared(&mut self) {
+        for work in &mut self.queue {
+            work.request = None;
+        }
+    }
+
+    /// The records the request `ticket` carries (none for the prerequisite, or a ticket
+    /// that is not in flight).
+    pub fn records_of(&self, ticket: Ticket) -> &[usize] {
+        match self.in_flight.get(&ticket) {
+            Some(Flight::Batch(w)) => &w.records,
+            _ => &[],
+        }
+    }
+
+    /// Requests at once, by the send's policy.
+    pub fn concurrency(&self) -> usize {
+        self.policy.concurrency.max(1)
     }
 
     /// Outcomes settled since the last call (for a journal).

@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use ferry_sandbox::{app, Sandbox};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: ferry-sandbox --listen 127.0.0.1:PORT [--token-ttl SECS] [--exit-after SECS]
                      [--rate-limit REQUESTS_PER_SEC] [--latency-ms MS]
 

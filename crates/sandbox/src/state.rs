@@ -46,7 +46,8 @@ pub struct Sandbox {
     /// more get 429 with Retry-After.
     /// (No vendor documents a limit: this only lets tests see Ferry slow down.)
     pub rate_limit_per_sec: Option<u32>,
-    /// Time every import request takes before it is handled (for tests of long sends).
+    /// Time every Engage import request takes to be answered, counted from its arrival,
+    /// the sandbox's own work included (for tests of long sends and the bench's pace).
     pub latency: Duration,
     pub(crate) tokens: HashMap<String, IssuedToken>,
     pub(crate) refresh_tokens: HashMap<String, String>,

@@ -7,6 +7,8 @@ use crate::http::{Body, Method};
 struct Scripted {
     needs_token: bool,
     has_token: bool,
+    /// Requests made so far.
+    made: usize,
 }
 
 impl Protocol for Scripted {
@@ -27,7 +29,9 @@ impl Protocol for Scripted {
         self.has_token = false;
     }
     fn batch_request(&mut self, records: &[usize]) -> HttpRequest {
-        request(&format!("{records:?}"))
+        self.made += 1;
+        let credential = if self.has_token { "?token" } else { "" };
+        request(&format!("{records:?}{credential}"))
     }
     fn read_answer(&mut self, records: &[usize], response: &HttpResponse, now_ms: f64) -> Verdict {
         match response.status {
@@ -51,7 +55,7 @@ fn request(tag: &str) -> HttpRequest {
 
 fn engine(records: usize, batch: usize, concurrency: usize) -> Engine<Scripted> {
     let policy = Policy { concurrency, max_attempts: 4, base_delay_ms: 1000.0, max_delay_ms: 8000.0 };
-    Engine::new(Scripted { needs_token: false, has_token: false }, policy, (0..records).collect(), batch, 42)
+    Engine::new(Scripted { needs_token: false, has_token: false, made: 0 }, policy, (0..records).collect(), batch, 42)
 }
 
 fn status(code: u16) -> Result<HttpResponse, TransportError> {
@@ -224,4 +228,54 @@ fn fresh_outcomes_are_handed_out_once() {
     }
     assert_eq!(e.take_fresh_outcomes().len(), 2);
     assert!(e.take_fresh_outcomes().is_empty());
+}
+
+#[test]
+fn the_batches_to_come_are_known_before_a_request_is_free() {
+    let mut e = engine(10, 2, 2);
+    let started = e.poll(0.0);
+    assert_eq!(e.records_of(started[0].0), &[0, 1]);
+    assert_eq!(e.records_of(started[1].0), &[2, 3]);
+    assert_eq!(e.upcoming(2, 0.0), vec![4, 5, 6, 7], "the next two batches, in the order poll starts them");
+    e.handle(started[0].0, status(200), 1.0);
+    assert!(e.records_of(started[0].0).is_empty(), "answered: no longer in flight");
+    let next = e.poll(1.0);
+    assert_eq!(e.records_of(next[0].0), &[4, 5], "poll starts what upcoming named first");
+    // A batch told to wait is not upcoming until its time comes.
+    e.handle(next[0].0, status(503), 2.0);
+    assert_eq!(e.upcoming(1, 2.0), vec![6, 7]);
+    assert!(e.upcoming(5, 100_000.0).contains(&4));
+    e.pause();
+    assert!(e.upcoming(2, 2.0).is_empty(), "nothing starts while paused");
+    e.resume();
+    e.cancel();
+    assert!(e.upcoming(2, 2.0).is_empty(), "nor once cancelled");
+}
+
+#[test]
+fn requests_made_ahead_leave_as_made_and_are_made_again_with_new_credentials() {
+    let mut e = engine(10, 2, 1);
+    e.protocol.needs_token = true;
+    e.prepare_ahead(2, 0.0);
+    assert_eq!(e.protocol.made, 0, "nothing is made before the prerequisite is ready");
+    let (t, _) = e.poll(0.0).pop().unwrap();
+    e.handle(t, status(200), 0.0);
+    e.prepare_ahead(2, 0.0);
+    assert_eq!(e.protocol.made, 2, "the next two batches");
+    e.prepare_ahead(2, 0.0);
+    assert_eq!(e.protocol.made, 2, "made once");
+    let (t, req) = e.poll(0.0).pop().unwrap();
+    assert_eq!(e.protocol.made, 2, "the batch leaves as it was made");
+    assert!(req.url.ends_with("[0, 1]?token"), "{}", req.url);
+    // A 401: the credentials go, and so do the requests made with them.
+    e.handle(t, status(401), 0.0);
+    let (t, req) = e.poll(0.0).pop().unwrap();
+    assert!(req.url.ends_with("/token"));
+    e.handle(t, status(200), 0.0);
+    let (_, req) = e.poll(0.0).pop().unwrap();
+    assert!(req.url.ends_with("[0, 1]?token"), "made again: {}", req.url);
+    assert_eq!(e.protocol.made, 3, "the batch made ahead with the old token was dropped, not sent");
+    e.pause();
+    e.prepare_ahead(2, 0.0);
+    assert_eq!(e.protocol.made, 3, "nothing is made while paused");
 }

@@ -480,6 +480,9 @@ impl<P: Protocol + ?Sized> Protocol for Box<P> {
     fn row_of(&self, record: usize) -> (usize, String) {
         (**self).row_of(record)
     }
+    fn row(&self, record: usize) -> usize {
+        (**self).row(record)
+    }
     fn vendor(&self) -> &str {
         (**self).vendor()
     }

@@ -1011,6 +1011,10 @@ impl Protocol for EngageProtocol {
         self.records.row_of(record)
     }
 
+    fn row(&self, record: usize) -> usize {
+        self.records.row(record)
+    }
+
     fn vendor(&self) -> &str {
         "Engage"
     }

@@ -617,6 +617,10 @@ impl Protocol for EngagingNetworksProtocol {
         self.records.row_of(record)
     }
 
+    fn row(&self, record: usize) -> usize {
+        self.records.row(record)
+    }
+
     fn vendor(&self) -> &str {
         "Engaging Networks"
     }

@@ -644,6 +644,10 @@ impl Protocol for LumiSayProtocol {
         self.records.row_of(record)
     }
 
+    fn row(&self, record: usize) -> usize {
+        self.records.row(record)
+    }
+
     fn vendor(&self) -> &str {
         "Lumi Say"
     }

@@ -647,6 +647,10 @@ impl Protocol for ParticipantKitProtocol {
         self.records.row_of(record)
     }
 
+    fn row(&self, record: usize) -> usize {
+        self.records.row(record)
+    }
+
     fn vendor(&self) -> &str {
         "Participant Kit"
     }
