@@ -166,7 +166,6 @@ pub fn SendStep() -> impl IntoView {
     let ready = move || ready_count.get();
 
     let start = move |_| {
-        let Some(plan) = state.send_plan() else { return };
         let already = settled();
         let journal = if resume.get_untracked() { earlier.get_untracked().unwrap_or_default() } else { Journal::default() };
         let sink = JournalSink { key: key.get_value().unwrap_or_default(), journal, warning: progress.storage_warning };
@@ -203,6 +202,12 @@ pub fn SendStep() -> impl IntoView {
             } else {
                 None
             };
+            let Some(plan) = state.send_plan().await else {
+                progress.sending.set(false);
+                return;
+            };
+            // The engine is set up in a turn of its own.
+            sleep_ms(0).await;
             let settings = contract.send_settings(&settings, relay_callback);
             let engine = contract.engine(&settings, &login, plan, &already, seed);
             run(state, settings, engine, route, controls, sink, progress).await;

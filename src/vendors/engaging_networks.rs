@@ -185,8 +185,8 @@ fn EnReviewTools() -> impl IntoView {
     };
     // The files as they would be uploaded, made when asked for (a click), from the rows
     // the check found no error in.
-    let files = move || {
-        let plan = state.send_plan()?;
+    let files = move || async move {
+        let plan = state.send_plan().await?;
         let s = settings.get_untracked();
         let all: Vec<usize> = (0..plan.records.len()).collect();
         let files = engaging_networks::plan_uploads(&plan.records, &s, &all)
@@ -200,9 +200,11 @@ fn EnReviewTools() -> impl IntoView {
         Some(files)
     };
     let download_all = move |_| {
-        for (name, csv) in files().unwrap_or_default() {
-            let _ = download_text(&format!("{name}.csv"), "text/csv;charset=utf-8", &csv);
-        }
+        leptos::task::spawn_local(async move {
+            for (name, csv) in files().await.unwrap_or_default() {
+                let _ = download_text(&format!("{name}.csv"), "text/csv;charset=utf-8", &csv);
+            }
+        });
     };
     view! {
         <div class="actions">

@@ -42,7 +42,7 @@ performance.setResourceTimingBufferSize(1000000);
 let last = performance.now();
 const tick = () => {
   const now = performance.now();
-  if (s.clicked && !s.done) s.longest = Math.max(s.longest, now - last);
+  if (s.clicked && !s.done && now - last > s.longest) { s.longest = now - last; s.longestEnded = now; }
   last = now;
   if (!s.done) setTimeout(tick, 10);
 };
@@ -119,6 +119,8 @@ pub async fn send_efficiency(dist: &Path, csv: &Path, rows: usize) -> Result<Sen
             let rate = records as f64 / seconds;
             let bound = CONCURRENCY * BATCH / (LATENCY_MS as f64 / 1000.0);
             eprintln!("xtask: sent in {seconds:.1} s; the report says: {}", s["summary"].as_str().unwrap_or_default().replace('\n', " "));
+            let at = s["longestEnded"].as_f64().unwrap_or(f64::NAN);
+            eprintln!("xtask: the longest stall ended {:.1} s after the click, {:.1} s before the report", (at - clicked) / 1000.0, (done - at) / 1000.0);
             break SendFigures { efficiency: rate / bound, rate, records, stall: s["longest"].as_f64().unwrap_or(f64::NAN) };
         }
         if started.elapsed() > Duration::from_secs(1500) {

@@ -29,6 +29,37 @@ async fn to_map_step(browser: &Browser, stack: &Stack, file: &Path, rows: usize)
     browser.wait_for("#en-columns").await.unwrap();
 }
 
+/// Clicks the button labelled `label` and returns the files the page offers for download
+/// (name, text), captured as the page makes them instead of saved to disk.
+async fn downloaded(browser: &Browser, label: &str) -> Vec<(String, String)> {
+    let capture = "window.__downloads = [];
+        const create = URL.createObjectURL.bind(URL);
+        URL.createObjectURL = blob => { const url = create(blob); window.__downloads.push({ url, blob }); return url; };
+        HTMLAnchorElement.prototype.click = function () {
+          const d = window.__downloads.find(x => x.url === this.href);
+          if (d) d.name = this.download;
+        };";
+    browser.client.execute(capture, vec![]).await.unwrap();
+    browser.click_button(label).await.unwrap();
+    for _ in 0..200 {
+        let files = browser
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 Promise.all(window.__downloads.filter(d => d.name).map(async d => [d.name, await d.blob.text()])).then(done);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let files: Vec<(String, String)> = serde_json::from_value(files).unwrap();
+        if !files.is_empty() {
+            return files;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no file was offered for download after clicking {label:?}");
+}
+
 async fn choose(browser: &Browser, select: &str, label: &str) {
     browser.wait_for(select).await.unwrap().select_by_label(label).await.unwrap();
 }
@@ -61,6 +92,21 @@ async fn supporters_with_a_segment_and_risky_characters_replaced() {
     browser.wait_for_text("#issues", "reported to break Engaging Networks uploads").await.unwrap();
     browser.click_button("Replace them").await.unwrap();
     browser.wait_for_text("#review-summary", "3\nready to send").await.unwrap();
+    // The same rows as a file for a manual upload: the saved format's header, then the rows.
+    let files = downloaded(&browser, "Download the CSV files for a manual upload").await;
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].0.ends_with(".csv"), "{files:?}");
+    let lines: Vec<&str> = files[0].1.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "First Name,Last Name,Email Address,PostCode,OPT-IN #1",
+            "Sam,One,sam@example.org,123ABC,Y",
+            "Off,Line,,456DEF,N",
+            "Bad.,Pipe/Name,x@example.org,789GHI,Y"
+        ],
+        "{files:?}"
+    );
     browser.click_button("Next: send 3 records").await.unwrap();
     browser.fill("en-token", "sandbox-en-token").await.unwrap();
     browser.click_button("Send 3 records").await.unwrap();

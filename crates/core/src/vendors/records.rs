@@ -10,8 +10,6 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use std::collections::BTreeSet;
-
 use serde_json::Value;
 
 use super::{Contract, Findings, PreparedRecord};
@@ -133,7 +131,11 @@ impl SendPlan {
         seed: u64,
     ) -> Engine<P> {
         let SendPlan { records, skipped } = self;
-        let (done, to_send): (Vec<usize>, Vec<usize>) = (0..records.len()).partition(|&i| already_sent.contains_key(&records.row(i)));
+        let (done, to_send): (Vec<usize>, Vec<usize>) = if already_sent.is_empty() {
+            (Vec::new(), (0..records.len()).collect())
+        } else {
+            (0..records.len()).partition(|&i| already_sent.contains_key(&records.row(i)))
+        };
         let done: Vec<(usize, String, Outcome)> = done
             .into_iter()
             .map(|i| {
@@ -152,13 +154,38 @@ impl SendPlan {
 
 /// The sheet indices of the rows `findings` found no error in: the rows a send sends.
 pub fn ready_rows(sheet: &Sheet, findings: &Findings) -> Vec<usize> {
-    let held = held_rows(findings);
-    (0..sheet.len()).filter(|&i| !held.contains(&sheet.number(i))).collect()
+    let mut held = HeldRows::of(findings);
+    (0..sheet.len()).filter(|&i| !held.contains(sheet.number(i))).collect()
 }
 
-/// Row numbers with an error.
-fn held_rows(findings: &Findings) -> BTreeSet<usize> {
-    findings.issues.iter().filter(|i| i.severity == Severity::Error).map(|i| i.row).collect()
+/// Row numbers with an error, asked about in the sheet's order: a walk along a sorted
+/// list rather than a lookup a row (a million rows are asked about as a send starts).
+struct HeldRows {
+    rows: Vec<usize>,
+    at: usize,
+    last: usize,
+}
+
+impl HeldRows {
+    fn of(findings: &Findings) -> HeldRows {
+        let mut rows: Vec<usize> = findings.issues.iter().filter(|i| i.severity == Severity::Error).map(|i| i.row).collect();
+        rows.sort_unstable();
+        rows.dedup();
+        HeldRows { rows, at: 0, last: 0 }
+    }
+
+    /// Whether `row` has an error; fastest when asked in increasing order (any order is
+    /// answered right).
+    fn contains(&mut self, row: usize) -> bool {
+        if row < self.last {
+            self.at = self.rows.partition_point(|&r| r < row);
+        }
+        self.last = row;
+        while self.rows.get(self.at).is_some_and(|&r| r < row) {
+            self.at += 1;
+        }
+        self.rows.get(self.at) == Some(&row)
+    }
 }
 
 /// The records of the rows at sheet `indices`, as `contract` makes them.
@@ -166,18 +193,57 @@ pub fn make_records(contract: &dyn Contract, sheet: &Sheet, indices: &[usize], m
     contract.prepare_rows(&Picked { rows: sheet, indices }, &sheet.headers, mapping, settings).records
 }
 
-/// The report lines of the rows `findings` holds back: each row's identifier (as the
-/// vendor names it) and its error messages, joined.
-pub fn skipped_rows(contract: &dyn Contract, sheet: &Sheet, findings: &Findings, mapping: &Mapping, settings: &Value) -> Vec<(usize, String, Outcome)> {
-    let held = held_rows(findings);
-    let indices: Vec<usize> = (0..sheet.len()).filter(|&i| held.contains(&sheet.number(i))).collect();
-    let mut names: BTreeMap<usize, String> = BTreeMap::new();
-    for piece in indices.chunks(10_000) {
-        let made = contract.prepare_rows(&Picked { rows: sheet, indices: piece }, &sheet.headers, mapping, settings);
-        names.extend(made.skipped);
-        names.extend(made.records.into_iter().map(|r| (r.row, r.identifier)));
+/// The report lines of the rows `findings` holds back (each row's identifier, as the
+/// vendor names it, and its error messages, joined), made a piece at a time: naming a
+/// row means making its record, and a page naming fifteen thousand held rows at once
+/// stops for a quarter of a second.
+pub struct SkippedRows {
+    indices: Vec<usize>,
+    named: usize,
+    names: BTreeMap<usize, String>,
+}
+
+impl SkippedRows {
+    /// The rows of `sheet` that `findings` holds back, none named yet.
+    pub fn of(sheet: &Sheet, findings: &Findings) -> SkippedRows {
+        SkippedRows::split(sheet, findings).1
     }
-    super::error_reasons(&findings.issues).into_iter().map(|(row, reason)| (row, names.remove(&row).unwrap_or_default(), Outcome::Skipped { reason })).collect()
+
+    /// The sheet indices of the rows a send sends ([`ready_rows`]) and the rows held back,
+    /// none named yet, in one pass over the sheet.
+    pub fn split(sheet: &Sheet, findings: &Findings) -> (Vec<usize>, SkippedRows) {
+        let mut held = HeldRows::of(findings);
+        let (indices, ready): (Vec<usize>, Vec<usize>) = (0..sheet.len()).partition(|&i| held.contains(sheet.number(i)));
+        (ready, SkippedRows { indices, named: 0, names: BTreeMap::new() })
+    }
+
+    /// Names the next `rows` held rows; `false` once every one is named.
+    pub fn name_next(&mut self, rows: usize, contract: &dyn Contract, sheet: &Sheet, mapping: &Mapping, settings: &Value) -> bool {
+        let end = (self.named + rows.max(1)).min(self.indices.len());
+        let piece = &self.indices[self.named..end];
+        if !piece.is_empty() {
+            let made = contract.prepare_rows(&Picked { rows: sheet, indices: piece }, &sheet.headers, mapping, settings);
+            self.names.extend(made.skipped);
+            self.names.extend(made.records.into_iter().map(|r| (r.row, r.identifier)));
+        }
+        self.named = end;
+        end < self.indices.len()
+    }
+
+    /// The report lines: row, identifier, outcome.
+    pub fn finish(mut self, findings: &Findings) -> Vec<(usize, String, Outcome)> {
+        super::error_reasons(&findings.issues)
+            .into_iter()
+            .map(|(row, reason)| (row, self.names.remove(&row).unwrap_or_default(), Outcome::Skipped { reason }))
+            .collect()
+    }
+}
+
+/// The report lines of the rows `findings` holds back, all at once ([`SkippedRows`]).
+pub fn skipped_rows(contract: &dyn Contract, sheet: &Sheet, findings: &Findings, mapping: &Mapping, settings: &Value) -> Vec<(usize, String, Outcome)> {
+    let mut skipped = SkippedRows::of(sheet, findings);
+    while skipped.name_next(10_000, contract, sheet, mapping, settings) {}
+    skipped.finish(findings)
 }
 
 /// `to_send` cut into batches of `size`.
@@ -217,6 +283,27 @@ mod tests {
     }
 
     #[test]
+    fn held_rows_are_told_in_any_order() {
+        let issue = |row: usize, severity: Severity| crate::issue::Issue {
+            row,
+            column: None,
+            column_name: None,
+            field: String::new(),
+            severity,
+            message: String::new(),
+            kind: Default::default(),
+        };
+        let findings = Findings {
+            issues: vec![issue(9, Severity::Error), issue(4, Severity::Error), issue(6, Severity::Warning), issue(4, Severity::Error)],
+            ..Default::default()
+        };
+        let mut held = HeldRows::of(&findings);
+        let asked = [2, 4, 5, 6, 9, 10, 4, 3, 9, 11];
+        let told: Vec<bool> = asked.iter().map(|&row| held.contains(row)).collect();
+        assert_eq!(told, [false, true, false, false, true, false, true, false, true, false]);
+    }
+
+    #[test]
     fn a_record_that_cannot_be_made_any_more_keeps_its_place() {
         let records = Records::made(vec![2, 3], Box::new(|wanted| wanted.iter().filter(|&&i| i != 0).map(|&i| record([2, 3][i])).collect()));
         let batch = records.take(&[0, 1]);
@@ -238,6 +325,7 @@ mod tests {
             let findings = contract.findings(&sheet, &mapping, &settings);
             let ready = ready_rows(&sheet, &findings);
             assert_eq!(ready.len(), whole.records.len(), "{target:?}");
+            assert_eq!(SkippedRows::split(&sheet, &findings).0, ready, "{target:?}");
             for (size, piece) in [(1, 0), (2, 1), (3, 0)] {
                 let indices: Vec<usize> = ready.iter().copied().skip(piece).take(size).collect();
                 let made = make_records(contract, &sheet, &indices, &mapping, &settings);
@@ -249,6 +337,12 @@ mod tests {
             skipped.sort_by_key(|s| s.0);
             expected.sort_by_key(|s| s.0);
             assert_eq!(skipped, expected, "{target:?}");
+            // Named a row at a time, as the page names them between its turns: the same.
+            let mut one_by_one = SkippedRows::of(&sheet, &findings);
+            while one_by_one.name_next(1, contract, &sheet, &mapping, &settings) {}
+            let mut one_by_one = one_by_one.finish(&findings);
+            one_by_one.sort_by_key(|s| s.0);
+            assert_eq!(one_by_one, expected, "{target:?}");
         }
     }
 
