@@ -424,20 +424,29 @@ impl AppState {
     /// thousand at a time, with the page's turn between).
     pub async fn send_plan(&self) -> Option<SendPlan> {
         let contract = self.contract();
-        let findings = self.findings.get_untracked()?;
         let (mapping, settings) = (self.mapping.get_untracked(), self.settings.get_untracked());
-        let (ready, rows, mut skipped) = self.sheet.with_untracked(|s| {
-            let s = s.as_ref()?;
-            let (ready, skipped) = records::SkippedRows::split(s, &findings);
-            let rows = ready.iter().map(|&i| s.number(i) as u32).collect();
-            Some((ready, rows, skipped))
+        // The findings are read where they are (a million-row file's are tens of
+        // thousands of issues: a copy of them is a pause of its own).
+        let (ready, rows, mut skipped) = self.findings.with_untracked(|findings| {
+            let findings = findings.as_ref()?;
+            self.sheet.with_untracked(|s| {
+                let s = s.as_ref()?;
+                let (ready, skipped) = records::SkippedRows::split(s, findings);
+                let rows = ready.iter().map(|&i| s.number(i) as u32).collect();
+                Some((ready, rows, skipped))
+            })
         })?;
         // Naming a held row for the report makes its record: a thousand at a time, the
-        // page answering between them (fifteen thousand at once stopped it for 0.3 s).
-        while self.sheet.with_untracked(|s| s.as_ref().is_some_and(|s| skipped.name_next(1_000, contract, s, &mapping, &settings))) {
+        // page answering before each (fifteen thousand at once stopped it for 0.3 s).
+        loop {
             crate::send_driver::sleep_ms(0).await;
+            let more = self.sheet.with_untracked(|s| s.as_ref().is_some_and(|s| skipped.name_next(1_000, contract, s, &mapping, &settings)));
+            if !more {
+                break;
+            }
         }
-        let skipped = skipped.finish(&findings);
+        crate::send_driver::sleep_ms(0).await;
+        let skipped = self.findings.with_untracked(|findings| findings.as_ref().map(|f| skipped.finish(f)))?;
         let sheet = self.sheet;
         let make: records::Make = Box::new(move |wanted| {
             let indices: Vec<usize> = wanted.iter().map(|&w| ready[w]).collect();
