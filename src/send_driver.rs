@@ -236,6 +236,9 @@ impl<P: Protocol + 'static> Driver<P> {
     fn look_ahead(&mut self, now: f64) {
         let (engine, journal) = (&mut self.engine, &mut self.sink.journal);
         if self.paused {
+            if self.ahead.is_empty() {
+                return;
+            }
             let out: HashSet<usize> = engine.in_flight_records().into_iter().map(|r| engine.protocol().row(r)).collect();
             self.dirty |= journal.withdraw(self.ahead.drain(..).filter(|row| !out.contains(row)));
             return;

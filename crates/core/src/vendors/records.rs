@@ -204,11 +204,6 @@ pub struct SkippedRows {
 }
 
 impl SkippedRows {
-    /// The rows of `sheet` that `findings` holds back, none named yet.
-    pub fn of(sheet: &Sheet, findings: &Findings) -> SkippedRows {
-        SkippedRows::split(sheet, findings).1
-    }
-
     /// The sheet indices of the rows a send sends ([`ready_rows`]) and the rows held back,
     /// none named yet, in one pass over the sheet.
     pub fn split(sheet: &Sheet, findings: &Findings) -> (Vec<usize>, SkippedRows) {
@@ -237,13 +232,6 @@ impl SkippedRows {
             .map(|(row, reason)| (row, self.names.remove(&row).unwrap_or_default(), Outcome::Skipped { reason }))
             .collect()
     }
-}
-
-/// The report lines of the rows `findings` holds back, all at once ([`SkippedRows`]).
-pub fn skipped_rows(contract: &dyn Contract, sheet: &Sheet, findings: &Findings, mapping: &Mapping, settings: &Value) -> Vec<(usize, String, Outcome)> {
-    let mut skipped = SkippedRows::of(sheet, findings);
-    while skipped.name_next(10_000, contract, sheet, mapping, settings) {}
-    skipped.finish(findings)
 }
 
 /// `to_send` cut into batches of `size`.
@@ -332,17 +320,17 @@ mod tests {
                 let expected: Vec<&PreparedRecord> = whole.records.iter().skip(piece).take(size).collect();
                 assert_eq!(made.iter().collect::<Vec<_>>(), expected, "{target:?}");
             }
-            let mut skipped = skipped_rows(contract, &sheet, &findings, &mapping, &settings);
             let mut expected = whole.skipped_outcomes();
-            skipped.sort_by_key(|s| s.0);
             expected.sort_by_key(|s| s.0);
-            assert_eq!(skipped, expected, "{target:?}");
-            // Named a row at a time, as the page names them between its turns: the same.
-            let mut one_by_one = SkippedRows::of(&sheet, &findings);
-            while one_by_one.name_next(1, contract, &sheet, &mapping, &settings) {}
-            let mut one_by_one = one_by_one.finish(&findings);
-            one_by_one.sort_by_key(|s| s.0);
-            assert_eq!(one_by_one, expected, "{target:?}");
+            // Named all at once, or a row at a time as the page names them between its
+            // turns: the report lines the whole prepare gives.
+            for piece in [10_000, 1] {
+                let mut skipped = SkippedRows::split(&sheet, &findings).1;
+                while skipped.name_next(piece, contract, &sheet, &mapping, &settings) {}
+                let mut skipped = skipped.finish(&findings);
+                skipped.sort_by_key(|s| s.0);
+                assert_eq!(skipped, expected, "{target:?}, {piece} at a time");
+            }
         }
     }
 
