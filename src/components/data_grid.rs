@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use ferry_core::issue::{Issue, Severity};
+use ferry_core::sheet::Sheet;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -131,16 +132,18 @@ pub fn DataGrid() -> impl IntoView {
         let at = marks.with_untracked(|m| m.get(&(number, column)).copied())?;
         state.findings.with_untracked(|f| f.as_ref()?.issues.get(at).map(|i| (i.severity, ferry_core::text::excerpt(&i.message, TITLE_CHARS))))
     };
-    let problem_rows = Memo::new(move |_| {
-        state.findings.with(|f| f.as_ref().map(|f| f.issues.iter().map(|i| i.row).collect::<std::collections::BTreeSet<_>>()).unwrap_or_default())
-    });
-    // Indices into the sheet's rows that the grid shows.
+    // The rows the grid shows: a million-row sheet's are never listed one by one unless
+    // only the rows with problems are asked for.
     let shown = Memo::new(move |_| {
-        let filter = only_issues.get();
-        problem_rows.with(|problems| {
-            state
-                .sheet
-                .with(|s| s.as_ref().map_or_else(Vec::new, |s| (0..s.len()).filter(|&i| !filter || problems.contains(&s.number(i))).collect::<Vec<usize>>()))
+        let all = state.sheet.with(|s| s.as_ref().map_or(0, Sheet::len));
+        if !only_issues.get() {
+            return GridRows::All(all);
+        }
+        state.findings.with(|f| {
+            state.sheet.with(|s| {
+                let (Some(f), Some(s)) = (f, s) else { return GridRows::Only(Vec::new()) };
+                GridRows::only(f.issues.iter().filter_map(|i| s.index_of(i.row)).collect())
+            })
         })
     });
     // (where the table sits in the scrolling area, the rows it shows)
@@ -151,7 +154,7 @@ pub fn DataGrid() -> impl IntoView {
             let first = (view_px / ROW_HEIGHT).saturating_sub(OVERSCAN);
             let count = VIEW_HEIGHT / ROW_HEIGHT + 2 * OVERSCAN;
             let at = (top + first * ROW_HEIGHT).saturating_sub(view_px);
-            (at, rows.iter().skip(first).take(count).copied().collect::<Vec<_>>())
+            (at, rows.window(first, count))
         })
     };
     let width = move || state.sheet.with(|s| s.as_ref().map_or(0, |s| s.headers.len()));
@@ -227,16 +230,16 @@ pub fn DataGrid() -> impl IntoView {
         }
         let Some(step) = Move::of_key(&key, control) else { return };
         ev.prevent_default();
-        let rows = shown.get_untracked();
-        let Ok(place) = rows.binary_search(&index) else { return };
+        let Some(place) = shown.with_untracked(|rows| rows.place_of(index)) else { return };
+        let rows = shown.with_untracked(GridRows::len);
         let page = (grid.client_height().max(0) as usize / ROW_HEIGHT).saturating_sub(2).max(1);
-        let (to_place, to_column) = step.from((place, column), rows.len(), width_untracked(), page);
+        let (to_place, to_column) = step.from((place, column), rows, width_untracked(), page);
         // Scroll so the cell is fully in view; the rows and columns in view follow.
         let top = grid.scroll_top().max(0) as usize;
-        let (_, view_px) = scaled(rows.len(), top);
+        let (_, view_px) = scaled(rows, top);
         let wanted = grid_keys::rows_scrolled_for(to_place, view_px, grid.client_height().max(0) as usize, ROW_HEIGHT);
         if wanted != view_px {
-            let new_top = scroll_top_for(rows.len(), wanted, wanted > view_px);
+            let new_top = scroll_top_for(rows, wanted, wanted > view_px);
             grid.set_scroll_top(new_top as i32);
             scroll_top.set(new_top);
         }
@@ -247,7 +250,8 @@ pub fn DataGrid() -> impl IntoView {
             scroll_left.set(new_left);
         }
         set_editing(&target, false);
-        focus_cell(grid, cell_key(rows[to_place], to_column), 4);
+        let Some(to_index) = shown.with_untracked(|rows| rows.get(to_place)) else { return };
+        focus_cell(grid, cell_key(to_index, to_column), 4);
     };
     view! {
         <div class="grid-tools">
@@ -258,7 +262,7 @@ pub fn DataGrid() -> impl IntoView {
                 }/>
                 "Only rows with problems"
             </label>
-            <span class="hint" id="grid-count">{move || ferry_core::text::count(shown.with(Vec::len), "row", "rows")}</span>
+            <span class="hint" id="grid-count">{move || ferry_core::text::count(shown.with(GridRows::len), "row", "rows")}</span>
             <span class="hint" id="grid-keys">"Arrow keys move between cells; Enter edits a cell and Enter again keeps it, Escape cancels."</span>
         </div>
         <div
@@ -271,7 +275,7 @@ pub fn DataGrid() -> impl IntoView {
             on:keydown=on_key
             on:focusin=on_focus
             on:mousedown=move |_| by_pointer.set_value(true)
-            style=move || format!("height: {}px; overflow: auto", VIEW_HEIGHT.min((shown.with(Vec::len) + 1) * ROW_HEIGHT + 24))
+            style=move || format!("height: {}px; overflow: auto", VIEW_HEIGHT.min((shown.with(GridRows::len) + 1) * ROW_HEIGHT + 24))
             on:scroll=move |ev| {
                 let el: web_sys::Element = event_target(&ev);
                 scroll_top.set(el.scroll_top().max(0) as usize);
@@ -287,7 +291,7 @@ pub fn DataGrid() -> impl IntoView {
         >
             // `overflow: clip`: near the end of a scaled area the table may reach past it; clip
             // it without making a scroll container (the header row stays sticky).
-            <div style=move || format!("height: {}px; width: {}px; position: relative; overflow: clip", scaled(shown.with(Vec::len), 0).0, NUMBER_WIDTH + width() * COLUMN_WIDTH)>
+            <div style=move || format!("height: {}px; width: {}px; position: relative; overflow: clip", scaled(shown.with(GridRows::len), 0).0, NUMBER_WIDTH + width() * COLUMN_WIDTH)>
                 // Placed with `top` and `left`, not a transform, so the sticky header row
                 // and row numbers follow it.
                 <table style=move || {
@@ -377,11 +381,81 @@ enum Shown {
     Cut { excerpt: String, chars: usize },
 }
 
+/// The sheet's rows the grid shows, by index into the sheet.
+#[derive(Debug, Clone, PartialEq)]
+enum GridRows {
+    /// Every row: `0..n`.
+    All(usize),
+    /// Only these, in order (the rows with problems).
+    Only(Vec<usize>),
+}
+
+impl GridRows {
+    /// `rows` sorted, each once.
+    fn only(mut rows: Vec<usize>) -> GridRows {
+        rows.sort_unstable();
+        rows.dedup();
+        GridRows::Only(rows)
+    }
+
+    /// How many rows are shown.
+    fn len(&self) -> usize {
+        match self {
+            GridRows::All(n) => *n,
+            GridRows::Only(rows) => rows.len(),
+        }
+    }
+
+    /// The sheet index of the row at `place` among those shown.
+    fn get(&self, place: usize) -> Option<usize> {
+        match self {
+            GridRows::All(n) => (place < *n).then_some(place),
+            GridRows::Only(rows) => rows.get(place).copied(),
+        }
+    }
+
+    /// Where the row with sheet index `index` is among those shown, if it is.
+    fn place_of(&self, index: usize) -> Option<usize> {
+        match self {
+            GridRows::All(n) => (index < *n).then_some(index),
+            GridRows::Only(rows) => rows.binary_search(&index).ok(),
+        }
+    }
+
+    /// The sheet indices of `count` rows shown from `first` on.
+    fn window(&self, first: usize, count: usize) -> Vec<usize> {
+        match self {
+            GridRows::All(n) => (first.min(*n)..first.saturating_add(count).min(*n)).collect(),
+            GridRows::Only(rows) => rows.iter().skip(first).take(count).copied().collect(),
+        }
+    }
+}
+
 /// A cell's text as the grid shows it: whole up to [`LONG_CELL`] bytes, else cut.
 fn cell_shown(text: &str) -> Shown {
     if text.len() <= LONG_CELL {
         Shown::Whole(text.to_string())
     } else {
         Shown::Cut { excerpt: ferry_core::text::excerpt(text, 40), chars: text.chars().count() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn every_row_is_shown_without_a_list_and_some_rows_by_theirs() {
+        let all = GridRows::All(1_000_000);
+        assert_eq!((all.len(), all.get(999_999), all.get(1_000_000)), (1_000_000, Some(999_999), None));
+        assert_eq!((all.place_of(5), all.place_of(1_000_000)), (Some(5), None));
+        assert_eq!(all.window(999_998, 5), [999_998, 999_999]);
+        assert_eq!(all.window(2_000_000, 5), Vec::<usize>::new());
+        let some = GridRows::only(vec![40, 7, 40, 3]);
+        assert_eq!(some, GridRows::Only(vec![3, 7, 40]), "sorted, each once");
+        assert_eq!((some.len(), some.get(1), some.get(3)), (3, Some(7), None));
+        assert_eq!((some.place_of(40), some.place_of(8)), (Some(2), None));
+        assert_eq!(some.window(1, 10), [7, 40]);
     }
 }

@@ -7,7 +7,7 @@ pub use crate::datetime::DateOrder;
 
 /// Rows [`capitalised_emails`] reads at most: it runs on the page, whose main thread
 /// must not stop for a million rows (the fix itself changes every row).
-pub const EMAIL_CASE_ROWS: usize = 200_000;
+pub const EMAIL_CASE_ROWS: usize = 50_000;
 
 /// E-mail addresses of `column` written with capital letters, among the first
 /// [`EMAIL_CASE_ROWS`]: how many, and the first (data row number, text). Platforms may
@@ -18,7 +18,7 @@ pub fn capitalised_emails(rows: &dyn Cells, column: usize) -> (usize, Option<(us
     let mut first = None;
     for r in 0..rows.len().min(EMAIL_CASE_ROWS) {
         let text = rows.cell(r, column);
-        if text.contains('@') && text.chars().any(char::is_uppercase) {
+        if text.contains('@') && has_capitals(text) {
             count += 1;
             if first.is_none() {
                 first = Some((rows.number(r), text.trim().to_string()));
@@ -26,6 +26,16 @@ pub fn capitalised_emails(rows: &dyn Cells, column: usize) -> (usize, Option<(us
         }
     }
     (count, first)
+}
+
+/// Whether `text` has a capital letter. Most addresses are ASCII: their bytes are looked
+/// at directly, and only other text is read character by character.
+fn has_capitals(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        text.chars().any(char::is_uppercase)
+    }
 }
 
 /// Lowercases every cell of `column` (e-mail addresses). Returns the cells changed.
@@ -134,6 +144,12 @@ mod tests {
         let (g, f) = split_full_name(&mut sheet, 0);
         assert_eq!((sheet.cell(0, g), sheet.cell(0, f)), ("Anna Marija", "Bērziņa"));
         assert_eq!(sheet.headers[g], "Given name (from name)");
+    }
+
+    #[test]
+    fn capitals_are_found_in_ascii_and_other_addresses_alike() {
+        let sheet = read_csv("email\nanna@example.org\nĒriks@example.lv\nēriks@example.lv\nzoë@Ex.lv\nzoë@ex.lv\n".as_bytes()).unwrap();
+        assert_eq!(capitalised_emails(&sheet, 0), (2, Some((3, "Ēriks@example.lv".to_string()))));
     }
 
     #[test]
