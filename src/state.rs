@@ -14,7 +14,7 @@ use ferry_core::phone;
 use ferry_core::report::{Receipt, Report};
 use ferry_core::sheet::Sheet;
 use ferry_core::vendors::read_check::CheckedAtRead;
-use ferry_core::vendors::recheck::RowRecheck;
+use ferry_core::vendors::recheck::TiedRows;
 use ferry_core::vendors::records::{self, SendPlan};
 use ferry_core::vendors::{CallbackResult, Contract, Findings, Login, Prepared, Problem, Target};
 use leptos::prelude::*;
@@ -67,6 +67,18 @@ pub enum View {
 /// Sheets of at least this many rows are checked in the worker, so edits and mapping
 /// changes never hold up the page.
 pub const LARGE_SHEET: usize = 50_000;
+
+/// Rows an edit's recheck looks at before the page takes its turn (a few milliseconds).
+const RECHECK_PIECE: usize = 100_000;
+
+/// Cell edits, counted.
+#[derive(Debug, Clone, Copy, Default)]
+struct Edits {
+    /// Edits made.
+    made: u64,
+    /// The edit whose tied rows are being looked for, if any.
+    rechecking: Option<u64>,
+}
 
 /// State shared by the steps (provided as context). The login lives here in memory only:
 /// it is never stored, logged or put in a URL, and is forgotten when the target changes.
@@ -126,6 +138,8 @@ pub struct AppState {
     /// Set by [`AppState::edit_cell`] when it has already brought the findings up to date
     /// for the sheet change it makes, with the mapping and settings they hold for.
     rechecked: StoredValue<Option<(Mapping, Value)>>,
+    /// The edits made so far, and the one whose tied rows are being looked for.
+    edits: StoredValue<Edits>,
     /// The mapped columns read as dates: their cells are read once per change of the
     /// sheet, target, mapping or settings, whoever asks.
     dates: Memo<Vec<DateColumn>>,
@@ -236,6 +250,7 @@ impl AppState {
             worker_findings: from_worker,
             full_checks,
             rechecked,
+            edits: StoredValue::new(Edits::default()),
             dates,
             focus_next: StoredValue::new(None),
         }
@@ -260,6 +275,8 @@ impl AppState {
     /// Writes `value` into row `index` (0-based), column `column` of the sheet. For a
     /// large sheet whose rows the worker has checked, only the rows the edit can affect
     /// are checked again, here, and the findings updated; otherwise the usual check runs.
+    /// The rows tied to the edit are looked for a piece of the sheet at a time, with the
+    /// page's turn in between, so an edit of a million-row sheet never stops the page.
     pub fn edit_cell(&self, index: usize, column: usize, value: &str) {
         // Writing what is there already is no edit (Enter in the grid, then the blur's
         // change event): nothing to check again.
@@ -267,38 +284,91 @@ impl AppState {
             return;
         }
         let contract = self.contract();
-        let plan_needed = self.sheet.with_untracked(|s| {
-            s.as_ref().is_some_and(|s| self.mapping.with_untracked(|m| self.settings.with_untracked(|st| phone::needs_plan(contract, s, m, st))))
-        });
-        // Rows are rechecked here only when the page can judge them all (an edit may
-        // also write a phone without a country code: then the worker checks).
+        // A phone without a country code is read by the numbering plans, which only the
+        // worker carries: then the worker checks.
         let national_phone = phone::is_national(value)
             && !phone::installed()
             && self.mapping.with_untracked(|m| self.settings.with_untracked(|st| phone::phone_columns(contract, m, st).contains(&column)));
-        let recheck = if self.worker_findings.with_untracked(Option::is_some) && !plan_needed && !national_phone {
+        // One recheck by rows at a time: an edit made while another is being rechecked
+        // has the whole sheet checked again.
+        let edit = self.edits.with_value(|e| e.made + 1);
+        let busy = self.edits.with_value(|e| e.rechecking.is_some());
+        let tied = if self.worker_findings.with_untracked(Option::is_some) && !national_phone && !busy {
             self.sheet.with_untracked(|s| {
-                s.as_ref().filter(|s| s.len() >= LARGE_SHEET).and_then(|s| {
-                    self.mapping.with_untracked(|m| self.settings.with_untracked(|st| RowRecheck::plan(contract, s, m, st, index, column, value)))
-                })
+                s.as_ref()
+                    .filter(|s| s.len() >= LARGE_SHEET)
+                    .and_then(|s| self.mapping.with_untracked(|m| self.settings.with_untracked(|st| TiedRows::begin(contract, s, m, st, index, column, value))))
             })
         } else {
             None
         };
         let (mapping, settings) = (self.mapping.get_untracked(), self.settings.get_untracked());
-        self.rechecked.set_value(recheck.is_some().then(|| (mapping.clone(), settings.clone())));
+        self.edits.update_value(|e| {
+            e.made = edit;
+            e.rechecking = tied.is_some().then_some(edit);
+        });
+        self.rechecked.set_value(tied.is_some().then(|| (mapping.clone(), settings.clone())));
         self.sheet.update(|s| {
             if let Some(s) = s.as_mut() {
                 s.set_cell(index, column, value);
             }
         });
-        let Some(recheck) = recheck else { return };
-        let mut findings = self.worker_findings.get_untracked().unwrap_or_default();
-        self.sheet.with_untracked(|s| {
-            if let Some(s) = s.as_ref() {
-                recheck.apply(contract, s, &mapping, &settings, &mut findings);
+        let Some(tied) = tied else { return };
+        leptos::task::spawn_local(self.recheck_rows(edit, tied, mapping, settings));
+    }
+
+    /// Finds the rows tied to edit number `edit` a piece at a time and applies their
+    /// recheck to the worker's findings; has the whole sheet checked again when that
+    /// cannot be done by rows (too many rows tied, or a phone among them that only the
+    /// worker can read). Gives up when anything else changed the findings meanwhile.
+    async fn recheck_rows(self, edit: u64, mut tied: TiedRows, mapping: Mapping, settings: Value) {
+        let contract = self.contract();
+        let full_checks = self.full_checks.get_untracked();
+        let current = move || {
+            self.edits.with_value(|e| e.made == edit) && self.full_checks.get_untracked() == full_checks && self.worker_findings.with_untracked(Option::is_some)
+        };
+        loop {
+            crate::send_driver::sleep_ms(0).await;
+            if !current() {
+                self.edits.update_value(|e| e.rechecking = None);
+                return;
             }
+            let done = self.sheet.with_untracked(|s| s.as_ref().map(|s| tied.scan(s, RECHECK_PIECE)));
+            match done {
+                Some(true) => break,
+                Some(false) => continue,
+                None => {
+                    self.edits.update_value(|e| e.rechecking = None);
+                    return;
+                }
+            }
+        }
+        self.edits.update_value(|e| e.rechecking = None);
+        let recheck = self.sheet.with_untracked(|s| {
+            let s = s.as_ref()?;
+            let national = !phone::installed() && {
+                let phones = phone::phone_columns(contract, &mapping, &settings);
+                tied.rows().unwrap_or_default().iter().any(|&r| phones.iter().any(|&c| phone::is_national(s.cell(r, c))))
+            };
+            (!national).then(|| tied.after_edit(contract, s, &mapping, &settings)).flatten()
         });
-        self.worker_findings.set(Some(findings));
+        match recheck {
+            Some(recheck) => self.worker_findings.update(|findings| {
+                if let Some(findings) = findings.as_mut() {
+                    self.sheet.with_untracked(|s| {
+                        if let Some(s) = s.as_ref() {
+                            recheck.apply(contract, s, &mapping, &settings, findings);
+                        }
+                    });
+                }
+            }),
+            None => {
+                // Checked in full after all: the sheet's change is announced again, with
+                // nothing claimed up to date.
+                self.rechecked.set_value(None);
+                self.sheet.update(|_| {});
+            }
+        }
     }
 
     /// The chosen target's contract (not tracked).

@@ -17,8 +17,8 @@ use crate::mapping::Mapping;
 use crate::sheet::Sheet;
 
 /// When more rows than this share a key with the edited row, checking them on the spot
-/// would be no quicker than checking everything in the background: [`RowRecheck::plan`]
-/// gives up.
+/// would be no quicker than checking everything in the background: [`TiedRows`] gives
+/// up.
 pub const MAX_ROWS: usize = 5_000;
 
 /// One edit's recheck: the rows it can affect, and their findings before the edit.
@@ -29,42 +29,10 @@ pub struct RowRecheck {
 }
 
 impl RowRecheck {
-    /// Before writing `value` into row `index`, column `column` of `sheet`: the rows the
-    /// edit can affect and their findings now. `None` when the target's rules cannot be
-    /// rechecked by rows, or too many rows are tied to this one.
-    pub fn plan(contract: &dyn Contract, sheet: &Sheet, mapping: &Mapping, settings: &Value, index: usize, column: usize, value: &str) -> Option<RowRecheck> {
-        if index >= sheet.len() {
-            return None;
-        }
-        let keys = contract.cross_row_columns(mapping, settings)?;
-        // (column, value) pairs a row must share to be tied to the edited row.
-        let mut wanted: Vec<(usize, &str)> = keys.iter().map(|&c| (c, sheet.cell(index, c).trim())).collect();
-        if keys.contains(&column) {
-            wanted.push((column, value.trim()));
-        }
-        wanted.retain(|(_, v)| !v.is_empty());
-        let mut rows = Vec::new();
-        for r in 0..sheet.len() {
-            if r == index || wanted.iter().any(|&(c, v)| sheet.cell(r, c).trim().eq_ignore_ascii_case(v)) {
-                rows.push(r);
-                if rows.len() > MAX_ROWS {
-                    return None;
-                }
-            }
-        }
-        let before = findings_of_rows(contract, sheet, mapping, settings, &rows);
-        Some(RowRecheck { rows, before })
-    }
-
-    /// The rows (indices) this recheck covers, the edited one among them.
-    pub fn rows(&self) -> &[usize] {
-        &self.rows
-    }
-
     /// After the edit: `findings` (of the whole sheet before it) brought up to date with
     /// the covered rows checked again in `sheet`.
     pub fn apply(self, contract: &dyn Contract, sheet: &Sheet, mapping: &Mapping, settings: &Value, findings: &mut Findings) {
-        let after = findings_of_rows(contract, sheet, mapping, settings, &self.rows);
+        let after = findings_of_rows(contract, sheet, mapping, settings, &self.rows, None);
         let numbers: BTreeSet<usize> = self.rows.iter().map(|&r| sheet.number(r)).collect();
         let kept = std::mem::take(&mut findings.issues).into_iter().filter(|i| !numbers.contains(&i.row));
         let mut merged = Vec::with_capacity(kept.size_hint().0 + after.issues.len());
@@ -82,12 +50,98 @@ impl RowRecheck {
     }
 }
 
+/// The rows an edit can affect, found a piece of the sheet at a time (so a page can let
+/// other work in between): the edited row, and every row holding a key value the edited
+/// row holds before or after the edit.
+#[derive(Debug, Clone)]
+pub struct TiedRows {
+    /// `(column, value)` pairs a row must share to be tied to the edited row.
+    wanted: Vec<(usize, String)>,
+    index: usize,
+    column: usize,
+    /// The edited cell's text before the edit.
+    old: String,
+    /// The next row to look at.
+    next: usize,
+    rows: Vec<usize>,
+    too_many: bool,
+}
+
+impl TiedRows {
+    /// Before writing `value` into row `index`, column `column` of `sheet`: what to look
+    /// for. `None` when the target's rules cannot be rechecked by rows.
+    pub fn begin(contract: &dyn Contract, sheet: &Sheet, mapping: &Mapping, settings: &Value, index: usize, column: usize, value: &str) -> Option<TiedRows> {
+        if index >= sheet.len() {
+            return None;
+        }
+        let keys = contract.cross_row_columns(mapping, settings)?;
+        let mut wanted: Vec<(usize, String)> = keys.iter().map(|&c| (c, sheet.cell(index, c).trim().to_string())).collect();
+        if keys.contains(&column) {
+            wanted.push((column, value.trim().to_string()));
+        }
+        wanted.retain(|(_, v)| !v.is_empty());
+        Some(TiedRows { wanted, index, column, old: sheet.cell(index, column).to_string(), next: 0, rows: Vec::new(), too_many: false })
+    }
+
+    /// Looks at up to `count` more rows of `sheet` (the same sheet, before or after the
+    /// edit: only the edited row differs, and it is tied anyway). Returns whether every
+    /// row has been looked at (or too many are tied for a recheck by rows).
+    pub fn scan(&mut self, sheet: &Sheet, count: usize) -> bool {
+        let end = self.next.saturating_add(count).min(sheet.len());
+        for r in self.next..end {
+            let tied = r == self.index
+                || self.wanted.iter().any(|(c, v)| {
+                    let cell = sheet.cell(r, *c);
+                    // Most cells differ in length from the value: no trimming needed to
+                    // tell.
+                    cell.len() >= v.len() && cell.trim().eq_ignore_ascii_case(v)
+                });
+            if tied {
+                self.rows.push(r);
+                if self.rows.len() > MAX_ROWS {
+                    self.too_many = true;
+                    self.next = sheet.len();
+                    return true;
+                }
+            }
+        }
+        self.next = end;
+        self.next >= sheet.len()
+    }
+
+    /// The rows found (indices, in order); `None` when too many are tied.
+    pub fn rows(&self) -> Option<Vec<usize>> {
+        (!self.too_many).then(|| self.rows.clone())
+    }
+
+    /// Once every row has been looked at and the edit made in `sheet`: the recheck, with
+    /// the tied rows' findings as they were before the edit. `None` when too many rows
+    /// are tied.
+    pub fn after_edit(self, contract: &dyn Contract, sheet: &Sheet, mapping: &Mapping, settings: &Value) -> Option<RowRecheck> {
+        let rows = self.rows()?;
+        let before = findings_of_rows(contract, sheet, mapping, settings, &rows, Some((self.index, self.column, &self.old)));
+        Some(RowRecheck { rows, before })
+    }
+}
+
 /// The findings of some rows of `sheet` (indices, in order) checked together, as a sheet
-/// of their own that keeps their row numbers.
-fn findings_of_rows(contract: &dyn Contract, sheet: &Sheet, mapping: &Mapping, settings: &Value, rows: &[usize]) -> Findings {
+/// of their own that keeps their row numbers; `undo` puts one cell's earlier text back
+/// (`(row index, column, text)`).
+fn findings_of_rows(
+    contract: &dyn Contract,
+    sheet: &Sheet,
+    mapping: &Mapping,
+    settings: &Value,
+    rows: &[usize],
+    undo: Option<(usize, usize, &str)>,
+) -> Findings {
     let mut part = Sheet::new(sheet.headers.clone());
     for &r in rows {
-        part.push_row(sheet.number(r), sheet.row(r));
+        let mut cells = sheet.row(r);
+        if let Some((_, column, old)) = undo.filter(|&(index, column, _)| index == r && column < cells.len()) {
+            cells[column] = old;
+        }
+        part.push_row(sheet.number(r), cells);
     }
     contract.findings(&part, mapping, settings)
 }
@@ -120,8 +174,41 @@ mod tests {
             for &(index, column, value) in &edits {
                 let mut sheet = start.clone();
                 let mut findings = contract.findings(&sheet, &mapping, &settings);
-                let Some(recheck) = RowRecheck::plan(contract, &sheet, &mapping, &settings, index, column, value) else { continue };
+                let Some(mut tied) = TiedRows::begin(contract, &sheet, &mapping, &settings, index, column, value) else { continue };
                 sheet.set_cell(index, column, value);
+                assert!(tied.scan(&sheet, sheet.len()), "every row in one piece");
+                let recheck = tied.after_edit(contract, &sheet, &mapping, &settings).unwrap();
+                recheck.apply(contract, &sheet, &mapping, &settings, &mut findings);
+                assert_eq!(findings, contract.findings(&sheet, &mapping, &settings), "{target:?}, row {index} column {column} = {value:?}");
+            }
+        }
+    }
+
+    /// The same edits, the tied rows found a piece at a time after the edit is made:
+    /// the same findings as a full check.
+    #[test]
+    fn rows_found_piece_by_piece_after_the_edit_give_the_same_findings() {
+        let csv = "participant id,email,username,first name,item id\n\
+                   P-1,anna@example.org,anna,Anna,I-1\n\
+                   P-2,not-an-email,bea,Bea,I-2\n\
+                   P-3,carl@example.org,anna,Carl,I-1\n\
+                   P-5,Anna@Example.org,dan,Dan,I-2\n";
+        for target in Target::all() {
+            let contract = target.contract();
+            let settings = contract.default_settings();
+            let start = read_csv(csv.as_bytes()).unwrap();
+            let mapping = contract.suggest(&start.headers, &settings);
+            for (index, column, value) in [(0, 4, "I-2"), (1, 1, "bea@example.org"), (3, 1, "carl@example.org"), (2, 2, "dan")] {
+                let mut sheet = start.clone();
+                let mut findings = contract.findings(&sheet, &mapping, &settings);
+                let Some(mut tied) = TiedRows::begin(contract, &sheet, &mapping, &settings, index, column, value) else { continue };
+                sheet.set_cell(index, column, value);
+                let mut pieces = 0;
+                while !tied.scan(&sheet, 1) {
+                    pieces += 1;
+                }
+                assert_eq!(pieces, sheet.len() - 1, "a row a piece");
+                let recheck = tied.after_edit(contract, &sheet, &mapping, &settings).unwrap();
                 recheck.apply(contract, &sheet, &mapping, &settings, &mut findings);
                 assert_eq!(findings, contract.findings(&sheet, &mapping, &settings), "{target:?}, row {index} column {column} = {value:?}");
             }
@@ -134,9 +221,12 @@ mod tests {
         let sheet = read_csv(b"participant id,item id\nP-1,I-1\nP-2,I-2\nP-3,I-1\nP-4,I-3\n").unwrap();
         let settings = engage.default_settings();
         let mapping = engage.suggest(&sheet.headers, &settings);
-        let recheck = RowRecheck::plan(engage, &sheet, &mapping, &settings, 0, 1, "I-3").unwrap();
-        assert_eq!(recheck.rows(), [0, 2, 3], "the edited row, the other I-1, and the I-3 it becomes");
-        let recheck = RowRecheck::plan(engage, &sheet, &mapping, &settings, 1, 0, "P-9").unwrap();
-        assert_eq!(recheck.rows(), [1], "no other row holds I-2");
+        let tied = |index, column, value| {
+            let mut tied = TiedRows::begin(engage, &sheet, &mapping, &settings, index, column, value).unwrap();
+            tied.scan(&sheet, sheet.len());
+            tied.rows().unwrap()
+        };
+        assert_eq!(tied(0, 1, "I-3"), [0, 2, 3], "the edited row, the other I-1, and the I-3 it becomes");
+        assert_eq!(tied(1, 0, "P-9"), [1], "no other row holds I-2");
     }
 }
