@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use ferry_core::date_columns::{self, DateColumn};
+use ferry_core::date_columns::{self, DateColumn, KnownEvidence};
 use ferry_core::mapping::{FieldSpec, Mapping};
 use ferry_core::phone;
 use ferry_core::report::{Receipt, Report};
@@ -140,6 +140,10 @@ pub struct AppState {
     rechecked: StoredValue<Option<(Mapping, Value)>>,
     /// The edits made so far, and the one whose tied rows are being looked for.
     edits: StoredValue<Edits>,
+    /// What the date columns tell, by column, as worked out when the sheet was loaded
+    /// (by the import worker as it read, or here): kept until the sheet's cells change
+    /// ([`AppState::change_sheet`]), so `dates` need not read their first rows again.
+    read_dates: StoredValue<KnownEvidence>,
     /// The mapped columns read as dates: their cells are read once per change of the
     /// sheet, target, mapping or settings, whoever asks.
     dates: Memo<Vec<DateColumn>>,
@@ -155,11 +159,14 @@ impl AppState {
         let mapping = RwSignal::new(Mapping::default());
         let target = RwSignal::new(Target::first());
         let settings = RwSignal::new(Target::first().contract().default_settings());
+        let read_dates = StoredValue::new(KnownEvidence::new());
         let dates = Memo::new(move |_| {
             let contract = target.get().contract();
             sheet.with(|sheet| {
                 let Some(sheet) = sheet else { return Vec::new() };
-                mapping.with(|m| settings.with(|s| date_columns::date_columns(contract, sheet, &sheet.headers, m, s)))
+                mapping.with(|m| {
+                    settings.with(|s| read_dates.with_value(|known| date_columns::date_columns_knowing(contract, sheet, &sheet.headers, m, s, known)))
+                })
             })
         });
         let from_worker = RwSignal::new(None::<Findings>);
@@ -251,6 +258,7 @@ impl AppState {
             full_checks,
             rechecked,
             edits: StoredValue::new(Edits::default()),
+            read_dates,
             dates,
             focus_next: StoredValue::new(None),
         }
@@ -308,11 +316,7 @@ impl AppState {
             e.rechecking = tied.is_some().then_some(edit);
         });
         self.rechecked.set_value(tied.is_some().then(|| (mapping.clone(), settings.clone())));
-        self.sheet.update(|s| {
-            if let Some(s) = s.as_mut() {
-                s.set_cell(index, column, value);
-            }
-        });
+        self.change_sheet(|s| s.set_cell(index, column, value));
         let Some(tied) = tied else { return };
         leptos::task::spawn_local(self.recheck_rows(edit, tied, mapping, settings));
     }
@@ -426,25 +430,39 @@ impl AppState {
     /// rows again, and then takes the findings.
     pub fn load_read(&self, name: String, sheet: Sheet, checked: Option<CheckedAtRead>) {
         let suggested = checked.as_ref().filter(|c| self.settings.with_untracked(|s| c.made_for(self.target.get_untracked(), &sheet.headers, s)));
-        self.load_suggested(name, String::new(), sheet, suggested.map(|c| c.mapping.clone()));
+        self.load_suggested(name, String::new(), sheet, suggested.map(|c| (c.mapping.clone(), c.dates.clone())));
         if let Some(checked) = checked {
             self.take_findings(checked);
         }
     }
 
-    fn load_suggested(&self, name: String, fingerprint: String, sheet: Sheet, suggested: Option<Mapping>) {
+    /// Loads `sheet` with the mapping suggested for it and what its date columns tell,
+    /// or works them out here.
+    fn load_suggested(&self, name: String, fingerprint: String, sheet: Sheet, suggested: Option<(Mapping, KnownEvidence)>) {
         self.fingerprint.set(Some(fingerprint));
         self.receipt.set(None);
-        let mapping = suggested.unwrap_or_else(|| self.settings.with_untracked(|s| date_columns::suggest(self.contract(), &sheet, &sheet.headers, s)));
+        let (mapping, dates) =
+            suggested.unwrap_or_else(|| self.settings.with_untracked(|s| date_columns::suggest_with_evidence(self.contract(), &sheet, &sheet.headers, s)));
+        self.read_dates.set_value(dates);
         self.mapping.set(mapping);
         self.file_name.set(Some(name));
         self.sheet.set(Some(sheet));
         self.report.set(None);
     }
 
+    /// Changes the sheet's cells (an edit, a fix of a whole column), when there is a
+    /// sheet; what was known of its date columns as read is forgotten first.
+    pub fn change_sheet<R>(&self, change: impl FnOnce(&mut Sheet) -> R) -> Option<R> {
+        self.read_dates.set_value(Vec::new());
+        let mut result = None;
+        self.sheet.update(|s| result = s.as_mut().map(change));
+        result
+    }
+
     /// Forgets the file's table after it could not be read (again): nothing stale is
     /// shown, and no step goes on with it. The file itself stays, to read it another way.
     pub fn unload(&self) {
+        self.read_dates.set_value(Vec::new());
         self.sheet.set(None);
         self.file_kind.set(None);
         self.fingerprint.set(None);

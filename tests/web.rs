@@ -522,3 +522,38 @@ async fn the_journal_is_stored_in_parts_and_read_back_whole() {
     assert_eq!(journal_store::load(key).await.unwrap().unwrap().1.len(), 0, "forgetting dropped the parts too");
     journal_store::forget(key).await.unwrap();
 }
+
+/// What the import worker found of a date column as it read the file is what the page
+/// shows, without reading the column's rows again; once a cell changes, the page reads
+/// them itself.
+#[wasm_bindgen_test]
+fn date_columns_take_what_the_read_found_until_a_cell_changes() {
+    use ferry_core::datetime::OrderEvidence;
+    use ferry_core::vendors::read_check::CheckedAtRead;
+
+    let owner = Owner::new();
+    owner.with(|| {
+        let state = AppState::new();
+        let sheet = read_csv("Participant ID,Email,Created at\nP-1,a@example.lv,14.09.2024\nP-2,c@example.lv,01.09.2024\n".as_bytes()).unwrap();
+        let (target, settings) = (state.target.get_untracked(), state.settings.get_untracked());
+        let contract = target.contract();
+        let mapping = ferry_core::date_columns::suggest(contract, &sheet, &sheet.headers, &settings);
+        // Evidence no cell of this sheet gives: only the read can have said it.
+        let from_read = OrderEvidence { month_first: Some((99, "09/14/2024".into())), ..OrderEvidence::default() };
+        let checked = CheckedAtRead {
+            target,
+            settings: settings.clone(),
+            headers: sheet.headers.clone(),
+            findings: contract.findings(&sheet, &mapping, &settings),
+            mapping,
+            dates: vec![(2, from_read.clone())],
+        };
+        state.load_read("participants.csv".into(), sheet, Some(checked));
+        let evidence = || state.date_columns().into_iter().find(|c| c.column == 2).map(|c| c.evidence);
+        assert_eq!(evidence(), Some(from_read), "taken from the read, not read again");
+        state.edit_cell(1, 1, "changed@example.lv");
+        let read_here = evidence().unwrap();
+        assert_eq!(read_here.day_first, Some((2, "14.09.2024".into())), "read from the cells once one changed");
+        assert_eq!(read_here.month_first, None);
+    });
+}

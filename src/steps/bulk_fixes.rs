@@ -49,12 +49,7 @@ pub fn BulkFixes() -> impl IntoView {
     // A column's dates read in `order`, two-digit years in the century chosen for it.
     let reading = move |column: usize, order: DateOrder| DateReading { order: Some(order), century: state.mapping.with_untracked(|m| m.century(column)) };
     let apply = move |what: String, f: Box<dyn FnOnce(&mut ferry_core::sheet::Sheet) -> usize>| {
-        let mut changed = 0;
-        state.sheet.update(|s| {
-            if let Some(s) = s {
-                changed = f(s);
-            }
-        });
+        let changed = state.change_sheet(f).unwrap_or(0);
         message.set(Some(format!("{what}: {changed} changed.")));
     };
     // Phones are read by the numbering plans, which the worker carries: the column goes
@@ -148,12 +143,7 @@ pub fn BulkFixes() -> impl IntoView {
                     }}
                     <button type="button" id="split-name-button" disabled=move || split_from.get().is_none() on:click=move |_| {
                         let Some(column) = split_from.get_untracked() else { return };
-                        let mut new_columns = None;
-                        state.sheet.update(|s| {
-                            if let Some(s) = s {
-                                new_columns = Some(fixes::split_full_name(s, column));
-                            }
-                        });
+                        let new_columns = state.change_sheet(|s| fixes::split_full_name(s, column));
                         if let Some((given, family)) = new_columns {
                             state.mapping.update(|m| {
                                 m.set(given_key, Some(Source::Column(given)));

@@ -45,12 +45,7 @@ pub fn EmailCase() -> impl IntoView {
             let lower = text.to_lowercase();
             let button_header = header.clone();
             let lowercase = move |_| {
-                let mut changed = 0;
-                state.sheet.update(|s| {
-                    if let Some(s) = s {
-                        changed = fixes::lowercase(s, column);
-                    }
-                });
+                let changed = state.change_sheet(|s| fixes::lowercase(s, column)).unwrap_or(0);
                 done.set(Some(format!("E-mails in \"{button_header}\": {} lowercased.", ferry_core::text::count(changed, "address", "addresses"))));
             };
             view! {

@@ -175,11 +175,9 @@ fn EnReviewTools() -> impl IntoView {
                 })
                 .collect()
         });
-        state.sheet.update(|s| {
-            if let Some(s) = s {
-                for &c in &columns {
-                    s.update_column(c, |cell| Some(engaging_networks::replace_risky(cell)));
-                }
+        state.change_sheet(|s| {
+            for &c in &columns {
+                s.update_column(c, |cell| Some(engaging_networks::replace_risky(cell)));
             }
         });
     };

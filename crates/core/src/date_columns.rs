@@ -127,17 +127,40 @@ impl DateColumn {
     }
 }
 
+/// What a sheet's columns tell of their date order, by column: worked out by the import
+/// worker as it reads (for the columns its suggested mapping reads as dates), so the page
+/// need not read their first rows again until the sheet changes.
+pub type KnownEvidence = Vec<(usize, OrderEvidence)>;
+
 /// The date columns of `mapping` for `contract`, each with its evidence from the first
 /// [`SCANNED_ROWS`] of `rows` (data rows under `headers`).
 pub fn date_columns(contract: &dyn Contract, rows: &dyn Cells, headers: &[String], mapping: &Mapping, settings: &serde_json::Value) -> Vec<DateColumn> {
+    date_columns_knowing(contract, rows, headers, mapping, settings, &[])
+}
+
+/// [`date_columns`], taking a column's evidence from `known` where it is there (it must
+/// have been gathered from these `rows` as they are) instead of reading its rows again.
+pub fn date_columns_knowing(
+    contract: &dyn Contract,
+    rows: &dyn Cells,
+    headers: &[String],
+    mapping: &Mapping,
+    settings: &serde_json::Value,
+    known: &[(usize, OrderEvidence)],
+) -> Vec<DateColumn> {
     let mut columns: Vec<DateColumn> = Vec::new();
     for (label, column) in contract.date_columns(mapping, settings) {
         if let Some(same) = columns.iter_mut().find(|c| c.column == column) {
             same.label = format!("{}, {label}", same.label);
             continue;
         }
-        let scanned = rows.len().min(SCANNED_ROWS);
-        let evidence = OrderEvidence::gather((0..scanned).map(|r| (rows.number(r), rows.cell(r, column))));
+        let evidence = match known.iter().find(|(c, _)| *c == column) {
+            Some((_, evidence)) => evidence.clone(),
+            None => {
+                let scanned = rows.len().min(SCANNED_ROWS);
+                OrderEvidence::gather((0..scanned).map(|r| (rows.number(r), rows.cell(r, column))))
+            }
+        };
         let header = headers.get(column).cloned().unwrap_or_default();
         columns.push(DateColumn { label, column, header, evidence, chosen: mapping.date_order(column), century: mapping.century(column) });
     }
@@ -148,11 +171,17 @@ pub fn date_columns(contract: &dyn Contract, rows: &dyn Cells, headers: &[String
 /// decide on their own: what the page starts from, and what the import worker checks
 /// while reading (the two must agree for the page to take the worker's findings).
 pub fn suggest(contract: &dyn Contract, rows: &dyn Cells, headers: &[String], settings: &serde_json::Value) -> Mapping {
+    suggest_with_evidence(contract, rows, headers, settings).0
+}
+
+/// [`suggest`], with the evidence of the date columns it read.
+pub fn suggest_with_evidence(contract: &dyn Contract, rows: &dyn Cells, headers: &[String], settings: &serde_json::Value) -> (Mapping, KnownEvidence) {
     let mut mapping = contract.suggest(headers, settings);
-    for (column, order) in inferred_orders(&date_columns(contract, rows, headers, &mapping, settings)) {
+    let columns = date_columns(contract, rows, headers, &mapping, settings);
+    for (column, order) in inferred_orders(&columns) {
         mapping.set_date_order(column, Some(order));
     }
-    mapping
+    (mapping, columns.into_iter().map(|c| (c.column, c.evidence)).collect())
 }
 
 /// The orders the cells decide on their own, for the columns with none set: `(column,

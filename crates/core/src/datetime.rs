@@ -253,7 +253,7 @@ pub fn order_hint(text: &str) -> OrderHint {
 
 /// What a column's cells say about its date order: the first cell only each order
 /// reads, and how many either could.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OrderEvidence {
     /// `(data row index, text)` of the first cell only day first reads.
     pub day_first: Option<(usize, String)>,

@@ -32,6 +32,10 @@ pub struct CheckedAtRead {
     pub mapping: Mapping,
     /// Every issue and count.
     pub findings: Findings,
+    /// What the date columns of the mapping tell of their order, gathered from the rows
+    /// the page reads them from.
+    #[serde(default)]
+    pub dates: crate::date_columns::KnownEvidence,
 }
 
 impl CheckedAtRead {
@@ -55,7 +59,8 @@ pub struct ReadCheck {
     settings: Value,
     /// The first rows, until the header can be found.
     head: Option<RowsAssembler>,
-    started: Option<(Box<dyn RowChecker>, Vec<String>, Mapping)>,
+    /// Once checking has started.
+    started: Option<Started>,
     /// A piece did not fit, or the target has no row checker: nothing to offer.
     given_up: bool,
     /// Rows held before checking starts: [`HEADER_ROWS`], or more when a date column
@@ -64,6 +69,15 @@ pub struct ReadCheck {
     /// Rows the file is expected to hold ([`ReadCheck::expect_rows`]), for the checker to
     /// set aside room for.
     expected_rows: usize,
+}
+
+/// A check under way: the checker, the headers found, the mapping suggested and what
+/// its date columns tell.
+struct Started {
+    checker: Box<dyn RowChecker>,
+    headers: Vec<String>,
+    mapping: Mapping,
+    dates: crate::date_columns::KnownEvidence,
 }
 
 /// At most this many rows' room is set aside from a projection: a projection is a guess
@@ -100,7 +114,7 @@ impl ReadCheck {
                 }
             }
             None => {
-                if let Some((checker, _, _)) = self.started.as_mut() {
+                if let Some(Started { checker, .. }) = self.started.as_mut() {
                     checker.check(piece);
                 }
             }
@@ -128,14 +142,14 @@ impl ReadCheck {
         }
         let rows = head.into_piece();
         let data = Below { rows: &rows, skip: index + 1 };
-        let mapping = crate::date_columns::suggest(contract, &data, &headers, &self.settings);
+        let (mapping, dates) = crate::date_columns::suggest_with_evidence(contract, &data, &headers, &self.settings);
         let Some(mut checker) = contract.row_checker(&mapping, &headers, &self.settings) else {
             self.given_up = true;
             return;
         };
         checker.reserve(self.expected_rows.max(Cells::len(&data)));
         checker.check(&data);
-        self.started = Some((checker, headers, mapping));
+        self.started = Some(Started { checker, headers, mapping, dates });
     }
 
     /// The findings, once every piece was pushed; `None` when there is nothing to offer.
@@ -144,8 +158,8 @@ impl ReadCheck {
             return None;
         }
         self.start_with(true);
-        let (checker, headers, mapping) = self.started.take()?;
-        Some(CheckedAtRead { target: self.target, settings: self.settings, headers, mapping, findings: checker.finish() })
+        let Started { checker, headers, mapping, dates } = self.started.take()?;
+        Some(CheckedAtRead { target: self.target, settings: self.settings, headers, mapping, findings: checker.finish(), dates })
     }
 }
 
@@ -198,6 +212,11 @@ mod tests {
                     Some(checked) => {
                         assert!(checked.fits(target, &sheet.headers, &mapping, &settings), "{target:?}");
                         assert_eq!(checked.findings, whole, "{target:?}, pieces of {size} bytes");
+                        let on_page: Vec<_> = crate::date_columns::date_columns(contract, &sheet, &sheet.headers, &mapping, &settings)
+                            .into_iter()
+                            .map(|c| (c.column, c.evidence))
+                            .collect();
+                        assert_eq!(checked.dates, on_page, "{target:?}: the date columns tell the worker what they tell the page");
                     }
                     None => assert!(contract.row_checker(&mapping, &sheet.headers, &settings).is_none(), "{target:?} has a row checker"),
                 }
