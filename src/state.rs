@@ -292,16 +292,11 @@ impl AppState {
             return;
         }
         let contract = self.contract();
-        // A phone without a country code is read by the numbering plans, which only the
-        // worker carries: then the worker checks.
-        let national_phone = phone::is_national(value)
-            && !phone::installed()
-            && self.mapping.with_untracked(|m| self.settings.with_untracked(|st| phone::phone_columns(contract, m, st).contains(&column)));
         // One recheck by rows at a time: an edit made while another is being rechecked
         // has the whole sheet checked again.
         let edit = self.edits.with_value(|e| e.made + 1);
         let busy = self.edits.with_value(|e| e.rechecking.is_some());
-        let tied = if self.worker_findings.with_untracked(Option::is_some) && !national_phone && !busy {
+        let tied = if self.worker_findings.with_untracked(Option::is_some) && !busy {
             self.sheet.with_untracked(|s| {
                 s.as_ref()
                     .filter(|s| s.len() >= LARGE_SHEET)
@@ -323,40 +318,30 @@ impl AppState {
 
     /// Finds the rows tied to edit number `edit` a piece at a time and applies their
     /// recheck to the worker's findings; has the whole sheet checked again when that
-    /// cannot be done by rows (too many rows tied, or a phone among them that only the
-    /// worker can read). Gives up when anything else changed the findings meanwhile.
+    /// cannot be done by rows ([`TiedRows::after_edit`] says when). Gives up when anything
+    /// else changed the findings meanwhile.
     async fn recheck_rows(self, edit: u64, mut tied: TiedRows, mapping: Mapping, settings: Value) {
         let contract = self.contract();
         let full_checks = self.full_checks.get_untracked();
         let current = move || {
             self.edits.with_value(|e| e.made == edit) && self.full_checks.get_untracked() == full_checks && self.worker_findings.with_untracked(Option::is_some)
         };
-        loop {
+        let scanned = loop {
             crate::send_driver::sleep_ms(0).await;
             if !current() {
-                self.edits.update_value(|e| e.rechecking = None);
-                return;
+                break false;
             }
-            let done = self.sheet.with_untracked(|s| s.as_ref().map(|s| tied.scan(s, RECHECK_PIECE)));
-            match done {
-                Some(true) => break,
-                Some(false) => continue,
-                None => {
-                    self.edits.update_value(|e| e.rechecking = None);
-                    return;
-                }
+            match self.sheet.with_untracked(|s| s.as_ref().map(|s| tied.scan(s, RECHECK_PIECE))) {
+                Some(true) => break true,
+                Some(false) => {}
+                None => break false,
             }
-        }
+        };
         self.edits.update_value(|e| e.rechecking = None);
-        let recheck = self.sheet.with_untracked(|s| {
-            let s = s.as_ref()?;
-            let national = !phone::installed() && {
-                let phones = phone::phone_columns(contract, &mapping, &settings);
-                tied.rows().unwrap_or_default().iter().any(|&r| phones.iter().any(|&c| phone::is_national(s.cell(r, c))))
-            };
-            (!national).then(|| tied.after_edit(contract, s, &mapping, &settings)).flatten()
-        });
-        match recheck {
+        if !scanned {
+            return;
+        }
+        match self.sheet.with_untracked(|s| s.as_ref().and_then(|s| tied.after_edit(contract, s, &mapping, &settings))) {
             Some(recheck) => self.worker_findings.update(|findings| {
                 if let Some(findings) = findings.as_mut() {
                     self.sheet.with_untracked(|s| {

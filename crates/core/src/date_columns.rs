@@ -127,9 +127,10 @@ impl DateColumn {
     }
 }
 
-/// What a sheet's columns tell of their date order, by column: worked out by the import
-/// worker as it reads (for the columns its suggested mapping reads as dates), so the page
-/// need not read their first rows again until the sheet changes.
+/// What a sheet's columns tell of their date order, by column: worked out when a sheet
+/// is loaded (by the import worker as it reads, for the columns its suggested mapping
+/// reads as dates), so the page need not read their first rows again until the sheet
+/// changes.
 pub type KnownEvidence = Vec<(usize, OrderEvidence)>;
 
 /// The date columns of `mapping` for `contract`, each with its evidence from the first
