@@ -315,6 +315,8 @@ async fn the_grid_is_virtualised_filters_and_edits() {
     only.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
     settle().await;
     assert_eq!(el.query_selector("#grid-count").unwrap().unwrap().text_content().unwrap(), "100 rows");
+    // The filtered list is shown from its top, not from where the whole sheet was scrolled.
+    assert_eq!(grid.scroll_top(), 0, "the filtered rows start at the top");
     let bad = el.query_selector("#data-grid td.cell.error input").unwrap().expect("a highlighted cell");
     let bad: web_sys::HtmlInputElement = bad.unchecked_into();
     bad.set_value("fixed@example.org");

@@ -113,6 +113,7 @@ pub fn DataGrid() -> impl IntoView {
     let only_issues = RwSignal::new(false);
     let scroll_top = RwSignal::new(0usize);
     let scroll_left = RwSignal::new(0usize);
+    let grid_ref = NodeRef::<leptos::html::Div>::new();
     let view_width = RwSignal::new(ASSUMED_WIDTH);
     // The long cell shown whole: (sheet index, column).
     let long_cell = RwSignal::new(None::<(usize, usize)>);
@@ -258,6 +259,11 @@ pub fn DataGrid() -> impl IntoView {
             <label class="check">
                 <input type="checkbox" id="grid-only-issues" prop:checked=only_issues on:change=move |ev| {
                     only_issues.set(event_target_checked(&ev));
+                    // The list starts again from its top: the scrolling area itself too, or
+                    // the browser keeps (clamps) the old position and shows the list's end.
+                    if let Some(grid) = grid_ref.get_untracked() {
+                        grid.set_scroll_top(0);
+                    }
                     scroll_top.set(0);
                 }/>
                 "Only rows with problems"
@@ -268,6 +274,7 @@ pub fn DataGrid() -> impl IntoView {
         <div
             class="data-grid"
             id="data-grid"
+            node_ref=grid_ref
             role="region"
             aria-label="All rows of the file"
             aria-describedby="grid-keys"
