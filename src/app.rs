@@ -35,12 +35,17 @@ pub fn App() -> impl IntoView {
         }
         now
     });
-    let step_view = move || match state.step.get() {
-        Step::Upload => view! { <UploadStep/> }.into_any(),
-        Step::Map => view! { <MapStep/> }.into_any(),
-        Step::Review => view! { <ReviewStep/> }.into_any(),
-        Step::Send => view! { <SendStep/> }.into_any(),
-        Step::Report => view! { <ReportStep/> }.into_any(),
+    let step_view = move || {
+        let step = state.step.get();
+        // The step going away may hold the focus (the button that was pressed).
+        crate::focus::let_go();
+        match step {
+            Step::Upload => view! { <UploadStep/> }.into_any(),
+            Step::Map => view! { <MapStep/> }.into_any(),
+            Step::Review => view! { <ReviewStep/> }.into_any(),
+            Step::Send => view! { <SendStep/> }.into_any(),
+            Step::Report => view! { <ReportStep/> }.into_any(),
+        }
     };
     let views = vendors::PAGES
         .iter()

@@ -15,6 +15,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker};
 
+use crate::inbox::{Arrival, Inbox};
 use crate::spare_worker;
 use crate::worker_messages::{open, post, Attached, FromWorker, ToWorker};
 use crate::worker_protocol::{fill_carrier, CHUNK};
@@ -64,8 +65,8 @@ impl CheckJob {
         let started = Rc::new(RefCell::new(ready));
         let request_now = ready.then(|| request.clone());
         let (this_worker, started_here, request_here) = (worker.clone(), started.clone(), request.clone());
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let Some((message, attached)) = open::<FromWorker>(&event.data()) else { return };
+        let handle = move |data: JsValue| {
+            let Some((message, attached)) = open::<FromWorker>(&data) else { return };
             match message {
                 FromWorker::Ready => {
                     *started_here.borrow_mut() = true;
@@ -86,17 +87,26 @@ impl CheckJob {
                 }
                 _ => {}
             }
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget();
+        };
         let fallback = job.state.clone();
-        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+        let on_error = move || {
             if *started.borrow() {
                 settle(&fallback, Err("Ferry's checker stopped unexpectedly (the file may be too large for this browser's memory).".into()));
             } else {
                 check_here(&fallback, sheet, &request);
             }
+        };
+        // Handled in the page's own turns, in the order they came (see `inbox`).
+        let inbox = Inbox::new(move |arrival| match arrival {
+            Arrival::Message { data, .. } => handle(data),
+            Arrival::Failed => on_error(),
         });
+        let arrived = inbox.clone();
+        let on_message =
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| arrived.push(Arrival::Message { data: event.data(), at: js_sys::Date::now() }));
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| inbox.push(Arrival::Failed));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
         if let Some(request) = request_now {

@@ -11,6 +11,23 @@ pub fn next_frame(then: impl FnOnce() + 'static) {
     }
 }
 
+/// Takes focus off the element that has it (a "Next" button, say) before the part of the
+/// page holding it is replaced. When the focused element is removed, Chromium restyles and
+/// lays out the page on the spot, new step included: measured on a million-row sheet, the
+/// removal of the map step's buttons took 34–43 ms of the click's task. Removed unfocused,
+/// it takes under a millisecond, and the styling is left to the next frame, which does it
+/// anyway. Focus then goes where [`focus_soon`] sends it.
+pub fn let_go() {
+    let active = web_sys::window().and_then(|w| w.document()).and_then(|d| Some((d.active_element()?, d.body()?)));
+    if let Some((active, body)) = active {
+        if active != *body.as_ref() {
+            if let Ok(active) = active.dyn_into::<web_sys::HtmlElement>() {
+                let _ = active.blur();
+            }
+        }
+    }
+}
+
 /// Focuses the first element matching `selector` once it is in the page (trying for a
 /// few frames), and scrolls it into view. A heading is made focusable first (`tabindex
 /// -1`: focusable by script, not a stop for Tab).

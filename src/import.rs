@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::blob_reader::{BufferFiller, READ_PIECE};
 use crate::handoff::Handoff;
+use crate::inbox::{Arrival, Inbox};
 use crate::read_watchdog::{died_message, stalled_message, Watchdog};
 use crate::spare_worker;
 use crate::worker_messages::{open, post, Attached, FromWorker, ToWorker};
@@ -191,16 +192,7 @@ impl ImportJob {
                 FromWorker::Next | FromWorker::Findings { .. } => {}
             }
         };
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let started = js_sys::Date::now();
-            let Some((message, attached)) = open::<FromWorker>(&event.data()) else { return };
-            heard.borrow_mut().heard(started, matches!(message, FromWorker::Progress { done, total } if done >= total));
-            handle(message, attached);
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget();
-        wasm_bindgen_futures::spawn_local(watch(worker.clone(), state_for_watch, watchdog, name.to_string()));
-        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+        let on_error = move || {
             stop_feeding(&mut fallback_state.borrow_mut());
             if *started.borrow() {
                 settle(&fallback_state, Err(died_message(&fallback_name)));
@@ -208,7 +200,24 @@ impl ImportJob {
                 // The worker never started.
                 no_worker(&fallback_state);
             }
+        };
+        // Handled in the page's own turns, in the order they came (see `inbox`).
+        let inbox = Inbox::new(move |arrival| match arrival {
+            Arrival::Message { data, at } => {
+                let Some((message, attached)) = open::<FromWorker>(&data) else { return };
+                heard.borrow_mut().heard(at, matches!(message, FromWorker::Progress { done, total } if done >= total));
+                handle(message, attached);
+            }
+            Arrival::Failed => on_error(),
         });
+        let arrived = inbox.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            arrived.push(Arrival::Message { data: event.data(), at: js_sys::Date::now() });
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        wasm_bindgen_futures::spawn_local(watch(worker.clone(), state_for_watch, watchdog, name.to_string()));
+        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| inbox.push(Arrival::Failed));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
         if let Some(request) = first_request {

@@ -8,6 +8,7 @@ pub mod components;
 pub mod focus;
 pub mod handoff;
 pub mod import;
+pub mod inbox;
 pub mod journal_store;
 pub mod page_config;
 pub mod phone_job;
