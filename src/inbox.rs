@@ -7,7 +7,8 @@
 //! each. Here a message only joins a queue when it arrives (a few microseconds), and the
 //! queue is worked through in turns of about [`TURN_MS`] ms, each a timer task of its own,
 //! so whatever else the page has to do (its timers, a frame) comes between them. The order
-//! of the messages, and of a worker's failure after them, is kept.
+//! of the messages, and of a worker's failure after them, is kept. While the page is
+//! hidden, its timers are held back by the browser, so the queue is worked through at once.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -50,6 +51,14 @@ impl Inbox {
     /// Queues `arrival`; its turn comes after the page's tasks already due.
     pub fn push(self: &Rc<Self>, arrival: Arrival) {
         self.queue.borrow_mut().push_back(arrival);
+        if page_hidden() {
+            // Nobody is looking, and a hidden page's timers are held back (to one a
+            // second, or a minute): the reading must not wait on them.
+            if !self.due.get() {
+                self.turn_all();
+            }
+            return;
+        }
         self.set_turn();
     }
 
@@ -72,9 +81,22 @@ impl Inbox {
         }
     }
 
+    /// Handles every arrival waiting.
+    fn turn_all(self: &Rc<Self>) {
+        while self.waiting() > 0 {
+            let Ok(mut handle) = self.handle.try_borrow_mut() else { return };
+            let Some(arrival) = self.queue.borrow_mut().pop_front() else { return };
+            handle(arrival);
+        }
+    }
+
     /// Handles arrivals for about [`TURN_MS`], then sets the next turn if any wait.
     fn turn(self: &Rc<Self>) {
         self.due.set(false);
+        if page_hidden() {
+            self.turn_all();
+            return;
+        }
         let began = js_sys::Date::now();
         loop {
             let Some(arrival) = self.queue.borrow_mut().pop_front() else { return };
@@ -94,6 +116,11 @@ impl Inbox {
             self.set_turn();
         }
     }
+}
+
+/// Whether the page is out of sight (another tab, a minimised window).
+fn page_hidden() -> bool {
+    web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod data_grid;
 pub mod download;
 pub mod file_drop;
 pub mod grid_keys;
+pub mod later;
 pub mod long_cell;
 pub mod progress_bar;
 pub mod sheet_preview;

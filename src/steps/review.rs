@@ -4,6 +4,7 @@ use ferry_core::issue::{Issue, Severity};
 use leptos::prelude::*;
 
 use crate::components::data_grid::DataGrid;
+use crate::components::later::Later;
 use crate::state::{AppState, Step};
 use crate::steps::bulk_fixes::BulkFixes;
 use crate::steps::email_case::EmailCase;
@@ -27,14 +28,16 @@ const PREVIEW_CHARS: usize = 20_000;
 #[component]
 pub fn ReviewStep() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let counts = move || {
+    // (ready, held, warnings): one pass over the issues however often they are shown.
+    let counts = Memo::new(move |_| {
         state.findings.with(|f| {
             f.as_ref().map_or((0, 0, 0), |f| {
                 let warnings = f.issues.iter().filter(|i| i.severity == Severity::Warning).count();
                 (f.ready, f.held, warnings)
             })
         })
-    };
+    });
+    let counts = move || counts.get();
     // The issues listed (the first few) and how many there are: a large sheet's tens of
     // thousands are never copied to be shown.
     let issues =
@@ -96,13 +99,16 @@ pub fn ReviewStep() -> impl IntoView {
                 }
                 .into_any()
             }}
-            <EmailCase/>
-            <h3>"All rows"</h3>
-            <DataGrid/>
-            <BulkFixes/>
-            {move || (page_of(state.target.get()).review_tools)()}
-            <h3>{move || format!("What {} receives (first records)", vendor())}</h3>
-            <pre class="payload" id="payload-preview" role="region" tabindex="0" aria-label="Payload preview">{preview}</pre>
+            // Below the first problems: drawn in a turn of its own, just after the step.
+            <Later>
+                <EmailCase/>
+                <h3>"All rows"</h3>
+                <DataGrid/>
+                <BulkFixes/>
+                {move || (page_of(state.target.get()).review_tools)()}
+                <h3>{move || format!("What {} receives (first records)", vendor())}</h3>
+                <pre class="payload" id="payload-preview" role="region" tabindex="0" aria-label="Payload preview">{preview}</pre>
+            </Later>
             <div class="actions">
                 <button type="button" on:click=move |_| state.step.set(Step::Map)>"Back"</button>
                 <span class="spacer"></span>
