@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use ferry_core::text::BuildFxHasher;
+
 use ferry_core::issue::{Issue, Severity};
 use ferry_core::sheet::Sheet;
 use leptos::prelude::*;
@@ -121,7 +123,10 @@ pub fn DataGrid() -> impl IntoView {
     // highlighting; the words are read only for the cells in view.
     let marks = Memo::new(move |_| {
         state.findings.with(|f| {
-            let mut map: HashMap<(usize, usize), usize> = HashMap::new();
+            // Fx, not SipHash, and sized once: a million-row sheet has tens of thousands
+            // of issues, and this is built as review opens.
+            let mut map: HashMap<(usize, usize), usize, BuildFxHasher> =
+                HashMap::with_capacity_and_hasher(f.as_ref().map_or(0, |f| f.issues.len()), BuildFxHasher::default());
             for (at, Issue { row, column, .. }) in f.iter().flat_map(|f| f.issues.iter()).enumerate() {
                 // A problem with the row as a whole marks its row number.
                 map.entry((*row, column.unwrap_or(WHOLE_ROW))).or_insert(at);

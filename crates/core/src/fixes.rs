@@ -18,7 +18,7 @@ pub fn capitalised_emails(rows: &dyn Cells, column: usize) -> (usize, Option<(us
     let mut first = None;
     for r in 0..rows.len().min(EMAIL_CASE_ROWS) {
         let text = rows.cell(r, column);
-        if text.contains('@') && has_capitals(text) {
+        if has_at_and_capitals(text) {
             count += 1;
             if first.is_none() {
                 first = Some((rows.number(r), text.trim().to_string()));
@@ -28,14 +28,16 @@ pub fn capitalised_emails(rows: &dyn Cells, column: usize) -> (usize, Option<(us
     (count, first)
 }
 
-/// Whether `text` has a capital letter. Most addresses are ASCII: their bytes are looked
-/// at directly, and only other text is read character by character.
-fn has_capitals(text: &str) -> bool {
-    if text.is_ascii() {
-        text.bytes().any(|b| b.is_ascii_uppercase())
-    } else {
-        text.chars().any(char::is_uppercase)
+/// Whether `text` has an `@` and a capital letter. Most addresses are ASCII: their bytes
+/// are looked at once, directly, and only other text is read again character by character.
+fn has_at_and_capitals(text: &str) -> bool {
+    let (mut at, mut capital, mut other) = (false, false, false);
+    for &b in text.as_bytes() {
+        at |= b == b'@';
+        capital |= b.is_ascii_uppercase();
+        other |= !b.is_ascii();
     }
+    at && (capital || (other && text.chars().any(char::is_uppercase)))
 }
 
 /// Lowercases every cell of `column` (e-mail addresses). Returns the cells changed.
