@@ -125,7 +125,7 @@ impl ImportJob {
                     // buffer ahead of it.
                     let free = Rc::new(Handoff::default());
                     for _ in 0..2 {
-                        free.give(ArrayBuffer::new(READ_PIECE as u32).into());
+                        free.give(ArrayBuffer::new(FIRST_READ_PIECE as u32).into());
                     }
                     s.feeding = Some(free.clone());
                     wasm_bindgen_futures::spawn_local(feed_worker(this_worker.clone(), feed_file.clone(), free));
@@ -139,7 +139,7 @@ impl ImportJob {
                 FromWorker::PhonesFormatted { .. } => {}
                 FromWorker::BytesBack => {
                     if let Some(free) = &s.feeding {
-                        free.give(attached);
+                        free.give(grown(attached));
                     }
                 }
                 FromWorker::Rows { text, cells, rows: count, done, total } => {
@@ -315,6 +315,22 @@ async fn feed_worker(worker: Worker, file: Blob, free: Rc<Handoff>) {
     }
     if sent as f64 != file.size() {
         unreadable();
+    }
+}
+
+/// Bytes of the file in each of the first two buffers handed to the worker. The page
+/// works through the rows of each buffer in one task, and its code for that runs slowly
+/// the first time (the browser compiles the fast version meanwhile): traced, the first
+/// 4 MB piece of rows took the page 47-61 ms. The first pieces are small, and the
+/// buffers grow from there (see [`grown`]).
+const FIRST_READ_PIECE: usize = READ_PIECE / 16;
+
+/// The buffer to fill next in place of `buffer`, back from the worker: a small one is
+/// replaced by one four times its size, up to [`READ_PIECE`].
+fn grown(buffer: JsValue) -> JsValue {
+    match buffer.dyn_ref::<ArrayBuffer>().map(|b| b.byte_length() as usize) {
+        Some(len) if len < READ_PIECE => ArrayBuffer::new((len * 4).min(READ_PIECE) as u32).into(),
+        _ => buffer,
     }
 }
 

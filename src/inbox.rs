@@ -21,6 +21,12 @@ use wasm_bindgen::JsCast;
 /// A turn always handles at least one message.
 pub const TURN_MS: f64 = 8.0;
 
+/// The timer the page's own turns wait for, in milliseconds. Not 0: Chromium queues a
+/// 0 ms timer at once, ahead of the page's other timers that come due while the current
+/// task runs (those are queued only when it ends), so a run of 0 ms turns keeps them
+/// waiting. A timer of 1 ms is queued as they are, in the order they came due.
+pub const YIELD_MS: i32 = 1;
+
 /// What came from the worker.
 pub enum Arrival {
     /// A message: its data, and when it arrived (`Date.now()`).
@@ -73,7 +79,7 @@ impl Inbox {
         }
         let this = self.clone();
         let turn = Closure::once_into_js(move || this.turn());
-        let scheduled = web_sys::window().and_then(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(turn.unchecked_ref(), 0).ok());
+        let scheduled = web_sys::window().and_then(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(turn.unchecked_ref(), YIELD_MS).ok());
         if scheduled.is_none() {
             // No window (never the case on the page): handle at once.
             self.due.set(false);
@@ -156,7 +162,7 @@ mod tests {
         assert!(seen.borrow().is_empty(), "nothing is handled as it arrives");
         let timer = seen.clone();
         let mark = Closure::once_into_js(move || timer.borrow_mut().push("timer".into()));
-        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(mark.unchecked_ref(), 0).unwrap();
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(mark.unchecked_ref(), YIELD_MS).unwrap();
         for _ in 0..200 {
             if seen.borrow().len() == 22 {
                 break;

@@ -8,12 +8,13 @@
 
 use leptos::prelude::*;
 
-/// Draws `children` once the page has had a turn (a timer of 0 ms after this is drawn).
+/// Draws `children` once the page has had a turn (a timer of [`crate::inbox::YIELD_MS`]
+/// after this is drawn).
 #[component]
 pub fn Later(children: ChildrenFn) -> impl IntoView {
     let ready = RwSignal::new(false);
     leptos::task::spawn_local(async move {
-        crate::send_driver::sleep_ms(0).await;
+        crate::send_driver::sleep_ms(crate::inbox::YIELD_MS).await;
         // Gone meanwhile (the user moved on): nothing to draw.
         let _ = ready.try_set(true);
     });

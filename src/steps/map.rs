@@ -6,6 +6,7 @@ use ferry_core::vendors::Target;
 use leptos::prelude::*;
 
 use crate::components::connection::Connection;
+use crate::components::later::Later;
 use crate::state::{AppState, Step};
 use crate::steps::date_orders::DateOrders;
 use crate::steps::inferences::Inferences;
@@ -23,11 +24,15 @@ pub fn MapStep() -> impl IntoView {
             <h2 id="map-heading">"Target and columns"</h2>
             <Inferences/>
             <TargetChoice/>
-            <Connection/>
-            {move || (page_of(state.target.get()).settings)()}
-            <DateOrders/>
-            <PhoneCountry/>
-            <SavedMappings/>
+            // The forms and the columns: drawn in a turn of their own, just after the step
+            // (see `Later`), so entering it on a large sheet is two short tasks.
+            <Later>
+                <Connection/>
+                {move || (page_of(state.target.get()).settings)()}
+                <DateOrders/>
+                <PhoneCountry/>
+                <SavedMappings/>
+            </Later>
             {move || {
                 let p = problems.get();
                 (!p.is_empty()).then(|| view! {

@@ -99,15 +99,18 @@ pub fn ReviewStep() -> impl IntoView {
                 }
                 .into_any()
             }}
-            // Below the first problems: drawn in a turn of its own, just after the step.
+            // Below the first problems: drawn in turns of their own, just after the step,
+            // the grid first, then the fixes and the preview.
             <Later>
                 <EmailCase/>
                 <h3>"All rows"</h3>
                 <DataGrid/>
-                <BulkFixes/>
-                {move || (page_of(state.target.get()).review_tools)()}
-                <h3>{move || format!("What {} receives (first records)", vendor())}</h3>
-                <pre class="payload" id="payload-preview" role="region" tabindex="0" aria-label="Payload preview">{preview}</pre>
+                <Later>
+                    <BulkFixes/>
+                    {move || (page_of(state.target.get()).review_tools)()}
+                    <h3>{move || format!("What {} receives (first records)", vendor())}</h3>
+                    <pre class="payload" id="payload-preview" role="region" tabindex="0" aria-label="Payload preview">{preview}</pre>
+                </Later>
             </Later>
             <div class="actions">
                 <button type="button" on:click=move |_| state.step.set(Step::Map)>"Back"</button>
