@@ -140,6 +140,8 @@ pub struct AppState {
     rechecked: StoredValue<Option<(Mapping, Value)>>,
     /// The edits made so far, and the one whose tied rows are being looked for.
     edits: StoredValue<Edits>,
+    /// An edit's tied rows are being checked again: the counts are about to change.
+    pub rechecking: RwSignal<bool>,
     /// What the date columns tell, by column, as worked out when the sheet was loaded
     /// (by the import worker as it read, or here): kept until the sheet's cells change
     /// ([`AppState::change_sheet`]), so `dates` need not read their first rows again.
@@ -258,6 +260,7 @@ impl AppState {
             full_checks,
             rechecked,
             edits: StoredValue::new(Edits::default()),
+            rechecking: RwSignal::new(false),
             read_dates,
             dates,
             focus_next: StoredValue::new(None),
@@ -313,6 +316,7 @@ impl AppState {
         self.rechecked.set_value(tied.is_some().then(|| (mapping.clone(), settings.clone())));
         self.change_sheet(|s| s.set_cell(index, column, value));
         let Some(tied) = tied else { return };
+        self.rechecking.set(true);
         leptos::task::spawn_local(self.recheck_rows(edit, tied, mapping, settings));
     }
 
@@ -321,13 +325,12 @@ impl AppState {
     /// cannot be done by rows ([`TiedRows::after_edit`] says when). Gives up when anything
     /// else changed the findings meanwhile.
     async fn recheck_rows(self, edit: u64, mut tied: TiedRows, mapping: Mapping, settings: Value) {
-        let contract = self.contract();
         let full_checks = self.full_checks.get_untracked();
         let current = move || {
             self.edits.with_value(|e| e.made == edit) && self.full_checks.get_untracked() == full_checks && self.worker_findings.with_untracked(Option::is_some)
         };
         let scanned = loop {
-            crate::send_driver::sleep_ms(0).await;
+            crate::send_driver::sleep_ms(crate::inbox::YIELD_MS).await;
             if !current() {
                 break false;
             }
@@ -338,15 +341,22 @@ impl AppState {
             }
         };
         self.edits.update_value(|e| e.rechecking = None);
-        if !scanned {
-            return;
+        if scanned {
+            self.apply_recheck(tied, &mapping, &settings);
         }
-        match self.sheet.with_untracked(|s| s.as_ref().and_then(|s| tied.after_edit(contract, s, &mapping, &settings))) {
+        self.rechecking.set(false);
+    }
+
+    /// Applies the recheck of the rows `tied` found to the worker's findings, or has the
+    /// whole sheet checked again when that cannot be done by rows.
+    fn apply_recheck(&self, tied: TiedRows, mapping: &Mapping, settings: &Value) {
+        let contract = self.contract();
+        match self.sheet.with_untracked(|s| s.as_ref().and_then(|s| tied.after_edit(contract, s, mapping, settings))) {
             Some(recheck) => self.worker_findings.update(|findings| {
                 if let Some(findings) = findings.as_mut() {
                     self.sheet.with_untracked(|s| {
                         if let Some(s) = s.as_ref() {
-                            recheck.apply(contract, s, &mapping, &settings, findings);
+                            recheck.apply(contract, s, mapping, settings, findings);
                         }
                     });
                 }

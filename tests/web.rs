@@ -321,11 +321,14 @@ async fn the_grid_is_virtualised_filters_and_edits() {
     let bad: web_sys::HtmlInputElement = bad.unchecked_into();
     bad.set_value("fixed@example.org");
     bad.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    // The rows tied to the edit are being checked again: review's counts are about to change.
+    assert!(state.rechecking.get_untracked(), "the edit's rows are rechecked");
     settle().await;
     assert_eq!(state.sheet.with_untracked(|s| s.as_ref().unwrap().cell(0, 1).to_string()), "fixed@example.org");
     let count = || el.query_selector("#grid-count").unwrap().unwrap().text_content().unwrap();
     until(|| count() == "99 rows").await;
     assert_eq!(count(), "99 rows", "checked again after the edit");
+    assert!(!state.rechecking.get_untracked(), "the recheck is over");
     drop(handle);
 }
 

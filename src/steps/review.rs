@@ -77,7 +77,7 @@ pub fn ReviewStep() -> impl IntoView {
                     </p>
                 }
             })}
-            <div class="summary" id="review-summary" data-full-checks=move || state.full_checks.get()>
+            <div class="summary" id="review-summary" data-full-checks=move || state.full_checks.get() aria-busy=move || state.rechecking.get().to_string()>
                 <div><strong>{move || ferry_core::text::thousands(counts().0)}</strong>"ready to send"</div>
                 <div><strong>{move || ferry_core::text::thousands(counts().1)}</strong>"with problems, not sent"</div>
                 <div><strong>{move || ferry_core::text::thousands(counts().2)}</strong>"warnings"</div>
@@ -115,7 +115,7 @@ pub fn ReviewStep() -> impl IntoView {
             <div class="actions">
                 <button type="button" on:click=move |_| state.step.set(Step::Map)>"Back"</button>
                 <span class="spacer"></span>
-                <button class="primary" type="button" disabled=move || counts().0 == 0 on:click=move |_| state.step.set(Step::Send)>
+                <button class="primary" type="button" disabled=move || counts().0 == 0 || state.rechecking.get() on:click=move |_| state.step.set(Step::Send)>
                     {move || format!("Next: send {}", ferry_core::text::count(counts().0, "record", "records"))}
                 </button>
             </div>
