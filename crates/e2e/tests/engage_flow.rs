@@ -348,6 +348,7 @@ async fn a_cell_is_fixed_by_keyboard_alone_and_escape_keeps_what_was_there() {
     browser.click_button("Next: choose columns").await.unwrap();
     browser.click_button("Next: review the rows").await.unwrap();
     browser.wait_for_text("#issues", "not-an-email").await.unwrap();
+    browser.wait_for("#data-grid").await.unwrap();
     browser.client.execute("document.getElementById('data-grid').focus()", vec![]).await.unwrap();
     // From the grid into its first cell, then right and down to the bad e-mail.
     press(&browser, ARROW_DOWN).await;

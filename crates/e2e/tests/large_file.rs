@@ -73,6 +73,7 @@ async fn a_large_file_is_read_with_progress_and_can_be_cancelled() {
     browser.click_button("Next: review the rows").await.unwrap();
     let summary = browser.wait_for_text_within("#review-summary", "1,000,000", Duration::from_secs(180)).await.unwrap();
     assert!(summary.contains("1,000,000\nready to send"), "{summary}");
+    browser.wait_for("#payload-preview").await.unwrap();
     screenshot(&browser, "large-2-review").await;
     // The grid scrolls to the millionth row with only the rows in view in the page.
     let took = browser

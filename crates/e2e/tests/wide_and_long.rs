@@ -86,6 +86,8 @@ async fn a_sheet_of_five_thousand_columns_renders_only_the_columns_in_view() {
     // Review: the grid holds the columns in view, also when scrolled to the far end.
     browser.click_button("Next: review the rows").await.unwrap();
     browser.wait_for_text_within("#review-summary", "40", Duration::from_secs(60)).await.unwrap();
+    // The step's lower part (grid, fixes, preview) is drawn just after its counts.
+    browser.wait_for("#payload-preview").await.unwrap();
     // The step holds no element per column (the one list of names aside), and full
     // names are split from a column typed by name.
     let elements = browser
@@ -135,6 +137,7 @@ async fn a_ten_megabyte_cell_is_cut_in_the_grid_and_can_be_read_whole() {
     let after_map = longest_stall(&browser).await;
     browser.click_button("Next: review the rows").await.unwrap();
     browser.wait_for_text_within("#review-summary", "2", Duration::from_secs(60)).await.unwrap();
+    browser.wait_for("#payload-preview").await.unwrap();
     let after_review = longest_stall(&browser).await;
 
     // In the grid the long cell is a short excerpt on a button; the short one an input.
