@@ -13,7 +13,7 @@ use js_sys::{ArrayBuffer, Function, Promise};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{MessageEvent, Worker};
+use web_sys::Worker;
 
 use crate::inbox::{Arrival, Inbox};
 use crate::spare_worker;
@@ -97,18 +97,10 @@ impl CheckJob {
             }
         };
         // Handled in the page's own turns, in the order they came (see `inbox`).
-        let inbox = Inbox::new(move |arrival| match arrival {
+        Inbox::for_worker(&worker, move |arrival| match arrival {
             Arrival::Message { data, .. } => handle(data),
             Arrival::Failed => on_error(),
         });
-        let arrived = inbox.clone();
-        let on_message =
-            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| arrived.push(Arrival::Message { data: event.data(), at: js_sys::Date::now() }));
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget();
-        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| inbox.push(Arrival::Failed));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        on_error.forget();
         if let Some(request) = request_now {
             // A spare worker that is ready already.
             begin(&worker, &job.state, sheet, &request);

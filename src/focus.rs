@@ -18,13 +18,9 @@ pub fn next_frame(then: impl FnOnce() + 'static) {
 /// it takes under a millisecond, and the styling is left to the next frame, which does it
 /// anyway. Focus then goes where [`focus_soon`] sends it.
 pub fn let_go() {
-    let active = web_sys::window().and_then(|w| w.document()).and_then(|d| Some((d.active_element()?, d.body()?)));
-    if let Some((active, body)) = active {
-        if active != *body.as_ref() {
-            if let Ok(active) = active.dyn_into::<web_sys::HtmlElement>() {
-                let _ = active.blur();
-            }
-        }
+    // (With nothing focused the body is the active element, and blurring it does nothing.)
+    if let Some(active) = web_sys::window().and_then(|w| w.document()?.active_element()?.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = active.blur();
     }
 }
 

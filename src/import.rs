@@ -10,7 +10,7 @@ use ferry_core::sheet::{FileKind, ReadOptions, ReadRemedy, RowsAssembler, Sheet,
 use js_sys::{ArrayBuffer, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, MessageEvent, Worker};
+use web_sys::{Blob, Worker};
 
 use ferry_core::vendors::read_check::CheckedAtRead;
 use ferry_core::vendors::Target;
@@ -202,7 +202,7 @@ impl ImportJob {
             }
         };
         // Handled in the page's own turns, in the order they came (see `inbox`).
-        let inbox = Inbox::new(move |arrival| match arrival {
+        Inbox::for_worker(&worker, move |arrival| match arrival {
             Arrival::Message { data, at } => {
                 let Some((message, attached)) = open::<FromWorker>(&data) else { return };
                 heard.borrow_mut().heard(at, matches!(message, FromWorker::Progress { done, total } if done >= total));
@@ -210,16 +210,7 @@ impl ImportJob {
             }
             Arrival::Failed => on_error(),
         });
-        let arrived = inbox.clone();
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            arrived.push(Arrival::Message { data: event.data(), at: js_sys::Date::now() });
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget();
         wasm_bindgen_futures::spawn_local(watch(worker.clone(), state_for_watch, watchdog, name.to_string()));
-        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| inbox.push(Arrival::Failed));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        on_error.forget();
         if let Some(request) = first_request {
             // A spare worker that is ready already.
             let _ = post(&worker, &request, Attached::Copy(&first_file));

@@ -16,6 +16,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, Worker};
 
 /// How long one turn of the queue runs, in milliseconds, before it gives the page a turn.
 /// A turn always handles at least one message.
@@ -54,18 +55,33 @@ impl Inbox {
         Rc::new(Inbox { queue: RefCell::new(VecDeque::new()), due: Cell::new(false), handle: RefCell::new(Box::new(handle)) })
     }
 
-    /// Queues `arrival`; its turn comes after the page's tasks already due.
+    /// An inbox for `worker`'s messages and failure, handled by `handle`.
+    pub fn for_worker(worker: &Worker, handle: impl FnMut(Arrival) + 'static) -> Rc<Inbox> {
+        let inbox = Inbox::new(handle);
+        let arrived = inbox.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            arrived.push(Arrival::Message { data: event.data(), at: js_sys::Date::now() });
+        });
+        let failed = inbox.clone();
+        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| failed.push(Arrival::Failed));
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        // They live as long as the worker's handlers point at them.
+        on_message.forget();
+        on_error.forget();
+        inbox
+    }
+
+    /// Queues `arrival`; its turn comes after the page's tasks already due. While the
+    /// page is hidden nobody is looking, and its timers are held back (to one a second, or
+    /// a minute): the queue is worked through at once, so a read never waits on them.
     pub fn push(self: &Rc<Self>, arrival: Arrival) {
         self.queue.borrow_mut().push_back(arrival);
-        if page_hidden() {
-            // Nobody is looking, and a hidden page's timers are held back (to one a
-            // second, or a minute): the reading must not wait on them.
-            if !self.due.get() {
-                self.turn_all();
-            }
-            return;
+        if page_hidden() && !self.due.get() {
+            self.turn();
+        } else {
+            self.set_turn();
         }
-        self.set_turn();
     }
 
     /// The number of arrivals waiting.
@@ -82,39 +98,21 @@ impl Inbox {
         let scheduled = web_sys::window().and_then(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(turn.unchecked_ref(), YIELD_MS).ok());
         if scheduled.is_none() {
             // No window (never the case on the page): handle at once.
-            self.due.set(false);
             self.turn();
         }
     }
 
-    /// Handles every arrival waiting.
-    fn turn_all(self: &Rc<Self>) {
-        while self.waiting() > 0 {
-            let Ok(mut handle) = self.handle.try_borrow_mut() else { return };
-            let Some(arrival) = self.queue.borrow_mut().pop_front() else { return };
-            handle(arrival);
-        }
-    }
-
-    /// Handles arrivals for about [`TURN_MS`], then sets the next turn if any wait.
+    /// Handles arrivals for about [`TURN_MS`] (all of them while the page is hidden),
+    /// then sets the next turn if any wait.
     fn turn(self: &Rc<Self>) {
         self.due.set(false);
-        if page_hidden() {
-            self.turn_all();
-            return;
-        }
-        let began = js_sys::Date::now();
-        loop {
+        let ends = (!page_hidden()).then(|| js_sys::Date::now() + TURN_MS);
+        // A handler already running (never, as turns are tasks of their own) is not
+        // entered again: what waits, waits for the next turn.
+        while let Ok(mut handle) = self.handle.try_borrow_mut() {
             let Some(arrival) = self.queue.borrow_mut().pop_front() else { return };
-            // A handler that is already running (never, as turns are tasks of their own)
-            // would be re-entered: the arrival waits for the next turn instead.
-            let Ok(mut handle) = self.handle.try_borrow_mut() else {
-                self.queue.borrow_mut().push_front(arrival);
-                break;
-            };
             handle(arrival);
-            drop(handle);
-            if js_sys::Date::now() - began >= TURN_MS {
+            if ends.is_some_and(|ends| js_sys::Date::now() >= ends) {
                 break;
             }
         }

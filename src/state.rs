@@ -71,15 +71,6 @@ pub const LARGE_SHEET: usize = 50_000;
 /// Rows an edit's recheck looks at before the page takes its turn (a few milliseconds).
 const RECHECK_PIECE: usize = 100_000;
 
-/// Cell edits, counted.
-#[derive(Debug, Clone, Copy, Default)]
-struct Edits {
-    /// Edits made.
-    made: u64,
-    /// The edit whose tied rows are being looked for, if any.
-    rechecking: Option<u64>,
-}
-
 /// State shared by the steps (provided as context). The login lives here in memory only:
 /// it is never stored, logged or put in a URL, and is forgotten when the target changes.
 #[derive(Clone, Copy)]
@@ -138,9 +129,10 @@ pub struct AppState {
     /// Set by [`AppState::edit_cell`] when it has already brought the findings up to date
     /// for the sheet change it makes, with the mapping and settings they hold for.
     rechecked: StoredValue<Option<(Mapping, Value)>>,
-    /// The edits made so far, and the one whose tied rows are being looked for.
-    edits: StoredValue<Edits>,
-    /// An edit's tied rows are being checked again: the counts are about to change.
+    /// Cell edits made so far (a recheck by rows gives up when another edit follows).
+    edits_made: StoredValue<u64>,
+    /// An edit's tied rows are being looked for and checked again: the counts are about
+    /// to change.
     pub rechecking: RwSignal<bool>,
     /// What the date columns tell, by column, as worked out when the sheet was loaded
     /// (by the import worker as it read, or here): kept until the sheet's cells change
@@ -259,7 +251,7 @@ impl AppState {
             worker_findings: from_worker,
             full_checks,
             rechecked,
-            edits: StoredValue::new(Edits::default()),
+            edits_made: StoredValue::new(0),
             rechecking: RwSignal::new(false),
             read_dates,
             dates,
@@ -297,9 +289,8 @@ impl AppState {
         let contract = self.contract();
         // One recheck by rows at a time: an edit made while another is being rechecked
         // has the whole sheet checked again.
-        let edit = self.edits.with_value(|e| e.made + 1);
-        let busy = self.edits.with_value(|e| e.rechecking.is_some());
-        let tied = if self.worker_findings.with_untracked(Option::is_some) && !busy {
+        let edit = self.edits_made.get_value() + 1;
+        let tied = if self.worker_findings.with_untracked(Option::is_some) && !self.rechecking.get_untracked() {
             self.sheet.with_untracked(|s| {
                 s.as_ref()
                     .filter(|s| s.len() >= LARGE_SHEET)
@@ -309,14 +300,13 @@ impl AppState {
             None
         };
         let (mapping, settings) = (self.mapping.get_untracked(), self.settings.get_untracked());
-        self.edits.update_value(|e| {
-            e.made = edit;
-            e.rechecking = tied.is_some().then_some(edit);
-        });
+        self.edits_made.set_value(edit);
         self.rechecked.set_value(tied.is_some().then(|| (mapping.clone(), settings.clone())));
+        if tied.is_some() {
+            self.rechecking.set(true);
+        }
         self.change_sheet(|s| s.set_cell(index, column, value));
         let Some(tied) = tied else { return };
-        self.rechecking.set(true);
         leptos::task::spawn_local(self.recheck_rows(edit, tied, mapping, settings));
     }
 
@@ -327,7 +317,7 @@ impl AppState {
     async fn recheck_rows(self, edit: u64, mut tied: TiedRows, mapping: Mapping, settings: Value) {
         let full_checks = self.full_checks.get_untracked();
         let current = move || {
-            self.edits.with_value(|e| e.made == edit) && self.full_checks.get_untracked() == full_checks && self.worker_findings.with_untracked(Option::is_some)
+            self.edits_made.get_value() == edit && self.full_checks.get_untracked() == full_checks && self.worker_findings.with_untracked(Option::is_some)
         };
         let scanned = loop {
             crate::send_driver::sleep_ms(crate::inbox::YIELD_MS).await;
@@ -340,7 +330,6 @@ impl AppState {
                 None => break false,
             }
         };
-        self.edits.update_value(|e| e.rechecking = None);
         if scanned {
             self.apply_recheck(tied, &mapping, &settings);
         }
