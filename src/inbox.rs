@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{MessageEvent, Worker};
+use web_sys::Worker;
 
 /// How long one turn of the queue runs, in milliseconds, before it gives the page a turn.
 /// A turn always handles at least one message.
@@ -58,17 +58,12 @@ impl Inbox {
     /// An inbox for `worker`'s messages and failure, handled by `handle`.
     pub fn for_worker(worker: &Worker, handle: impl FnMut(Arrival) + 'static) -> Rc<Inbox> {
         let inbox = Inbox::new(handle);
-        let arrived = inbox.clone();
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            arrived.push(Arrival::Message { data: event.data(), at: js_sys::Date::now() });
-        });
-        let failed = inbox.clone();
-        let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| failed.push(Arrival::Failed));
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        // They live as long as the worker's handlers point at them.
-        on_message.forget();
-        on_error.forget();
+        let (arrived, failed) = (inbox.clone(), inbox.clone());
+        crate::worker_messages::listen(
+            worker,
+            move |data| arrived.push(Arrival::Message { data, at: js_sys::Date::now() }),
+            move || failed.push(Arrival::Failed),
+        );
         inbox
     }
 

@@ -5,10 +5,9 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use wasm_bindgen::prelude::*;
-use web_sys::{MessageEvent, Worker};
+use web_sys::Worker;
 
-use crate::worker_messages::{open, FromWorker};
+use crate::worker_messages::{listen, open, FromWorker};
 
 /// Where trunk puts the worker's loader, next to the page.
 pub const WORKER_URL: &str = "./ferry-worker_loader.js";
@@ -47,18 +46,17 @@ pub fn warm() {
     let Ok(worker) = Worker::new(WORKER_URL) else { return };
     let boot = Rc::new(Cell::new(Boot::Starting));
     let ready = boot.clone();
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        if matches!(open::<FromWorker>(&event.data()), Some((FromWorker::Ready, _))) {
-            ready.set(Boot::Ready);
-        }
-    });
     let failed = boot.clone();
-    let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_| failed.set(Boot::Failed));
-    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    // Both are replaced when a job takes the worker; until then they must live.
-    on_message.forget();
-    on_error.forget();
+    // Both are replaced when a job takes the worker.
+    listen(
+        &worker,
+        move |data| {
+            if matches!(open::<FromWorker>(&data), Some((FromWorker::Ready, _))) {
+                ready.set(Boot::Ready);
+            }
+        },
+        move || failed.set(Boot::Failed),
+    );
     SPARE.with(|s| *s.borrow_mut() = Some(Spare { worker, boot }));
 }
 

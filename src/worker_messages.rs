@@ -246,6 +246,19 @@ pub fn post_issues(port: &impl Port, issues: Vec<Issue>) -> Result<(), JsValue> 
     Ok(())
 }
 
+/// Has `worker`'s messages (their data) go to `on_message` and its failure to `on_error`,
+/// for as long as the worker keeps these handlers.
+pub fn listen(worker: &Worker, on_message: impl FnMut(JsValue) + 'static, on_error: impl FnMut() + 'static) {
+    let (mut on_message, mut on_error) = (on_message, on_error);
+    let message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| on_message(event.data()));
+    let error = Closure::<dyn FnMut(JsValue)>::new(move |_| on_error());
+    worker.set_onmessage(Some(message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(error.as_ref().unchecked_ref()));
+    // They must live while the worker's handlers point at them.
+    message.forget();
+    error.forget();
+}
+
 /// Posts `message` to `port`, with its attachment; `Err` when the browser refused it.
 pub fn post<T: Serialize>(port: &impl Port, message: &T, attached: Attached<'_>) -> Result<(), JsValue> {
     let envelope = Object::new();
