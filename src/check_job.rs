@@ -126,19 +126,23 @@ impl CheckJob {
 
 /// Sends the worker what to check and the sheet's first two pieces.
 fn begin(worker: &Worker, state: &Rc<RefCell<Progress>>, sheet: RwSignal<Option<Sheet>>, request: &CheckRequest) {
-    let begin = sheet.with_untracked(|s| {
-        let s = s.as_ref()?;
-        let (text, bounds, numbers) = s.parts_ref();
-        Some(ToWorker::Check {
-            target: request.target,
-            mapping: request.mapping.clone(),
-            settings: request.settings.clone(),
-            headers: s.headers.clone(),
-            text: text.len(),
-            bounds: bounds.len(),
-            numbers: numbers.len(),
+    // Untracked: writing the sheet's edits into its buffers changes no cell.
+    let begin = sheet
+        .try_update_untracked(|s| {
+            let s = s.as_mut()?;
+            let headers = s.headers.clone();
+            let (text, bounds, numbers) = s.parts_ref();
+            Some(ToWorker::Check {
+                target: request.target,
+                mapping: request.mapping.clone(),
+                settings: request.settings.clone(),
+                headers,
+                text: text.len(),
+                bounds: bounds.len(),
+                numbers: numbers.len(),
+            })
         })
-    });
+        .flatten();
     match begin {
         Some(begin) => {
             let _ = post(worker, &begin, Attached::None);
@@ -154,7 +158,7 @@ fn begin(worker: &Worker, state: &Rc<RefCell<Progress>>, sheet: RwSignal<Option<
 fn send_next(worker: &Worker, state: &Rc<RefCell<Progress>>, sheet: RwSignal<Option<Sheet>>, carrier: ArrayBuffer) {
     let mut p = state.borrow_mut();
     let sent = &mut p.sent;
-    let piece = sheet.with_untracked(|s| fill_carrier(&carrier, sent, s.as_ref()?.parts_ref()));
+    let piece = sheet.try_update_untracked(|s| fill_carrier(&carrier, sent, s.as_mut()?.parts_ref())).flatten();
     match piece {
         Some((part, len)) => {
             let carrier: JsValue = carrier.into();

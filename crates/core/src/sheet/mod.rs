@@ -1,5 +1,6 @@
 //! Tabular data read from a file: a header and rows of text, with source positions.
 
+mod cell_edits;
 mod csv_reader;
 pub mod decode;
 mod error;

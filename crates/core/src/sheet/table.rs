@@ -3,8 +3,11 @@
 //!
 //! Every cell's text sits in one buffer, row after row; a second buffer holds where each
 //! cell begins and ends (4 bytes a cell). There is no allocation per cell or per row.
+//! Edited cells are kept beside the buffers ([`CellEdits`]) until the sheet is rebuilt.
 
 use serde::{Deserialize, Serialize};
+
+use super::cell_edits::CellEdits;
 
 /// One data row, as readers and tests hand it over.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,16 +22,35 @@ pub struct Row {
 ///
 /// Invariants: `bounds.len() == rows * width + 1`, bounds never decrease, every bound is
 /// a char boundary of `text`, and `text` is UTF-8 (it is only ever extended with `&str`).
+/// A cell in `edits` reads its text there instead of in `text`.
 /// Not (de)serialisable on purpose: buffers from elsewhere come in through the checked
 /// [`Sheet::from_parts`] and [`SheetAssembler`].
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Sheet {
     /// Column names, unique and non-empty (blank ones are named after their letter).
     pub headers: Vec<String>,
     text: Vec<u8>,
     bounds: Vec<u32>,
     numbers: Vec<u32>,
+    edits: CellEdits,
 }
+
+/// Two sheets are equal when their columns, row numbers and cells are, however their
+/// edits are kept.
+impl PartialEq for Sheet {
+    fn eq(&self, other: &Sheet) -> bool {
+        if self.headers != other.headers || self.numbers != other.numbers {
+            return false;
+        }
+        if self.edits.is_empty() && other.edits.is_empty() {
+            // Cells sit back to back, so equal cells make equal buffers.
+            return self.text == other.text && self.bounds == other.bounds;
+        }
+        (0..self.len()).all(|r| (0..self.width()).all(|c| self.cell(r, c) == other.cell(r, c)))
+    }
+}
+
+impl Eq for Sheet {}
 
 /// The parts of a sheet, for moving it between threads as plain buffers.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -50,7 +72,7 @@ pub struct BadParts;
 impl Sheet {
     /// A sheet with these columns and no rows.
     pub fn new(headers: Vec<String>) -> Sheet {
-        Sheet { headers, text: Vec::new(), bounds: vec![0], numbers: Vec::new() }
+        Sheet { headers, text: Vec::new(), bounds: vec![0], numbers: Vec::new(), edits: CellEdits::default() }
     }
 
     /// A sheet of these rows; each row is cut or padded to the headers' width.
@@ -73,17 +95,40 @@ impl Sheet {
         if bounds.len() != cells + 1 || !ordered || !utf8 || !bounds.iter().all(|&b| is_boundary(&text, b)) {
             return Err(BadParts);
         }
-        Ok(Sheet { headers, text, bounds, numbers })
+        Ok(Sheet { headers, text, bounds, numbers, edits: CellEdits::default() })
     }
 
-    /// The sheet's buffers (see [`Sheet::from_parts`]).
-    pub fn into_parts(self) -> SheetParts {
+    /// The sheet's buffers (see [`Sheet::from_parts`]), its edits written into them.
+    pub fn into_parts(mut self) -> SheetParts {
+        self.write_edits();
         SheetParts { headers: self.headers, text: self.text, bounds: self.bounds, numbers: self.numbers }
     }
 
-    /// The sheet's buffers, borrowed (to copy them elsewhere piece by piece).
-    pub fn parts_ref(&self) -> (&[u8], &[u32], &[u32]) {
+    /// The sheet's buffers, borrowed (to copy them elsewhere piece by piece), its edits
+    /// written into them first.
+    pub fn parts_ref(&mut self) -> (&[u8], &[u32], &[u32]) {
+        self.write_edits();
         (&self.text, &self.bounds, &self.numbers)
+    }
+
+    /// Writes the edited cells into the buffers (one pass over the sheet; nothing to do
+    /// when no cell was edited since the last).
+    pub fn write_edits(&mut self) {
+        if self.edits.is_empty() {
+            return;
+        }
+        let width = self.width();
+        let mut new = Sheet::new(self.headers.clone());
+        new.text.reserve_exact(self.text.len() + self.edits.text_bytes());
+        new.bounds.reserve_exact(self.bounds.len());
+        new.numbers = std::mem::take(&mut self.numbers);
+        for r in 0..new.numbers.len() {
+            for c in 0..width {
+                new.text.extend_from_slice(self.cell_at(r, c, width).as_bytes());
+                new.bounds.push(new.text.len() as u32);
+            }
+        }
+        *self = new;
     }
 
     /// A sheet of the first `rows` rows (a preview).
@@ -95,9 +140,20 @@ impl Sheet {
         head
     }
 
+    /// A sheet of the first `rows` rows with every cell longer than `max_bytes` cut to
+    /// them (at a character's start): for a preview of what is sent, so a cell of
+    /// megabytes is not copied, checked and written out to show its first words.
+    pub fn head_cut(&self, rows: usize, max_bytes: usize) -> Sheet {
+        let mut head = Sheet::new(self.headers.clone());
+        for r in 0..rows.min(self.len()) {
+            head.push_row(self.number(r), self.row(r).into_iter().map(|cell| crate::text::cut_at_char(cell, max_bytes)));
+        }
+        head
+    }
+
     /// Bytes held for cells (text and positions), for progress and memory figures.
     pub fn heap_bytes(&self) -> usize {
-        self.text.len() + self.bounds.len() * 4 + self.numbers.len() * 4
+        self.text.len() + self.bounds.len() * 4 + self.numbers.len() * 4 + self.edits.heap_bytes()
     }
 
     /// Number of data rows.
@@ -142,8 +198,7 @@ impl Sheet {
         if row >= self.len() || column >= width {
             return "";
         }
-        let i = row * width + column;
-        self.slice(self.bounds[i], self.bounds[i + 1])
+        self.cell_at(row, column, width)
     }
 
     /// The cells of `row`, in column order.
@@ -173,7 +228,9 @@ impl Sheet {
         self.numbers.push(number as u32);
     }
 
-    /// Replaces one cell's text (the rows after it shift in place).
+    /// Replaces one cell's text. A text of the same length is written in place; another
+    /// is kept beside the buffers, so the rows after the cell do not move (they are
+    /// written together once thousands of edits are kept, or when the sheet is rebuilt).
     pub fn set_cell(&mut self, row: usize, column: usize, value: &str) {
         let width = self.width();
         if row >= self.len() || column >= width {
@@ -181,12 +238,15 @@ impl Sheet {
         }
         let i = row * width + column;
         let (start, end) = (self.bounds[i] as usize, self.bounds[i + 1] as usize);
-        self.text.splice(start..end, value.bytes());
-        let delta = value.len() as i64 - (end - start) as i64;
-        if delta != 0 {
-            for b in &mut self.bounds[i + 1..] {
-                *b = (*b as i64 + delta) as u32;
-            }
+        if value.len() == end - start {
+            // Whole UTF-8 text over a range that starts and ends on char boundaries.
+            self.text[start..end].copy_from_slice(value.as_bytes());
+            self.edits.forget(i);
+        } else {
+            self.edits.set(i, self.bounds.len() - 1, value);
+        }
+        if self.edits.is_full() {
+            self.write_edits();
         }
     }
 
@@ -249,7 +309,10 @@ impl Sheet {
 
     fn cell_at(&self, row: usize, column: usize, width: usize) -> &str {
         let i = row * width + column;
-        self.slice(self.bounds[i], self.bounds[i + 1])
+        match self.edits.get(i) {
+            Some(edited) => edited,
+            None => self.slice(self.bounds[i], self.bounds[i + 1]),
+        }
     }
 
     /// Builds the sheet again, row by row: `row` writes the cells of row `r` into the new
@@ -345,7 +408,7 @@ impl SheetAssembler {
         if self.bad || self.unchecked_from != self.text.len() || self.bounds.len() != cells + 1 {
             return Err(BadParts);
         }
-        Ok(Sheet { headers, text: self.text, bounds: self.bounds, numbers: self.numbers })
+        Ok(Sheet { headers, text: self.text, bounds: self.bounds, numbers: self.numbers, edits: CellEdits::default() })
     }
 }
 
@@ -463,7 +526,7 @@ impl RawRows {
             }
         }
         let numbers = self.numbers[header + 1..].to_vec();
-        Sheet { headers, text: self.text, bounds, numbers }
+        Sheet { headers, text: self.text, bounds, numbers, edits: CellEdits::default() }
     }
 }
 
@@ -500,6 +563,59 @@ mod tests {
         assert_eq!(s.row(0), ["ONE HUNDRED", ""]);
         s.retain_rows(|r| r == 1);
         assert_eq!((s.len(), s.row(0)), (1, vec!["3", ""]));
+    }
+
+    #[test]
+    fn edits_are_read_back_and_written_into_the_buffers() {
+        let mut s = sheet();
+        let (text, bounds) = (s.text.as_ptr(), s.bounds.clone());
+        s.set_cell(0, 1, "Rome"); // the same length as "Rīga" in bytes: written in place
+        s.set_cell(1, 1, "a much longer text");
+        assert_eq!((s.text.as_ptr(), &s.bounds), (text, &bounds), "nothing after the edited cells moved");
+        s.set_cell(0, 0, "");
+        assert_eq!((s.row(0), s.row(1)), (vec!["", "Rome"], vec!["3", "a much longer text"]));
+        let mut expected = Sheet::new(s.headers.clone());
+        expected.push_row(2, ["", "Rome"]);
+        expected.push_row(4, ["3", "a much longer text"]);
+        assert_eq!(s, expected, "equal by their cells");
+        assert_eq!(s.head(1).row(0), ["", "Rome"]);
+        let parts = s.clone().into_parts();
+        assert_eq!(parts.text, b"Rome3a much longer text");
+        assert_eq!(Sheet::from_parts(parts), Ok(expected.clone()));
+        assert_eq!(s.parts_ref().1, [0, 0, 4, 5, 23]);
+        assert_eq!(s, expected);
+        // An edit back to the text in the buffers, and a row pushed after edits.
+        s.set_cell(1, 0, "33");
+        s.set_cell(1, 0, "3");
+        s.push_row(6, ["x", "y"]);
+        s.set_cell(2, 1, "yy");
+        assert_eq!((s.row(1), s.row(2)), (vec!["3", "a much longer text"], vec!["x", "yy"]));
+        s.keep_columns(&[false, true]);
+        assert_eq!((s.row(0), s.row(2)), (vec!["Rome"], vec!["yy"]));
+    }
+
+    #[test]
+    fn thousands_of_edits_are_written_into_the_buffers_as_they_come() {
+        let rows = super::super::cell_edits::MOST_KEPT + 10;
+        let mut s = Sheet::new(vec!["a".into()]);
+        for r in 0..rows {
+            s.push_row(r + 2, ["x"]);
+        }
+        for r in 0..rows {
+            s.set_cell(r, 0, &format!("row {r}"));
+        }
+        assert!(s.edits.text_bytes() < 1_000, "written into the buffers on the way");
+        assert!((0..rows).all(|r| s.cell(r, 0) == format!("row {r}")));
+    }
+
+    #[test]
+    fn a_cut_head_keeps_short_cells_and_cuts_long_ones_between_characters() {
+        let mut s = sheet();
+        s.set_cell(1, 1, "ā".repeat(10).as_str());
+        let head = s.head_cut(5, 5);
+        assert_eq!(head.len(), 2);
+        assert_eq!((head.row(0), head.row(1)), (vec!["1", "Rīga"], vec!["3", "āā"]));
+        assert_eq!(s.head_cut(1, 100), s.head(1));
     }
 
     #[test]
