@@ -21,6 +21,9 @@ const PREVIEW_ROWS: usize = 200;
 const PREVIEW_RECORDS: usize = 5;
 /// Longest text of a record in the payload preview, in characters.
 const PREVIEW_TEXT: usize = 200;
+/// Bytes of each cell the preview's records are made from (a long e-mail address is 254,
+/// a long web address 2,048).
+const PREVIEW_CELL_BYTES: usize = 16_384;
 /// Longest payload preview shown, in characters.
 const PREVIEW_CHARS: usize = 20_000;
 
@@ -42,9 +45,23 @@ pub fn ReviewStep() -> impl IntoView {
     // thousands are never copied to be shown.
     let issues =
         move || state.findings.with(|f| f.as_ref().map_or((Vec::new(), 0), |f| (f.issues.iter().take(LISTED).cloned().collect::<Vec<_>>(), f.issues.len())));
-    // The payload preview: from the first rows (so it never needs the records of every row).
-    let preview_source =
-        Memo::new(move |_| state.sheet.with(|s| s.as_ref().map(|s| state.prepare(&s.head(PREVIEW_ROWS)).for_preview(PREVIEW_RECORDS, PREVIEW_TEXT))));
+    // The payload preview: from the first rows (so it never needs the records of every
+    // row), their cells cut to a size no field rule looks past, so a cell of megabytes is
+    // not copied, checked and written out to show its first words. A row the check of the
+    // whole cells holds back is not shown as sent.
+    let preview_source = Memo::new(move |_| {
+        state.sheet.with(|s| {
+            s.as_ref().map(|s| {
+                let mut prepared = state.prepare(&s.head_cut(PREVIEW_ROWS, PREVIEW_CELL_BYTES));
+                state.findings.with(|f| {
+                    if let Some(f) = f {
+                        prepared.records.retain(|r| !f.holds(r.row));
+                    }
+                });
+                prepared.for_preview(PREVIEW_RECORDS, PREVIEW_TEXT)
+            })
+        })
+    });
     let preview = move || {
         let contract = state.target.get().contract();
         let text = preview_source.with(|p| p.as_ref().map_or(String::new(), |p| state.settings.with(|s| contract.preview(s, p))));

@@ -11,6 +11,18 @@ pub fn excerpt(s: &str, max: usize) -> String {
     }
 }
 
+/// The longest start of `s` of at most `max_bytes` bytes that ends between characters.
+pub fn cut_at_char(s: &str, max_bytes: usize) -> &str {
+    if s.len() <= max_bytes {
+        return s;
+    }
+    let mut end = max_bytes;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// A header or field name reduced to lowercase letters and digits, so that
 /// `E-mail`, `e_mail` and `EMAIL ` compare equal.
 pub fn normalise_name(s: &str) -> String {

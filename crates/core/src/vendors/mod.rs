@@ -115,6 +115,14 @@ pub struct Findings {
     pub held: usize,
 }
 
+impl Findings {
+    /// Whether row `row` (a spreadsheet row number) is held back for an error.
+    pub fn holds(&self, row: usize) -> bool {
+        let from = self.issues.partition_point(|i| i.row < row);
+        self.issues[from..].iter().take_while(|i| i.row == row).any(|i| i.severity == Severity::Error)
+    }
+}
+
 impl From<&Prepared> for Findings {
     fn from(p: &Prepared) -> Findings {
         Findings { issues: p.issues.clone(), ready: p.records.len(), held: p.skipped.len() }
@@ -267,11 +275,16 @@ mod tests {
             let contract = target.contract();
             let settings = contract.default_settings();
             let mapping = contract.suggest(&sheet.headers, &settings);
-            let expected = Findings::from(&contract.prepare(&sheet, &mapping, &settings));
+            let prepared = contract.prepare(&sheet, &mapping, &settings);
+            let expected = Findings::from(&prepared);
             let found = find(target, &sheet, &mapping, &settings.to_string()).unwrap();
             assert_eq!(found, expected, "{target:?}");
             if target.id() == "engage" {
                 assert!(found.issues.iter().any(|i| i.row == 3), "the bad e-mail is found");
+                assert!(found.holds(3) && !found.holds(2) && !found.holds(9), "{found:?}");
+            }
+            for row in 1..=5 {
+                assert_eq!(found.holds(row), prepared.skipped.iter().any(|(r, _)| *r == row), "{target:?}, row {row}");
             }
         }
         assert!(find(Target::first(), &sheet, &Mapping::default(), "not json").unwrap_err().starts_with("settings"));
