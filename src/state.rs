@@ -71,6 +71,48 @@ pub const LARGE_SHEET: usize = 50_000;
 /// Rows an edit's recheck looks at before the page takes its turn (a few milliseconds).
 const RECHECK_PIECE: usize = 100_000;
 
+/// Where review's findings come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FindingsFrom {
+    /// There is no sheet.
+    Nowhere,
+    /// A small sheet, checked on the page.
+    Page,
+    /// A large sheet (or one needing the numbering plans), checked in the worker.
+    Worker,
+}
+
+/// Review's findings, read where they are: a small sheet's from the page's own check (a
+/// memo), a large sheet's from the worker's, kept up to date after each edit. A memo
+/// of the worker's (tens of thousands of issues for a million-row file) cloned and
+/// compared them all at every edit.
+#[derive(Clone, Copy)]
+pub struct FindingsView {
+    source: Memo<FindingsFrom>,
+    here: Memo<Option<Findings>>,
+    from_worker: RwSignal<Option<Findings>>,
+}
+
+impl FindingsView {
+    /// Reads the findings (tracked).
+    pub fn with<R>(&self, read: impl FnOnce(&Option<Findings>) -> R) -> R {
+        match self.source.get() {
+            FindingsFrom::Nowhere => read(&None),
+            FindingsFrom::Page => self.here.with(read),
+            FindingsFrom::Worker => self.from_worker.with(read),
+        }
+    }
+
+    /// Reads the findings (not tracked).
+    pub fn with_untracked<R>(&self, read: impl FnOnce(&Option<Findings>) -> R) -> R {
+        match self.source.get_untracked() {
+            FindingsFrom::Nowhere => read(&None),
+            FindingsFrom::Page => self.here.with_untracked(read),
+            FindingsFrom::Worker => self.from_worker.with_untracked(read),
+        }
+    }
+}
+
 /// State shared by the steps (provided as context). The login lives here in memory only:
 /// it is never stored, logged or put in a URL, and is forgotten when the target changes.
 #[derive(Clone, Copy)]
@@ -115,7 +157,7 @@ pub struct AppState {
     pub callbacks: RwSignal<Vec<CallbackResult>>,
     /// Issues and counts for review: worked out here for small sheets, in the import
     /// worker for large ones (`None` while that runs).
-    pub findings: Memo<Option<Findings>>,
+    pub findings: FindingsView,
     /// A large sheet is being checked in the worker.
     pub checking: RwSignal<bool>,
     /// Why the worker's check of a large sheet did not finish (it is not redone on the
@@ -174,14 +216,18 @@ impl AppState {
         let plan_needed = Memo::new(move |_| {
             sheet.with(|s| s.as_ref().is_some_and(|s| mapping.with(|m| settings.with(|st| phone::needs_plan(target.get().contract(), s, m, st)))))
         });
-        let findings = Memo::new(move |_| match rows.get() {
-            None => None,
-            // Checked here, counting records without making them.
-            Some(n) if n < LARGE_SHEET && !plan_needed.get() => {
-                sheet.with(|s| s.as_ref().map(|s| mapping.with(|m| settings.with(|st| target.get().contract().findings(s, m, st)))))
-            }
-            Some(_) => from_worker.get(),
+        let source = Memo::new(move |_| match rows.get() {
+            None => FindingsFrom::Nowhere,
+            Some(n) if n < LARGE_SHEET && !plan_needed.get() => FindingsFrom::Page,
+            Some(_) => FindingsFrom::Worker,
         });
+        // Checked here, counting records without making them.
+        let here = Memo::new(move |_| {
+            (source.get() == FindingsFrom::Page)
+                .then(|| sheet.with(|s| s.as_ref().map(|s| mapping.with(|m| settings.with(|st| target.get().contract().findings(s, m, st))))))
+                .flatten()
+        });
+        let findings = FindingsView { source, here, from_worker };
         let job = StoredValue::new_local(None::<Rc<CheckJob>>);
         Effect::new(move |_| {
             let large = rows.get().is_some_and(|n| n >= LARGE_SHEET) || plan_needed.get();
