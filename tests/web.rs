@@ -413,13 +413,44 @@ async fn the_grid_is_driven_by_keyboard_past_the_rows_in_view() {
     assert_eq!(input.value(), was);
     assert!(!input.has_attribute("data-editing"));
     assert_eq!(state.sheet.with_untracked(|s| s.as_ref().unwrap().cell(index, 0).to_string()), was, "nothing kept");
-    // Enter, a value, Enter: kept.
+    // Enter, a value, Enter: kept (a few frames after the last move, as a person types).
+    for _ in 0..5 {
+        settle().await;
+    }
     key("Enter");
     input.set_value("P-NEW");
     key("Enter");
     settle().await;
     assert_eq!(state.sheet.with_untracked(|s| s.as_ref().unwrap().cell(index, 0).to_string()), "P-NEW");
     assert!(!input.has_attribute("data-editing"), "back to moving");
+    // The row is drawn again with its new text, and the focus stays on the cell.
+    let label = input.get_attribute("aria-label").unwrap();
+    focus_arrives(&label).await;
+    assert_eq!(focused(), label, "the edited cell keeps the focus");
+    assert!(!input.is_connected(), "drawn again");
+    let again: web_sys::HtmlInputElement = document().active_element().unwrap().unchecked_into();
+    assert_eq!(again.value(), "P-NEW");
+    key("ArrowDown");
+    let below = state.sheet.with_untracked(|s| s.as_ref().unwrap().number(index + 1));
+    focus_arrives(&format!("Row {below}, column A")).await;
+    assert_eq!(focused(), format!("Row {below}, column A"), "and the keys move on from it");
+    // Typing into a cell while its row is drawn again (another of its cells changes, as
+    // an edit's recheck can mark it): the focus and what was typed stay.
+    for _ in 0..5 {
+        settle().await;
+    }
+    key("Enter");
+    let typing: web_sys::HtmlInputElement = document().active_element().unwrap().unchecked_into();
+    typing.set_value("half ty");
+    state.edit_cell(index + 1, 2, "Renamed");
+    for _ in 0..5 {
+        settle().await;
+    }
+    assert!(!typing.is_connected(), "the row was drawn again");
+    assert_eq!(focused(), format!("Row {below}, column A"));
+    let now: web_sys::HtmlInputElement = document().active_element().unwrap().unchecked_into();
+    assert_eq!(now.value(), "half ty", "what was typed is still there");
+    assert!(now.has_attribute("data-editing"), "and still being edited");
     drop(handle);
 }
 

@@ -259,6 +259,43 @@ pub fn DataGrid() -> impl IntoView {
         let Some(to_index) = shown.with_untracked(|rows| rows.get(to_place)) else { return };
         focus_cell(grid, cell_key(to_index, to_column), 4);
     };
+    // The rows in view and what each shows. Rows are keyed by all of it, so a row is
+    // drawn again only when something it shows changed (an edit, a mark, a scroll that
+    // brings it in): an edit's recheck touches its own rows, not every input in view
+    // (setting an input's value, even to the same text, has the browser lay it out again).
+    let refocus = StoredValue::new(None::<FocusedCell>);
+    let rows_in_view = Memo::new(move |_| {
+        marks.track();
+        let (_, rows) = window();
+        let shown = columns.get();
+        // The cell with focus, if one has it: drawn again, it gets the focus back (and
+        // what was being typed into it).
+        refocus.set_value(focused_cell(grid_ref));
+        state.sheet.with(|s| {
+            let Some(s) = s.as_ref() else { return Vec::new() };
+            rows.into_iter()
+                .filter(|&index| index < s.len())
+                .map(|index| {
+                    let number = s.number(index);
+                    let cells =
+                        shown.clone().map(|column| GridCell { column, mark: mark_of(number, column), shown: cell_shown(s.cell(index, column)) }).collect();
+                    GridRow { index, number, mark: mark_of(number, WHOLE_ROW), cells }
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    Effect::new(move |_| {
+        rows_in_view.track();
+        let Some(focused) = refocus.get_value() else { return };
+        // After the rows are in the page: only when the focus was lost with its row.
+        crate::focus::next_frame(move || {
+            let document = web_sys::window().and_then(|w| w.document());
+            let lost = document.as_ref().is_none_or(|d| d.active_element().is_none() || d.active_element() == d.body().map(Into::into));
+            if let (true, Some(grid)) = (lost, grid_ref.get_untracked()) {
+                restore_focus(grid.into(), focused);
+            }
+        });
+    });
     view! {
         <div class="grid-tools">
             <label class="check">
@@ -315,68 +352,9 @@ pub fn DataGrid() -> impl IntoView {
                         {move || headers().into_iter().map(|h| view! { <th scope="col" style=format!("width: {COLUMN_WIDTH}px")>{h}</th> }).collect::<Vec<_>>()}
                     </tr></thead>
                     <tbody>
-                        {move || {
-                            marks.track();
-                            let (_, rows) = window();
-                            let shown = columns.get();
-                            rows.into_iter().map(|index| {
-                                let (number, cells) = state.sheet.with_untracked(|s| {
-                                    s.as_ref()
-                                        .filter(|s| index < s.len())
-                                        .map(|s| (s.number(index), shown.clone().map(|c| (c, cell_shown(s.cell(index, c)))).collect::<Vec<_>>()))
-                                        .unwrap_or_default()
-                                });
-                                let tds = cells.into_iter().map(|(column, value)| {
-                                    let mark = mark_of(number, column);
-                                    let class = match &mark {
-                                        Some((Severity::Error, _)) => "cell error",
-                                        Some((Severity::Warning, _)) => "cell warn",
-                                        None => "cell",
-                                    };
-                                    let title = mark.map(|(_, m)| m).unwrap_or_default();
-                                    let label = format!("Row {number}, column {}", ferry_core::text::column_letter(column));
-                                    let value = match value {
-                                        Shown::Whole(value) => value,
-                                        Shown::Cut { excerpt, chars } => {
-                                            let name = format!("{excerpt} ({label}: {}, shown cut; show it whole)", ferry_core::text::count(chars, "character", "characters"));
-                                            return view! {
-                                                <td class=format!("{class} long") title=title>
-                                                    <button
-                                                        type="button"
-                                                        class="long-cell"
-                                                        data-cell=cell_key(index, column)
-                                                        aria-label=name
-                                                        on:click=move |_| long_cell.set(Some((index, column)))
-                                                    >
-                                                        {excerpt}
-                                                    </button>
-                                                </td>
-                                            }.into_any();
-                                        }
-                                    };
-                                    view! {
-                                        <td class=class title=title.clone()>
-                                            <input
-                                                type="text"
-                                                data-cell=cell_key(index, column)
-                                                aria-label=label
-                                                aria-invalid=(!title.is_empty()).to_string()
-                                                prop:value=value
-                                                on:change=move |ev| edit(index, column, event_target_value(&ev))
-                                            />
-                                        </td>
-                                    }.into_any()
-                                }).collect::<Vec<_>>();
-                                let row_mark = mark_of(number, WHOLE_ROW);
-                                let row_class = match &row_mark {
-                                    Some((Severity::Error, _)) => "num error",
-                                    Some((Severity::Warning, _)) => "num warn",
-                                    None => "num",
-                                };
-                                let row_title = row_mark.map(|(_, m)| m).unwrap_or_default();
-                                view! { <tr data-row=number style=format!("height: {ROW_HEIGHT}px")><td class=row_class title=row_title>{number}</td>{tds}</tr> }
-                            }).collect::<Vec<_>>()
-                        }}
+                        <For each=move || rows_in_view.get() key=GridRow::clone let:row>
+                            {grid_row(row, edit, long_cell)}
+                        </For>
                     </tbody>
                 </table>
             </div>
@@ -385,7 +363,115 @@ pub fn DataGrid() -> impl IntoView {
     }
 }
 
+/// The grid's cell with focus, and what is being typed into it when it is being edited.
+#[derive(Debug, Clone)]
+struct FocusedCell {
+    key: String,
+    typed: Option<String>,
+}
+
+/// The cell of `grid` with focus, when one has it.
+fn focused_cell(grid: NodeRef<leptos::html::Div>) -> Option<FocusedCell> {
+    let active = web_sys::window()?.document()?.active_element()?;
+    let grid = grid.get_untracked()?;
+    if !grid.contains(Some(&active)) {
+        return None;
+    }
+    let key = active.get_attribute("data-cell")?;
+    let typed = active.has_attribute("data-editing").then(|| active.dyn_ref::<web_sys::HtmlInputElement>().map(|i| i.value())).flatten();
+    Some(FocusedCell { key, typed })
+}
+
+/// Gives the focus back to the cell drawn again in place of the one that had it, with
+/// what was being typed into it (an edit's recheck may redraw the row meanwhile).
+fn restore_focus(grid: web_sys::HtmlElement, focused: FocusedCell) {
+    let FocusedCell { key, typed } = focused;
+    let input = grid.query_selector(&format!("input[data-cell=\"{key}\"]")).ok().flatten().and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok());
+    match (input, typed) {
+        (Some(input), Some(typed)) => {
+            let options = web_sys::FocusOptions::new();
+            options.set_prevent_scroll(true);
+            let _ = input.focus_with_options(&options);
+            input.set_value(&typed);
+            set_editing(&input, true);
+            let end = typed.encode_utf16().count() as u32;
+            let _ = input.set_selection_range(end, end);
+        }
+        _ => focus_cell(grid, key, 4),
+    }
+}
+
+/// One row of the grid as shown: its place in the sheet, its number, its mark (a problem
+/// with the row as a whole) and its cells in view.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct GridRow {
+    index: usize,
+    number: usize,
+    mark: Option<(Severity, String)>,
+    cells: Vec<GridCell>,
+}
+
+/// One cell of a [`GridRow`]: its column, its mark and its text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct GridCell {
+    column: usize,
+    mark: Option<(Severity, String)>,
+    shown: Shown,
+}
+
+/// The class of a cell or row number with this mark (`base` without one).
+fn mark_class(base: &'static str, mark: &Option<(Severity, String)>) -> String {
+    match mark {
+        Some((Severity::Error, _)) => format!("{base} error"),
+        Some((Severity::Warning, _)) => format!("{base} warn"),
+        None => base.to_string(),
+    }
+}
+
+/// A row of the grid: its number, then an input per cell (a button for a long one).
+fn grid_row(row: GridRow, edit: impl Fn(usize, usize, String) + Copy + Send + Sync + 'static, long_cell: RwSignal<Option<(usize, usize)>>) -> impl IntoView {
+    let GridRow { index, number, mark, cells } = row;
+    let tds = cells
+        .into_iter()
+        .map(|GridCell { column, mark, shown }| {
+            let class = mark_class("cell", &mark);
+            let title = mark.map(|(_, m)| m).unwrap_or_default();
+            let label = format!("Row {number}, column {}", ferry_core::text::column_letter(column));
+            match shown {
+                Shown::Cut { excerpt, chars } => {
+                    let name = format!("{excerpt} ({label}: {}, shown cut; show it whole)", ferry_core::text::count(chars, "character", "characters"));
+                    view! {
+                        <td class=format!("{class} long") title=title>
+                            <button type="button" class="long-cell" data-cell=cell_key(index, column) aria-label=name on:click=move |_| long_cell.set(Some((index, column)))>
+                                {excerpt}
+                            </button>
+                        </td>
+                    }
+                    .into_any()
+                }
+                Shown::Whole(value) => view! {
+                    <td class=class title=title.clone()>
+                        <input
+                            type="text"
+                            data-cell=cell_key(index, column)
+                            aria-label=label
+                            aria-invalid=(!title.is_empty()).to_string()
+                            prop:value=value
+                            on:change=move |ev| edit(index, column, event_target_value(&ev))
+                        />
+                    </td>
+                }
+                .into_any(),
+            }
+        })
+        .collect::<Vec<_>>();
+    let row_class = mark_class("num", &mark);
+    let row_title = mark.map(|(_, m)| m).unwrap_or_default();
+    view! { <tr data-row=number style=format!("height: {ROW_HEIGHT}px")><td class=row_class title=row_title>{number}</td>{tds}</tr> }
+}
+
 /// What a grid cell shows of its text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Shown {
     /// All of it, editable.
     Whole(String),

@@ -42,9 +42,10 @@ pub fn ReviewStep() -> impl IntoView {
     });
     let counts = move || counts.get();
     // The issues listed (the first few) and how many there are: a large sheet's tens of
-    // thousands are never copied to be shown.
-    let issues =
-        move || state.findings.with(|f| f.as_ref().map_or((Vec::new(), 0), |f| (f.issues.iter().take(LISTED).cloned().collect::<Vec<_>>(), f.issues.len())));
+    // thousands are never copied to be shown. Listed rows are keyed by their issue, so an
+    // edit adds and removes its own rows and leaves the others as they are.
+    let listed = Memo::new(move |_| state.findings.with(|f| f.as_ref().map_or(Vec::new(), |f| f.issues.iter().take(LISTED).cloned().collect::<Vec<_>>())));
+    let all = move || state.findings.with(|f| f.as_ref().map_or(0, |f| f.issues.len()));
     // The payload preview: from the first rows (so it never needs the records of every
     // row), their cells cut to a size no field rule looks past, so a cell of megabytes is
     // not copied, checked and written out to show its first words. A row the check of the
@@ -99,23 +100,22 @@ pub fn ReviewStep() -> impl IntoView {
                 <div><strong>{move || ferry_core::text::thousands(counts().1)}</strong>"with problems, not sent"</div>
                 <div><strong>{move || ferry_core::text::thousands(counts().2)}</strong>"warnings"</div>
             </div>
-            {move || {
-                let (listed, all) = issues();
-                if all == 0 {
-                    return view! { <p class="notice ok">"No problems found."</p> }.into_any();
-                }
-                let more = all.saturating_sub(LISTED);
-                view! {
-                    <div class="table-wrap" role="region" aria-label="Problems by row and column" tabindex="0">
-                        <table id="issues">
-                            <thead><tr><th scope="col">"Row"</th><th scope="col">"Column"</th><th scope="col">"Problem"</th><th scope="col">"Fix the cell"</th></tr></thead>
-                            <tbody>{listed.into_iter().map(|i| view! { <IssueRow issue=i/> }).collect::<Vec<_>>()}</tbody>
-                        </table>
-                    </div>
-                    {(more > 0).then(|| view! { <p class="hint">{format!("…and {} more. Fix the first ones, or correct the file and choose it again.", ferry_core::text::thousands(more))}</p> })}
-                }
-                .into_any()
-            }}
+            <Show when=move || { all() != 0 } fallback=|| view! { <p class="notice ok">"No problems found."</p> }>
+                <div class="table-wrap" role="region" aria-label="Problems by row and column" tabindex="0">
+                    <table id="issues">
+                        <thead><tr><th scope="col">"Row"</th><th scope="col">"Column"</th><th scope="col">"Problem"</th><th scope="col">"Fix the cell"</th></tr></thead>
+                        <tbody>
+                            <For each=move || listed.get() key=|i: &Issue| (i.row, i.column, i.severity, i.message.clone()) let:issue>
+                                <IssueRow issue/>
+                            </For>
+                        </tbody>
+                    </table>
+                </div>
+                {move || {
+                    let more = all().saturating_sub(LISTED);
+                    (more > 0).then(|| view! { <p class="hint">{format!("…and {} more. Fix the first ones, or correct the file and choose it again.", ferry_core::text::thousands(more))}</p> })
+                }}
+            </Show>
             // Below the first problems: drawn in turns of their own, just after the step,
             // the grid first, then the fixes and the preview.
             <Later>

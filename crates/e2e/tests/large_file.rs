@@ -101,17 +101,18 @@ async fn a_large_file_is_read_with_progress_and_can_be_cancelled() {
     // edited row alone), on the page, and the counts follow.
     let full_checks = || async { browser.wait_for("#review-summary").await.unwrap().attr("data-full-checks").await.unwrap() };
     assert_eq!(full_checks().await.as_deref(), Some("0"), "the findings came with the file");
+    // As a person does: into the cell, everything in it selected, a new value, Enter.
     let cell = browser.wait_for("#data-grid input[aria-label='Row 2, column B']").await.unwrap();
-    cell.clear().await.unwrap();
-    cell.send_keys("not-an-email\u{E007}").await.unwrap();
+    cell.click().await.unwrap();
+    cell.send_keys("\u{E009}a\u{E009}not-an-email\u{E007}").await.unwrap();
     let summary = browser.wait_for_text_within("#review-summary", "999,999", Duration::from_secs(180)).await.unwrap();
     assert!(summary.contains("1\nwith problems"), "{summary}");
     let issues = browser.wait_for_text("#issues", "not-an-email").await.unwrap();
     assert!(issues.contains("is not a valid e-mail address"), "{issues}");
     assert_eq!(full_checks().await.as_deref(), Some("0"), "the edit did not check every row again");
     let cell = browser.wait_for("#data-grid input[aria-label='Row 2, column B']").await.unwrap();
-    cell.clear().await.unwrap();
-    cell.send_keys("fixed@example.org\u{E007}").await.unwrap();
+    cell.click().await.unwrap();
+    cell.send_keys("\u{E009}a\u{E009}fixed@example.org\u{E007}").await.unwrap();
     let summary = browser.wait_for_text_within("#review-summary", "1,000,000\nready", Duration::from_secs(60)).await.unwrap();
     assert!(summary.contains("0\nwith problems"), "{summary}");
     assert_eq!(full_checks().await.as_deref(), Some("0"), "nor did the fix");
