@@ -376,7 +376,12 @@ impl AppState {
                 None => break false,
             }
         };
+        // The last piece scanned and the findings applied (which redraws what shows them)
+        // in turns of their own.
         if scanned {
+            crate::send_driver::sleep_ms(crate::inbox::YIELD_MS).await;
+        }
+        if scanned && current() {
             self.apply_recheck(tied, &mapping, &settings);
         }
         self.rechecking.set(false);
