@@ -16,7 +16,8 @@
 //!
 //! Also measured: the longest main-thread stall during Ferry's runs, the edit included (a
 //! 10 ms timer loop on the page), the renderer's peak memory over the file's size (Linux `VmHWM`, reset once
-//! the page has loaded), and the page's first load (its own wasm and JS, gzip).
+//! the page has loaded and again at the end of each stage, so each run tells which stage
+//! peaked), and the page's first load (its own wasm and JS, gzip).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -135,6 +136,9 @@ struct FerryRun {
     /// The longest stall from the edit until half a second after its counts were shown.
     edit_stall: f64,
     peak_rise: u64,
+    /// The peak of each stage: reading (to the sheet shown), the columns step and review
+    /// (to the grid drawn), the edit (to half a second after its counts).
+    stage_peaks: [u64; 3],
 }
 
 /// One of the peer's runs.
@@ -188,7 +192,7 @@ pub fn user_path() -> Result {
                 let ferry = ferry_run(&browser, &sites[v], &csv).await?;
                 let peer = peer_run(&browser, &peer_site, vendor, &csv).await?;
                 eprintln!(
-                    "xtask: round {round}, {vendor}: Ferry {:.0} ms (sheet shown {:.0}, review {:.0}; stall {:.0} ms, {:.0} while reading; an edit {:.0} ms, stall {:.0} ms) {}; PapaParse importer {:.0} ms {}",
+                    "xtask: round {round}, {vendor}: Ferry {:.0} ms (sheet shown {:.0}, review {:.0}; stall {:.0} ms, {:.0} while reading; an edit {:.0} ms, stall {:.0} ms; memory's peak / file: reading {:.2}x, columns and review {:.2}x, edit {:.2}x) {}; PapaParse importer {:.0} ms {}",
                     ferry.ms,
                     ferry.shown_ms,
                     ferry.review_ms,
@@ -196,6 +200,9 @@ pub fn user_path() -> Result {
                     ferry.read_stall,
                     ferry.edit_ms,
                     ferry.edit_stall,
+                    ferry.stage_peaks[0] as f64 / bytes as f64,
+                    ferry.stage_peaks[1] as f64 / bytes as f64,
+                    ferry.stage_peaks[2] as f64 / bytes as f64,
                     ferry.counts,
                     peer.ms,
                     peer.counts
@@ -221,30 +228,43 @@ pub fn user_path() -> Result {
 
 /// Ferry: the release page set for one platform (`site`), the file chosen, the columns step, review.
 async fn ferry_run(browser: &Browser, site: &StaticSite, csv: &Path) -> Result<FerryRun> {
-    let before = renderers();
     browser.open(&format!("{}/", site.url)).await?;
     browser.wait_for("#file-input").await?;
     // The page has started its import worker; let it and the page settle.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rows_text = format!("{} rows", ferry_core::text::thousands(ROWS));
     browser.client.execute(WATCH, vec![json!(rows_text), json!(ROWS)]).await.map_err(|e| e.to_string())?;
+    // Every renderer is watched: the page may have taken over the spare renderer Chromium
+    // keeps ready (one already there before it opened), and the others do not grow.
     let ours: Vec<u32> = renderers();
-    let ours: Vec<u32> = if ours.iter().any(|p| !before.contains(p)) { ours.into_iter().filter(|p| !before.contains(p)).collect() } else { ours };
     let baseline: Vec<(u32, u64)> = ours.iter().map(|&p| (p, reset_peak(p))).collect();
+    // The peak of each stage on its own: read when the stage ends, then reset.
+    let mut stage_peaks = [0u64; 3];
+    let mut stage_ended = |stage: usize| {
+        stage_peaks[stage] = baseline.iter().map(|&(p, rss)| peak(p).saturating_sub(rss)).max().unwrap_or(0);
+        for &(p, _) in &baseline {
+            reset_peak(p);
+        }
+    };
     browser.choose_file(csv).await?;
     wait_mark(browser, "shown", Duration::from_secs(300)).await?;
+    stage_ended(0);
     browser.click_button("Next: choose columns").await?;
     wait_mark(browser, "mapShown", Duration::from_secs(60)).await?;
     browser.click_button("Next: review the rows").await?;
     wait_mark(browser, "done", Duration::from_secs(120)).await?;
     // The edit, once review's grid is drawn (just after the counts).
     browser.wait_for("#data-grid tbody tr[data-row]").await?;
+    // What review draws after the grid (the fixes, the payload preview) counts as review's.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stage_ended(1);
     let edited: Value = browser.client.execute("return window.__ferry.edit()", vec![]).await.map_err(|e| e.to_string())?;
     if edited != json!(true) {
         return Err("review's grid showed no row without a problem to edit".into());
     }
     wait_mark(browser, "editSettled", Duration::from_secs(60)).await?;
-    let peak_rise = baseline.iter().map(|&(p, rss)| peak(p).saturating_sub(rss)).max().unwrap_or(0);
+    stage_ended(2);
+    let peak_rise = stage_peaks.iter().copied().max().unwrap_or(0);
     let f: Value = browser
         .client
         .execute("const f = window.__ferry; f.fullChecks = document.querySelector('#review-summary').dataset.fullChecks; return f", vec![])
@@ -265,6 +285,7 @@ async fn ferry_run(browser: &Browser, site: &StaticSite, csv: &Path) -> Result<F
         longest_stall: f["longest"].as_f64().unwrap_or(f64::NAN),
         read_stall: f["longestRead"].as_f64().unwrap_or(f64::NAN),
         peak_rise,
+        stage_peaks,
     })
 }
 
