@@ -1085,14 +1085,13 @@ impl super::Adapter for Engage {
         prepare_rows(rows, headers, mapping, settings)
     }
     fn findings(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> super::Findings {
-        let mut checker = Checker::for_send(mapping, &sheet.headers, settings);
-        checker.reserve(sheet.len());
-        checker.check(sheet);
-        let checked = checker.finish();
-        super::Findings { ready: checked.valid.len(), held: checked.skipped.len(), issues: checked.issues }
+        let mut checker = Counted::new(Checker::for_send(mapping, &sheet.headers, settings));
+        super::RowChecker::reserve(&mut checker, sheet.len());
+        super::RowChecker::check(&mut checker, sheet);
+        super::RowChecker::finish(Box::new(checker))
     }
     fn row_checker(&self, mapping: &Mapping, headers: &[String], settings: &Settings) -> Option<Box<dyn super::RowChecker>> {
-        Some(Box::new(Checker::for_send(mapping, headers, settings)))
+        Some(Box::new(Counted::new(Checker::for_send(mapping, headers, settings))))
     }
     fn cross_row_columns(&self, mapping: &Mapping, _settings: &Settings) -> Option<Vec<usize>> {
         super::contract::key_columns(mapping, &["submission.partner_item_id"])
@@ -1132,15 +1131,31 @@ impl super::Adapter for Engage {
     }
 }
 
-impl super::RowChecker for Checker {
+/// Engage's check as a [`super::RowChecker`]: the valid rows are counted, not listed (a
+/// million indices are 4 MB of the worker's memory that findings never read).
+struct Counted {
+    checker: Checker,
+    ready: usize,
+}
+
+impl Counted {
+    fn new(checker: Checker) -> Counted {
+        Counted { checker, ready: 0 }
+    }
+}
+
+impl super::RowChecker for Counted {
     fn reserve(&mut self, rows: usize) {
-        Checker::reserve(self, rows);
+        if self.checker.mapping.get("submission.partner_item_id").is_some() {
+            self.checker.partner_items.reserve(rows);
+        }
     }
     fn check(&mut self, rows: &dyn Cells) {
-        Checker::check(self, rows);
+        self.ready += self.checker.check(rows).len();
+        self.checker.checked.valid.clear();
     }
     fn finish(self: Box<Self>) -> super::Findings {
-        let checked = Checker::finish(*self);
-        super::Findings { ready: checked.valid.len(), held: checked.skipped.len(), issues: checked.issues }
+        let checked = self.checker.finish();
+        super::Findings { ready: self.ready, held: checked.skipped.len(), issues: checked.issues }
     }
 }
