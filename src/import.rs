@@ -21,6 +21,7 @@ use crate::handoff::Handoff;
 use crate::inbox::{Arrival, Inbox};
 use crate::read_watchdog::{died_message, stalled_message, Watchdog};
 use crate::spare_worker;
+use crate::worker_job::JobWords;
 use crate::worker_messages::{open, post, Attached, FromWorker, ToWorker};
 use crate::worker_protocol::{take_piece, take_rows};
 
@@ -100,6 +101,7 @@ impl ImportJob {
         let on_progress = Rc::new(on_progress);
         let (fallback_state, fallback_name) = (state.clone(), name.to_string());
         let feed_file = file.clone();
+        let fingerprint_file = file.clone();
         let header_row = options.header_row;
         let started = Rc::new(RefCell::new(ready));
         let started_here = started.clone();
@@ -160,6 +162,11 @@ impl ImportJob {
                 FromWorker::Issues { issues } => s.issues.extend(issues),
                 FromWorker::Done { headers, file_kind, read_ms, mut checked } => {
                     stop_feeding(&mut s);
+                    // The reader is done: its memory (the check's tables, the buffers)
+                    // goes now, and a fresh worker reads the file again for its
+                    // fingerprint.
+                    this_worker.terminate();
+                    wasm_bindgen_futures::spawn_local(fingerprint(state.clone(), fingerprint_file.clone()));
                     if let Some(checked) = checked.as_mut() {
                         checked.findings.issues = std::mem::take(&mut s.issues);
                     }
@@ -172,15 +179,6 @@ impl ImportJob {
                     drop(s);
                     settle(&state, result);
                 }
-                FromWorker::Fingerprint { fingerprint } => {
-                    this_worker.terminate();
-                    spare_worker::warm();
-                    drop(s);
-                    match fingerprint {
-                        Some(fingerprint) => settle_fingerprint(&state, fingerprint),
-                        None => settle_no_fingerprint(&state),
-                    }
-                }
                 FromWorker::Error { message, remedy } => {
                     this_worker.terminate();
                     spare_worker::warm();
@@ -189,7 +187,7 @@ impl ImportJob {
                     drop(s);
                     settle(&state, Err(message));
                 }
-                FromWorker::Next | FromWorker::Findings { .. } => {}
+                FromWorker::Next | FromWorker::Findings { .. } | FromWorker::Fingerprint { .. } => {}
             }
         };
         let on_error = move || {
@@ -345,6 +343,23 @@ fn settle(state: &Rc<RefCell<Assembly>>, result: Result<Imported, String>) {
     if failed {
         // No fingerprint will follow a failed or cancelled read.
         settle_no_fingerprint(state);
+    }
+}
+
+/// Has a worker of its own work out `file`'s fingerprint, and settles `state`'s with it.
+async fn fingerprint(state: Rc<RefCell<Assembly>>, file: Blob) {
+    let answer = |message| match message {
+        FromWorker::Fingerprint { fingerprint } => Some(fingerprint),
+        _ => None,
+    };
+    let words = JobWords {
+        stopped: "Ferry's reader stopped while it read the file again.",
+        cancelled: "Reading the file again was cancelled.",
+        not_handed: "Ferry could not hand the file to its reader",
+    };
+    match crate::worker_job::ask(ToWorker::Fingerprint, Some(file.into()), answer, words).await {
+        Ok(Some(fingerprint)) => settle_fingerprint(&state, fingerprint),
+        _ => settle_no_fingerprint(&state),
     }
 }
 

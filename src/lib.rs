@@ -21,6 +21,7 @@ pub mod steps;
 pub mod transport;
 pub mod vendors;
 pub mod worker;
+pub mod worker_job;
 pub mod worker_messages;
 pub mod worker_protocol;
 

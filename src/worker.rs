@@ -54,8 +54,6 @@ struct Outgoing {
     sent: [usize; 3],
     /// The `done` message, sent after the last piece.
     done: FromWorker,
-    /// The file, for its fingerprint.
-    file: Blob,
 }
 
 /// A sheet arriving from the page, to be checked.
@@ -143,6 +141,14 @@ pub fn start() {
                 Ok(())
             }
             Some((ToWorker::PiecesDone, _)) => finish_check(&replies).map_err(Failure::from),
+            Some((ToWorker::Fingerprint, file)) => match file.dyn_into::<Blob>() {
+                Ok(file) => {
+                    let scope = replies.clone();
+                    wasm_bindgen_futures::spawn_local(async move { send_fingerprint(&scope, &file).await });
+                    Ok(())
+                }
+                Err(_) => Err(Failure::from("Ferry's reader got no file.".to_string())),
+            },
             Some((ToWorker::FormatPhones { cells, region }, _)) => {
                 let cells = cells.iter().map(|c| ferry_core::phone::e164(c, &region)).collect();
                 send(&replies, &FromWorker::PhonesFormatted { cells }, Attached::None);
@@ -292,14 +298,13 @@ async fn stream_rows(scope: &DedicatedWorkerGlobalScope, mut reading: Reading) -
             continue;
         }
         let delimiter = reading.stream.delimiter();
-        let Reading { file, check, read_ms, .. } = reading;
+        let Reading { check, read_ms, .. } = reading;
         let mut checked = check.and_then(ReadCheck::finish);
         if let Some(checked) = checked.as_mut() {
             let _ = post_issues(scope, std::mem::take(&mut checked.findings.issues));
         }
         let done = FromWorker::Done { headers: vec![], file_kind: FileKind::Text(TextRead { encoding: TextEncoding::Utf8, delimiter }), read_ms, checked };
         send(scope, &done, Attached::None);
-        send_fingerprint(scope, &file).await;
         return Ok(());
     }
 }
@@ -373,7 +378,7 @@ fn read_sheet(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOpt
     let done = FromWorker::Done { headers: sheet.headers.clone(), file_kind: kind, read_ms, checked: None };
     let parts = sheet.into_parts();
     send(scope, &FromWorker::Sizes { text: parts.text.len(), bounds: parts.bounds.len(), numbers: parts.numbers.len() }, Attached::None);
-    OUTGOING.with(|o| *o.borrow_mut() = Some(Outgoing { text: parts.text, bounds: parts.bounds, numbers: parts.numbers, sent: [0; 3], done, file }));
+    OUTGOING.with(|o| *o.borrow_mut() = Some(Outgoing { text: parts.text, bounds: parts.bounds, numbers: parts.numbers, sent: [0; 3], done }));
     send_next(scope, ArrayBuffer::new(CHUNK));
     send_next(scope, ArrayBuffer::new(CHUNK));
     Ok(())
@@ -391,11 +396,9 @@ fn send_next(scope: &DedicatedWorkerGlobalScope, carrier: ArrayBuffer) {
             OUTGOING.with(|o| *o.borrow_mut() = Some(out));
         }
         None => {
-            let Outgoing { text, bounds, numbers, done, file, .. } = out;
+            let Outgoing { text, bounds, numbers, done, .. } = out;
             drop((text, bounds, numbers));
             send(scope, &done, Attached::None);
-            let scope = scope.clone();
-            wasm_bindgen_futures::spawn_local(async move { send_fingerprint(&scope, &file).await });
             // The other carrier, when it comes back, finds nothing left to send.
         }
     }

@@ -94,6 +94,9 @@ pub enum ToWorker {
         /// ISO 3166 code of the country of numbers without a country code.
         region: String,
     },
+    /// Work out the SHA-256 of the file attached (a Blob): asked of a fresh worker once
+    /// the sheet is read, so the reader's memory is gone by then.
+    Fingerprint,
 }
 
 /// What the import worker tells the page.
@@ -178,7 +181,8 @@ pub enum FromWorker {
         /// target checks rows in pieces.
         checked: Option<CheckedAtRead>,
     },
-    /// The file's SHA-256, after the sheet; `None` when the browser could not read it again.
+    /// The answer to [`ToWorker::Fingerprint`]: the file's SHA-256; `None` when the browser
+    /// could not read it again.
     Fingerprint {
         /// Lowercase hex.
         fingerprint: Option<String>,

@@ -228,7 +228,7 @@ pub fn user_path() -> Result {
 
 /// Ferry: the release page set for one platform (`site`), the file chosen, the columns step, review.
 async fn ferry_run(browser: &Browser, site: &StaticSite, csv: &Path) -> Result<FerryRun> {
-    browser.open(&format!("{}/", site.url)).await?;
+    browser.open_fresh(&format!("{}/", site.url)).await?;
     browser.wait_for("#file-input").await?;
     // The page has started its import worker; let it and the page settle.
     tokio::time::sleep(Duration::from_secs(2)).await;

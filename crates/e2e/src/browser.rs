@@ -71,6 +71,16 @@ impl Browser {
         Ok(())
     }
 
+    /// Opens `url` in a new tab and closes the one before, so the page starts in a
+    /// renderer process of its own (a page opened where another of its site was runs in
+    /// that page's process, whose memory readings then mix the two).
+    pub async fn open_fresh(&self, url: &str) -> Result<(), String> {
+        let new = self.client.new_window(true).await.map_err(|e| format!("cannot open a tab: {e}"))?;
+        self.client.close_window().await.map_err(|e| format!("cannot close the tab: {e}"))?;
+        self.client.switch_to_window(new.handle).await.map_err(|e| format!("cannot switch to the new tab: {e}"))?;
+        self.open(url).await
+    }
+
     /// Console errors, panics and uncaught exceptions since [`Browser::open`].
     pub async fn errors(&self) -> Vec<String> {
         match self.client.execute("return window.__ferryErrors || []", vec![]).await {
