@@ -60,7 +60,8 @@ pub fn e164(text: &str, region: &str) -> Option<String> {
 /// numbers whose country is the default one, which the check reads by that country's
 /// plan. Numbers with a country code are checked for their characters and length only.
 pub fn is_national(text: &str) -> bool {
-    let t = text.trim_start();
+    // Most cells start with no space: no trimming to set up.
+    let t = if text.as_bytes().first().is_some_and(|b| b.is_ascii_graphic()) { text } else { text.trim_start() };
     !t.starts_with('+') && !t.starts_with("00") && t.bytes().any(|b| b.is_ascii_digit())
 }
 

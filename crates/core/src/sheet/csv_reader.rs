@@ -330,10 +330,14 @@ impl CsvStream {
             // SAFETY: the whole record was checked as UTF-8 just above and fields end on
             // delimiter or quote bytes (ASCII), so each field is UTF-8 too.
             let field = unsafe { std::str::from_utf8_unchecked(text) };
-            let trimmed = field.trim();
+            // Most cells start and end with a visible ASCII character: nothing to trim.
+            let plain = |b: Option<&u8>| b.is_none_or(u8::is_ascii_graphic);
+            let trimmed = if plain(text.first()) && plain(text.last()) { field } else { field.trim() };
             let from = start + field_start + (trimmed.as_ptr() as usize - field.as_ptr() as usize);
             let len = trimmed.len();
-            self.raw.text.copy_within(from..from + len, write);
+            if from != write {
+                self.raw.text.copy_within(from..from + len, write);
+            }
             write += len;
             any_text |= len > 0;
             self.raw.ends.push(write as u32);
@@ -473,6 +477,15 @@ mod tests {
         assert_eq!(sheet.row(0), ["Bērziņa, Anna", "said \"hi\"\nthen left", "a@b.lv"]);
         assert_eq!(sheet.number(0), 2);
         assert_eq!(sheet.number(1), 3, "a record spanning two lines is still one spreadsheet row");
+    }
+
+    /// Spaces around a cell go, whatever they are (ASCII, tab, no-break, ideographic);
+    /// the rest of the cell stays as written, and cells after a trimmed one are not shifted.
+    #[test]
+    fn cells_are_trimmed_of_any_space_around_them() {
+        let sheet = read("id,name,city,note\n P1 ,\u{a0}Anna\u{a0},\tRīga,ā\n\"  x  \",\u{3000}B,C ,\"a, b\"\n");
+        assert_eq!(sheet.row(0), ["P1", "Anna", "Rīga", "ā"]);
+        assert_eq!(sheet.row(1), ["x", "B", "C", "a, b"]);
     }
 
     #[test]

@@ -308,7 +308,7 @@ impl super::contract::Preparer for Respondents {
             }
             let phone = value("phonenumber");
             if let Some(p) = phone {
-                if !p.chars().all(|c| c.is_ascii_digit() || c == '+') {
+                if !p.bytes().all(|b| b.is_ascii_digit() || b == b'+') {
                     let cleaned: String = p.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
                     issues.push(issue("phonenumber", Severity::Error, format!("{} \"{p}\": write it as \"{cleaned}\".", messages::PHONE_INVALID)));
                 } else if let Some(problem) = crate::phone::problem(p, self.mapping.phone_region()) {

@@ -529,7 +529,9 @@ impl super::contract::Preparer for Objects {
                     match value("email") {
                         Some(e) if is_valid_email(e) => {
                             lowered.clear();
-                            lowered.extend(e.chars().map(|c| c.to_ascii_lowercase()));
+                            // Only ASCII letters change (as `char::to_ascii_lowercase` each), in one pass.
+                            lowered.push_str(e);
+                            lowered.make_ascii_lowercase();
                             if emails.first_or_note(lowered, row).is_some() {
                                 issues.push(issue(
                                     "email",
