@@ -1,23 +1,13 @@
-//! Remembering which texts were seen, and on which row first, for checks that run over a
-//! sheet arriving in pieces (a repeated ID must be found even when its first row has
-//! already gone on its way). The texts sit in one buffer, so a million IDs cost a
-//! buffer of their bytes and a table of 12-byte entries, not a million allocations.
+//! Repeated texts (IDs, e-mails, usernames) found across a sheet that arrives in pieces:
+//! a repeat must be found even when its first row has already gone on its way. The texts
+//! sit in one buffer, so a million IDs cost a buffer of their bytes and 16 bytes each,
+//! not a million allocations; the repeats are found once, at the end, by sorting the
+//! texts' hashes (no table is probed row by row, so no cache line is fetched at random).
 
 use std::hash::{BuildHasher, Hasher};
 
-use hashbrown::HashTable;
-
+use crate::issue::Issue;
 use crate::text::{BuildFxHasher, FxHasher};
-
-/// Texts seen so far, each with the row it was first seen on.
-#[derive(Default)]
-pub struct FirstSeen {
-    text: Vec<u8>,
-    /// `(start, end)` of the text in `text`, and its row.
-    table: HashTable<(u32, u32, u32)>,
-    /// Room for the texts' bytes, set aside once from a sample of them.
-    room: TextRoom,
-}
 
 /// Sets aside a text buffer's room once, from the texts expected and the length of the
 /// first ones: a buffer doubled again and again up to a million texts leaves each
@@ -25,7 +15,7 @@ pub struct FirstSeen {
 /// 20 MB buffer of e-mails left about 30 MB of outgrown ones in the worker).
 #[derive(Default)]
 struct TextRoom {
-    /// Texts still expected ([`FirstSeen::reserve`]); 0 once room was set aside.
+    /// Texts still expected ([`Repeats::reserve`]); 0 once room was set aside.
     expected: usize,
     /// Texts noted since the expectation was given.
     sampled: usize,
@@ -65,56 +55,10 @@ fn hash(text: &[u8]) -> u64 {
     h.finish()
 }
 
-impl FirstSeen {
-    /// Room for about `texts` texts of `bytes` bytes in all.
-    pub fn with_capacity(texts: usize, bytes: usize) -> FirstSeen {
-        FirstSeen { text: Vec::with_capacity(bytes), table: HashTable::with_capacity(texts), room: TextRoom::default() }
-    }
-
-    /// Sets aside room for about `texts` more texts (their bytes once the first texts
-    /// tell how long they run).
-    pub fn reserve(&mut self, texts: usize) {
-        let text = &self.text;
-        self.table.reserve(texts, |&(s, e, _)| hash(&text[s as usize..e as usize]));
-        self.room.expect(texts);
-    }
-
-    /// The row `key` was first seen on; when it was not seen before, notes it as seen on
-    /// `row` and returns `None`.
-    pub fn first_or_note(&mut self, key: &str, row: usize) -> Option<usize> {
-        let key = key.as_bytes();
-        let h = hash(key);
-        let text = &self.text;
-        // One probe of the table for both the look-up and the insertion.
-        match self.table.entry(h, |&(s, e, _)| &text[s as usize..e as usize] == key, |&(s, e, _)| hash(&text[s as usize..e as usize])) {
-            hashbrown::hash_table::Entry::Occupied(seen) => Some(seen.get().2 as usize),
-            hashbrown::hash_table::Entry::Vacant(slot) => {
-                self.room.note(&mut self.text, key.len());
-                let start = self.text.len() as u32;
-                self.text.extend_from_slice(key);
-                slot.insert((start, self.text.len() as u32, row as u32));
-                None
-            }
-        }
-    }
-
-    /// Number of texts seen.
-    pub fn len(&self) -> usize {
-        self.table.len()
-    }
-
-    /// Whether nothing was seen yet.
-    pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
-    }
-}
-
-/// Texts noted as rows come, their repeats found once at the end: for a check whose
-/// repeats are only warnings, so nothing needs them row by row. Noting writes to the end
-/// of four lists (no table is probed, so no cache line is fetched at random), and the
-/// end sorts the texts' hashes: a million item IDs cost a sort instead of a million
-/// random probes of a table as large as the IDs (in wasm about 4x quicker than
-/// [`FirstSeen`], whose answer is needed row by row).
+/// Texts noted as rows come, their repeats found once at the end: for checks whose
+/// repeats are warnings, so nothing needs them row by row. Noting writes to the end of
+/// five lists, and the end sorts the texts' hashes: a million e-mails cost a sort instead
+/// of a million random probes of a table as large as they are (in wasm about 4x quicker).
 #[derive(Default)]
 pub struct Repeats {
     text: Vec<u8>,
@@ -128,6 +72,10 @@ pub struct Repeats {
     /// A place the caller gave with each text (e.g. how many issues came before it).
     places: Vec<u32>,
     room: TextRoom,
+    /// Texts that differ only in the case of ASCII letters are the same text.
+    ignore_ascii_case: bool,
+    /// A text in lower case, for its hash (one buffer for every text).
+    lowered: Vec<u8>,
 }
 
 /// [`Repeats::finish`] sorts the hashes a sixteenth at a time (by their top four bits),
@@ -148,6 +96,12 @@ pub struct Repeat {
 }
 
 impl Repeats {
+    /// Repeats of texts that differ only in the case of ASCII letters too (e-mail
+    /// addresses as a platform compares them); each is kept as written.
+    pub fn ignoring_ascii_case() -> Repeats {
+        Repeats { ignore_ascii_case: true, ..Repeats::default() }
+    }
+
     /// Sets aside room for about `texts` more texts.
     pub fn reserve(&mut self, texts: usize) {
         self.starts.reserve(texts);
@@ -162,9 +116,45 @@ impl Repeats {
         self.room.note(&mut self.text, key.len());
         self.starts.push(self.text.len() as u32);
         self.text.extend_from_slice(key.as_bytes());
-        self.hashes.push(hash(key.as_bytes()) as u32);
+        let h = if self.ignore_ascii_case {
+            self.lowered.clear();
+            self.lowered.extend_from_slice(key.as_bytes());
+            self.lowered.make_ascii_lowercase();
+            hash(&self.lowered)
+        } else {
+            hash(key.as_bytes())
+        };
+        self.hashes.push(h as u32);
         self.rows.push(row as u32);
         self.places.push(place as u32);
+    }
+
+    fn same(&self, a: &[u8], b: &[u8]) -> bool {
+        if self.ignore_ascii_case {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    }
+
+    /// Every repeat, as the issue `warn` makes of it, put among `issues` at its place
+    /// (after the issues that came before it was noted).
+    pub fn merge_into(self, issues: &mut Vec<Issue>, mut warn: impl FnMut(Repeat) -> Issue) {
+        let repeats = self.finish();
+        if repeats.is_empty() {
+            return;
+        }
+        let mut merged = Vec::with_capacity(issues.len() + repeats.len());
+        let mut earlier = std::mem::take(issues).into_iter();
+        let mut taken = 0;
+        // In the order noted, so their places never go down.
+        for repeat in repeats {
+            merged.extend(earlier.by_ref().take(repeat.place.saturating_sub(taken)));
+            taken = taken.max(repeat.place);
+            merged.push(warn(repeat));
+        }
+        merged.extend(earlier);
+        *issues = merged;
     }
 
     fn text_of(&self, index: usize) -> &[u8] {
@@ -190,7 +180,7 @@ impl Repeats {
                 for (n, &later) in same_hash.iter().enumerate().skip(1) {
                     let later = later as u32;
                     let text = self.text_of(later as usize);
-                    if let Some(&first) = same_hash[..n].iter().find(|&&earlier| self.text_of(earlier as u32 as usize) == text) {
+                    if let Some(&first) = same_hash[..n].iter().find(|&&earlier| self.same(self.text_of(earlier as u32 as usize), text)) {
                         found.push((later, first as u32));
                     }
                 }
@@ -212,41 +202,74 @@ impl Repeats {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::collections::HashMap;
 
-    #[test]
-    fn the_first_row_is_remembered() {
-        let mut seen = FirstSeen::default();
-        assert_eq!(seen.first_or_note("A-1", 2), None);
-        assert_eq!(seen.first_or_note("A-2", 3), None);
-        assert_eq!(seen.first_or_note("A-1", 9), Some(2));
-        assert_eq!(seen.first_or_note("a-1", 10), None, "IDs are compared exactly");
-        for n in 0..10_000 {
-            seen.first_or_note(&format!("id{n}"), 100 + n);
+    use super::*;
+    use crate::issue::Severity;
+
+    /// What a row-by-row look-up finds: each text seen before, with the row it was first
+    /// seen on, in the order noted (`fold`: compared as its ASCII lower case).
+    fn looked_up(texts: &[String], fold: bool) -> Vec<Repeat> {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut found = Vec::new();
+        for (n, text) in texts.iter().enumerate() {
+            let key = if fold { text.to_ascii_lowercase() } else { text.clone() };
+            let row = 2 + n * 3;
+            match seen.get(&key) {
+                Some(&first) => found.push(Repeat { row, first, place: n, text: text.clone() }),
+                None => {
+                    seen.insert(key, row);
+                }
+            }
         }
-        assert_eq!(seen.first_or_note("id7777", 1), Some(7877));
-        assert_eq!(seen.first_or_note("A-2", 1), Some(3));
-        assert_eq!(seen.len(), 10_003);
+        found
     }
 
     /// The repeats found at the end are the ones a row-by-row look-up finds, with the
-    /// same first rows, in the order noted.
+    /// same first rows, in the order noted; IDs are compared exactly unless asked.
     #[test]
     fn repeats_found_at_the_end_match_the_row_by_row_look_up() {
         let mut texts: Vec<String> = (0..5_000).map(|n| format!("I{}", n % 3_700)).collect();
-        texts.extend(["", "", "x", "é", "x"].map(String::from));
-        let mut seen = FirstSeen::default();
-        let mut repeats = Repeats::default();
-        let mut expected = Vec::new();
-        for (n, text) in texts.iter().enumerate() {
-            let row = 2 + n * 3;
-            if let Some(first) = seen.first_or_note(text, row) {
-                expected.push(Repeat { row, first, place: n, text: text.clone() });
+        texts.extend(["", "", "x", "é", "x", "A-1", "a-1", "Anna@Example.org", "anna@example.ORG", "Ānna@x.lv", "ānna@x.lv"].map(String::from));
+        for fold in [false, true] {
+            let mut repeats = if fold { Repeats::ignoring_ascii_case() } else { Repeats::default() };
+            for (n, text) in texts.iter().enumerate() {
+                repeats.note(text, 2 + n * 3, n);
             }
-            repeats.note(text, row, n);
+            let found = repeats.finish();
+            assert_eq!(found, looked_up(&texts, fold), "ignoring ASCII case: {fold}");
+            let folded: Vec<&str> = found.iter().filter(|r| r.text.contains(['-', '@'])).map(|r| r.text.as_str()).collect();
+            assert_eq!(folded, if fold { vec!["a-1", "anna@example.ORG"] } else { vec![] }, "kept as written; Ā is not ASCII");
         }
-        assert_eq!(repeats.finish(), expected);
         assert!(Repeats::default().finish().is_empty());
+    }
+
+    /// Each repeat's warning goes after the issues that came before it was noted, and
+    /// before the ones after.
+    #[test]
+    fn warnings_are_merged_at_their_places() {
+        let issue = |row: usize, message: &str| Issue {
+            row,
+            column: None,
+            column_name: None,
+            field: "f".into(),
+            severity: Severity::Error,
+            message: message.into(),
+            kind: crate::issue::IssueKind::Invalid,
+        };
+        let mut issues = vec![issue(2, "a"), issue(3, "b"), issue(5, "c")];
+        let mut repeats = Repeats::default();
+        repeats.note("x", 2, 1);
+        repeats.note("x", 3, 2);
+        repeats.note("y", 4, 2);
+        repeats.note("x", 5, 2);
+        repeats.note("y", 6, 3);
+        repeats.merge_into(&mut issues, |r| issue(r.row, &format!("{} again, first on {}", r.text, r.first)));
+        let got: Vec<(usize, &str)> = issues.iter().map(|i| (i.row, i.message.as_str())).collect();
+        assert_eq!(got, [(2, "a"), (3, "b"), (3, "x again, first on 2"), (5, "x again, first on 2"), (5, "c"), (6, "y again, first on 4")]);
+        let mut untouched = vec![issue(2, "a")];
+        Repeats::default().merge_into(&mut untouched, |_| unreachable!());
+        assert_eq!(untouched.len(), 1);
     }
 
     /// With the texts expected given, the buffer of their bytes is set aside once the
@@ -255,45 +278,26 @@ mod tests {
     #[test]
     fn room_for_the_texts_is_set_aside_once() {
         let texts: Vec<String> = (0..20_000).map(|n| format!("participant-{n:05}@example.org")).collect();
-        let moves_after_sample = |note: &mut dyn FnMut(usize) -> *const u8| {
-            let mut at = note(0);
-            let mut moves = 0;
-            for n in 1..texts.len() {
-                let now = note(n);
-                if n > SAMPLE && now != at {
-                    moves += 1;
-                }
-                at = now;
-            }
-            moves
-        };
-        let mut seen = FirstSeen::default();
-        seen.reserve(texts.len());
-        assert_eq!(
-            moves_after_sample(&mut |n| {
-                seen.first_or_note(&texts[n], n + 2);
-                seen.text.as_ptr()
-            }),
-            0
-        );
-        assert_eq!(seen.first_or_note(&texts[7], 1), Some(9));
         let mut repeats = Repeats::default();
         repeats.reserve(texts.len());
-        assert_eq!(
-            moves_after_sample(&mut |n| {
-                repeats.note(&texts[n % 15_000], n + 2, n);
-                repeats.text.as_ptr()
-            }),
-            0
-        );
+        let mut at = repeats.text.as_ptr();
+        let mut moves = 0;
+        for n in 0..texts.len() {
+            repeats.note(&texts[n % 15_000], n + 2, n);
+            if n > SAMPLE && repeats.text.as_ptr() != at {
+                moves += 1;
+            }
+            at = repeats.text.as_ptr();
+        }
+        assert_eq!(moves, 0);
         let found = repeats.finish();
         assert_eq!(found.len(), 5_000);
         assert_eq!((found[0].row, found[0].first, found[0].text.as_str()), (15_002, 2, texts[0].as_str()));
         // Without an expectation, the buffer grows as any does.
-        let mut unexpected = FirstSeen::default();
+        let mut unexpected = Repeats::default();
         for (n, text) in texts.iter().enumerate() {
-            unexpected.first_or_note(text, n);
+            unexpected.note(text, n, n);
         }
-        assert_eq!(unexpected.len(), texts.len());
+        assert!(unexpected.finish().is_empty());
     }
 }

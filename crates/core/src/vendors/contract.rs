@@ -142,6 +142,9 @@ pub trait Preparer {
     /// From now on only counts: each record pushed is a [`PreparedRecord::counted`]
     /// placeholder (the check is the same; building the vendor's JSON is skipped).
     fn count_only(&mut self);
+    /// After the last rows: adds to `out` what only all of them tell (the warnings of
+    /// repeated values, [`crate::first_seen::Repeats`]).
+    fn finish(&mut self, _out: &mut Prepared) {}
 }
 
 /// Runs `preparer` over a whole sheet (or some of its rows).
@@ -149,6 +152,7 @@ pub fn prepare_all(mut preparer: impl Preparer, sheet: &dyn Cells) -> Prepared {
     let mut out = Prepared::default();
     preparer.reserve(sheet.len());
     preparer.push(sheet, &mut out);
+    preparer.finish(&mut out);
     out
 }
 
@@ -181,7 +185,9 @@ impl<P: Preparer> RowChecker for Counting<P> {
         self.out.skipped.clear();
     }
     fn finish(self: Box<Self>) -> Findings {
-        Findings { issues: self.out.issues, ready: self.ready, held: self.held }
+        let Counting { mut preparer, mut out, ready, held } = *self;
+        preparer.finish(&mut out);
+        Findings { issues: out.issues, ready, held }
     }
 }
 

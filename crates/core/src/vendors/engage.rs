@@ -472,27 +472,11 @@ impl Checker {
     /// What was found.
     pub fn finish(self) -> Checked {
         let Checker { mapping, headers, partner_items, mut checked, .. } = self;
-        let repeats = partner_items.finish();
-        if repeats.is_empty() {
-            return checked;
-        }
-        let mut issues = Vec::with_capacity(checked.issues.len() + repeats.len());
-        let mut earlier = std::mem::take(&mut checked.issues).into_iter();
-        let mut taken = 0;
-        for repeat in repeats {
-            issues.extend(earlier.by_ref().take(repeat.place - taken));
-            taken = repeat.place;
-            issues.push(Issue::in_field(
-                repeat.row,
-                &mapping,
-                &headers,
-                "submission.partner_item_id",
-                Severity::Warning,
-                format!("Partner item ID \"{}\" is also on row {}: Engage will store this row as a new version of that submission.", repeat.text, repeat.first),
-            ));
-        }
-        issues.extend(earlier);
-        checked.issues = issues;
+        partner_items.merge_into(&mut checked.issues, |repeat| {
+            let message =
+                format!("Partner item ID \"{}\" is also on row {}: Engage will store this row as a new version of that submission.", repeat.text, repeat.first);
+            Issue::in_field(repeat.row, &mapping, &headers, "submission.partner_item_id", Severity::Warning, message)
+        });
         checked
     }
 }

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::records::{batches_of, Records, SendPlan};
 use super::{Prepared, PreparedRecord};
-use crate::first_seen::FirstSeen;
+use crate::first_seen::Repeats;
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{FieldKind, FieldSpec, Mapping};
@@ -254,7 +254,7 @@ pub struct Respondents {
     mapping: Mapping,
     headers: Vec<String>,
     preview_max: Option<usize>,
-    usernames: FirstSeen,
+    usernames: Repeats,
     accepted: usize,
     count_only: bool,
 }
@@ -266,7 +266,7 @@ impl Respondents {
             mapping: mapping.clone(),
             headers: headers.to_vec(),
             preview_max: settings.preview_max,
-            usernames: FirstSeen::default(),
+            usernames: Repeats::default(),
             accepted: 0,
             count_only: false,
         }
@@ -281,6 +281,14 @@ impl super::contract::Preparer for Respondents {
     }
     fn count_only(&mut self) {
         self.count_only = true;
+    }
+    fn finish(&mut self, out: &mut Prepared) {
+        let (mapping, headers) = (&self.mapping, &self.headers);
+        std::mem::take(&mut self.usernames).merge_into(&mut out.issues, |repeat| {
+            let (u, first) = (&repeat.text, repeat.first);
+            let message = format!("Username \"{u}\" is also on row {first}: usernames are unique across the instance, so this row updates (with overwrite) or collides with that respondent.");
+            Issue::in_field(repeat.row, mapping, headers, "username", Severity::Warning, message)
+        });
     }
     fn push(&mut self, rows: &dyn Cells, prepared: &mut Prepared) {
         let (mapping, headers) = (&self.mapping, &self.headers);
@@ -300,11 +308,8 @@ impl super::contract::Preparer for Respondents {
                         format!("{} \"{u}\" has other characters: use e.g. \"{suggestion}\".", messages::USERNAME_CHARACTERS),
                     ));
                 }
-                Some(u) => {
-                    if let Some(first) = self.usernames.first_or_note(u, row) {
-                        issues.push(issue("username", Severity::Warning, format!("Username \"{u}\" is also on row {first}: usernames are unique across the instance, so this row updates (with overwrite) or collides with that respondent.")));
-                    }
-                }
+                // A repeat's warning goes here, among the row's issues.
+                Some(u) => self.usernames.note(u, row, prepared.issues.len() + issues.len()),
             }
             let phone = value("phonenumber");
             if let Some(p) = phone {

@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 use super::records::{batches_of, Records, SendPlan};
 use super::{Prepared, PreparedRecord};
 use crate::datetime::read_date;
-use crate::first_seen::FirstSeen;
+use crate::first_seen::Repeats;
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{FieldKind, FieldSpec, Mapping};
@@ -463,23 +463,15 @@ pub struct Objects {
     mapping: Mapping,
     headers: Vec<String>,
     settings: Settings,
-    emails: FirstSeen,
-    /// The e-mail being looked up, in lower case (one buffer for every row).
-    lowered: String,
+    /// The e-mails, compared as the platform does (ASCII letters in any case).
+    emails: Repeats,
     count_only: bool,
 }
 
 impl Objects {
     /// A check of rows under `headers`, mapped by `mapping`, for a send with `settings`.
     pub fn new(mapping: &Mapping, headers: &[String], settings: &Settings) -> Objects {
-        Objects {
-            mapping: mapping.clone(),
-            headers: headers.to_vec(),
-            settings: settings.clone(),
-            emails: FirstSeen::default(),
-            lowered: String::new(),
-            count_only: false,
-        }
+        Objects { mapping: mapping.clone(), headers: headers.to_vec(), settings: settings.clone(), emails: Repeats::ignoring_ascii_case(), count_only: false }
     }
 }
 
@@ -506,9 +498,15 @@ impl super::contract::Preparer for Objects {
     fn count_only(&mut self) {
         self.count_only = true;
     }
+    fn finish(&mut self, out: &mut Prepared) {
+        let (mapping, headers) = (&self.mapping, &self.headers);
+        std::mem::take(&mut self.emails).merge_into(&mut out.issues, |repeat| {
+            let message = format!("\"{}\" is on an earlier row too: this creates a second participant with the same e-mail.", repeat.text);
+            Issue::in_field(repeat.row, mapping, headers, "email", Severity::Warning, message)
+        });
+    }
     fn push(&mut self, sheet: &dyn Cells, prepared: &mut Prepared) {
-        let (mapping, headers, settings, emails, lowered, count_only) =
-            (&self.mapping, &self.headers, &self.settings, &mut self.emails, &mut self.lowered, self.count_only);
+        let (mapping, headers, settings, emails, count_only) = (&self.mapping, &self.headers, &self.settings, &mut self.emails, self.count_only);
         for index in 0..sheet.len() {
             let row = sheet.number(index);
             let value = |key: &str| mapping.value(sheet, index, key);
@@ -528,17 +526,8 @@ impl super::contract::Preparer for Objects {
                     }
                     match value("email") {
                         Some(e) if is_valid_email(e) => {
-                            lowered.clear();
-                            // Only ASCII letters change (as `char::to_ascii_lowercase` each), in one pass.
-                            lowered.push_str(e);
-                            lowered.make_ascii_lowercase();
-                            if emails.first_or_note(lowered, row).is_some() {
-                                issues.push(issue(
-                                    "email",
-                                    Severity::Warning,
-                                    format!("\"{e}\" is on an earlier row too: this creates a second participant with the same e-mail."),
-                                ));
-                            }
+                            // A repeat's warning goes here, among the row's issues.
+                            emails.note(e, row, prepared.issues.len() + issues.len());
                             object.put("email", || json!(e));
                         }
                         Some(e) => issues.push(issue("email", Severity::Error, format!("\"{e}\" is not a valid e-mail address: correct it."))),

@@ -180,3 +180,19 @@ fn pasted_usernames_are_read_once_each_in_order() {
     assert_eq!(usernames_in_text("anna.b, jan;\"liga\"\tpeter"), ["anna.b", "jan", "liga", "peter"]);
     assert!(usernames_in_text(" \n,\t").is_empty());
 }
+
+/// A username on an earlier row too (compared exactly) is a warning on the later row,
+/// naming the first, among that row's issues in field order.
+#[test]
+fn a_repeated_username_is_a_warning_naming_the_first_row() {
+    let csv = "Username,Phone,E-mail\nanna.b,+37122222201,\nAnna.B,+37122222202,\nanna.b,12ab,\nanna.b,+37122222204,\n";
+    let sheet = read_csv(csv.as_bytes()).unwrap();
+    let mapping = suggest(&sheet.headers, FIELDS, Some(SAMPLE_PREFIX));
+    let p = prepare(&sheet, &mapping, &settings());
+    let messages: Vec<String> = p.issues.iter().map(|i| i.to_string()).collect();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    assert!(messages[0].starts_with("row 4, column \"Username\" (A): Username \"anna.b\" is also on row 2"), "{messages:?}");
+    assert!(messages[1].starts_with("row 4, column \"Phone\" (B): Import failed, Phone number not valid"), "{messages:?}");
+    assert!(messages[2].starts_with("row 5, column \"Username\" (A): Username \"anna.b\" is also on row 2"), "{messages:?}");
+    assert_eq!(p.records.iter().map(|r| r.row).collect::<Vec<_>>(), [2, 3, 5]);
+}

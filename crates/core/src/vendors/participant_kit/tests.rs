@@ -121,3 +121,28 @@ fn one_object_is_read_by_id_where_the_document_has_a_retrieve_endpoint() {
     assert!(retrieve_request(&settings(), &token(), &Resource::Studies, "stu_demo", "").unwrap().url.ends_with("/v1/studies/stu_demo"));
     assert!(retrieve_request(&settings(), &token(), &Resource::DataLinks, "dl_1", "").is_none(), "no retrieve endpoint in the document");
 }
+
+/// An e-mail on an earlier row too, in any case of its ASCII letters, is a warning on the
+/// later row, among that row's issues in field order; the record is still made. Checked
+/// in pieces, the same issues come.
+#[test]
+fn a_repeated_email_is_a_warning_on_its_later_row_in_any_letter_case() {
+    let csv = "Full name,E-mail,Phone\nAnna,anna@example.org,\nJan,ANNA@Example.ORG,\n,anna@example.org,\nĀda,āda@example.org,\nAda,Āda@example.org,\n";
+    let sheet = read_csv(csv.as_bytes()).unwrap();
+    let mapping = suggest(&sheet.headers, PARTICIPANT_FIELDS, None);
+    let p = prepare(&sheet, &mapping, &settings());
+    let messages: Vec<String> = p.issues.iter().map(|i| i.to_string()).collect();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    assert!(messages[0].starts_with("row 3, column \"E-mail\" (B): \"ANNA@Example.ORG\" is on an earlier row too"), "{messages:?}");
+    assert!(messages[1].starts_with("row 4, column \"Full name\" (A): Name is empty"), "{messages:?}");
+    assert!(messages[2].starts_with("row 4, column \"E-mail\" (B): \"anna@example.org\" is on an earlier row too"), "{messages:?}");
+    assert_eq!(p.issues[0].severity, Severity::Warning);
+    assert_eq!(p.records.iter().map(|r| r.row).collect::<Vec<_>>(), [2, 3, 5, 6], "Ā is not an ASCII letter: āda and Āda differ");
+    let contract = crate::vendors::Target::from_id("participant-kit").unwrap().contract();
+    let settings = serde_json::to_value(settings()).unwrap();
+    let mut checker = contract.row_checker(&mapping, &sheet.headers, &settings).unwrap();
+    for indices in [vec![0, 1], vec![2, 3, 4]] {
+        checker.check(&crate::sheet::Picked { rows: &sheet, indices: &indices });
+    }
+    assert_eq!(checker.finish().issues, p.issues);
+}
