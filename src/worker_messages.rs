@@ -30,7 +30,7 @@ pub enum Part {
 
 /// What the page tells the import worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum ToWorker {
     /// Read the file attached (a Blob) with these choices.
     Read {
@@ -101,7 +101,7 @@ pub enum ToWorker {
 
 /// What the import worker tells the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub enum FromWorker {
     /// Started and listening.
     Ready,
@@ -307,9 +307,10 @@ mod tests {
             numbers: 1,
         };
         let json = serde_json::to_string(&to).unwrap();
-        assert!(json.starts_with("{\"kind\":\"check\""), "{json}");
+        assert!(json.starts_with("{\"check\":{"), "{json}");
         assert_eq!(serde_json::from_str::<ToWorker>(&json).unwrap(), to);
         let from = FromWorker::Piece { part: Part::Bounds, len: 7 };
-        assert_eq!(serde_json::to_string(&from).unwrap(), "{\"kind\":\"piece\",\"part\":\"bounds\",\"len\":7}");
+        assert_eq!(serde_json::to_string(&from).unwrap(), "{\"piece\":{\"part\":\"bounds\",\"len\":7}}");
+        assert_eq!(serde_json::to_string(&FromWorker::Ready).unwrap(), "\"ready\"");
     }
 }
