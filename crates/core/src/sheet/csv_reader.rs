@@ -308,10 +308,17 @@ impl CsvStream {
     fn end_record(&mut self) -> Result<(), ReadError> {
         let start = self.record_start;
         let record = &self.raw.text[start..self.used];
-        let inner = record.iter().filter(|&&b| b == b'\n').count();
         let terminated = usize::from(self.last_byte == b'\n');
         self.after_cr = self.last_byte == b'\r';
-        let blank_lines = self.newlines.saturating_sub(inner + terminated);
+        // Line breaks beyond the one that ends the record and those inside its cells are
+        // blank lines; with no more than the one, there are none (the common case: the
+        // cells need no look).
+        let blank_lines = if self.newlines <= terminated {
+            0
+        } else {
+            let inner = record.iter().filter(|&&b| b == b'\n').count();
+            self.newlines.saturating_sub(inner + terminated)
+        };
         self.row += 1 + blank_lines;
         self.newlines = 0;
         let fields = std::mem::replace(&mut self.fields, 0);
@@ -546,6 +553,18 @@ mod tests {
         let sheet = read("email\n\na@b.lv\n,\nc@d.lv\n\n\n");
         let numbers: Vec<usize> = sheet.numbers().collect();
         assert_eq!(numbers, [3, 5]);
+    }
+
+    /// Blank lines before and after a record whose cell spans lines, with either line
+    /// ending: each blank line is a spreadsheet row, the record one row (as a spreadsheet
+    /// program shows it).
+    #[test]
+    fn blank_lines_around_a_record_of_several_lines_are_counted() {
+        for text in ["email,note\n\n\"a@b.lv\",\"two\nlines\"\n\nc@d.lv,x\n", "email,note\r\n\r\n\"a@b.lv\",\"two\r\nlines\"\r\n\r\nc@d.lv,x\r\n"] {
+            let sheet = read(text);
+            assert_eq!(sheet.numbers().collect::<Vec<_>>(), [3, 5], "{text:?}");
+            assert_eq!(sheet.row(0)[1].lines().count(), 2);
+        }
     }
 
     #[test]
