@@ -101,6 +101,9 @@ thread_local! {
     static INCOMING: RefCell<Option<Incoming>> = const { RefCell::new(None) };
 }
 
+/// Said when a message that needs a file came without one.
+const NO_FILE: &str = "Ferry's reader got no file.";
+
 /// Starts listening for work (the worker binary's `main`).
 pub fn start() {
     console_error_panic_hook::set_once();
@@ -147,7 +150,7 @@ pub fn start() {
                     wasm_bindgen_futures::spawn_local(async move { send_fingerprint(&scope, &file).await });
                     Ok(())
                 }
-                Err(_) => Err(Failure::from("Ferry's reader got no file.".to_string())),
+                Err(_) => Err(Failure::from(NO_FILE.to_string())),
             },
             Some((ToWorker::FormatPhones { cells, region }, _)) => {
                 let cells = cells.iter().map(|c| ferry_core::phone::e164(c, &region)).collect();
@@ -206,7 +209,7 @@ impl From<ReadError> for Failure {
 }
 
 fn read(scope: &DedicatedWorkerGlobalScope, name: String, options: ReadOptions, mut check: Option<ReadCheck>, file: JsValue) -> Result<(), Failure> {
-    let file: Blob = file.dyn_into().map_err(|_| "Ferry's reader got no file.".to_string())?;
+    let file: Blob = file.dyn_into().map_err(|_| NO_FILE.to_string())?;
     let total = file.size() as usize;
     let mut head = vec![0; total.min(HEAD)];
     read_slice(&file, 0, &mut head)?;

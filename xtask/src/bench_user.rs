@@ -135,7 +135,6 @@ struct FerryRun {
     edit_ms: f64,
     /// The longest stall from the edit until half a second after its counts were shown.
     edit_stall: f64,
-    peak_rise: u64,
     /// The peak of each stage: reading (to the sheet shown), the columns step and review
     /// (to the grid drawn), the edit (to half a second after its counts).
     stage_peaks: [u64; 3],
@@ -264,7 +263,6 @@ async fn ferry_run(browser: &Browser, site: &StaticSite, csv: &Path) -> Result<F
     }
     wait_mark(browser, "editSettled", Duration::from_secs(60)).await?;
     stage_ended(2);
-    let peak_rise = stage_peaks.iter().copied().max().unwrap_or(0);
     let f: Value = browser
         .client
         .execute("const f = window.__ferry; f.fullChecks = document.querySelector('#review-summary').dataset.fullChecks; return f", vec![])
@@ -284,7 +282,6 @@ async fn ferry_run(browser: &Browser, site: &StaticSite, csv: &Path) -> Result<F
         counts: json!({ "ready": f["counts"]["ready"], "held": f["counts"]["held"], "warnings": f["counts"]["warnings"], "full_checks": f["fullChecks"] }),
         longest_stall: f["longest"].as_f64().unwrap_or(f64::NAN),
         read_stall: f["longestRead"].as_f64().unwrap_or(f64::NAN),
-        peak_rise,
         stage_peaks,
     })
 }
@@ -397,7 +394,7 @@ fn report(bytes: u64, first_load: u64, runs: &[Vec<(FerryRun, PeerRun)>], send: 
     let stall = all.iter().map(|f| f.longest_stall.max(f.edit_stall)).fold(0.0, f64::max);
     let edit = median_of(all.iter().map(|f| f.edit_ms).collect());
     let edit_stall = all.iter().map(|f| f.edit_stall).fold(0.0, f64::max);
-    let peak = all.iter().map(|f| f.peak_rise).max().unwrap_or(0);
+    let peak = all.iter().flat_map(|f| f.stage_peaks).max().unwrap_or(0);
     let _ = writeln!(out);
     for (vendor, ratio) in &ratios {
         let _ = writeln!(out, "user path vs papaparse importer ({}): {ratio:.1}x", vendor.replace('-', " "));

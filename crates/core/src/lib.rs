@@ -8,13 +8,13 @@
 pub mod date_columns;
 pub mod datetime;
 pub mod fingerprint;
-pub mod first_seen;
 pub mod fixes;
 pub mod http;
 pub mod issue;
 pub mod journal;
 pub mod mapping;
 pub mod phone;
+pub mod repeats;
 pub mod report;
 pub mod row_set;
 pub mod saved_mapping;

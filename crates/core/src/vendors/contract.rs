@@ -143,7 +143,7 @@ pub trait Preparer {
     /// placeholder (the check is the same; building the vendor's JSON is skipped).
     fn count_only(&mut self);
     /// After the last rows: adds to `out` what only all of them tell (the warnings of
-    /// repeated values, [`crate::first_seen::Repeats`]).
+    /// repeated values, [`crate::repeats::Repeats`]).
     fn finish(&mut self, _out: &mut Prepared) {}
 }
 

@@ -17,10 +17,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::datetime::read_date;
-use crate::first_seen::Repeats;
 use crate::http::{Body, HttpRequest, HttpResponse, Method, Part};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{FieldKind, FieldSpec, Mapping, Source};
+use crate::repeats::Repeats;
 use crate::report::Outcome;
 use crate::send::{Engine, Policy, Prerequisite, Protocol, Verdict};
 use crate::sheet::{Cells, Sheet};
@@ -393,10 +393,15 @@ impl Checker {
 
     /// Sets aside room for about `rows` more rows.
     pub fn reserve(&mut self, rows: usize) {
+        self.reserve_ids(rows);
+        self.checked.valid.reserve(rows);
+    }
+
+    /// Sets aside room for the partner item IDs of about `rows` more rows.
+    fn reserve_ids(&mut self, rows: usize) {
         if self.mapping.get("submission.partner_item_id").is_some() {
             self.partner_items.reserve(rows);
         }
-        self.checked.valid.reserve(rows);
     }
 
     /// Checks the next rows; returns where the ones found valid sit in [`Checker::valid`].
@@ -1068,12 +1073,6 @@ impl super::Adapter for Engage {
     fn prepare_rows(&self, rows: &dyn Cells, headers: &[String], mapping: &Mapping, settings: &Settings) -> Prepared {
         prepare_rows(rows, headers, mapping, settings)
     }
-    fn findings(&self, sheet: &Sheet, mapping: &Mapping, settings: &Settings) -> super::Findings {
-        let mut checker = Counted::new(Checker::for_send(mapping, &sheet.headers, settings));
-        super::RowChecker::reserve(&mut checker, sheet.len());
-        super::RowChecker::check(&mut checker, sheet);
-        super::RowChecker::finish(Box::new(checker))
-    }
     fn row_checker(&self, mapping: &Mapping, headers: &[String], settings: &Settings) -> Option<Box<dyn super::RowChecker>> {
         Some(Box::new(Counted::new(Checker::for_send(mapping, headers, settings))))
     }
@@ -1130,9 +1129,7 @@ impl Counted {
 
 impl super::RowChecker for Counted {
     fn reserve(&mut self, rows: usize) {
-        if self.checker.mapping.get("submission.partner_item_id").is_some() {
-            self.checker.partner_items.reserve(rows);
-        }
+        self.checker.reserve_ids(rows);
     }
     fn check(&mut self, rows: &dyn Cells) {
         self.ready += self.checker.check(rows).len();

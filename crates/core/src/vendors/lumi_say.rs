@@ -15,10 +15,10 @@ use serde_json::{json, Value};
 
 use super::records::{batches_of, Records, SendPlan};
 use super::{Prepared, PreparedRecord};
-use crate::first_seen::Repeats;
 use crate::http::{Body, HttpRequest, HttpResponse, Method};
 use crate::issue::{Issue, Severity};
 use crate::mapping::{FieldKind, FieldSpec, Mapping};
+use crate::repeats::Repeats;
 use crate::report::Outcome;
 use crate::send::{Engine, Policy, Protocol, Verdict};
 use crate::sheet::{Cells, Sheet};
