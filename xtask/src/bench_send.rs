@@ -5,6 +5,11 @@
 //! click on "Send N records" to the report. Prints the records per second achieved over
 //! the bound the vendor's pace sets (requests at once × records per request / latency),
 //! the page's longest stall during the send, and checks that every record arrived.
+//!
+//! Its peer, measured in the same browser right after: a bare fetch loop written in
+//! JavaScript on the same page, sending the page's first request body again and again
+//! through the same proxy with the same number of requests at once, doing nothing else.
+//! What it reaches is the most any page can get from this browser, proxy and machine.
 
 use std::path::Path;
 use std::process::Command;
@@ -33,11 +38,22 @@ pub struct SendFigures {
     pub records: u64,
     /// The page's longest main-thread stall during the send, in ms.
     pub stall: f64,
+    /// The bare fetch loop's records per second over the same bound.
+    pub peer_efficiency: f64,
 }
 
 /// Notes the send's start and end on the page's clock, and its longest stall.
 const WATCH: &str = r#"
 const s = window.__send = { longest: 0 };
+const pageFetch = window.fetch.bind(window);
+window.__bareFetch = pageFetch;
+window.fetch = (input, init) => {
+  if (input instanceof Request && input.url.includes('bulk_post') && !s.sample) {
+    s.sample = { url: input.url, headers: [...input.headers.entries()] };
+    input.clone().text().then(body => { s.sample.body = body; });
+  }
+  return pageFetch(input, init);
+};
 performance.setResourceTimingBufferSize(1000000);
 let last = performance.now();
 const tick = () => {
@@ -73,6 +89,37 @@ for (const e of [...sent].sort((a, b) => a.startTime - b.startTime)) {
 }
 return { requests: sent.length, fetch: median(fetches), turn: median(turns) };
 "#;
+
+/// The peer: `arguments[0]` requests of the page's first body, `arguments[1]` at once,
+/// each answer read whole before the next leaves. Answers the requests per second and
+/// the median fetch.
+const BARE_LOOP: &str = r#"
+const [total, atOnce, done] = arguments;
+const sample = window.__send.sample;
+if (!sample || sample.body === undefined) { done({ error: 'no request body was seen during the send' }); return; }
+const headers = Object.fromEntries(sample.headers);
+const fetches = [];
+let started = 0, failed = 0;
+const lane = async () => {
+  while (started < total) {
+    started++;
+    const at = performance.now();
+    const answer = await window.__bareFetch(sample.url, { method: 'POST', headers, body: sample.body, referrerPolicy: 'no-referrer' });
+    await answer.text();
+    if (!answer.ok) failed++;
+    fetches.push(performance.now() - at);
+  }
+};
+const begun = performance.now();
+Promise.all(Array.from({ length: atOnce }, lane)).then(() => {
+  const seconds = (performance.now() - begun) / 1000;
+  fetches.sort((a, b) => a - b);
+  done({ perSecond: total / seconds, fetch: fetches[Math.floor(fetches.length / 2)], failed });
+}, e => done({ error: String(e) }));
+"#;
+
+/// Requests the peer sends.
+const BARE_REQUESTS: u32 = 500;
 
 /// Sends `csv` (the bench's million rows) to the sandbox through the proxy, from `dist`.
 pub async fn send_efficiency(dist: &Path, csv: &Path, rows: usize) -> Result<SendFigures> {
@@ -121,7 +168,7 @@ pub async fn send_efficiency(dist: &Path, csv: &Path, rows: usize) -> Result<Sen
             eprintln!("xtask: sent in {seconds:.1} s; the report says: {}", s["summary"].as_str().unwrap_or_default().replace('\n', " "));
             let at = s["longestEnded"].as_f64().unwrap_or(f64::NAN);
             eprintln!("xtask: the longest stall ended {:.1} s after the click, {:.1} s before the report", (at - clicked) / 1000.0, (done - at) / 1000.0);
-            break SendFigures { efficiency: rate / bound, rate, records, stall: s["longest"].as_f64().unwrap_or(f64::NAN) };
+            break SendFigures { efficiency: rate / bound, rate, records, stall: s["longest"].as_f64().unwrap_or(f64::NAN), peer_efficiency: f64::NAN };
         }
         if started.elapsed() > Duration::from_secs(1500) {
             return Err("the send did not finish within 25 minutes".into());
@@ -141,11 +188,22 @@ pub async fn send_efficiency(dist: &Path, csv: &Path, rows: usize) -> Result<Sen
         return Err(format!("the sandbox holds {submissions} submissions, but {records} records were sent"));
     }
     let errors = browser.errors().await;
-    browser.close().await;
     if !errors.is_empty() {
         return Err(format!("the page reported errors while sending: {errors:?}"));
     }
-    Ok(figures)
+    // The peer, after the count (it stores its records again).
+    let bare: Value = browser.client.execute_async(BARE_LOOP, vec![BARE_REQUESTS.into(), CONCURRENCY.into()]).await.map_err(|e| e.to_string())?;
+    browser.close().await;
+    if let Some(error) = bare["error"].as_str() {
+        return Err(format!("the bare fetch loop failed: {error}"));
+    }
+    if bare["failed"].as_u64() != Some(0) {
+        return Err(format!("the bare fetch loop had refused requests: {bare}"));
+    }
+    let peer_rate = bare["perSecond"].as_f64().unwrap_or(f64::NAN) * BATCH;
+    let bound = CONCURRENCY * BATCH / (LATENCY_MS as f64 / 1000.0);
+    eprintln!("xtask: a bare fetch loop in the same browser: {peer_rate:.0} records/s, median fetch {:.1} ms", bare["fetch"].as_f64().unwrap_or(f64::NAN));
+    Ok(SendFigures { peer_efficiency: peer_rate / bound, ..figures })
 }
 
 /// The send alone, with a generated file of `rows` rows: prints the figures.
@@ -159,7 +217,7 @@ pub fn send_only(rows: usize) -> Result {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     let f = runtime.block_on(send_efficiency(&dist, &csv, rows))?;
     println!("send: {} records to Engage through the proxy, {:.0} records/s, longest main-thread stall {:.0} ms", f.records, f.rate, f.stall);
-    println!("send efficiency vs bound: {:.2}", f.efficiency);
+    println!("send efficiency vs bound: {:.2} (a bare fetch loop in the same browser: {:.2})", f.efficiency, f.peer_efficiency);
     Ok(())
 }
 
