@@ -29,7 +29,7 @@ pub struct Controls {
 
 /// The journal a send keeps, and where.
 pub struct JournalSink {
-    /// The hashed key (see `engage::journal_key`).
+    /// The hashed key (see `ferry_core::journal::journal_key`).
     pub key: String,
     /// The journal so far (resumed or empty).
     pub journal: Journal,
