@@ -1,9 +1,11 @@
 //! The resume journal in IndexedDB: one JSON value per journal key.
 //!
 //! What goes in is [`ferry_core::journal::Journal`]: row numbers, states and
-//! vendor-made ids, under a hashed key. Never a cell value or a credential. The rows'
-//! states are one value under the key; the ids, which grow with the send, are values of
-//! their own under `{key}#ids#{sequence}`, each step adding only its new ones.
+//! vendor-made ids, under a hashed key. Never a cell value or a credential. The rows in
+//! flight are one value under the key; what each step of a send changed (rows sent,
+//! ids) is a value of its own under `{key}#part#{sequence}`, so a step never writes
+//! what the steps before it wrote. (An earlier version stored its ids under
+//! `{key}#ids#{sequence}`; they are still read, and dropped with the other parts.)
 
 use js_sys::Promise;
 use wasm_bindgen::closure::Closure;
@@ -88,13 +90,19 @@ async fn open() -> Result<IdbDatabase, String> {
     Ok(db?.unchecked_into())
 }
 
-/// The keys of `key`'s id parts, as an IndexedDB key range (in the order written).
-fn id_parts(key: &str) -> Result<JsValue, String> {
-    web_sys::IdbKeyRange::bound(&JsValue::from_str(&format!("{key}#ids#")), &JsValue::from_str(&format!("{key}#ids#\u{ffff}"))).map(JsValue::from).map_err(text)
+/// The keys of `key`'s parts of one kind (`ids`: an earlier version's; `part`), as an
+/// IndexedDB key range (in the order written).
+fn parts(key: &str, kind: &str) -> Result<JsValue, String> {
+    web_sys::IdbKeyRange::bound(&JsValue::from_str(&format!("{key}#{kind}#")), &JsValue::from_str(&format!("{key}#{kind}#\u{ffff}")))
+        .map(JsValue::from)
+        .map_err(text)
 }
 
+/// Both kinds of parts, earlier version's first.
+const PART_KINDS: [&str; 2] = ["ids", "part"];
+
 thread_local! {
-    /// The next id part's sequence: from the clock at first use, then one up each time,
+    /// The next part's sequence: from the clock at first use, then one up each time,
     /// so parts sort in the order written, across sessions too.
     static NEXT_PART: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
@@ -107,33 +115,38 @@ fn next_part() -> u64 {
     })
 }
 
-/// The stored journal under `key`, if any: the rows' states and the id parts, oldest
-/// first.
+/// The stored journal under `key`, if any: its state and its parts, oldest first.
 pub async fn load(key: &str) -> Result<Option<(String, Vec<String>)>, String> {
     let tx = transaction(IdbTransactionMode::Readonly).await?;
     let store = tx.object_store(STORE).map_err(text)?;
     let value = finish(&store.get(&JsValue::from_str(key)).map_err(text)?).await?;
     let Some(state) = value.as_string() else { return Ok(None) };
-    let parts = finish(&store.get_all_with_key(&id_parts(key)?).map_err(text)?).await?;
-    let parts: js_sys::Array = parts.unchecked_into();
-    Ok(Some((state, parts.iter().filter_map(|p| p.as_string()).collect())))
+    let mut stored = Vec::new();
+    for kind in PART_KINDS {
+        let found = finish(&store.get_all_with_key(&parts(key, kind)?).map_err(text)?).await?;
+        let found: js_sys::Array = found.unchecked_into();
+        stored.extend(found.iter().filter_map(|p| p.as_string()));
+    }
+    Ok(Some((state, stored)))
 }
 
-/// Stores the rows' `state` under `key` and, if any, a part of new `ids`, in one
-/// transaction, returning once the write is durable. With `replace_ids`, the id parts
-/// stored before are dropped first (`ids` then holds every id).
-pub async fn save(key: &str, state: &str, ids: Option<&str>, replace_ids: bool) -> Result<(), String> {
+/// Stores the journal's `state` under `key` and, if any, the `part` a step changed, in
+/// one transaction, returning once the write is durable. With `replace`, the parts
+/// stored before are dropped first (`part` then holds the whole journal).
+pub async fn save(key: &str, state: &str, part: Option<&str>, replace: bool) -> Result<(), String> {
     let tx = transaction(IdbTransactionMode::Readwrite).await?;
     let store = tx.object_store(STORE).map_err(text)?;
     let done = Promise::new(&mut |resolve, reject| {
         tx.set_oncomplete(Some(&resolve));
         tx.set_onerror(Some(&reject));
     });
-    if replace_ids {
-        store.delete(&id_parts(key)?).map_err(text)?;
+    if replace {
+        for kind in PART_KINDS {
+            store.delete(&parts(key, kind)?).map_err(text)?;
+        }
     }
-    if let Some(ids) = ids {
-        store.put_with_key(&JsValue::from_str(ids), &JsValue::from_str(&format!("{key}#ids#{:020}", next_part()))).map_err(text)?;
+    if let Some(part) = part {
+        store.put_with_key(&JsValue::from_str(part), &JsValue::from_str(&format!("{key}#part#{:020}", next_part()))).map_err(text)?;
     }
     store.put_with_key(&JsValue::from_str(state), &JsValue::from_str(key)).map_err(text)?;
     JsFuture::from(done).await.map_err(|_| "the browser's storage refused the write".to_string())?;
@@ -144,7 +157,9 @@ pub async fn save(key: &str, state: &str, ids: Option<&str>, replace_ids: bool) 
 pub async fn forget(key: &str) -> Result<(), String> {
     let tx = transaction(IdbTransactionMode::Readwrite).await?;
     let store = tx.object_store(STORE).map_err(text)?;
-    store.delete(&id_parts(key)?).map_err(text)?;
+    for kind in PART_KINDS {
+        store.delete(&parts(key, kind)?).map_err(text)?;
+    }
     finish(&store.delete(&JsValue::from_str(key)).map_err(text)?).await?;
     Ok(())
 }

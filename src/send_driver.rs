@@ -135,17 +135,17 @@ struct Driver<P: Protocol> {
     ahead: Vec<usize>,
     /// The journal changed since the last save began.
     dirty: bool,
-    /// The next save drops the id parts stored before and writes every id.
-    replace_ids: bool,
+    /// The next save drops the parts stored before and writes the whole journal.
+    replace: bool,
     paused: bool,
     cancelled: bool,
 }
 
 impl<P: Protocol + 'static> Driver<P> {
     fn new(engine: Engine<P>, route: Route, mut sink: JournalSink) -> Driver<P> {
-        // The first save stores every id anew (dropping the parts an earlier send left);
-        // each later one only the ids its step added.
-        sink.journal.mark_all_ids_changed();
+        // The first save stores the whole journal anew in one part (dropping the parts an
+        // earlier send left); each later one only what its step changed.
+        sink.journal.mark_all_changed();
         Driver {
             engine,
             route,
@@ -157,7 +157,7 @@ impl<P: Protocol + 'static> Driver<P> {
             held: Vec::new(),
             ahead: Vec::new(),
             dirty: true,
-            replace_ids: true,
+            replace: true,
             paused: false,
             cancelled: false,
         }
@@ -171,10 +171,11 @@ impl<P: Protocol + 'static> Driver<P> {
             Err(e) => {
                 self.gate.failed();
                 self.sink.warning.set(Some(format!("Progress cannot be kept in this browser ({e}): if the page closes, this send cannot be resumed.")));
-                // The ids taken for that save are stored whole at the next one (not at
-                // once: storage that keeps failing must not keep the send from ending).
-                self.sink.journal.mark_all_ids_changed();
-                self.replace_ids = true;
+                // The changes taken for that save are lost with it: the whole journal is
+                // stored at the next one (not at once: storage that keeps failing must
+                // not keep the send from ending).
+                self.sink.journal.mark_all_changed();
+                self.replace = true;
             }
         }
     }
@@ -255,14 +256,14 @@ impl<P: Protocol + 'static> Driver<P> {
             return;
         }
         self.gate.issued(&self.sink.journal);
-        let (key, state, ids) = (self.sink.key.clone(), self.sink.journal.state_json(), self.sink.journal.take_id_changes());
-        let (saving, waker, replace) = (self.saving.clone(), self.waker.clone(), self.replace_ids);
+        let (key, state, part) = (self.sink.key.clone(), self.sink.journal.state_json(), self.sink.journal.take_changes());
+        let (saving, waker, replace) = (self.saving.clone(), self.waker.clone(), self.replace);
         leptos::task::spawn_local(async move {
-            let saved = journal_store::save(&key, &state, ids.as_deref(), replace).await;
+            let saved = journal_store::save(&key, &state, part.as_deref(), replace).await;
             saving.borrow_mut().ended = Some(saved);
             waker.wake();
         });
-        self.replace_ids = false;
+        self.replace = false;
         self.dirty = false;
     }
 

@@ -522,9 +522,9 @@ async fn without_a_worker_the_page_says_why_and_reads_nothing() {
     }
 }
 
-/// The send journal in IndexedDB: the rows' state under its key, the vendor-made ids in
-/// parts beside it (each step writing only its own), read back whole; a new send's first
-/// save replaces the parts; forgetting drops them all.
+/// The send journal in IndexedDB: the rows in flight under its key, what each step
+/// changed (rows sent, vendor-made ids) in parts beside it, read back whole; a new
+/// send's first save replaces the parts; forgetting drops them all.
 #[wasm_bindgen_test]
 async fn the_journal_is_stored_in_parts_and_read_back_whole() {
     use ferry::journal_store;
@@ -533,24 +533,25 @@ async fn the_journal_is_stored_in_parts_and_read_back_whole() {
     let mut journal = Journal::default();
     journal.note_pending(2..=4);
     journal.note_outcome(2, &Outcome::Sent { id: Some("P-1".into()) }, &[]);
-    let ids = journal.take_id_changes();
-    journal_store::save(key, &journal.state_json(), ids.as_deref(), true).await.unwrap();
+    let part = journal.take_changes();
+    journal_store::save(key, &journal.state_json(), part.as_deref(), true).await.unwrap();
     journal.note_outcome(3, &Outcome::Sent { id: Some("P-2".into()) }, &[]);
-    let ids = journal.take_id_changes();
-    journal_store::save(key, &journal.state_json(), ids.as_deref(), false).await.unwrap();
-    // A step with no new id writes no part.
+    let part = journal.take_changes();
+    journal_store::save(key, &journal.state_json(), part.as_deref(), false).await.unwrap();
+    // A step that sent nothing and made no id writes no part.
     journal.note_outcome(4, &Outcome::Rejected { reason: "no".into() }, &[]);
-    let ids = journal.take_id_changes();
-    journal_store::save(key, &journal.state_json(), ids.as_deref(), false).await.unwrap();
+    let part = journal.take_changes();
+    assert_eq!(part, None);
+    journal_store::save(key, &journal.state_json(), part.as_deref(), false).await.unwrap();
     let (state, parts) = journal_store::load(key).await.unwrap().unwrap();
     assert_eq!(parts.len(), 2);
-    assert!(!state.contains("P-1"), "{state}");
+    assert!(!state.contains("P-1") && !state.contains("sent"), "{state}");
     assert_eq!(Journal::from_parts(&state, &parts), journal);
-    journal.mark_all_ids_changed();
-    let ids = journal.take_id_changes();
-    journal_store::save(key, &journal.state_json(), ids.as_deref(), true).await.unwrap();
+    journal.mark_all_changed();
+    let part = journal.take_changes();
+    journal_store::save(key, &journal.state_json(), part.as_deref(), true).await.unwrap();
     let (state, parts) = journal_store::load(key).await.unwrap().unwrap();
-    assert_eq!(parts.len(), 1, "replaced by one part holding every id");
+    assert_eq!(parts.len(), 1, "replaced by one part holding the whole journal");
     assert_eq!(Journal::from_parts(&state, &parts), journal);
     journal_store::forget(key).await.unwrap();
     assert_eq!(journal_store::load(key).await.unwrap(), None);

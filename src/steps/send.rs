@@ -150,7 +150,7 @@ pub fn SendStep() -> impl IntoView {
     if let Some(key) = key.get_value() {
         leptos::task::spawn_local(async move {
             match journal_store::load(&key).await {
-                Ok(Some((state, ids))) => earlier.set(Some(Journal::from_parts(&state, &ids)).filter(|j| j.offer().is_some())),
+                Ok(Some((state, parts))) => earlier.set(Some(Journal::from_parts(&state, &parts)).filter(|j| j.offer().is_some())),
                 Ok(None) => {}
                 Err(e) => progress.storage_warning.set(Some(format!("Earlier progress cannot be read in this browser ({e})."))),
             }

@@ -46,14 +46,19 @@ enum Entry {
     Pending,
 }
 
-/// Per-row progress of a send of one file to one target, by spreadsheet row number.
-/// Stored as ranges of rows (`{"sent": [[2, 1002]], "pending": [[1002, 1102]]}`), so a
-/// send of a million rows stays small enough to store after every step without holding
-/// the page up. The ids the vendor made up (one per row, when the file had none) grow
-/// with the send: they are stored apart, each step's new ones on their own
-/// ([`Journal::take_id_changes`], read back by [`Journal::from_parts`]), so a step never
-/// writes the ids of the steps before it again. (An earlier version kept them inline as
-/// `"ids": {"7": "P-1"}`; such a journal is still read.)
+/// Per-row progress of a send of one file to one target, by spreadsheet row number, as
+/// ranges of rows (`{"sent": [[2, 1002]], "pending": [[1002, 1102]]}`).
+///
+/// It is stored after every step of a send, so what a step writes must not grow with
+/// the send. The rows in flight are few: they are the state stored under the journal's
+/// key ([`Journal::state_json`]). The rows sent are not: a file whose rows with
+/// problems are held back leaves a gap at each, 15,000 ranges in a million rows, and
+/// the ids the vendor made up (one per row, when the file had none) grow with every
+/// answer. So each step stores only what it changed, as a part of its own
+/// ([`Journal::take_changes`]: rows sent, rows no longer sent, ids), and the journal is
+/// read back from its state and its parts ([`Journal::from_parts`]). Journals of earlier
+/// versions are still read: the whole journal inline (with `"ids": {"7": "P-1"}` even
+/// earlier), and parts holding only ids.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Journal {
@@ -66,9 +71,30 @@ pub struct Journal {
     /// Rows a request carried that has had no answer recorded: their fate is unknown.
     #[serde(default)]
     pending: RowSet,
-    /// Ids added (`Some`) or dropped (`None`) since [`Journal::take_id_changes`] last ran.
+    /// What changed since [`Journal::take_changes`] last ran.
     #[serde(skip)]
-    id_changes: Vec<(usize, Option<String>)>,
+    changes: Changes,
+}
+
+/// What a step of a send changed in a journal: the part it stores.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Changes {
+    /// Rows now sent.
+    #[serde(default, skip_serializing_if = "RowSet::is_empty")]
+    sent: RowSet,
+    /// Rows sent before and not any more (sent again and refused this time).
+    #[serde(default, skip_serializing_if = "RowSet::is_empty")]
+    unsent: RowSet,
+    /// Ids added (`Some`) or dropped (`None`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    ids: Vec<(usize, Option<String>)>,
+}
+
+impl Changes {
+    fn is_empty(&self) -> bool {
+        self.sent.is_empty() && self.unsent.is_empty() && self.ids.is_empty()
+    }
 }
 
 impl PartialEq for Journal {
@@ -81,10 +107,9 @@ impl PartialEq for Journal {
 
 impl Eq for Journal {}
 
-/// What [`Journal::state_json`] writes: the rows, without the ids.
+/// What [`Journal::state_json`] writes: the rows in flight.
 #[derive(Serialize)]
-struct RowsOnly<'a> {
-    sent: &'a RowSet,
+struct PendingOnly<'a> {
     pending: &'a RowSet,
 }
 
@@ -133,34 +158,42 @@ impl Journal {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// The rows' states without the ids: what is stored after every step.
+    /// The rows in flight: what is stored under the journal's key after every step,
+    /// beside the part [`Journal::take_changes`] gives.
     pub fn state_json(&self) -> String {
-        serde_json::to_string(&RowsOnly { sent: &self.sent, pending: &self.pending }).unwrap_or_default()
+        serde_json::to_string(&PendingOnly { pending: &self.pending }).unwrap_or_default()
     }
 
-    /// The ids added or dropped since the last call, as a JSON array of `[row, id]` (or
-    /// `[row, null]`): stored on their own beside [`Journal::state_json`]. `None` when
-    /// there are none.
-    pub fn take_id_changes(&mut self) -> Option<String> {
-        if self.id_changes.is_empty() {
+    /// What changed since the last call (rows sent, rows no longer sent, ids added or
+    /// dropped), as JSON: stored as a part of its own beside [`Journal::state_json`].
+    /// `None` when nothing did.
+    pub fn take_changes(&mut self) -> Option<String> {
+        if self.changes.is_empty() {
             return None;
         }
-        let changes = std::mem::take(&mut self.id_changes);
+        let changes = std::mem::take(&mut self.changes);
         Some(serde_json::to_string(&changes).unwrap_or_default())
     }
 
-    /// Marks every id as changed, so the next [`Journal::take_id_changes`] holds them all
-    /// (a journal read from an earlier version, whose ids were inline, stored anew).
-    pub fn mark_all_ids_changed(&mut self) {
-        self.id_changes = self.ids.iter().map(|(row, id)| (*row, Some(id.clone()))).collect();
+    /// Marks everything as changed, so the next [`Journal::take_changes`] holds the whole
+    /// journal (stored anew in one part, the parts before it dropped).
+    pub fn mark_all_changed(&mut self) {
+        self.changes = Changes { sent: self.sent.clone(), unsent: RowSet::default(), ids: self.ids.iter().map(|(row, id)| (*row, Some(id.clone()))).collect() };
     }
 
-    /// Reads a journal stored in parts: the rows' states and the id changes, oldest
-    /// first. Unreadable parts count as empty.
-    pub fn from_parts(state: &str, id_changes: &[String]) -> Journal {
+    /// Reads a journal stored in parts: its state and its parts, oldest first.
+    /// Unreadable parts count as empty.
+    pub fn from_parts(state: &str, parts: &[String]) -> Journal {
         let mut journal = Journal::from_json(state);
-        for part in id_changes {
-            for (row, id) in serde_json::from_str::<Vec<(usize, Option<String>)>>(part).unwrap_or_default() {
+        for part in parts {
+            // An earlier version's part: ids only.
+            let changes = match serde_json::from_str::<Vec<(usize, Option<String>)>>(part) {
+                Ok(ids) => Changes { ids, ..Changes::default() },
+                Err(_) => serde_json::from_str::<Changes>(part).unwrap_or_default(),
+            };
+            journal.sent.insert_all(&changes.sent);
+            journal.sent.remove_all(&changes.unsent);
+            for (row, id) in changes.ids {
                 match id {
                     Some(id) => journal.ids.insert(row, id),
                     None => journal.ids.remove(&row),
@@ -198,18 +231,24 @@ impl Journal {
     pub fn note_outcome(&mut self, row: usize, outcome: &Outcome, sent_values: &[&str]) {
         self.pending.remove(row);
         if self.ids.remove(&row).is_some() {
-            self.id_changes.push((row, None));
+            self.changes.ids.push((row, None));
         }
         match outcome {
             Outcome::Sent { id } => {
-                self.sent.insert(row);
+                if self.sent.insert(row) {
+                    self.changes.sent.insert(row);
+                    self.changes.unsent.remove(row);
+                }
                 if let Some(id) = id.as_ref().filter(|id| !sent_values.contains(&id.as_str())) {
                     self.ids.insert(row, id.clone());
-                    self.id_changes.push((row, Some(id.clone())));
+                    self.changes.ids.push((row, Some(id.clone())));
                 }
             }
             _ => {
-                self.sent.remove(row);
+                if self.sent.remove(row) {
+                    self.changes.unsent.insert(row);
+                    self.changes.sent.remove(row);
+                }
             }
         }
     }
@@ -312,29 +351,62 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_stored_apart_each_step_writing_only_its_own() {
+    fn each_step_stores_only_what_it_changed() {
         let mut j = Journal::default();
         j.note_pending(2..=4);
         j.note_outcome(2, &Outcome::Sent { id: Some("P-1".into()) }, &[]);
         j.note_outcome(3, &Outcome::Sent { id: Some("P-2".into()) }, &[]);
-        let first = j.take_id_changes().unwrap();
-        assert_eq!(first, r#"[[2,"P-1"],[3,"P-2"]]"#);
-        assert_eq!(j.take_id_changes(), None, "taken once");
+        let first = j.take_changes().unwrap();
+        assert_eq!(first, r#"{"sent":[[2,4]],"ids":[[2,"P-1"],[3,"P-2"]]}"#);
+        assert_eq!(j.take_changes(), None, "taken once");
         j.note_outcome(4, &Outcome::Sent { id: Some("P-3".into()) }, &[]);
-        // Row 3 sent again and refused this time: its id goes.
+        // Row 3 sent again and refused this time: it is no longer sent, and its id goes.
         j.note_outcome(3, &Outcome::Rejected { reason: "no".into() }, &[]);
-        let second = j.take_id_changes().unwrap();
-        assert_eq!(second, r#"[[4,"P-3"],[3,null]]"#);
+        let second = j.take_changes().unwrap();
+        assert_eq!(second, r#"{"sent":[[4,5]],"unsent":[[3,4]],"ids":[[4,"P-3"],[3,null]]}"#);
         let state = j.state_json();
-        assert!(!state.contains("P-"), "the rows' state holds no id: {state}");
-        let back = Journal::from_parts(&state, &[first, second]);
+        assert_eq!(state, r#"{"pending":[]}"#, "the state holds the rows in flight only");
+        let back = Journal::from_parts(&state, &[first.clone(), second.clone()]);
         assert_eq!(back, j);
         assert_eq!(back.settled(false)[&4], Outcome::Sent { id: Some("P-3 (sent in an earlier session)".into()) });
-        // A journal of the earlier form (ids inline) is read, and its ids written anew.
-        let mut old = Journal::from_parts(&j.to_json(), &[]);
-        assert_eq!(old, j);
-        old.mark_all_ids_changed();
-        assert_eq!(old.take_id_changes().unwrap(), r#"[[2,"P-1"],[4,"P-3"]]"#);
+        assert!(!back.settled(false).contains_key(&3));
+        // Everything marked as changed is the whole journal in one part.
+        let mut whole = back.clone();
+        whole.mark_all_changed();
+        let all = whole.take_changes().unwrap();
+        assert_eq!(all, r#"{"sent":[[2,3],[4,5]],"ids":[[2,"P-1"],[4,"P-3"]]}"#);
+        assert_eq!(Journal::from_parts(&state, &[all]), j);
+        // Journals of earlier versions: the whole journal inline (the state then held
+        // the rows sent too), and parts holding only ids.
+        let mut earlier = Journal::from_parts(&j.to_json(), &[]);
+        assert_eq!(earlier, j);
+        let ids_only = [r#"[[2,"P-1"],[3,"P-2"]]"#.to_string(), r#"[[4,"P-3"],[3,null]]"#.to_string()];
+        assert_eq!(Journal::from_parts(r#"{"sent":[[2,3],[4,5]],"pending":[]}"#, &ids_only), j);
+        earlier.mark_all_changed();
+        assert!(earlier.take_changes().unwrap().contains(r#""ids":[[2,"P-1"],[4,"P-3"]]"#));
+        assert_eq!(Journal::from_parts(&state, &["garbage".into(), first, second]), j, "an unreadable part counts as empty");
+    }
+
+    #[test]
+    fn a_step_writes_little_however_far_a_send_has_gone() {
+        // A million rows with one held back (never sent) in every 67: 15,000 gaps.
+        let mut j = Journal::default();
+        let mut stored = Vec::new();
+        let mut largest = 0;
+        for start in (2..1_000_002).step_by(100) {
+            let batch: Vec<usize> = (start..start + 100).filter(|row| row % 67 != 0).collect();
+            j.note_pending(batch.iter().copied());
+            for &row in &batch {
+                j.note_outcome(row, &Outcome::Sent { id: None }, &[]);
+            }
+            let part = j.take_changes().unwrap();
+            largest = largest.max(j.state_json().len() + part.len());
+            stored.push(part);
+        }
+        assert!(largest < 200, "a step wrote {largest} bytes");
+        let back = Journal::from_parts(&j.state_json(), &stored);
+        assert_eq!(back, j);
+        assert_eq!(back.offer(), Some(ResumeOffer { sent: 1_000_000 - 14_925, unknown: 0 }));
     }
 
     #[test]

@@ -70,6 +70,24 @@ impl RowSet {
         true
     }
 
+    /// Adds every row of `other`.
+    pub fn insert_all(&mut self, other: &RowSet) {
+        if self.is_empty() {
+            self.clone_from(other);
+            return;
+        }
+        for row in other.iter() {
+            self.insert(row);
+        }
+    }
+
+    /// Takes every row of `other` out.
+    pub fn remove_all(&mut self, other: &RowSet) {
+        for row in other.iter() {
+            self.remove(row);
+        }
+    }
+
     /// The rows, in order.
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
         self.ranges.iter().flat_map(|(&s, &e)| s..e)
