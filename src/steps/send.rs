@@ -35,6 +35,22 @@ struct Progress {
     storage_warning: RwSignal<Option<String>>,
 }
 
+impl Progress {
+    /// Shows `(done, total)`; the bar is drawn again only when they changed.
+    fn show(&self, (done, total): (usize, usize)) {
+        if self.done.get_untracked() != done {
+            self.done.set(done);
+        }
+        if self.total.get_untracked() != total {
+            self.total.set(total);
+        }
+    }
+}
+
+/// How often a running send's progress is shown, at most, in milliseconds: five times a
+/// second reads as smooth, where every answer (80 a second) redrew the bar for nothing.
+const PROGRESS_EVERY_MS: f64 = 200.0;
+
 /// Drives `engine` to the end, then hands its report and receipt to the page.
 async fn run<P: Protocol + 'static>(
     state: AppState,
@@ -45,15 +61,17 @@ async fn run<P: Protocol + 'static>(
     sink: JournalSink,
     progress: Progress,
 ) {
-    let (d, t) = engine.progress();
-    progress.done.set(d);
-    progress.total.set(t);
+    progress.show(engine.progress());
+    let shown_at = std::cell::Cell::new(f64::NEG_INFINITY);
     let engine = drive(engine, route, controls, sink, move |e| {
-        let (d, t) = e.progress();
-        progress.done.set(d);
-        progress.total.set(t);
+        let now = js_sys::Date::now();
+        if now - shown_at.get() >= PROGRESS_EVERY_MS {
+            shown_at.set(now);
+            progress.show(e.progress());
+        }
     })
     .await;
+    progress.show(engine.progress());
     progress.sending.set(false);
     let failure = engine.failure().map(str::to_string);
     let report = engine.into_report();
