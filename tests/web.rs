@@ -594,3 +594,21 @@ fn date_columns_take_what_the_read_found_until_a_cell_changes() {
         assert_eq!(read_here.month_first, None);
     });
 }
+
+/// The buffers the page reads a CSV file into for the worker grow fourfold from 256 KB
+/// to 4 MB, but hold no more than half a million cells' worth of the file: a piece of a
+/// 5,000-column survey is taken by the page in one task like any other.
+#[wasm_bindgen_test]
+fn read_pieces_grow_but_hold_a_bounded_number_of_cells() {
+    use ferry::import::{next_read_piece, PIECE_CELLS};
+    const MB: usize = 1 << 20;
+    // Nothing read yet, and a ten-column file (about 0.09 cells a byte): 4x, up to 4 MB.
+    assert_eq!(next_read_piece(MB / 4, 0.0), MB);
+    assert_eq!(next_read_piece(MB, 0.09), 4 * MB);
+    assert_eq!(next_read_piece(4 * MB, 0.09), 4 * MB);
+    // A 5,000-column survey (about 0.5 cells a byte): about a million bytes a piece.
+    let wide = next_read_piece(4 * MB, 0.5);
+    assert!(wide as f64 * 0.5 <= PIECE_CELLS && wide > MB / 2, "{wide}");
+    // Never below the first buffers' size, however dense the file.
+    assert_eq!(next_read_piece(MB / 4, 1000.0), MB / 4);
+}
