@@ -438,8 +438,9 @@ fn grid_row(row: GridRow, edit: impl Fn(usize, usize, String) + Copy + Send + Sy
             let title = mark.map(|(_, m)| m).unwrap_or_default();
             let label = format!("Row {number}, column {}", ferry_core::text::column_letter(column));
             match shown {
-                Shown::Cut { excerpt, chars } => {
-                    let name = format!("{excerpt} ({label}: {}, shown cut; show it whole)", ferry_core::text::count(chars, "character", "characters"));
+                Shown::Apart { excerpt, chars, lines } => {
+                    let how = if lines > 1 { format!("on {lines} lines") } else { "shown cut".to_string() };
+                    let name = format!("{excerpt} ({label}: {}, {how}; show it whole)", ferry_core::text::count(chars, "character", "characters"));
                     view! {
                         <td class=format!("{class} long") title=title>
                             <button type="button" class="long-cell" data-cell=cell_key(index, column) aria-label=name on:click=move |_| long_cell.set(Some((index, column)))>
@@ -475,8 +476,10 @@ fn grid_row(row: GridRow, edit: impl Fn(usize, usize, String) + Copy + Send + Sy
 enum Shown {
     /// All of it, editable.
     Whole(String),
-    /// The start of a long text, and how many characters it has.
-    Cut { excerpt: String, chars: usize },
+    /// Shown apart, whole in a dialog: a long text, or a text on several lines (a
+    /// one-line input would show its lines run together, and an edit there would save
+    /// them so). Its start on one line, its characters and its lines.
+    Apart { excerpt: String, chars: usize, lines: usize },
 }
 
 /// The sheet's rows the grid shows, by index into the sheet.
@@ -529,19 +532,31 @@ impl GridRows {
     }
 }
 
-/// A cell's text as the grid shows it: whole up to [`LONG_CELL`] bytes, else cut.
+/// A cell's text as the grid shows it: whole and editable when it is one line of up to
+/// [`LONG_CELL`] bytes, else apart (its line breaks shown as ↵).
 fn cell_shown(text: &str) -> Shown {
-    if text.len() <= LONG_CELL {
-        Shown::Whole(text.to_string())
-    } else {
-        Shown::Cut { excerpt: ferry_core::text::excerpt(text, 40), chars: text.chars().count() }
+    let breaks = |c: char| c == '\n' || c == '\r';
+    if text.len() <= LONG_CELL && !text.contains(breaks) {
+        return Shown::Whole(text.to_string());
     }
+    let start = ferry_core::text::excerpt(text, 40).replace("\r\n", " ↵ ").replace(breaks, " ↵ ");
+    let lines = if text.len() <= LONG_CELL { text.split("\r\n").flat_map(|l| l.split(breaks)).count() } else { 1 };
+    Shown::Apart { excerpt: start, chars: text.chars().count(), lines }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn a_cell_on_several_lines_is_shown_apart_not_in_an_input() {
+        assert_eq!(cell_shown("Bērziņa"), Shown::Whole("Bērziņa".into()));
+        assert_eq!(cell_shown("Bērziņa\nline two"), Shown::Apart { excerpt: "Bērziņa ↵ line two".into(), chars: 16, lines: 2 });
+        assert_eq!(cell_shown("a\r\nb\rc"), Shown::Apart { excerpt: "a ↵ b ↵ c".into(), chars: 6, lines: 3 });
+        let long = "x".repeat(LONG_CELL + 1);
+        assert_eq!(cell_shown(&long), Shown::Apart { excerpt: format!("{}…", "x".repeat(40)), chars: LONG_CELL + 1, lines: 1 });
+    }
 
     #[wasm_bindgen_test]
     fn every_row_is_shown_without_a_list_and_some_rows_by_theirs() {
