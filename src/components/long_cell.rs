@@ -22,6 +22,22 @@ pub fn part_of(text: &str, part: usize) -> (&str, usize) {
     (&text[start..end], parts)
 }
 
+/// What the dialog says of a cell of `text`: its size, its lines when it has several
+/// (a short cell is here for them), and its parts when it has more than one.
+pub fn size_note(text: &str) -> String {
+    let chars = text.chars().count();
+    let size = ferry_core::text::count(chars, "character", "characters");
+    let edit = "to change it, edit the file in your spreadsheet program.";
+    if chars > PART_CHARS {
+        return format!("{size}. Shown in parts of {}; {edit}", ferry_core::text::count(PART_CHARS, "character", "characters"));
+    }
+    let lines = text.split("\r\n").flat_map(|l| l.split(['\n', '\r'])).count();
+    match lines {
+        1 => format!("{size}; {edit}"),
+        n => format!("{size} on {n} lines; {edit}"),
+    }
+}
+
 /// The dialog over the page while `shown` names a cell (sheet index, column).
 #[component]
 pub fn LongCell(
@@ -42,11 +58,11 @@ pub fn LongCell(
     let close = move || shown.set(None);
     move || {
         let (index, column) = shown.get()?;
-        let (title, chars) = state.sheet.with(|s| {
+        let (title, chars, note) = state.sheet.with(|s| {
             let s = s.as_ref()?;
             let text = s.cell(index, column);
             let header = s.headers.get(column).cloned().unwrap_or_default();
-            Some((format!("Row {}, column {} ({header})", s.number(index), ferry_core::text::column_letter(column)), text.chars().count()))
+            Some((format!("Row {}, column {} ({header})", s.number(index), ferry_core::text::column_letter(column)), text.chars().count(), size_note(text)))
         })?;
         let text = move || state.sheet.with(|s| s.as_ref().map(|s| part_of(s.cell(index, column), part.get()).0.to_string()).unwrap_or_default());
         let parts = chars.div_ceil(PART_CHARS).max(1);
@@ -65,7 +81,7 @@ pub fn LongCell(
                 >
                     <h3 id="long-cell-title">{title}</h3>
                     <p class="hint" id="long-cell-size">
-                        {format!("{}. Shown in parts of {}; to change it, edit the file in your spreadsheet program.", ferry_core::text::count(chars, "character", "characters"), ferry_core::text::count(PART_CHARS, "character", "characters"))}
+                        {note}
                     </p>
                     <pre class="long-cell-text" id="long-cell-text" role="region" tabindex="0" aria-label="The cell's text">{text}</pre>
                     <div class="actions">
@@ -85,6 +101,14 @@ pub fn LongCell(
 mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn the_dialog_says_size_lines_and_parts() {
+        let edit = "to change it, edit the file in your spreadsheet program.";
+        assert_eq!(size_note("Bērziņa\nline two"), format!("16 characters on 2 lines; {edit}"));
+        assert_eq!(size_note(&"x".repeat(5_000)), format!("5,000 characters; {edit}"));
+        assert_eq!(size_note(&"x".repeat(PART_CHARS + 1)), format!("10,001 characters. Shown in parts of 10,000 characters; {edit}"));
+    }
 
     #[wasm_bindgen_test]
     fn parts_cover_the_text_on_character_boundaries() {
