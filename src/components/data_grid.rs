@@ -535,12 +535,11 @@ impl GridRows {
 /// A cell's text as the grid shows it: whole and editable when it is one line of up to
 /// [`LONG_CELL`] bytes, else apart (its line breaks shown as ↵).
 fn cell_shown(text: &str) -> Shown {
-    let breaks = |c: char| c == '\n' || c == '\r';
-    if text.len() <= LONG_CELL && !text.contains(breaks) {
+    let lines = if text.len() <= LONG_CELL { ferry_core::text::line_count(text) } else { 1 };
+    if text.len() <= LONG_CELL && lines == 1 {
         return Shown::Whole(text.to_string());
     }
-    let start = ferry_core::text::excerpt(text, 40).replace("\r\n", " ↵ ").replace(breaks, " ↵ ");
-    let lines = if text.len() <= LONG_CELL { text.split("\r\n").flat_map(|l| l.split(breaks)).count() } else { 1 };
+    let start = ferry_core::text::excerpt(text, 40).replace("\r\n", " ↵ ").replace(['\n', '\r'], " ↵ ");
     Shown::Apart { excerpt: start, chars: text.chars().count(), lines }
 }
 

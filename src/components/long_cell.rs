@@ -24,15 +24,14 @@ pub fn part_of(text: &str, part: usize) -> (&str, usize) {
 
 /// What the dialog says of a cell of `text`: its size, its lines when it has several
 /// (a short cell is here for them), and its parts when it has more than one.
-pub fn size_note(text: &str) -> String {
+fn size_note(text: &str) -> String {
     let chars = text.chars().count();
     let size = ferry_core::text::count(chars, "character", "characters");
     let edit = "to change it, edit the file in your spreadsheet program.";
     if chars > PART_CHARS {
         return format!("{size}. Shown in parts of {}; {edit}", ferry_core::text::count(PART_CHARS, "character", "characters"));
     }
-    let lines = text.split("\r\n").flat_map(|l| l.split(['\n', '\r'])).count();
-    match lines {
+    match ferry_core::text::line_count(text) {
         1 => format!("{size}; {edit}"),
         n => format!("{size} on {n} lines; {edit}"),
     }

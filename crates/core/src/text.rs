@@ -1,5 +1,10 @@
 //! Small text helpers shared by readers, mapping and adapters.
 
+/// How many lines `s` has: one more than its line breaks (`\r\n`, `\n` or `\r`).
+pub fn line_count(s: &str) -> usize {
+    s.split("\r\n").flat_map(|l| l.split(['\n', '\r'])).count()
+}
+
 /// Shortens `s` to at most `max` characters, marking the cut with `…`.
 pub fn excerpt(s: &str, max: usize) -> String {
     // Stops looking after `max` characters: a cell of megabytes costs no more than a short one.
@@ -197,6 +202,14 @@ mod count_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_end_at_any_kind_of_break() {
+        assert_eq!(line_count(""), 1);
+        assert_eq!(line_count("Bērziņa"), 1);
+        assert_eq!(line_count("a\r\nb\nc\rd"), 4);
+        assert_eq!(line_count("a\n\nb\n"), 4);
+    }
 
     #[test]
     fn letters() {
