@@ -11,6 +11,23 @@ pub fn next_frame(then: impl FnOnce() + 'static) {
     }
 }
 
+/// Resolves at the next frame, before it is painted: awaited before a timer, it lets the
+/// page paint what it has drawn before going on.
+pub async fn frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.request_animation_frame(&resolve);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Whether the page is hidden (another tab in front, a minimised window): it then has no
+/// frames, and a wait for one would last until it is shown.
+pub fn page_hidden() -> bool {
+    web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
+}
+
 /// Takes focus off the element that has it (a "Next" button, say) before the part of the
 /// page holding it is replaced. When the focused element is removed, Chromium restyles and
 /// lays out the page on the spot, new step included: measured on a million-row sheet, the

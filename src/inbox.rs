@@ -72,7 +72,7 @@ impl Inbox {
     /// a minute): the queue is worked through at once, so a read never waits on them.
     pub fn push(self: &Rc<Self>, arrival: Arrival) {
         self.queue.borrow_mut().push_back(arrival);
-        if page_hidden() && !self.due.get() {
+        if crate::focus::page_hidden() && !self.due.get() {
             self.turn();
         } else {
             self.set_turn();
@@ -101,7 +101,7 @@ impl Inbox {
     /// then sets the next turn if any wait.
     fn turn(self: &Rc<Self>) {
         self.due.set(false);
-        let ends = (!page_hidden()).then(|| js_sys::Date::now() + TURN_MS);
+        let ends = (!crate::focus::page_hidden()).then(|| js_sys::Date::now() + TURN_MS);
         // A handler already running (never, as turns are tasks of their own) is not
         // entered again: what waits, waits for the next turn.
         while let Ok(mut handle) = self.handle.try_borrow_mut() {
@@ -115,11 +115,6 @@ impl Inbox {
             self.set_turn();
         }
     }
-}
-
-/// Whether the page is out of sight (another tab, a minimised window).
-fn page_hidden() -> bool {
-    web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
 }
 
 #[cfg(test)]

@@ -33,6 +33,13 @@ async fn until(done: impl Fn() -> bool) {
     }
 }
 
+/// Waits until `selector` is in `el`: a step draws its parts below the first screen in
+/// turns of their own, a frame apart (`components::later::Later`).
+async fn drawn(el: &web_sys::HtmlElement, selector: &str) {
+    until(|| el.query_selector(selector).unwrap().is_some()).await;
+    assert!(el.query_selector(selector).unwrap().is_some(), "{selector} was never drawn");
+}
+
 /// Lets scheduled reactive updates reach the DOM.
 async fn settle() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
@@ -91,7 +98,7 @@ async fn map_step_suggests_columns_and_blocks_until_settings_are_complete() {
         provide_context(state);
         view! { <MapStep/> }
     });
-    settle().await;
+    drawn(&el, "#map-participant-email").await;
     let email: web_sys::HtmlSelectElement = el.query_selector("#map-participant-email").unwrap().unwrap().unchecked_into();
     assert_eq!(email.value(), "1", "E-mail column suggested");
     let next = || -> web_sys::HtmlButtonElement { el.query_selector("button.primary").unwrap().unwrap().unchecked_into() };
@@ -165,7 +172,7 @@ async fn review_step_fixes_columns_and_cells_and_rechecks() {
         provide_context(state);
         view! { <ReviewStep/> }
     });
-    settle().await;
+    drawn(&el, "#email-case-1").await;
     let state = slot.take().unwrap();
     let button = |text: &str| -> web_sys::HtmlElement {
         let all = el.query_selector_all("button").unwrap();
@@ -214,7 +221,7 @@ async fn repeated_identifiers_are_counted_when_the_fixes_are_opened() {
         provide_context(state);
         view! { <ReviewStep/> }
     });
-    settle().await;
+    drawn(&el, "#bulk-fixes").await;
     assert!(el.query_selector("#dedupe-count").unwrap().is_none(), "counted while closed");
     el.query_selector("#bulk-fixes").unwrap().unwrap().set_attribute("open", "").unwrap();
     until(|| el.query_selector("#dedupe-count").unwrap().is_some()).await;
@@ -240,7 +247,7 @@ async fn saved_mappings_keep_column_names_only_and_are_offered_again() {
         provide_context(state);
         view! { <MapStep/> }
     });
-    settle().await;
+    drawn(&el, "#save-mapping").await;
     let save: web_sys::HtmlElement = el.query_selector("#save-mapping").unwrap().unwrap().unchecked_into();
     save.click();
     settle().await;
@@ -261,7 +268,7 @@ async fn saved_mappings_keep_column_names_only_and_are_offered_again() {
         provide_context(state);
         view! { <MapStep/> }
     });
-    settle().await;
+    drawn(&el, "#use-saved-mapping").await;
     let state = slot.take().unwrap();
     let use_it: web_sys::HtmlElement = el.query_selector("#use-saved-mapping").unwrap().expect("an offer").unchecked_into();
     use_it.click();
@@ -473,7 +480,7 @@ async fn switching_target_shows_its_own_form_and_keeps_what_was_typed() {
         provide_context(state);
         view! { <MapStep/> }
     });
-    settle().await;
+    drawn(&el, "#org-slug").await;
     let input = |id: &str| -> Option<web_sys::HtmlInputElement> { el.query_selector(&format!("#{id}")).unwrap().map(JsCast::unchecked_into) };
     let org = input("org-slug").expect("the first target's own form is shown");
     org.set_value("my-org");

@@ -24,14 +24,18 @@ pub fn MapStep() -> impl IntoView {
             <h2 id="map-heading">"Target and columns"</h2>
             <Inferences/>
             <TargetChoice/>
-            // The forms and the columns: drawn in a turn of their own, just after the step
-            // (see `Later`), so entering it on a large sheet is two short tasks.
+            // The forms and the columns: drawn in turns of their own, just after the step
+            // (see `Later`): the connection and the platform's form with its columns, then
+            // the dates, phones and saved mappings, so entering it on a large sheet is
+            // three short tasks with a frame between each.
             <Later>
                 <Connection/>
                 {move || (page_of(state.target.get()).settings)()}
-                <DateOrders/>
-                <PhoneCountry/>
-                <SavedMappings/>
+                <Later>
+                    <DateOrders/>
+                    <PhoneCountry/>
+                    <SavedMappings/>
+                </Later>
             </Later>
             {move || {
                 let p = problems.get();

@@ -116,17 +116,20 @@ pub fn ReviewStep() -> impl IntoView {
                     (more > 0).then(|| view! { <p class="hint">{format!("…and {} more. Fix the first ones, or correct the file and choose it again.", ferry_core::text::thousands(more))}</p> })
                 }}
             </Show>
-            // Below the first problems: drawn in turns of their own, just after the step,
-            // the grid first, then the fixes and the preview.
+            // Below the first problems: drawn in turns of their own, one after the other
+            // with a frame between (each `Later` waits for the one around it): the e-mail
+            // notice (it reads up to 50,000 rows), the grid, then the fixes and the preview.
             <Later>
                 <EmailCase/>
-                <h3>"All rows"</h3>
-                <DataGrid/>
                 <Later>
-                    <BulkFixes/>
-                    {move || (page_of(state.target.get()).review_tools)()}
-                    <h3>{move || format!("What {} receives (first records)", vendor())}</h3>
-                    <pre class="payload" id="payload-preview" role="region" tabindex="0" aria-label="Payload preview">{preview}</pre>
+                    <h3>"All rows"</h3>
+                    <DataGrid/>
+                    <Later>
+                        <BulkFixes/>
+                        {move || (page_of(state.target.get()).review_tools)()}
+                        <h3>{move || format!("What {} receives (first records)", vendor())}</h3>
+                        <pre class="payload" id="payload-preview" role="region" tabindex="0" aria-label="Payload preview">{preview}</pre>
+                    </Later>
                 </Later>
             </Later>
             <div class="actions">

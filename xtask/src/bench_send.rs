@@ -8,8 +8,10 @@
 //!
 //! Its peer, measured in the same browser right after: a bare fetch loop written in
 //! JavaScript on the same page, sending the page's first request body again and again
-//! through the same proxy with the same number of requests at once, doing nothing else.
-//! What it reaches is the most any page can get from this browser, proxy and machine.
+//! through the same proxy with the same number of requests at once, doing nothing else;
+//! then the same loop in a dedicated worker of the page (no page code between an answer
+//! and the next request). What they reach is the most any page can get from this
+//! browser, proxy and machine.
 
 use std::path::Path;
 use std::process::Command;
@@ -38,8 +40,10 @@ pub struct SendFigures {
     pub records: u64,
     /// The page's longest main-thread stall during the send, in ms.
     pub stall: f64,
-    /// The bare fetch loop's records per second over the same bound.
+    /// The bare fetch loop's records per second over the same bound, on the page.
     pub peer_efficiency: f64,
+    /// The same, with the loop in a worker.
+    pub peer_worker_efficiency: f64,
 }
 
 /// Notes the send's start and end on the page's clock, and its longest stall.
@@ -118,6 +122,38 @@ Promise.all(Array.from({ length: atOnce }, lane)).then(() => {
 }, e => done({ error: String(e) }));
 "#;
 
+/// The same loop in a dedicated worker of the page: what a page gets by leaving the
+/// requests to a worker, where no page code runs between an answer and the next request.
+const WORKER_LOOP: &str = r#"
+const [total, atOnce, done] = arguments;
+const sample = window.__send.sample;
+if (!sample || sample.body === undefined) { done({ error: 'no request body was seen during the send' }); return; }
+const headers = Object.fromEntries(sample.headers);
+const source = `onmessage = async ({ data }) => {
+  const { total, atOnce, url, headers, body } = data;
+  const fetches = []; let started = 0, failed = 0;
+  const lane = async () => {
+    while (started < total) {
+      started++;
+      const at = performance.now();
+      const answer = await fetch(url, { method: 'POST', headers, body, referrerPolicy: 'no-referrer' });
+      await answer.text();
+      if (!answer.ok) failed++;
+      fetches.push(performance.now() - at);
+    }
+  };
+  const begun = performance.now();
+  await Promise.all(Array.from({ length: atOnce }, lane));
+  const seconds = (performance.now() - begun) / 1000;
+  fetches.sort((a, b) => a - b);
+  postMessage({ perSecond: total / seconds, fetch: fetches[Math.floor(fetches.length / 2)], failed });
+};`;
+const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
+worker.onmessage = ({ data }) => done(data);
+worker.onerror = e => done({ error: String(e.message) });
+worker.postMessage({ total, atOnce, url: sample.url, headers, body: sample.body });
+"#;
+
 /// Requests the peer sends.
 const BARE_REQUESTS: u32 = 500;
 
@@ -168,7 +204,14 @@ pub async fn send_efficiency(dist: &Path, csv: &Path, rows: usize) -> Result<Sen
             eprintln!("xtask: sent in {seconds:.1} s; the report says: {}", s["summary"].as_str().unwrap_or_default().replace('\n', " "));
             let at = s["longestEnded"].as_f64().unwrap_or(f64::NAN);
             eprintln!("xtask: the longest stall ended {:.1} s after the click, {:.1} s before the report", (at - clicked) / 1000.0, (done - at) / 1000.0);
-            break SendFigures { efficiency: rate / bound, rate, records, stall: s["longest"].as_f64().unwrap_or(f64::NAN), peer_efficiency: f64::NAN };
+            break SendFigures {
+                efficiency: rate / bound,
+                rate,
+                records,
+                stall: s["longest"].as_f64().unwrap_or(f64::NAN),
+                peer_efficiency: f64::NAN,
+                peer_worker_efficiency: f64::NAN,
+            };
         }
         if started.elapsed() > Duration::from_secs(1500) {
             return Err("the send did not finish within 25 minutes".into());
@@ -193,17 +236,22 @@ pub async fn send_efficiency(dist: &Path, csv: &Path, rows: usize) -> Result<Sen
     }
     // The peer, after the count (it stores its records again).
     let bare: Value = browser.client.execute_async(BARE_LOOP, vec![BARE_REQUESTS.into(), CONCURRENCY.into()]).await.map_err(|e| e.to_string())?;
+    let in_worker: Value = browser.client.execute_async(WORKER_LOOP, vec![BARE_REQUESTS.into(), CONCURRENCY.into()]).await.map_err(|e| e.to_string())?;
     browser.close().await;
-    if let Some(error) = bare["error"].as_str() {
-        return Err(format!("the bare fetch loop failed: {error}"));
-    }
-    if bare["failed"].as_u64() != Some(0) {
-        return Err(format!("the bare fetch loop had refused requests: {bare}"));
-    }
-    let peer_rate = bare["perSecond"].as_f64().unwrap_or(f64::NAN) * BATCH;
     let bound = CONCURRENCY * BATCH / (LATENCY_MS as f64 / 1000.0);
-    eprintln!("xtask: a bare fetch loop in the same browser: {peer_rate:.0} records/s, median fetch {:.1} ms", bare["fetch"].as_f64().unwrap_or(f64::NAN));
-    Ok(SendFigures { peer_efficiency: peer_rate / bound, ..figures })
+    let mut peers = [0.0; 2];
+    for ((answer, place), peer) in [(&bare, "on the page"), (&in_worker, "in a worker")].into_iter().zip(&mut peers) {
+        if let Some(error) = answer["error"].as_str() {
+            return Err(format!("the bare fetch loop {place} failed: {error}"));
+        }
+        if answer["failed"].as_u64() != Some(0) {
+            return Err(format!("the bare fetch loop {place} had refused requests: {answer}"));
+        }
+        let rate = answer["perSecond"].as_f64().unwrap_or(f64::NAN) * BATCH;
+        eprintln!("xtask: a bare fetch loop {place}: {rate:.0} records/s, median fetch {:.1} ms", answer["fetch"].as_f64().unwrap_or(f64::NAN));
+        *peer = rate / bound;
+    }
+    Ok(SendFigures { peer_efficiency: peers[0], peer_worker_efficiency: peers[1], ..figures })
 }
 
 /// The send alone, with a generated file of `rows` rows: prints the figures.
@@ -217,8 +265,16 @@ pub fn send_only(rows: usize) -> Result {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     let f = runtime.block_on(send_efficiency(&dist, &csv, rows))?;
     println!("send: {} records to Engage through the proxy, {:.0} records/s, longest main-thread stall {:.0} ms", f.records, f.rate, f.stall);
-    println!("send efficiency vs bound: {:.2} (a bare fetch loop in the same browser: {:.2})", f.efficiency, f.peer_efficiency);
+    println!("{}", efficiency_line(&f));
     Ok(())
+}
+
+/// The summary's line for the send's efficiency and its peers'.
+pub fn efficiency_line(f: &SendFigures) -> String {
+    format!(
+        "send efficiency vs bound: {:.2} (a bare fetch loop in the same browser: {:.2} on the page, {:.2} in a worker)",
+        f.efficiency, f.peer_efficiency, f.peer_worker_efficiency
+    )
 }
 
 /// Builds the sandbox and the proxy for the send with the `server` profile, as

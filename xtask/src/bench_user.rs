@@ -409,7 +409,7 @@ fn report(bytes: u64, first_load: u64, runs: &[Vec<(FerryRun, PeerRun)>], send: 
             "send: {} records to Engage through the proxy, {:.0} records/s, longest main-thread stall {:.0} ms",
             send.records, send.rate, send.stall
         );
-        let _ = writeln!(out, "send efficiency vs bound: {:.2} (a bare fetch loop in the same browser: {:.2})", send.efficiency, send.peer_efficiency);
+        let _ = writeln!(out, "{}", crate::bench_send::efficiency_line(send));
     }
     Ok(())
 }
