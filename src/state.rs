@@ -596,6 +596,10 @@ impl AppState {
         let mut problems = self.settings.with(|s| {
             let mut problems = contract.settings_problems(s);
             problems.extend(self.mapping.with(|m| contract.mapping_problems(m, s)));
+            problems.extend(self.sheet.with(|sheet| {
+                let headers = sheet.as_ref().map_or(&[][..], |sheet| &sheet.headers[..]);
+                self.mapping.with(|m| contract.mapping_warnings(m, headers, s))
+            }));
             problems
         });
         problems.extend(self.dates.with(|d| d.iter().filter_map(DateColumn::problem).collect::<Vec<_>>()));

@@ -619,3 +619,27 @@ fn read_pieces_grow_but_hold_a_bounded_number_of_cells() {
     // Never below the first buffers' size, however dense the file.
     assert_eq!(next_read_piece(MB / 4, 1000.0), MB / 4);
 }
+
+/// Participant Kit asks for the full name: a column of first names mapped to it while
+/// the file has last names is said in the columns step, as a warning.
+#[wasm_bindgen_test]
+async fn a_first_name_mapped_to_participant_kits_full_name_is_said() {
+    let el = host();
+    let handle = leptos::mount::mount_to(el.clone(), move || {
+        let state = AppState::new();
+        state.load("people.csv".into(), "f".into(), read_csv("E-mail,First name,Last name\nanna@example.org,Anna,Bērziņa\n".as_bytes()).unwrap());
+        provide_context(state);
+        view! { <MapStep/> }
+    });
+    drawn(&el, "#target-participant-kit").await;
+    let choice: web_sys::HtmlInputElement = el.query_selector("#target-participant-kit").unwrap().unwrap().unchecked_into();
+    choice.click();
+    let problems = || el.query_selector("#map-problems").unwrap().map(|p| p.text_content().unwrap()).unwrap_or_default();
+    until(|| problems().contains("Name comes from")).await;
+    let said = problems();
+    assert!(
+        said.contains("Name comes from \"First name\" alone, but Participant Kit asks for the participant's full name: \"Last name\" would not be sent."),
+        "{said}"
+    );
+    drop(handle);
+}

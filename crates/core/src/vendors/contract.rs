@@ -220,6 +220,11 @@ pub trait Adapter: Sync + Send + 'static {
     }
     /// What is wrong with the mapping as a whole.
     fn mapping_problems(&self, mapping: &Mapping, settings: &Self::Settings) -> Vec<Problem>;
+    /// What the mapping would send that the user may not mean, read from the file's
+    /// column names (`headers`): warnings, which do not stop the send. The default: none.
+    fn mapping_warnings(&self, _mapping: &Mapping, _headers: &[String], _settings: &Self::Settings) -> Vec<Problem> {
+        Vec::new()
+    }
     /// `(field label, source column)` of every field read as a date and mapped to a
     /// column: each such column needs a [`crate::datetime::DateOrder`] when its dates
     /// could be read two ways. The default: the fields of kind `DateTime`.
@@ -340,6 +345,9 @@ pub trait Contract: Sync + Send {
     }
     /// What is wrong with the mapping as a whole.
     fn mapping_problems(&self, mapping: &Mapping, settings: &Value) -> Vec<Problem>;
+    /// What the mapping would send that the user may not mean (warnings), from the
+    /// file's column names.
+    fn mapping_warnings(&self, mapping: &Mapping, headers: &[String], settings: &Value) -> Vec<Problem>;
     /// Every row checked and made into a record.
     fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Value) -> Prepared;
     /// The records and issues of some rows of a sheet with these `headers`.
@@ -415,6 +423,9 @@ impl<A: Adapter> Contract for Typed<A> {
     }
     fn mapping_problems(&self, mapping: &Mapping, settings: &Value) -> Vec<Problem> {
         self.0.mapping_problems(mapping, &self.typed(settings))
+    }
+    fn mapping_warnings(&self, mapping: &Mapping, headers: &[String], settings: &Value) -> Vec<Problem> {
+        self.0.mapping_warnings(mapping, headers, &self.typed(settings))
     }
     fn prepare(&self, sheet: &Sheet, mapping: &Mapping, settings: &Value) -> Prepared {
         self.0.prepare(sheet, mapping, &self.typed(settings))

@@ -447,6 +447,48 @@ pub fn mapping_problems(mapping: &Mapping, settings: &Settings) -> Vec<String> {
         .collect()
 }
 
+/// When Name (the participant's full name, as the document asks) comes from a column of
+/// first names and the file also has a column of last names: the words that say so.
+/// Only the first names would reach Participant Kit.
+pub fn first_name_as_name(mapping: &Mapping, headers: &[String], settings: &Settings) -> Option<String> {
+    if settings.mode != WriteMode::Participants {
+        return None;
+    }
+    let header = headers.get(mapping.column("name")?)?;
+    if !names_one_of(header, &["firstname", "givenname", "forename"]) {
+        return None;
+    }
+    let last = headers.iter().find(|h| names_one_of(h, &["lastname", "surname", "familyname", "uzvards"]))?;
+    Some(format!(
+        "Name comes from \"{header}\" alone, but Participant Kit asks for the participant's full name: \"{last}\" would not be sent. To send full names, add a column with them to the file and choose it for Name."
+    ))
+}
+
+/// Whether `header`, its letters and digits only, lowercased and without accents on
+/// Latvian letters, is one of `names`.
+fn names_one_of(header: &str, names: &[&str]) -> bool {
+    let plain: String = header
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'ā' => 'a',
+            'ē' => 'e',
+            'ī' => 'i',
+            'ū' => 'u',
+            'č' => 'c',
+            'š' => 's',
+            'ž' => 'z',
+            'ņ' => 'n',
+            'ļ' => 'l',
+            'ķ' => 'k',
+            'ģ' => 'g',
+            other => other,
+        })
+        .collect();
+    names.contains(&plain.as_str())
+}
+
 /// `(id, name)` of each object of a list (studies to choose from, say), in order.
 pub fn choices(items: &[Value]) -> Vec<(String, String)> {
     items.iter().map(|s| (s["id"].as_str().unwrap_or_default().to_string(), s["name"].as_str().unwrap_or_default().to_string())).collect()
@@ -688,6 +730,9 @@ impl super::Adapter for ParticipantKit {
     }
     fn mapping_problems(&self, mapping: &Mapping, settings: &Settings) -> Vec<super::Problem> {
         mapping_problems(mapping, settings).into_iter().map(|t| super::Problem::blocking("mapping", t)).collect()
+    }
+    fn mapping_warnings(&self, mapping: &Mapping, headers: &[String], settings: &Settings) -> Vec<super::Problem> {
+        first_name_as_name(mapping, headers, settings).into_iter().map(|t| super::Problem::warning("name", t)).collect()
     }
     fn prepare_rows(&self, rows: &dyn Cells, headers: &[String], mapping: &Mapping, settings: &Settings) -> Prepared {
         super::contract::prepare_all(Objects::new(mapping, headers, settings), rows)

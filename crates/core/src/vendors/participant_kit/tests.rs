@@ -146,3 +146,34 @@ fn a_repeated_email_is_a_warning_on_its_later_row_in_any_letter_case() {
     }
     assert_eq!(checker.finish().issues, p.issues);
 }
+
+#[test]
+fn a_first_name_sent_as_the_full_name_is_said_when_the_file_has_last_names() {
+    let headers = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    let with_last = headers(&["E-mail", "First name", "Last name"]);
+    let mapping = suggest(&with_last, PARTICIPANT_FIELDS, None);
+    assert_eq!(mapping.column("name"), Some(1), "Name is suggested from the first names");
+    let said = first_name_as_name(&mapping, &with_last, &settings()).expect("a warning");
+    assert!(said.starts_with("Name comes from \"First name\" alone") && said.contains("\"Last name\" would not be sent"), "{said}");
+    // Through the contract: a warning, which does not stop the send.
+    let problems = crate::vendors::Target::from_id("participant-kit").unwrap().contract().mapping_warnings(
+        &mapping,
+        &with_last,
+        &serde_json::to_value(settings()).unwrap(),
+    );
+    assert_eq!(problems.len(), 1);
+    assert!(!problems[0].blocking);
+    // Latvian headers, other spellings.
+    let latvian = headers(&["Vārds", "Uzvārds", "First_Name"]);
+    let mut chosen = crate::mapping::Mapping::default();
+    chosen.set("name", Some(crate::mapping::Source::Column(2)));
+    assert!(first_name_as_name(&chosen, &latvian, &settings()).is_some());
+    // Nothing to say: full names, no last names, or data links.
+    for names in [&["Full name", "Last name"][..], &["First name", "E-mail"][..]] {
+        let h = headers(names);
+        let m = suggest(&h, PARTICIPANT_FIELDS, None);
+        assert_eq!(first_name_as_name(&m, &h, &settings()), None, "{names:?}");
+    }
+    let links = Settings { mode: WriteMode::DataLinks, ..settings() };
+    assert_eq!(first_name_as_name(&mapping, &with_last, &links), None);
+}
