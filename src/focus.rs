@@ -1,5 +1,6 @@
 //! Moving focus to where the user's next step is, once the page has rendered it: the new
-//! step's heading, or the control a "Change" button points at.
+//! step's heading, or the control a "Change" button points at; and the page's frames
+//! that this waits for (whether there are any: a hidden page has none).
 
 use wasm_bindgen::JsCast;
 

@@ -95,48 +95,23 @@ return { requests: sent.length, fetch: median(fetches), turn: median(turns) };
 "#;
 
 /// The peer: `arguments[0]` requests of the page's first body, `arguments[1]` at once,
-/// each answer read whole before the next leaves. Answers the requests per second and
-/// the median fetch.
+/// each answer read whole before the next leaves; on the page, or with `arguments[2]`
+/// in a dedicated worker of the page (what a page gets by leaving the requests to a
+/// worker, where no page code runs between an answer and the next request). One loop,
+/// `runLoop`, runs in both. Answers the requests per second and the median fetch.
 const BARE_LOOP: &str = r#"
-const [total, atOnce, done] = arguments;
+const [total, atOnce, inWorker, done] = arguments;
 const sample = window.__send.sample;
 if (!sample || sample.body === undefined) { done({ error: 'no request body was seen during the send' }); return; }
-const headers = Object.fromEntries(sample.headers);
-const fetches = [];
-let started = 0, failed = 0;
-const lane = async () => {
-  while (started < total) {
-    started++;
-    const at = performance.now();
-    const answer = await window.__bareFetch(sample.url, { method: 'POST', headers, body: sample.body, referrerPolicy: 'no-referrer' });
-    await answer.text();
-    if (!answer.ok) failed++;
-    fetches.push(performance.now() - at);
-  }
-};
-const begun = performance.now();
-Promise.all(Array.from({ length: atOnce }, lane)).then(() => {
-  const seconds = (performance.now() - begun) / 1000;
-  fetches.sort((a, b) => a - b);
-  done({ perSecond: total / seconds, fetch: fetches[Math.floor(fetches.length / 2)], failed });
-}, e => done({ error: String(e) }));
-"#;
-
-/// The same loop in a dedicated worker of the page: what a page gets by leaving the
-/// requests to a worker, where no page code runs between an answer and the next request.
-const WORKER_LOOP: &str = r#"
-const [total, atOnce, done] = arguments;
-const sample = window.__send.sample;
-if (!sample || sample.body === undefined) { done({ error: 'no request body was seen during the send' }); return; }
-const headers = Object.fromEntries(sample.headers);
-const source = `onmessage = async ({ data }) => {
-  const { total, atOnce, url, headers, body } = data;
-  const fetches = []; let started = 0, failed = 0;
+const job = { total, atOnce, url: sample.url, headers: Object.fromEntries(sample.headers), body: sample.body };
+const runLoop = async ({ total, atOnce, url, headers, body }, send) => {
+  const fetches = [];
+  let started = 0, failed = 0;
   const lane = async () => {
     while (started < total) {
       started++;
       const at = performance.now();
-      const answer = await fetch(url, { method: 'POST', headers, body, referrerPolicy: 'no-referrer' });
+      const answer = await send(url, { method: 'POST', headers, body, referrerPolicy: 'no-referrer' });
       await answer.text();
       if (!answer.ok) failed++;
       fetches.push(performance.now() - at);
@@ -146,12 +121,18 @@ const source = `onmessage = async ({ data }) => {
   await Promise.all(Array.from({ length: atOnce }, lane));
   const seconds = (performance.now() - begun) / 1000;
   fetches.sort((a, b) => a - b);
-  postMessage({ perSecond: total / seconds, fetch: fetches[Math.floor(fetches.length / 2)], failed });
-};`;
+  return { perSecond: total / seconds, fetch: fetches[Math.floor(fetches.length / 2)], failed };
+};
+if (!inWorker) {
+  runLoop(job, window.__bareFetch).then(done, e => done({ error: String(e) }));
+  return;
+}
+const source = `const runLoop = ${runLoop.toString()};
+onmessage = ({ data }) => runLoop(data, (url, init) => fetch(url, init)).then(postMessage, e => postMessage({ error: String(e) }));`;
 const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
 worker.onmessage = ({ data }) => done(data);
 worker.onerror = e => done({ error: String(e.message) });
-worker.postMessage({ total, atOnce, url: sample.url, headers, body: sample.body });
+worker.postMessage(job);
 "#;
 
 /// Requests the peer sends.
@@ -235,8 +216,9 @@ pub async fn send_efficiency(dist: &Path, csv: &Path, rows: usize) -> Result<Sen
         return Err(format!("the page reported errors while sending: {errors:?}"));
     }
     // The peer, after the count (it stores its records again).
-    let bare: Value = browser.client.execute_async(BARE_LOOP, vec![BARE_REQUESTS.into(), CONCURRENCY.into()]).await.map_err(|e| e.to_string())?;
-    let in_worker: Value = browser.client.execute_async(WORKER_LOOP, vec![BARE_REQUESTS.into(), CONCURRENCY.into()]).await.map_err(|e| e.to_string())?;
+    let bare: Value = browser.client.execute_async(BARE_LOOP, vec![BARE_REQUESTS.into(), CONCURRENCY.into(), false.into()]).await.map_err(|e| e.to_string())?;
+    let in_worker: Value =
+        browser.client.execute_async(BARE_LOOP, vec![BARE_REQUESTS.into(), CONCURRENCY.into(), true.into()]).await.map_err(|e| e.to_string())?;
     browser.close().await;
     let bound = CONCURRENCY * BATCH / (LATENCY_MS as f64 / 1000.0);
     let mut peers = [0.0; 2];

@@ -178,6 +178,20 @@ pub fn suggest(headers: &[String], fields: &[FieldSpec], dynamic_prefix: Option<
     mapping
 }
 
+/// Column names of first names (given names), for the fields that take them and the
+/// checks that look for them.
+pub const FIRST_NAME_HEADERS: &[&str] = &["first name", "given name", "forename", "vārds"];
+
+/// Column names of last names (family names).
+pub const LAST_NAME_HEADERS: &[&str] = &["last name", "family name", "surname", "uzvārds"];
+
+/// Whether `header` is one of `names`, compared as [`suggest`] compares them (case and
+/// punctuation ignored).
+pub fn is_named(header: &str, names: &[&str]) -> bool {
+    let header = normalise_name(header);
+    names.iter().any(|name| normalise_name(name) == header)
+}
+
 /// `answers.q1`, `Answers: q1`, `answers_q1` → `q1` for prefix `answers.`.
 pub fn strip_prefix_loosely<'a>(header: &'a str, prefix: &str) -> Option<&'a str> {
     let word = prefix.trim_end_matches('.');

@@ -298,6 +298,7 @@ impl RowsAssembler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sheet::{read_csv, sniff_delimiter, CsvStream};
 
     #[test]
     fn growing_keeps_the_values_and_moves_them_only_when_short() {
@@ -310,7 +311,6 @@ mod tests {
         assert!(values.capacity() >= 50_000);
         assert_eq!(values, [7, 8, 9]);
     }
-    use crate::sheet::{read_csv, sniff_delimiter, CsvStream};
 
     const MESSY: &str = "\u{FEFF}Participants export\r\nName;Email;Note\r\n\r\nAnna Bērziņa; anna@example.com ;\"two\r\nlines\"\r\nJānis;janis@example.com;\"a;b\";extra\r\n;;\r\nLīga;liga@example.com\r\n";
 

@@ -70,20 +70,8 @@ pub const FIELDS: &[FieldSpec] = &[
         kind: FieldKind::Email,
         synonyms: &["e-mail", "email address", "e-mail address", "mail"],
     },
-    FieldSpec {
-        key: "participant.given_name",
-        label: "Given name",
-        help: "Optional.",
-        kind: FieldKind::Text,
-        synonyms: &["first name", "firstname", "forename", "vārds"],
-    },
-    FieldSpec {
-        key: "participant.family_name",
-        label: "Family name",
-        help: "Optional.",
-        kind: FieldKind::Text,
-        synonyms: &["last name", "lastname", "surname", "uzvārds"],
-    },
+    FieldSpec { key: "participant.given_name", label: "Given name", help: "Optional.", kind: FieldKind::Text, synonyms: crate::mapping::FIRST_NAME_HEADERS },
+    FieldSpec { key: "participant.family_name", label: "Family name", help: "Optional.", kind: FieldKind::Text, synonyms: crate::mapping::LAST_NAME_HEADERS },
     FieldSpec {
         key: "participant.phone",
         label: "Phone",

@@ -455,38 +455,13 @@ pub fn first_name_as_name(mapping: &Mapping, headers: &[String], settings: &Sett
         return None;
     }
     let header = headers.get(mapping.column("name")?)?;
-    if !names_one_of(header, &["firstname", "givenname", "forename"]) {
+    if !crate::mapping::is_named(header, crate::mapping::FIRST_NAME_HEADERS) {
         return None;
     }
-    let last = headers.iter().find(|h| names_one_of(h, &["lastname", "surname", "familyname", "uzvards"]))?;
+    let last = headers.iter().find(|h| crate::mapping::is_named(h, crate::mapping::LAST_NAME_HEADERS))?;
     Some(format!(
         "Name comes from \"{header}\" alone, but Participant Kit asks for the participant's full name: \"{last}\" would not be sent. To send full names, add a column with them to the file and choose it for Name."
     ))
-}
-
-/// Whether `header`, its letters and digits only, lowercased and without accents on
-/// Latvian letters, is one of `names`.
-fn names_one_of(header: &str, names: &[&str]) -> bool {
-    let plain: String = header
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'ā' => 'a',
-            'ē' => 'e',
-            'ī' => 'i',
-            'ū' => 'u',
-            'č' => 'c',
-            'š' => 's',
-            'ž' => 'z',
-            'ņ' => 'n',
-            'ļ' => 'l',
-            'ķ' => 'k',
-            'ģ' => 'g',
-            other => other,
-        })
-        .collect();
-    names.contains(&plain.as_str())
 }
 
 /// `(id, name)` of each object of a list (studies to choose from, say), in order.
